@@ -1,0 +1,64 @@
+// The kiosk's configuration file schema (identity, hub connection, hardware drivers): types, defaults, errors.
+import { z } from "zod";
+import { readFileSync } from "node:fs";
+import { frameSourceConfigSchema, scannerConfigSchema } from "./scan/types.js";
+
+const segment = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "letters, digits, _ or -, at most 64");
+
+export const KioskConfigSchema = z.object({
+  chainId: segment,
+  storeId: segment,
+  deviceId: segment,
+  /** SQLite ledger, outbox and member cache live here. */
+  dataDir: z.string().min(1).default("/var/lib/member-kiosk"),
+  hub: z.object({
+    url: z.string().regex(/^mqtts?:\/\//, "must start with mqtt:// or mqtts://"),
+    username: z.string().min(1),
+    /** The device secret is read from this file, never written in the config itself. */
+    passwordFile: z.string().min(1),
+    caFile: z.string().optional(),
+    protocolVersion: z.union([z.literal(4), z.literal(5)]).default(4),
+    /** keyId -> HQ Ed25519 public key (base64url) that config bundles must be signed with. */
+    trustedKeys: z.record(z.string(), z.string().regex(/^[A-Za-z0-9_-]{43}$/, "a 32-byte Ed25519 key in base64url")),
+  }),
+  scan: z
+    .object({
+      source: frameSourceConfigSchema.default({ driver: "simulated" }),
+      scanner: scannerConfigSchema.default(scannerConfigSchema.parse({})),
+      /** "worker": decode in a worker thread (production); "inline": in the main thread (tools). */
+      decoder: z.enum(["worker", "inline"]).default("worker"),
+    })
+    .default({ source: { driver: "simulated" }, scanner: scannerConfigSchema.parse({}), decoder: "worker" }),
+  receipts: z
+    .object({
+      /** Where the ESC/POS bytes of each receipt go when the printer is a file sink. */
+      dir: z.string().optional(),
+    })
+    .default({}),
+  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+export type KioskConfig = z.infer<typeof KioskConfigSchema>;
+export type KioskConfigInput = z.input<typeof KioskConfigSchema>;
+
+export class KioskConfigError extends Error {
+  readonly code = "CONFIG_INVALID";
+}
+
+/** Validates a config object; throws one error listing every bad field by path. */
+export function parseKioskConfig(input: unknown): KioskConfig {
+  const r = KioskConfigSchema.safeParse(input);
+  if (!r.success) {
+    throw new KioskConfigError(`invalid kiosk config:\n${r.error.issues.map((i) => `  - ${i.path.join(".") || "(root)"}: ${i.message}`).join("\n")}`);
+  }
+  return r.data;
+}
+
+export function loadKioskConfig(path: string): KioskConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, "utf8"));
+  } catch (cause) {
+    throw new KioskConfigError(`cannot read kiosk config ${path}: ${(cause as Error).message}`);
+  }
+  return parseKioskConfig(raw);
+}

@@ -1,0 +1,162 @@
+// The kiosk service: wires storage, sync, scanner, checkout, printer and lights; starts and stops them in order.
+import { mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { openDatabase, migrate, type Database } from "../storage/sqlite.js";
+import { OffsetClock, type Clock } from "../protocol/clock.js";
+import { ns, type Logger } from "../protocol/log.js";
+import { ReplayGuard } from "../protocol/member-code.js";
+import { parseRulesConfig } from "../protocol/rules/config.js";
+import { KIOSK_MIGRATIONS } from "./schema.js";
+import { KioskStore } from "./store.js";
+import { KioskSync } from "./sync.js";
+import { Checkout, CheckoutError, type Indicator, type ReceiptPrinter } from "./checkout.js";
+import type { KioskConfig } from "./config.js";
+import type { Scanner } from "./scan/scanner.js";
+import type { ScanResult } from "./scan/types.js";
+import type { HealthReporter } from "./health.js";
+
+/** The hardware the kiosk drives, built from the config by device/hardware.ts (real or simulated drivers). */
+export interface KioskHardware {
+  scanner: Scanner;
+  printer: ReceiptPrinter & { start(): Promise<void>; stop(): Promise<void> } & HealthReporter;
+  indicator: Indicator & { start(): Promise<void>; stop(): Promise<void> } & HealthReporter;
+  /** Extra health reporters (camera, GPIO...). */
+  reporters: Array<{ name: string; reporter: HealthReporter }>;
+}
+
+export type ScanOutcome =
+  | { kind: "member"; memberId: string }
+  | { kind: "product"; sku: string; name: string; qty: number }
+  | { kind: "refused"; code: string; message: string }
+  | { kind: "ignored" };
+
+export class Kiosk {
+  private db: Database | undefined;
+  store!: KioskStore;
+  sync!: KioskSync;
+  checkout!: Checkout;
+  readonly clock: OffsetClock;
+  private readonly scanListeners: Array<(r: ScanResult, o: ScanOutcome) => void> = [];
+  private unsubscribeScan: (() => void) | undefined;
+
+  constructor(
+    private readonly config: KioskConfig,
+    private readonly hardware: KioskHardware,
+    private readonly baseClock: Clock,
+    private readonly log: Logger,
+  ) {
+    this.clock = new OffsetClock(baseClock);
+  }
+
+  async start(): Promise<void> {
+    const { config, log, hardware } = this;
+    mkdirSync(config.dataDir, { recursive: true });
+    const db = await openDatabase(join(config.dataDir, "kiosk.db"));
+    this.db = db;
+    migrate(db, KIOSK_MIGRATIONS);
+    this.store = new KioskStore(db);
+    const address = { chainId: config.chainId, storeId: config.storeId, deviceId: config.deviceId };
+    this.sync = new KioskSync(
+      {
+        address,
+        url: config.hub.url,
+        username: config.hub.username,
+        password: readFileSync(config.hub.passwordFile, "utf8").trim(),
+        trustedKeys: config.hub.trustedKeys,
+        protocolVersion: config.hub.protocolVersion,
+        ...(config.hub.caFile ? { ca: readFileSync(config.hub.caFile) } : {}),
+      },
+      this.store,
+      this.clock,
+      this.baseClock,
+      ns(log, "kiosk:sync"),
+    );
+    // A bundle whose rules fail the cross-checks is refused before it replaces the one in force.
+    this.sync.onConfig((content) => {
+      parseRulesConfig(content.rules);
+    });
+    this.sync.statusExtras = () => ({ health: { drivers: this.health() } });
+    this.checkout = new Checkout({
+      store: this.store,
+      config: () => this.sync.current,
+      clock: this.clock,
+      replay: new ReplayGuard(),
+      printer: hardware.printer,
+      indicator: hardware.indicator,
+      deviceId: config.deviceId,
+      log: ns(log, "kiosk:checkout"),
+      onCommitted: () => this.sync.flush(),
+    });
+    await hardware.indicator.start();
+    await hardware.printer.start();
+    this.unsubscribeScan = hardware.scanner.onResult((r) => this.onScan(r));
+    await hardware.scanner.start();
+    await this.sync.start();
+    log.info({ device: config.deviceId, store: config.storeId }, "kiosk started");
+  }
+
+  /** Subscribes to every scan and what the kiosk did with it (the demo and the customer page use it). */
+  onScanOutcome(listener: (r: ScanResult, o: ScanOutcome) => void): void {
+    this.scanListeners.push(listener);
+  }
+
+  private onScan(result: ScanResult): void {
+    const outcome = this.handleScan(result);
+    for (const l of this.scanListeners) l(result, outcome);
+  }
+
+  handleScan(result: ScanResult): ScanOutcome {
+    try {
+      switch (result.kind) {
+        case "member":
+          return { kind: "member", memberId: this.checkout.identify(result.text).memberId };
+        case "product":
+          return { kind: "product", ...this.checkout.addProduct(result.text) };
+        case "unknown":
+          this.log.warn({ format: result.format, length: result.text.length }, "scan: not a member code or a product barcode");
+          return { kind: "refused", code: "UNRECOGNISED_CODE", message: "this code is not recognised" };
+      }
+    } catch (err) {
+      if (err instanceof CheckoutError) return { kind: "refused", code: err.code, message: err.message };
+      throw err;
+    }
+  }
+
+  health(): unknown[] {
+    const h = this.hardware;
+    const all = [
+      { name: "scanner", reporter: h.scanner as HealthReporter },
+      { name: "printer", reporter: h.printer },
+      { name: "indicator", reporter: h.indicator },
+      ...h.reporters,
+    ];
+    return all.map(({ name, reporter }) => {
+      try {
+        return reporter.health();
+      } catch (err) {
+        return { component: name, level: "down", message: (err as Error).message };
+      }
+    });
+  }
+
+  /** Stops in reverse order; the ledger is durable at every point, so a stop can come at any time. */
+  async stop(): Promise<void> {
+    await this.sync?.stop();
+    this.unsubscribeScan?.();
+    await this.hardware.scanner.stop();
+    await this.hardware.printer.stop();
+    await this.hardware.indicator.stop();
+    this.db?.close();
+    this.db = undefined;
+    this.log.info("kiosk stopped");
+  }
+
+  /** Simulates a crash (tests): the connection drops without a goodbye and nothing is flushed. */
+  async crash(): Promise<void> {
+    await this.sync?.kill();
+    this.unsubscribeScan?.();
+    await this.hardware.scanner.stop();
+    this.db?.close();
+    this.db = undefined;
+  }
+}

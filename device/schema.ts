@@ -1,0 +1,49 @@
+// The kiosk's SQLite schema, as numbered migrations.
+import type { Migration } from "../storage/sqlite.js";
+
+export const KIOSK_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "core",
+    sql: `
+      -- Append-only business facts with a gapless sequence (seq = rowid, never reused).
+      CREATE TABLE ledger (
+        seq             INTEGER PRIMARY KEY,
+        entry_id        TEXT NOT NULL UNIQUE,
+        type            TEXT NOT NULL,
+        at              INTEGER NOT NULL,
+        config_version  INTEGER NOT NULL,
+        body            TEXT NOT NULL
+      );
+      -- What still has to reach the hub: trimmed when the hub acknowledges a high-water mark.
+      CREATE TABLE outbox (
+        seq      INTEGER PRIMARY KEY REFERENCES ledger (seq),
+        payload  TEXT NOT NULL
+      );
+      CREATE TABLE sync_state (
+        key    TEXT PRIMARY KEY,
+        value  INTEGER NOT NULL
+      );
+      INSERT INTO sync_state (key, value) VALUES ('acked_seq', 0), ('member_cursor', 0), ('config_version', 0);
+      -- The member cache, synced from the hub's changelog.
+      CREATE TABLE members (
+        member_id  TEXT PRIMARY KEY,
+        card_id    TEXT NOT NULL UNIQUE,
+        record     TEXT NOT NULL
+      );
+      -- Effects of local sales not yet reflected in the hub's member snapshot.
+      CREATE TABLE member_pending (
+        seq            INTEGER PRIMARY KEY REFERENCES ledger (seq),
+        member_id      TEXT NOT NULL,
+        points_delta   INTEGER NOT NULL,
+        balance_delta  INTEGER NOT NULL
+      );
+      CREATE TABLE config (
+        id        INTEGER PRIMARY KEY CHECK (id = 1),
+        version   INTEGER NOT NULL,
+        envelope  TEXT NOT NULL,
+        applied_at INTEGER NOT NULL
+      );
+    `,
+  },
+];

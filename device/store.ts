@@ -1,0 +1,166 @@
+// The kiosk's durable state: ledger + outbox (committed with their effects), member cache, applied config.
+import { randomUUID } from "node:crypto";
+import type { Database } from "../storage/sqlite.js";
+import {
+  LedgerEntrySchema,
+  MemberRecordSchema,
+  type Fact,
+  type LedgerEntry,
+  type MemberChange,
+  type MemberRecord,
+} from "../protocol/messages.js";
+import type { SignedEnvelope } from "../protocol/signing.js";
+
+type SyncKey = "acked_seq" | "member_cursor" | "config_version";
+
+export interface MemberEffect {
+  memberId: string;
+  pointsDelta: number;
+  balanceDeltaFen: number;
+}
+
+export class KioskStore {
+  constructor(private readonly db: Database) {}
+
+  get database(): Database {
+    return this.db;
+  }
+
+  private getState(key: SyncKey): number {
+    return this.db.prepare("SELECT value FROM sync_state WHERE key = ?").get<{ value: number }>(key)?.value ?? 0;
+  }
+
+  private setState(key: SyncKey, value: number): void {
+    this.db.prepare("UPDATE sync_state SET value = ? WHERE key = ?").run(value, key);
+  }
+
+  // ------------------------------------------------------------ ledger and outbox
+
+  /**
+   * Appends one business fact: the ledger row, its outbox entry and its effect on the member's
+   * local view, in one transaction. Returns the entry with its sequence number.
+   */
+  appendFact(fact: Fact, at: number, configVersion: number, effect?: MemberEffect): LedgerEntry {
+    return this.db.transaction(() => {
+      const seq = (this.db.prepare("SELECT COALESCE(MAX(seq), 0) AS s FROM ledger").get<{ s: number }>()?.s ?? 0) + 1;
+      const entry = LedgerEntrySchema.parse({ seq, entryId: randomUUID(), at, configVersion, fact });
+      this.db
+        .prepare("INSERT INTO ledger (seq, entry_id, type, at, config_version, body) VALUES (?, ?, ?, ?, ?, ?)")
+        .run(seq, entry.entryId, fact.type, at, configVersion, JSON.stringify(fact));
+      this.db.prepare("INSERT INTO outbox (seq, payload) VALUES (?, ?)").run(seq, JSON.stringify(entry));
+      if (effect) {
+        this.db
+          .prepare("INSERT INTO member_pending (seq, member_id, points_delta, balance_delta) VALUES (?, ?, ?, ?)")
+          .run(seq, effect.memberId, effect.pointsDelta, effect.balanceDeltaFen);
+      }
+      return entry;
+    });
+  }
+
+  lastSeq(): number {
+    return this.db.prepare("SELECT COALESCE(MAX(seq), 0) AS s FROM ledger").get<{ s: number }>()?.s ?? 0;
+  }
+
+  ackedSeq(): number {
+    return this.getState("acked_seq");
+  }
+
+  /** Outbox entries with seq >= fromSeq, oldest first. */
+  pending(fromSeq: number, limit: number): LedgerEntry[] {
+    return this.db
+      .prepare("SELECT payload FROM outbox WHERE seq >= ? ORDER BY seq LIMIT ?")
+      .all<{ payload: string }>(fromSeq, limit)
+      .map((r) => LedgerEntrySchema.parse(JSON.parse(r.payload)));
+  }
+
+  outboxDepth(): number {
+    return this.db.prepare("SELECT COUNT(*) AS n FROM outbox").get<{ n: number }>()?.n ?? 0;
+  }
+
+  /** The hub has applied everything up to `seq`: trim the outbox. Never moves the mark backwards. */
+  acknowledge(seq: number): void {
+    const bounded = Math.min(seq, this.lastSeq());
+    this.db.transaction(() => {
+      if (bounded <= this.getState("acked_seq")) return;
+      this.setState("acked_seq", bounded);
+      this.db.prepare("DELETE FROM outbox WHERE seq <= ?").run(bounded);
+    });
+  }
+
+  entries(): LedgerEntry[] {
+    return this.db
+      .prepare("SELECT seq, entry_id, at, config_version, body FROM ledger ORDER BY seq")
+      .all<{ seq: number; entry_id: string; at: number; config_version: number; body: string }>()
+      .map((r) => LedgerEntrySchema.parse({ seq: r.seq, entryId: r.entry_id, at: r.at, configVersion: r.config_version, fact: JSON.parse(r.body) }));
+  }
+
+  // ------------------------------------------------------------ members
+
+  memberCursor(): number {
+    return this.getState("member_cursor");
+  }
+
+  /** Applies a page of changes; a snapshot replaces the whole cache. */
+  applyMemberChanges(changes: readonly MemberChange[], cursor: number, snapshot: boolean): void {
+    this.db.transaction(() => {
+      if (snapshot) this.db.exec("DELETE FROM members");
+      for (const c of changes) {
+        if (c.kind === "delete") {
+          this.db.prepare("DELETE FROM members WHERE member_id = ?").run(c.memberId);
+          continue;
+        }
+        const m = c.member;
+        this.db.prepare("DELETE FROM members WHERE card_id = ? AND member_id <> ?").run(m.cardId, m.memberId);
+        this.db
+          .prepare("INSERT INTO members (member_id, card_id, record) VALUES (?, ?, ?) ON CONFLICT (member_id) DO UPDATE SET card_id = excluded.card_id, record = excluded.record")
+          .run(m.memberId, m.cardId, JSON.stringify(m));
+      }
+      if (cursor > this.getState("member_cursor")) this.setState("member_cursor", cursor);
+      // Local effects the hub has now applied are part of its snapshot: drop them from the pending view.
+      this.db.prepare("DELETE FROM member_pending WHERE seq <= ?").run(this.getState("acked_seq"));
+    });
+  }
+
+  memberByCard(cardId: string): MemberRecord | undefined {
+    const row = this.db.prepare("SELECT record FROM members WHERE card_id = ?").get<{ record: string }>(cardId);
+    return row ? this.withPending(MemberRecordSchema.parse(JSON.parse(row.record))) : undefined;
+  }
+
+  member(memberId: string): MemberRecord | undefined {
+    const row = this.db.prepare("SELECT record FROM members WHERE member_id = ?").get<{ record: string }>(memberId);
+    return row ? this.withPending(MemberRecordSchema.parse(JSON.parse(row.record))) : undefined;
+  }
+
+  memberCount(): number {
+    return this.db.prepare("SELECT COUNT(*) AS n FROM members").get<{ n: number }>()?.n ?? 0;
+  }
+
+  /** The hub's snapshot plus the kiosk's own effects that the hub has not acknowledged yet. */
+  private withPending(m: MemberRecord): MemberRecord {
+    const p = this.db
+      .prepare("SELECT COALESCE(SUM(points_delta), 0) AS pts, COALESCE(SUM(balance_delta), 0) AS bal FROM member_pending WHERE member_id = ?")
+      .get<{ pts: number; bal: number }>(m.memberId);
+    return { ...m, pointsBalance: m.pointsBalance + (p?.pts ?? 0), balanceFen: m.balanceFen + (p?.bal ?? 0) };
+  }
+
+  // ------------------------------------------------------------ config
+
+  configVersion(): number {
+    return this.getState("config_version");
+  }
+
+  appliedEnvelope(): SignedEnvelope | undefined {
+    const row = this.db.prepare("SELECT envelope FROM config WHERE id = 1").get<{ envelope: string }>();
+    return row ? (JSON.parse(row.envelope) as SignedEnvelope) : undefined;
+  }
+
+  /** Stores a verified bundle as the one in force (all or nothing). */
+  saveConfig(version: number, envelope: SignedEnvelope, at: number): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare("INSERT INTO config (id, version, envelope, applied_at) VALUES (1, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version, envelope = excluded.envelope, applied_at = excluded.applied_at")
+        .run(version, JSON.stringify(envelope), at);
+      this.setState("config_version", version);
+    });
+  }
+}

@@ -1,0 +1,85 @@
+// The hub's device registry: provisioning kiosk identities, checking their credentials, sequence marks.
+import type { Database } from "../storage/sqlite.js";
+import type { Clock } from "../protocol/clock.js";
+import { isValidSegment, type DeviceAddress } from "../protocol/topics.js";
+import { newSecret, hashSecret, checkSecret } from "./secrets.js";
+import { HubError } from "./errors.js";
+
+export interface DeviceCredentials extends DeviceAddress {
+  /** MQTT username: the device id. */
+  username: string;
+  /** MQTT password: shown once, stored hashed. */
+  password: string;
+}
+
+export interface DeviceRow {
+  deviceId: string;
+  chainId: string;
+  storeId: string;
+  ackedSeq: number;
+  lastStatus: unknown;
+  lastSeenAt: number | null;
+}
+
+export class DeviceRegistry {
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Creates a device (or rotates its secret when it exists in the same store). */
+  provision(address: DeviceAddress): DeviceCredentials {
+    for (const s of [address.chainId, address.storeId, address.deviceId]) {
+      if (!isValidSegment(s)) throw new HubError("INVALID_INPUT", `invalid id ${JSON.stringify(s)}`);
+    }
+    if (address.deviceId === "hub") throw new HubError("INVALID_INPUT", "device id 'hub' is reserved");
+    const password = newSecret();
+    const existing = this.get(address.deviceId);
+    if (existing && (existing.storeId !== address.storeId || existing.chainId !== address.chainId)) {
+      throw new HubError("CONFLICT", `device ${address.deviceId} already belongs to store ${existing.storeId}`);
+    }
+    if (existing) {
+      this.db.prepare("UPDATE devices SET secret_hash = ? WHERE device_id = ?").run(hashSecret(password), address.deviceId);
+    } else {
+      this.db
+        .prepare("INSERT INTO devices (device_id, chain_id, store_id, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)")
+        .run(address.deviceId, address.chainId, address.storeId, hashSecret(password), this.clock.now());
+    }
+    return { ...address, username: address.deviceId, password };
+  }
+
+  /** The device's address when the credentials are right, otherwise undefined. */
+  authenticate(username: string, password: string): DeviceAddress | undefined {
+    const row = this.db
+      .prepare("SELECT device_id, chain_id, store_id, secret_hash FROM devices WHERE device_id = ?")
+      .get<{ device_id: string; chain_id: string; store_id: string; secret_hash: string }>(username);
+    if (!row || !checkSecret(password, row.secret_hash)) return undefined;
+    return { deviceId: row.device_id, chainId: row.chain_id, storeId: row.store_id };
+  }
+
+  get(deviceId: string): DeviceRow | undefined {
+    const row = this.db
+      .prepare("SELECT device_id, chain_id, store_id, acked_seq, last_status, last_seen_at FROM devices WHERE device_id = ?")
+      .get<{ device_id: string; chain_id: string; store_id: string; acked_seq: number; last_status: string | null; last_seen_at: number | null }>(deviceId);
+    if (!row) return undefined;
+    return {
+      deviceId: row.device_id,
+      chainId: row.chain_id,
+      storeId: row.store_id,
+      ackedSeq: row.acked_seq,
+      lastStatus: row.last_status ? (JSON.parse(row.last_status) as unknown) : null,
+      lastSeenAt: row.last_seen_at,
+    };
+  }
+
+  list(): DeviceRow[] {
+    const ids = this.db.prepare("SELECT device_id FROM devices ORDER BY device_id").all<{ device_id: string }>();
+    return ids.map((r) => this.get(r.device_id)).filter((d): d is DeviceRow => d !== undefined);
+  }
+
+  recordStatus(deviceId: string, status: unknown): void {
+    this.db
+      .prepare("UPDATE devices SET last_status = ?, last_seen_at = ? WHERE device_id = ?")
+      .run(JSON.stringify(status), this.clock.now(), deviceId);
+  }
+}

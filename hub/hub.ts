@@ -1,0 +1,132 @@
+// The hub service: builds storage, registries, broker, MQTT link and HTTP server, and starts/stops them in order.
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { serve, type ServerType } from "@hono/node-server";
+import { openDatabase, migrate, type Database } from "../storage/sqlite.js";
+import type { Clock } from "../protocol/clock.js";
+import { ns, type Logger } from "../protocol/log.js";
+import { generateKeyPair } from "../protocol/signing.js";
+import { HUB_MIGRATIONS } from "./schema.js";
+import type { HubConfig } from "./config.js";
+import { DeviceRegistry } from "./devices.js";
+import { MemberRegistry } from "./members.js";
+import { ConfigService, type SigningIdentity } from "./config-service.js";
+import { Ingest } from "./ingest.js";
+import { EmbeddedBroker, HUB_USERNAME } from "./broker.js";
+import { HubMqttLink } from "./mqtt-link.js";
+import { createHubApp } from "./http.js";
+
+function loadOrCreateSigningKey(path: string): SigningIdentity {
+  if (existsSync(path)) {
+    const raw = JSON.parse(readFileSync(path, "utf8")) as { keyId: string; publicKey: string; privateKey: string };
+    return { keyId: raw.keyId, keys: { publicKey: raw.publicKey, privateKey: raw.privateKey } };
+  }
+  const keys = generateKeyPair();
+  const identity = { keyId: `hq-${keys.publicKey.slice(0, 8)}`, keys };
+  writeFileSync(path, JSON.stringify({ keyId: identity.keyId, ...keys }), { mode: 0o600 });
+  return identity;
+}
+
+export class Hub {
+  private db: Database | undefined;
+  private broker: EmbeddedBroker | undefined;
+  private link: HubMqttLink | undefined;
+  private http: ServerType | undefined;
+  devices!: DeviceRegistry;
+  members!: MemberRegistry;
+  configs!: ConfigService;
+  ingest!: Ingest;
+  /** The MQTT URL kiosks should use (the embedded broker's, or the configured external one). */
+  brokerUrl = "";
+  httpPort = 0;
+
+  constructor(
+    private readonly config: HubConfig,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    const { config, clock, log } = this;
+    mkdirSync(config.dataDir, { recursive: true });
+    const db = await openDatabase(join(config.dataDir, "hub.db"));
+    this.db = db;
+    migrate(db, HUB_MIGRATIONS);
+    const signer = loadOrCreateSigningKey(config.signingKeyFile ?? join(config.dataDir, "hq-signing-key.json"));
+    this.devices = new DeviceRegistry(db, clock);
+    this.members = new MemberRegistry(db, clock);
+    this.configs = new ConfigService(db, clock, config.chainId, signer);
+    this.ingest = new Ingest(db, clock, this.members, this.configs, ns(log, "hub:ingest"));
+
+    let url: string;
+    let username = HUB_USERNAME;
+    let password: string;
+    let ca: Buffer | undefined;
+    let protocolVersion: 4 | 5 = 4;
+    let shareGroup: string | undefined;
+    if (config.broker.mode === "embedded") {
+      const broker = new EmbeddedBroker(this.devices, ns(log, "hub:broker"), { host: config.broker.host, port: config.broker.port });
+      await broker.start();
+      this.broker = broker;
+      url = broker.url;
+      password = broker.hubSecret;
+    } else {
+      url = config.broker.url;
+      username = config.broker.username;
+      password = readFileSync(config.broker.passwordFile, "utf8").trim();
+      if (config.broker.caFile) ca = readFileSync(config.broker.caFile);
+      protocolVersion = config.broker.protocolVersion;
+      shareGroup = config.broker.shareGroup;
+    }
+    this.brokerUrl = url;
+    this.link = new HubMqttLink(
+      {
+        url,
+        chainId: config.chainId,
+        username,
+        password,
+        clientId: `hub-${process.pid}-${Math.floor(clock.now() % 1e6)}`,
+        protocolVersion,
+        ...(shareGroup ? { shareGroup } : {}),
+        ...(ca ? { ca } : {}),
+      },
+      { devices: this.devices, ingest: this.ingest, members: this.members, configs: this.configs, clock, log: ns(log, "hub:mqtt") },
+    );
+    await this.link.start();
+
+    const adminTokenHash = config.adminTokenHashFile ? readFileSync(config.adminTokenHashFile, "utf8").trim() : undefined;
+    const app = createHubApp({
+      members: this.members,
+      devices: this.devices,
+      configs: this.configs,
+      ingest: this.ingest,
+      adminTokenHash,
+      health: () => ({ chainId: config.chainId, broker: url, ingest: this.ingest.stats }),
+    });
+    await new Promise<void>((resolve) => {
+      this.http = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port }, (info) => {
+        this.httpPort = info.port;
+        resolve();
+      });
+    });
+    log.info({ http: `http://${config.http.host}:${this.httpPort}`, broker: url }, "hub started");
+  }
+
+  /** The public keys kiosks trust for config bundles. */
+  get trustedKeys(): Record<string, string> {
+    return this.configs.publicKeys;
+  }
+
+  async stop(): Promise<void> {
+    const http = this.http;
+    this.http = undefined;
+    if (http) await new Promise<void>((resolve) => http.close(() => resolve()));
+    await this.link?.stop();
+    this.link = undefined;
+    await this.broker?.stop();
+    this.broker = undefined;
+    this.db?.close();
+    this.db = undefined;
+    this.log.info("hub stopped");
+  }
+}

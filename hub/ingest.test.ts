@@ -1,0 +1,132 @@
+// Exactly-once ingest: duplicates, reordering, gaps, rejections and recomputation against the kiosk's hints.
+import { describe, it, expect, beforeEach, afterEach } from "vitest";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openDatabase, migrate, type Database } from "../storage/sqlite.js";
+import { ManualClock } from "../protocol/clock.js";
+import { createLogger, MemoryLogSink } from "../protocol/log.js";
+import { generateKeyPair } from "../protocol/signing.js";
+import type { LedgerEntry, SaleFact } from "../protocol/messages.js";
+import { HUB_MIGRATIONS } from "./schema.js";
+import { DeviceRegistry } from "./devices.js";
+import { MemberRegistry } from "./members.js";
+import { ConfigService } from "./config-service.js";
+import { Ingest } from "./ingest.js";
+
+const demoRules = JSON.parse(readFileSync(new URL("../protocol/rules/examples/demo-config.json", import.meta.url), "utf8")) as Record<string, unknown>;
+const K1 = { chainId: "acme", storeId: "s01", deviceId: "k1" };
+const T0 = Date.UTC(2026, 10, 22, 2, 0, 0);
+
+let dir: string;
+let db: Database;
+let ingest: Ingest;
+let members: MemberRegistry;
+let sink: MemoryLogSink;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), "hub-ingest-"));
+  db = await openDatabase(join(dir, "hub.db"));
+  migrate(db, HUB_MIGRATIONS);
+  const clock = new ManualClock(T0);
+  const devices = new DeviceRegistry(db, clock);
+  devices.provision(K1);
+  members = new MemberRegistry(db, clock);
+  members.create({ memberId: "m1", cardId: "C0001", name: "Li Lei", levelId: "gold", cardClass: "standard", cardPublicKey: generateKeyPair().publicKey });
+  const configs = new ConfigService(db, clock, "acme", { keyId: "hq", keys: generateKeyPair() });
+  configs.publish("s01", { rules: demoRules, device: {} });
+  sink = new MemoryLogSink();
+  ingest = new Ingest(db, clock, members, configs, createLogger("test", { destination: sink, level: "debug" }));
+});
+afterEach(() => {
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function sale(seq: number, overrides: Partial<SaleFact> = {}): LedgerEntry {
+  return {
+    seq,
+    entryId: `e${seq}`,
+    at: T0,
+    configVersion: 1,
+    fact: {
+      type: "sale",
+      saleId: `sale-${seq}`,
+      memberId: "m1",
+      cardId: "C0001",
+      // rice at 59.90, gold 90% -> 53.91 x 2 = 107.82 yuan -> 1 point per 100 yuan
+      lines: [{ sku: "rice-5kg", qty: 2 }],
+      hints: { subtotalFen: 11980, totalFen: 10782, savingsFen: 1198, pointsEarned: 1 },
+      tenders: [{ kind: "external", amountFen: 10782 }],
+      offlineApproved: false,
+      ...overrides,
+    },
+  };
+}
+
+const points = (): number => members.get("m1")!.pointsBalance;
+const salesCount = (): number => db.prepare("SELECT COUNT(*) AS n FROM sales").get<{ n: number }>()!.n;
+
+describe("ingest", () => {
+  it("applies a batch once and acknowledges the high-water mark", () => {
+    const { ack, changes } = ingest.handleBatch(K1, { entries: [sale(1), sale(2)] });
+    expect(ack).toEqual({ ackedSeq: 2 });
+    expect(changes).toHaveLength(2);
+    expect(points()).toBe(2);
+    expect(salesCount()).toBe(2);
+  });
+
+  it("ignores duplicates and redelivered batches", () => {
+    ingest.handleBatch(K1, { entries: [sale(1), sale(2)] });
+    const again = ingest.handleBatch(K1, { entries: [sale(1), sale(2), sale(2)] });
+    expect(again.ack.ackedSeq).toBe(2);
+    expect(points()).toBe(2);
+    expect(salesCount()).toBe(2);
+    expect(ingest.stats.duplicates).toBe(3);
+  });
+
+  it("applies a reordered batch in sequence order", () => {
+    const { ack } = ingest.handleBatch(K1, { entries: [sale(3), sale(1), sale(2)] });
+    expect(ack.ackedSeq).toBe(3);
+    expect(salesCount()).toBe(3);
+  });
+
+  it("stops at a gap and asks for a resend from it", () => {
+    const { ack } = ingest.handleBatch(K1, { entries: [sale(1), sale(2), sale(4), sale(5)] });
+    expect(ack).toEqual({ ackedSeq: 2, resendFrom: 3 });
+    expect(salesCount()).toBe(2);
+    expect(sink.messages()).toContain("ledger gap: asking the kiosk to resend");
+    const healed = ingest.handleBatch(K1, { entries: [sale(3), sale(4), sale(5)] });
+    expect(healed.ack).toEqual({ ackedSeq: 5 });
+    expect(points()).toBe(5);
+  });
+
+  it("recomputes and records a disagreement, crediting the hub's figure", () => {
+    ingest.handleBatch(K1, { entries: [sale(1, { hints: { subtotalFen: 11980, totalFen: 10782, savingsFen: 1198, pointsEarned: 50 } })] });
+    expect(points()).toBe(1);
+    const rows = db.prepare("SELECT field, kiosk_value, hub_value FROM disagreements").all();
+    expect(rows).toEqual([{ field: "pointsEarned", kiosk_value: 50, hub_value: 1 }]);
+  });
+
+  it("keeps a sale it cannot apply as rejected, moves on, and changes no balance", () => {
+    const { ack } = ingest.handleBatch(K1, { entries: [sale(1, { memberId: "nobody" }), sale(2, { lines: [{ sku: "no-such-sku", qty: 1 }] }), sale(3)] });
+    expect(ack.ackedSeq).toBe(3);
+    expect(ack.rejected?.map((r) => r.seq)).toEqual([1, 2]);
+    expect(points()).toBe(1);
+    expect(salesCount()).toBe(1);
+    expect(db.prepare("SELECT seq, status FROM ledger ORDER BY seq").all()).toEqual([
+      { seq: 1, status: "rejected" },
+      { seq: 2, status: "rejected" },
+      { seq: 3, status: "applied" },
+    ]);
+  });
+
+  it("keeps per-device sequences apart", () => {
+    const db2 = new DeviceRegistry(db, new ManualClock(T0));
+    db2.provision({ ...K1, deviceId: "k2" });
+    ingest.handleBatch(K1, { entries: [sale(1)] });
+    const other = ingest.handleBatch({ ...K1, deviceId: "k2" }, { entries: [{ ...sale(1), fact: { ...sale(1).fact, saleId: "k2-sale-1" } as SaleFact }] });
+    expect(other.ack.ackedSeq).toBe(1);
+    expect(points()).toBe(2);
+  });
+});

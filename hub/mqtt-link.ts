@@ -1,0 +1,178 @@
+// The hub's MQTT side: consumes kiosk ledgers, status and member pulls; publishes acks, configs and member changes.
+import type { MqttClient } from "mqtt";
+import type { Logger } from "../protocol/log.js";
+import type { Clock } from "../protocol/clock.js";
+import { connectWithBackoff } from "../protocol/mqtt-connect.js";
+import { allDevicesFilter, deviceTopic, parseDeviceTopic, storeTopic, type DeviceAddress, type ParsedDeviceTopic } from "../protocol/topics.js";
+import {
+  ConfigReportSchema,
+  DeviceStatusSchema,
+  LedgerBatchSchema,
+  MembersRequestSchema,
+  decodeMessage,
+  encodeMessage,
+  type MemberChange,
+} from "../protocol/messages.js";
+import { ProtocolError } from "../protocol/errors.js";
+import type { DeviceRegistry } from "./devices.js";
+import type { Ingest } from "./ingest.js";
+import type { MemberRegistry } from "./members.js";
+import type { ConfigService, PublishedConfig } from "./config-service.js";
+
+export interface MqttLinkOptions {
+  url: string;
+  chainId: string;
+  username: string;
+  password: string;
+  clientId: string;
+  protocolVersion?: 4 | 5;
+  /** Set to consume kiosk traffic through a shared subscription ($share/<group>/...). */
+  shareGroup?: string;
+  ca?: string | Buffer;
+}
+
+export class HubMqttLink {
+  private client: MqttClient | undefined;
+  readonly stats = { received: 0, invalid: 0 };
+
+  constructor(
+    private readonly opts: MqttLinkOptions,
+    private readonly deps: {
+      devices: DeviceRegistry;
+      ingest: Ingest;
+      members: MemberRegistry;
+      configs: ConfigService;
+      clock: Clock;
+      log: Logger;
+    },
+  ) {}
+
+  async start(): Promise<void> {
+    const { log } = this.deps;
+    const client = connectWithBackoff({
+      url: this.opts.url,
+      clientId: this.opts.clientId,
+      username: this.opts.username,
+      password: this.opts.password,
+      protocolVersion: this.opts.protocolVersion ?? 4,
+      log,
+      ...(this.opts.ca ? { ca: this.opts.ca } : {}),
+    });
+    this.client = client;
+    client.on("message", (topic, payload) => this.onMessage(topic, payload));
+    client.on("connect", () => {
+      void this.subscribeAndRepublish().catch((err: unknown) => log.error({ err }, "hub: subscribe failed"));
+    });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`hub could not connect to ${this.opts.url}`)), 15_000);
+      client.once("connect", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    this.deps.configs.onPublished = (c) => this.publishConfig(c);
+    this.deps.members.onChange = (c) => this.pushMemberChanges([c]);
+  }
+
+  async stop(): Promise<void> {
+    this.deps.configs.onPublished = undefined;
+    this.deps.members.onChange = undefined;
+    const client = this.client;
+    this.client = undefined;
+    if (client) await client.endAsync();
+  }
+
+  private async subscribeAndRepublish(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    const channels = ["ledger", "status", "members/req", "config/report"] as const;
+    await client.subscribeAsync(
+      channels.map((c) => allDevicesFilter(this.opts.chainId, c, this.opts.shareGroup)),
+      { qos: 1 },
+    );
+    for (const storeId of this.deps.configs.stores()) {
+      const latest = this.deps.configs.latest(storeId);
+      if (latest) this.publishConfig(latest);
+    }
+  }
+
+  publishConfig(config: PublishedConfig): void {
+    const topic = storeTopic({ chainId: this.opts.chainId, storeId: config.storeId }, "config");
+    this.client?.publish(topic, encodeMessage(config.envelope), { qos: 1, retain: true });
+    this.deps.log.info({ store: config.storeId, version: config.version }, "config bundle published");
+  }
+
+  pushMemberChanges(changes: MemberChange[]): void {
+    if (changes.length === 0) return;
+    const stores = new Set(this.deps.devices.list().map((d) => d.storeId));
+    for (const storeId of stores) {
+      this.client?.publish(storeTopic({ chainId: this.opts.chainId, storeId }, "members"), encodeMessage({ changes }), { qos: 1 });
+    }
+  }
+
+  private send(device: DeviceAddress, channel: "ack" | "members/res", body: unknown): void {
+    this.client?.publish(deviceTopic(device, channel), encodeMessage(body), { qos: 1 });
+  }
+
+  /** Every inbound message: validated, dispatched; bad input is logged and changes nothing. */
+  onMessage(topic: string, payload: Buffer): void {
+    this.stats.received++;
+    const { log } = this.deps;
+    const parsed = parseDeviceTopic(topic);
+    if (!parsed) {
+      this.stats.invalid++;
+      log.warn({ topic }, "hub: message on an unknown topic ignored");
+      return;
+    }
+    const known = this.deps.devices.get(parsed.deviceId);
+    if (!known || known.storeId !== parsed.storeId || known.chainId !== parsed.chainId) {
+      this.stats.invalid++;
+      log.warn({ topic }, "hub: message from an unknown device or the wrong store ignored");
+      return;
+    }
+    try {
+      this.dispatch(parsed, payload);
+    } catch (err) {
+      if (err instanceof ProtocolError) {
+        this.stats.invalid++;
+        log.warn({ topic, code: err.code, reason: err.message.slice(0, 300) }, "hub: malformed message ignored");
+        return;
+      }
+      log.error({ err, topic }, "hub: failed to handle message");
+    }
+  }
+
+  private dispatch(t: ParsedDeviceTopic, payload: Buffer): void {
+    const { log } = this.deps;
+    switch (t.channel) {
+      case "ledger": {
+        const batch = decodeMessage(LedgerBatchSchema, payload);
+        const { ack, changes } = this.deps.ingest.handleBatch(t, batch);
+        this.send(t, "ack", { ...ack, hubTime: this.deps.clock.now() });
+        this.pushMemberChanges(changes);
+        return;
+      }
+      case "members/req": {
+        const req = decodeMessage(MembersRequestSchema, payload);
+        this.send(t, "members/res", { ...this.deps.members.changesSince(req.cursor, req.limit), hubTime: this.deps.clock.now() });
+        return;
+      }
+      case "status": {
+        const status = decodeMessage(DeviceStatusSchema, payload);
+        this.deps.devices.recordStatus(t.deviceId, status);
+        if (status.online) {
+          // A kiosk coming online learns where the hub stands, so it can resend everything above it.
+          this.send(t, "ack", { ackedSeq: this.deps.ingest.ackedSeq(t.deviceId), hubTime: this.deps.clock.now() });
+        }
+        return;
+      }
+      case "config/report": {
+        const report = decodeMessage(ConfigReportSchema, payload);
+        log.info({ device: t.deviceId, ...report }, "config report");
+        return;
+      }
+      default:
+        log.warn({ channel: t.channel }, "hub: channel not handled");
+    }
+  }
+}

@@ -1,0 +1,170 @@
+// zod schemas for every MQTT message between kiosk and hub; both sides validate at the boundary.
+import { z } from "zod";
+import { RulesConfigSchema } from "./rules/config.js";
+import { ProtocolError } from "./errors.js";
+
+const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "ids are 1-64 letters, digits, _ or -");
+const fen = z.number().int().safe();
+const nonNegFen = fen.nonnegative();
+const epochMs = z.number().int().nonnegative();
+
+// ---------------------------------------------------------------- config bundle (signed content)
+
+export const DevicePolicySchema = z.object({
+  storeName: z.string().min(1).default("Member Store"),
+  memberCodeWindowSeconds: z.number().int().min(10).max(300).default(60),
+  /** Offline approvals per member per local day, used when the hub does not answer in time. */
+  offlineLimits: z
+    .object({
+      balanceFenPerMemberPerDay: nonNegFen.default(20_000),
+      pointsPerMemberPerDay: z.number().int().nonnegative().default(2_000),
+    })
+    .default({ balanceFenPerMemberPerDay: 20_000, pointsPerMemberPerDay: 2_000 }),
+  receiptUrlBase: z.string().url().default("https://receipts.example.invalid/r/"),
+});
+export type DevicePolicy = z.infer<typeof DevicePolicySchema>;
+
+export const ConfigContentSchema = z.object({
+  version: z.number().int().positive(),
+  chainId: id,
+  storeId: id,
+  issuedAt: epochMs,
+  rules: RulesConfigSchema,
+  device: DevicePolicySchema,
+});
+export type ConfigContent = z.infer<typeof ConfigContentSchema>;
+
+export const ConfigReportSchema = z.object({
+  version: z.number().int().positive(),
+  status: z.enum(["applied", "ignored", "failed"]),
+  appliedVersion: z.number().int().nonnegative(),
+  error: z.string().max(500).optional(),
+});
+export type ConfigReport = z.infer<typeof ConfigReportSchema>;
+
+// ---------------------------------------------------------------- ledger
+
+export const TenderSchema = z.object({
+  kind: z.enum(["external", "balance", "points"]),
+  amountFen: nonNegFen,
+});
+
+export const SaleFactSchema = z.object({
+  type: z.literal("sale"),
+  saleId: id,
+  memberId: id,
+  cardId: id,
+  lines: z.array(z.object({ sku: id, qty: z.number().int().positive().max(999) })).min(1).max(200),
+  /** The kiosk's figures: hints that the hub recomputes with the same rules and config version. */
+  hints: z.object({
+    subtotalFen: nonNegFen,
+    totalFen: nonNegFen,
+    savingsFen: nonNegFen,
+    pointsEarned: z.number().int().nonnegative(),
+  }),
+  tenders: z.array(TenderSchema).min(1),
+  offlineApproved: z.boolean().default(false),
+});
+export type SaleFact = z.infer<typeof SaleFactSchema>;
+
+export const FactSchema = z.discriminatedUnion("type", [SaleFactSchema]);
+export type Fact = z.infer<typeof FactSchema>;
+
+export const LedgerEntrySchema = z.object({
+  seq: z.number().int().positive(),
+  entryId: id,
+  at: epochMs,
+  configVersion: z.number().int().nonnegative(),
+  fact: FactSchema,
+});
+export type LedgerEntry = z.infer<typeof LedgerEntrySchema>;
+
+export const LedgerBatchSchema = z.object({
+  entries: z.array(LedgerEntrySchema).min(1).max(500),
+});
+export type LedgerBatch = z.infer<typeof LedgerBatchSchema>;
+
+/** The hub's answer: everything up to `ackedSeq` is applied; `resendFrom` asks for a resend after a gap. */
+export const AckSchema = z.object({
+  ackedSeq: z.number().int().nonnegative(),
+  resendFrom: z.number().int().positive().optional(),
+  rejected: z.array(z.object({ seq: z.number().int().positive(), reason: z.string() })).optional(),
+  /** The hub's clock when it sent this, for the kiosk's clock offset. */
+  hubTime: epochMs.optional(),
+});
+export type Ack = z.infer<typeof AckSchema>;
+
+// ---------------------------------------------------------------- members
+
+export const MemberRecordSchema = z.object({
+  memberId: id,
+  cardId: id,
+  name: z.string().max(100),
+  levelId: id,
+  cardClass: z.string().max(64),
+  cardPublicKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+  status: z.enum(["active", "blocked"]),
+  pointsBalance: z.number().int(),
+  balanceFen: fen,
+  vipExpiresAt: epochMs.optional(),
+  headshotHash: z.string().regex(/^[a-f0-9]{64}$/).optional(),
+  birthday: z.string().regex(/^\d{2}-\d{2}$/).optional(),
+});
+export type MemberRecord = z.infer<typeof MemberRecordSchema>;
+
+export const MemberChangeSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("upsert"), seq: z.number().int().positive(), member: MemberRecordSchema }),
+  z.object({ kind: z.literal("delete"), seq: z.number().int().positive(), memberId: id }),
+]);
+export type MemberChange = z.infer<typeof MemberChangeSchema>;
+
+export const MembersRequestSchema = z.object({
+  cursor: z.number().int().nonnegative(),
+  limit: z.number().int().min(1).max(1000).default(500),
+});
+export type MembersRequest = z.infer<typeof MembersRequestSchema>;
+
+export const MembersPageSchema = z.object({
+  /** Set when the kiosk's cursor was too old: drop the cache and apply `changes` as the whole set. */
+  snapshot: z.boolean().default(false),
+  changes: z.array(MemberChangeSchema),
+  /** The cursor after applying this page. */
+  cursor: z.number().int().nonnegative(),
+  more: z.boolean(),
+  hubTime: epochMs.optional(),
+});
+export type MembersPage = z.infer<typeof MembersPageSchema>;
+
+export const MembersPushSchema = z.object({ changes: z.array(MemberChangeSchema).min(1) });
+
+// ---------------------------------------------------------------- presence
+
+export const DeviceStatusSchema = z.object({
+  online: z.boolean(),
+  at: epochMs,
+  configVersion: z.number().int().nonnegative().optional(),
+  lastSeq: z.number().int().nonnegative().optional(),
+  ackedSeq: z.number().int().nonnegative().optional(),
+  outboxDepth: z.number().int().nonnegative().optional(),
+  health: z.record(z.string(), z.unknown()).optional(),
+});
+export type DeviceStatus = z.infer<typeof DeviceStatusSchema>;
+
+// ---------------------------------------------------------------- decoding
+
+/** Parses an MQTT payload as JSON and validates it; throws SCHEMA_INVALID with a readable reason. */
+export function decodeMessage<T>(schema: z.ZodType<T>, payload: Uint8Array | string): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof payload === "string" ? payload : Buffer.from(payload).toString("utf8"));
+  } catch (cause) {
+    throw new ProtocolError("SCHEMA_INVALID", "payload is not JSON", { cause });
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new ProtocolError("SCHEMA_INVALID", z.prettifyError(parsed.error));
+  return parsed.data;
+}
+
+export function encodeMessage(value: unknown): Buffer {
+  return Buffer.from(JSON.stringify(value), "utf8");
+}

@@ -1,0 +1,85 @@
+// MQTT topic layout for chain / store / device, and the per-device permissions derived from it.
+//
+//   mk/v1/<chain>/<store>/config                  hub -> kiosks  signed config bundle (retained)
+//   mk/v1/<chain>/<store>/members                 hub -> kiosks  member changelog pushes
+//   mk/v1/<chain>/<store>/<device>/ledger         kiosk -> hub   ledger batches
+//   mk/v1/<chain>/<store>/<device>/ack            hub -> kiosk   high-water mark acks, resend requests
+//   mk/v1/<chain>/<store>/<device>/status         kiosk -> hub   presence (retained, last will)
+//   mk/v1/<chain>/<store>/<device>/members/req    kiosk -> hub   changelog pull from a cursor
+//   mk/v1/<chain>/<store>/<device>/members/res    hub -> kiosk   changelog page
+//   mk/v1/<chain>/<store>/<device>/config/report  kiosk -> hub   applied / failed config version
+import { ProtocolError } from "./errors.js";
+
+export const TOPIC_ROOT = "mk/v1";
+const SEGMENT = /^[A-Za-z0-9_-]{1,64}$/;
+
+export interface StoreAddress {
+  chainId: string;
+  storeId: string;
+}
+export interface DeviceAddress extends StoreAddress {
+  deviceId: string;
+}
+
+export type DeviceChannel = "ledger" | "ack" | "status" | "members/req" | "members/res" | "config/report";
+export const KIOSK_PUBLISHES: readonly DeviceChannel[] = ["ledger", "status", "members/req", "config/report"];
+export const HUB_PUBLISHES: readonly DeviceChannel[] = ["ack", "members/res"];
+
+export function isValidSegment(s: string): boolean {
+  return SEGMENT.test(s);
+}
+
+function check(...segments: string[]): void {
+  for (const s of segments) {
+    if (!isValidSegment(s)) throw new ProtocolError("TOPIC_INVALID", `invalid topic segment ${JSON.stringify(s)}`);
+  }
+}
+
+export function storeTopic(a: StoreAddress, channel: "config" | "members"): string {
+  check(a.chainId, a.storeId);
+  return `${TOPIC_ROOT}/${a.chainId}/${a.storeId}/${channel}`;
+}
+
+export function deviceTopic(a: DeviceAddress, channel: DeviceChannel): string {
+  check(a.chainId, a.storeId, a.deviceId);
+  return `${TOPIC_ROOT}/${a.chainId}/${a.storeId}/${a.deviceId}/${channel}`;
+}
+
+/** The hub's subscription for one kiosk channel across all stores (optionally as a shared subscription). */
+export function allDevicesFilter(chainId: string, channel: DeviceChannel, shareGroup?: string): string {
+  check(chainId);
+  const filter = `${TOPIC_ROOT}/${chainId}/+/+/${channel}`;
+  return shareGroup ? `$share/${shareGroup}/${filter}` : filter;
+}
+
+export interface ParsedDeviceTopic extends DeviceAddress {
+  channel: DeviceChannel;
+}
+
+const CHANNELS: readonly DeviceChannel[] = ["ledger", "ack", "status", "members/req", "members/res", "config/report"];
+
+/** Parses a per-device topic; undefined for anything else. */
+export function parseDeviceTopic(topic: string): ParsedDeviceTopic | undefined {
+  const parts = topic.split("/");
+  if (parts.length < 6 || `${parts[0]}/${parts[1]}` !== TOPIC_ROOT) return undefined;
+  const [chainId, storeId, deviceId] = [parts[2]!, parts[3]!, parts[4]!];
+  const channel = parts.slice(5).join("/") as DeviceChannel;
+  if (!CHANNELS.includes(channel)) return undefined;
+  if (![chainId, storeId, deviceId].every(isValidSegment)) return undefined;
+  return { chainId, storeId, deviceId, channel };
+}
+
+/** What a kiosk may do: publish only its own upstream channels, read its store's broadcasts and its own downstream. */
+export function kioskMayPublish(a: DeviceAddress, topic: string): boolean {
+  return KIOSK_PUBLISHES.some((c) => deviceTopic(a, c) === topic);
+}
+
+export function kioskMaySubscribe(a: DeviceAddress, filter: string): boolean {
+  const allowed = [
+    storeTopic(a, "config"),
+    storeTopic(a, "members"),
+    ...HUB_PUBLISHES.map((c) => deviceTopic(a, c)),
+    `${TOPIC_ROOT}/${a.chainId}/${a.storeId}/${a.deviceId}/#`,
+  ];
+  return allowed.includes(filter);
+}
