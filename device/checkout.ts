@@ -48,8 +48,8 @@ export interface CompletedSale {
   receipt: ReceiptData;
 }
 
-export interface ReceiptPrinter {
-  print(receipt: ReceiptData): Promise<void>;
+export interface CheckoutPrinter {
+  print(receipt: ReceiptData): Promise<unknown>;
 }
 
 export interface Indicator {
@@ -63,7 +63,7 @@ export interface CheckoutDeps {
   /** The hub-corrected clock. */
   clock: Clock;
   replay: ReplayGuard;
-  printer: ReceiptPrinter;
+  printer: CheckoutPrinter;
   indicator: Indicator;
   deviceId: string;
   log: Logger;

@@ -2,6 +2,8 @@
 import { z } from "zod";
 import { readFileSync } from "node:fs";
 import { frameSourceConfigSchema, scannerConfigSchema } from "./scan/types.js";
+import { printerConfigSchema } from "./printer/types.js";
+import { gpioConfigSchema } from "./gpio/types.js";
 
 const segment = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "letters, digits, _ or -, at most 64");
 
@@ -29,12 +31,10 @@ export const KioskConfigSchema = z.object({
       decoder: z.enum(["worker", "inline"]).default("worker"),
     })
     .default({ source: { driver: "simulated" }, scanner: scannerConfigSchema.parse({}), decoder: "worker" }),
-  receipts: z
-    .object({
-      /** Where the ESC/POS bytes of each receipt go when the printer is a file sink. */
-      dir: z.string().optional(),
-    })
-    .default({}),
+  /** Receipt printer: tcp (port 9100), usblp (/dev/usb/lp0), file sink, or simulated. */
+  printer: printerConfigSchema.default(printerConfigSchema.parse({ transport: "simulated" })),
+  /** GPIO roles (gate relay, LEDs, buzzer, staff button, door sensor) and their driver. */
+  gpio: gpioConfigSchema.default(gpioConfigSchema.parse({})),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 export type KioskConfig = z.infer<typeof KioskConfigSchema>;

@@ -9,16 +9,17 @@ import { parseRulesConfig } from "../protocol/rules/config.js";
 import { KIOSK_MIGRATIONS } from "./schema.js";
 import { KioskStore } from "./store.js";
 import { KioskSync } from "./sync.js";
-import { Checkout, CheckoutError, type Indicator, type ReceiptPrinter } from "./checkout.js";
+import { Checkout, CheckoutError, type Indicator, type CheckoutPrinter } from "./checkout.js";
 import type { KioskConfig } from "./config.js";
 import type { Scanner } from "./scan/scanner.js";
-import type { ScanResult } from "./scan/types.js";
+import type { FrameSource, ScanResult } from "./scan/types.js";
 import type { HealthReporter } from "./health.js";
 
 /** The hardware the kiosk drives, built from the config by device/hardware.ts (real or simulated drivers). */
 export interface KioskHardware {
+  source: FrameSource;
   scanner: Scanner;
-  printer: ReceiptPrinter & { start(): Promise<void>; stop(): Promise<void> } & HealthReporter;
+  printer: CheckoutPrinter & { start(): Promise<void>; stop(): Promise<void> } & HealthReporter;
   indicator: Indicator & { start(): Promise<void>; stop(): Promise<void> } & HealthReporter;
   /** Extra health reporters (camera, GPIO...). */
   reporters: Array<{ name: string; reporter: HealthReporter }>;
@@ -96,8 +97,12 @@ export class Kiosk {
   }
 
   /** Subscribes to every scan and what the kiosk did with it (the demo and the customer page use it). */
-  onScanOutcome(listener: (r: ScanResult, o: ScanOutcome) => void): void {
+  onScanOutcome(listener: (r: ScanResult, o: ScanOutcome) => void): () => void {
     this.scanListeners.push(listener);
+    return () => {
+      const i = this.scanListeners.indexOf(listener);
+      if (i >= 0) this.scanListeners.splice(i, 1);
+    };
   }
 
   private onScan(result: ScanResult): void {

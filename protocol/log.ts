@@ -5,7 +5,7 @@ export type { Logger };
 
 /** Paths whose values are personal data: never written to a log. */
 export const REDACT_PATHS = [
-  "name",
+  // Top-level "name" is pino's logger name; personal names are only ever logged nested (member.name).
   "phone",
   "headshot",
   "password",
