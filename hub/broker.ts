@@ -58,7 +58,8 @@ export class EmbeddedBroker {
         if (who === "hub") return done(null, sub);
         if (who && kioskMaySubscribe(who, sub.topic)) return done(null, sub);
         this.log.warn({ clientId: client.id, topic: sub.topic }, "broker: subscribe refused");
-        done(new Error("not authorized"), null);
+        // A null subscription answers with a failure code (0x80) instead of dropping the connection.
+        done(null, null);
       },
     });
     aedes.on("clientError", (client, err) => this.log.debug({ clientId: client.id, err: err.message }, "broker: client error"));

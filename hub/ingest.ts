@@ -33,6 +33,14 @@ export class Ingest {
     private readonly log: Logger,
   ) {}
 
+  /** Totals over everything applied so far (all devices), from the database. */
+  totals(): { sales: number; totalFen: number; pointsEarned: number } {
+    const r = this.db
+      .prepare("SELECT COUNT(*) AS n, COALESCE(SUM(total_fen), 0) AS t, COALESCE(SUM(points_earned), 0) AS p FROM sales")
+      .get<{ n: number; t: number; p: number }>();
+    return { sales: r?.n ?? 0, totalFen: r?.t ?? 0, pointsEarned: r?.p ?? 0 };
+  }
+
   ackedSeq(deviceId: string): number {
     return this.db.prepare("SELECT acked_seq FROM devices WHERE device_id = ?").get<{ acked_seq: number }>(deviceId)?.acked_seq ?? 0;
   }

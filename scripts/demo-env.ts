@@ -29,6 +29,8 @@ export interface DemoHubOptions {
   /** 0 picks a free port. */
   brokerPort?: number;
   httpPort?: number;
+  /** An external broker instead of the embedded one (tests against Mosquitto). */
+  external?: { url: string; passwordFile: string; protocolVersion?: 4 | 5 };
 }
 
 export async function startDemoHub(opts: DemoHubOptions, clock: Clock, log: Logger): Promise<Hub> {
@@ -37,7 +39,9 @@ export async function startDemoHub(opts: DemoHubOptions, clock: Clock, log: Logg
       chainId: DEMO.chainId,
       dataDir: join(opts.dataDir, "hub"),
       http: { host: "127.0.0.1", port: opts.httpPort ?? 0 },
-      broker: { mode: "embedded", host: "127.0.0.1", port: opts.brokerPort ?? 0 },
+      broker: opts.external
+        ? { mode: "external", ...opts.external }
+        : { mode: "embedded", host: "127.0.0.1", port: opts.brokerPort ?? 0 },
     }),
     clock,
     log,
@@ -75,7 +79,7 @@ export function seedDemo(hub: Hub, dataDir: string): { keys: KeyPair } {
 /** Provisions the demo kiosk at the hub and writes its identity files; returns the kiosk config. */
 export function provisionDemoKiosk(hub: Hub, dataDir: string, overrides: Partial<KioskConfigInput> = {}): KioskConfigInput {
   const kioskDir = join(dataDir, "kiosk");
-  mkdirSync(kioskDir, { recursive: true });
+  mkdirSync(join(kioskDir, "receipts"), { recursive: true });
   const creds = hub.devices.provision({ chainId: DEMO.chainId, storeId: DEMO.storeId, deviceId: DEMO.deviceId });
   const passwordFile = join(kioskDir, "device-secret");
   writeFileSync(passwordFile, creds.password, { mode: 0o600 });

@@ -1,0 +1,174 @@
+// ESC/POS command builder (Epson syntax): GBK text, GS k 73 Code 128 with length and {B, GS ( k QR, cut, status queries.
+import iconv from "iconv-lite";
+import { PrinterError } from "./types.js";
+
+const ESC = 0x1b;
+const GS = 0x1d;
+const FS = 0x1c;
+const DLE = 0x10;
+const EOT = 0x04;
+const LF = 0x0a;
+
+/**
+ * Text for a GBK printer: `¥` (U+00A5, not in GBK) becomes the full-width `￥` (U+FFE5, GBK A3A4);
+ * control characters other than newline are dropped so text can never forge a command.
+ */
+export function printableText(text: string): string {
+  return text.replace(/\u00a5/g, "\uffe5").replace(/[\u0000-\u0009\u000b-\u001f\u007f]/g, "");
+}
+
+export function encodeGbk(text: string): Buffer {
+  return iconv.encode(printableText(text), "gbk");
+}
+
+/** Printed width in columns of font A: CJK and full-width characters take two. */
+export function textColumns(text: string): number {
+  let cols = 0;
+  for (const ch of text) cols += isWide(ch.codePointAt(0) ?? 0) ? 2 : 1;
+  return cols;
+}
+
+function isWide(cp: number): boolean {
+  return (
+    (cp >= 0x1100 && cp <= 0x115f) ||
+    (cp >= 0x2e80 && cp <= 0xa4cf) ||
+    (cp >= 0xac00 && cp <= 0xd7a3) ||
+    (cp >= 0xf900 && cp <= 0xfaff) ||
+    (cp >= 0xfe30 && cp <= 0xfe4f) ||
+    (cp >= 0xff00 && cp <= 0xff60) ||
+    (cp >= 0xffe0 && cp <= 0xffe6) ||
+    (cp >= 0x20000 && cp <= 0x3fffd)
+  );
+}
+
+export type Align = "left" | "center" | "right";
+export type QrEcLevel = "L" | "M" | "Q" | "H";
+
+/** Appends ESC/POS commands to one buffer. Every method validates its input and throws PrinterError. */
+export class EscPosBuilder {
+  private readonly parts: Buffer[] = [];
+
+  /** ESC @: initialise (always first in a job); FS & turns on the printer's two-byte (GBK) mode. */
+  init(cjk = true): this {
+    this.bytes(ESC, 0x40);
+    if (cjk) this.bytes(FS, 0x26);
+    return this;
+  }
+
+  align(a: Align): this {
+    return this.bytes(ESC, 0x61, a === "left" ? 0 : a === "center" ? 1 : 2);
+  }
+
+  bold(on: boolean): this {
+    return this.bytes(ESC, 0x45, on ? 1 : 0);
+  }
+
+  /** GS ! : character size multipliers 1..8. */
+  size(width: number, height: number): this {
+    if (![width, height].every((n) => Number.isInteger(n) && n >= 1 && n <= 8)) throw new PrinterError("RECEIPT_INVALID", "size must be 1..8");
+    return this.bytes(GS, 0x21, ((width - 1) << 4) | (height - 1));
+  }
+
+  text(text: string): this {
+    this.parts.push(encodeGbk(text));
+    return this;
+  }
+
+  line(text = ""): this {
+    return this.text(text).bytes(LF);
+  }
+
+  /** ESC d n: print and feed n lines. */
+  feed(lines = 1): this {
+    return this.bytes(ESC, 0x64, Math.max(0, Math.min(255, lines)));
+  }
+
+  /**
+   * Code 128 as Epson documents it: GS k 73 n, then "{B" (code set B) and the data, n counting both.
+   * (The npm libraries omit n and {B, and an independent decoder then eats the rest of the job.)
+   */
+  code128(data: string, opts: { height?: number; moduleWidth?: number; hri?: boolean } = {}): this {
+    if (!/^[\x20-\x7e]+$/.test(data) || data.includes("{")) throw new PrinterError("RECEIPT_INVALID", "Code 128 data must be printable ASCII without '{'");
+    const payload = Buffer.from(`{B${data}`, "ascii");
+    if (payload.length > 255) throw new PrinterError("RECEIPT_INVALID", "Code 128 data too long");
+    this.bytes(GS, 0x68, opts.height ?? 80); // GS h: height in dots
+    this.bytes(GS, 0x77, opts.moduleWidth ?? 2); // GS w: module width
+    this.bytes(GS, 0x48, opts.hri === false ? 0 : 2); // GS H: HRI below
+    this.bytes(GS, 0x6b, 73, payload.length);
+    this.parts.push(payload);
+    return this;
+  }
+
+  /** QR code with Epson's GS ( k (cn 49): model 2, module size, error correction, store, print. */
+  qr(data: string, opts: { moduleSize?: number; ec?: QrEcLevel } = {}): this {
+    const payload = Buffer.from(data, "utf8");
+    if (payload.length === 0 || payload.length > 7089) throw new PrinterError("RECEIPT_INVALID", "QR data must be 1..7089 bytes");
+    const size = opts.moduleSize ?? 6;
+    if (!Number.isInteger(size) || size < 1 || size > 16) throw new PrinterError("RECEIPT_INVALID", "QR module size must be 1..16");
+    const ec = { L: 48, M: 49, Q: 50, H: 51 }[opts.ec ?? "M"];
+    this.gsParenK(0x41, [0x32, 0x00]); // fn 65: model 2
+    this.gsParenK(0x43, [size]); // fn 67: module size
+    this.gsParenK(0x45, [ec]); // fn 69: error correction
+    this.gsParenK(0x50, [0x30, ...payload]); // fn 80: store data
+    this.gsParenK(0x51, [0x30]); // fn 81: print
+    return this;
+  }
+
+  /** GS V 65 n: feed n lines and cut. */
+  cut(feedLines = 3): this {
+    return this.bytes(GS, 0x56, 65, Math.max(0, Math.min(255, feedLines)));
+  }
+
+  raw(buf: Uint8Array): this {
+    this.parts.push(Buffer.from(buf));
+    return this;
+  }
+
+  build(): Buffer {
+    return Buffer.concat(this.parts);
+  }
+
+  private gsParenK(fn: number, params: number[]): void {
+    const len = params.length + 2; // cn + fn + params
+    this.bytes(GS, 0x28, 0x6b, len & 0xff, len >> 8, 49, fn);
+    this.parts.push(Buffer.from(params));
+  }
+
+  private bytes(...b: number[]): this {
+    this.parts.push(Buffer.from(b));
+    return this;
+  }
+}
+
+/** DLE EOT n: real-time status request (1 printer, 2 offline cause, 3 error cause, 4 paper sensor). */
+export function statusRequest(n: 1 | 2 | 3 | 4): Buffer {
+  return Buffer.from([DLE, EOT, n]);
+}
+
+export interface PrinterStatusBits {
+  online: boolean;
+  coverOpen: boolean;
+  paperOut: boolean;
+  paperLow: boolean;
+  error: boolean;
+}
+
+/** A status byte has bit 1 set and bits 0, 4 and 7 clear (Epson: 0xx1xx10 for n=1, 2, 4). */
+export function isStatusByte(b: number): boolean {
+  return (b & 0b10010011) === 0b00010010;
+}
+
+/** Interprets the answers to DLE EOT 1, 2 and 4. */
+export function parseStatus(printer: number, offline: number, paper: number): PrinterStatusBits {
+  for (const b of [printer, offline, paper]) if (!isStatusByte(b)) throw new PrinterError("STATUS_INVALID", `not a status byte: 0x${b.toString(16)}`);
+  const coverOpen = (offline & 0x04) !== 0;
+  const paperOut = (offline & 0x20) !== 0 || (paper & 0x60) !== 0;
+  const error = (offline & 0x40) !== 0;
+  return {
+    online: (printer & 0x08) === 0,
+    coverOpen,
+    paperOut,
+    paperLow: (paper & 0x0c) !== 0,
+    error,
+  };
+}

@@ -1,0 +1,36 @@
+// Public API of the rules engine: pure pricing, points, level, VIP, top-up, portrait and consultant arithmetic.
+export * from "./config.js";
+export * from "./errors.js";
+export * from "./money.js";
+export * from "./time.js";
+export * from "./pricing-types.js";
+export { priceCart, pricingIdentity } from "./pricing.js";
+export { catalogIndex, findProduct, levelPayPercent, memberLinePrice } from "./unit-price.js";
+export type { CatalogIndex, LinePrice, PriceSource, PricingIdentity } from "./unit-price.js";
+export { applyCoupons, couponGroup, inCouponScope } from "./coupons.js";
+export type { CouponContext, CouponLine, CouponOutcome } from "./coupons.js";
+export { redeemPoints, redemptionAllowed, redemptionCapFen } from "./points-cash.js";
+export type { RedemptionRequest, RedemptionResult } from "./points-cash.js";
+export {
+  combineMultipliers,
+  daysUntilYearlyClear,
+  earnPoints,
+  eventMultipliers,
+  pointsRuleFor,
+  returnLines,
+  yearlyClearAction,
+} from "./points.js";
+export type { EarnContext, EarnedLine, EarnLine, EarnResult, ReturnInput, ReturnResult, ReturnedLine, YearlyClearAction } from "./points.js";
+export { settleTenders, splitBalance } from "./tenders.js";
+export type { StoredBalance, TenderInput, TenderLine, TenderPlan } from "./tenders.js";
+export { DEMO_RULES_CONFIG, minimalDemoRulesConfig } from "./demo-config.js";
+export { checkDowngrade, checkUpgrade, defaultLevelFor, evaluateLevel, higherLevel, levelIndex, LevelMemberSchema, quotePaidUpgrade } from "./levels.js";
+export type { LevelChange, LevelMember } from "./levels.js";
+export { expireVip, extendVip, giveVip, quoteVipPurchase, quoteVipUpgrade, remainingVipDays, vipActive, VipMemberSchema } from "./vip.js";
+export type { VipMember, VipMemberInput, VipQuote, VipRecord, VipRecordKind } from "./vip.js";
+export { evaluateTopUp, topUpIneligibility, TopUpRequestSchema } from "./top-up.js";
+export type { TopUpIneligibility, TopUpRequest, TopUpResult } from "./top-up.js";
+export { FREQUENCY_PORTRAITS, memberPortraits, MemberHistorySchema } from "./portraits.js";
+export type { FrequencyPortrait, MemberHistory, PortraitTag, Portraits } from "./portraits.js";
+export { classifyConsultantSale, consultantReward } from "./consultant.js";
+export type { ConsultantReward, ConsultantSale, ConsultantSaleKind } from "./consultant.js";

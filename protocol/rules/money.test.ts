@@ -1,0 +1,59 @@
+// Tests for integer rounding and largest-remainder allocation.
+import { describe, expect, it } from "vitest";
+import { allocate, divRound, mulDiv, shareOf, type RoundingMode } from "./money.js";
+
+describe("divRound", () => {
+  const cases: [number, number, RoundingMode, number][] = [
+    [5, 2, "half-up", 3],
+    [5, 2, "half-down", 2],
+    [5, 2, "half-even", 2],
+    [7, 2, "half-even", 4],
+    [5, 2, "floor", 2],
+    [5, 2, "ceil", 3],
+    [-5, 2, "half-up", -3],
+    [-5, 2, "half-down", -2],
+    [-5, 2, "floor", -3],
+    [-5, 2, "ceil", -2],
+    [10, 3, "half-up", 3],
+    [11, 3, "half-up", 4],
+    [6, 3, "ceil", 2],
+    [0, 7, "ceil", 0],
+  ];
+  it.each(cases)("%i / %i %s = %i", (n, d, mode, want) => {
+    expect(divRound(n, d, mode)).toBe(want);
+  });
+  it("rejects a zero divisor with a code", () => {
+    expect(() => divRound(1, 0, "floor")).toThrow(expect.objectContaining({ code: "RULES_ARITHMETIC" }));
+  });
+  it("mulDiv rounds once", () => {
+    expect(mulDiv(5990, 90, 100, "half-up")).toBe(5391);
+    expect(mulDiv(1999, 95, 100, "half-up")).toBe(1899); // 1899.05
+    expect(mulDiv(1990, 95, 100, "half-up")).toBe(1891); // 1890.5
+    expect(mulDiv(1990, 95, 100, "half-even")).toBe(1890);
+  });
+});
+
+describe("allocate (largest remainder)", () => {
+  const cases: [number, number[], number[]][] = [
+    [100, [1, 1, 1], [34, 33, 33]],
+    [5000, [10980, 12900, 29800], [1023, 1201, 2776]],
+    [1, [0, 5, 5], [0, 1, 0]],
+    [0, [3, 4], [0, 0]],
+    [7, [7], [7]],
+    [10, [1, 2, 3, 4], [1, 2, 3, 4]],
+    [3, [1, 1, 1, 1], [1, 1, 1, 0]],
+  ];
+  it.each(cases)("%i over %j = %j", (total, weights, want) => {
+    const got = allocate(total, weights);
+    expect(got).toEqual(want);
+    expect(got.reduce((a, b) => a + b, 0)).toBe(total);
+  });
+  it("refuses zero weights for a positive amount", () => {
+    expect(() => allocate(1, [0, 0])).toThrow(expect.objectContaining({ code: "RULES_ARITHMETIC" }));
+  });
+  it("shareOf adds up over steps", () => {
+    const total = 1001;
+    const steps = [shareOf(total, 1, 3), shareOf(total, 2, 3) - shareOf(total, 1, 3), shareOf(total, 3, 3) - shareOf(total, 2, 3)];
+    expect(steps.reduce((a, b) => a + b, 0)).toBe(total);
+  });
+});

@@ -1,0 +1,144 @@
+// Integer money and point arithmetic: explicit rounding modes and exact largest-remainder allocation.
+import { RulesError } from "./errors.js";
+
+/**
+ * How a non-integer quotient becomes an integer.
+ * `half-up` rounds halves away from zero, `half-down` towards zero, `half-even` to the even neighbour;
+ * `floor` and `ceil` round towards minus and plus infinity.
+ */
+export type RoundingMode = "half-up" | "half-down" | "half-even" | "floor" | "ceil";
+
+export const ROUNDING_MODES = ["half-up", "half-down", "half-even", "floor", "ceil"] as const;
+
+/** `num / den` rounded with `mode`, on bigints (exact for any size). `den` must be positive. */
+export function divRoundBig(num: bigint, den: bigint, mode: RoundingMode): bigint {
+  if (den <= 0n) throw new RulesError("RULES_ARITHMETIC", "division by a non-positive number");
+  const q = num / den; // truncates towards zero
+  const r = num % den; // same sign as num
+  if (r === 0n) return q;
+  const sign = num < 0n ? -1n : 1n;
+  switch (mode) {
+    case "floor":
+      return num < 0n ? q - 1n : q;
+    case "ceil":
+      return num > 0n ? q + 1n : q;
+    default: {
+      const twice = (r < 0n ? -r : r) * 2n;
+      if (twice > den) return q + sign;
+      if (twice < den) return q;
+      if (mode === "half-up") return q + sign;
+      if (mode === "half-down") return q;
+      return q % 2n === 0n ? q : q + sign; // half-even
+    }
+  }
+}
+
+/** `num / den` rounded with `mode`; arguments must be safe integers. */
+export function divRound(num: number, den: number, mode: RoundingMode): number {
+  return toSafeNumber(divRoundBig(BigInt(num), BigInt(den), mode));
+}
+
+/** `value * num / den`, rounded once (no intermediate rounding). */
+export function mulDiv(value: number, num: number, den: number, mode: RoundingMode): number {
+  return toSafeNumber(divRoundBig(BigInt(value) * BigInt(num), BigInt(den), mode));
+}
+
+export function toSafeNumber(v: bigint): number {
+  if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) {
+    throw new RulesError("RULES_ARITHMETIC", `integer ${v.toString()} is out of the safe range`);
+  }
+  return Number(v);
+}
+
+export function sum(values: readonly number[]): number {
+  let s = 0;
+  for (const v of values) s += v;
+  return s;
+}
+
+/**
+ * Splits the non-negative integer `total` over `weights` (non-negative bigints) in proportion,
+ * exactly: floors first, then one unit each to the largest remainders (ties: lower index first).
+ * A share never exceeds `total * w / W` rounded up, so with `total <= W` no share exceeds its weight.
+ */
+export function allocateBig(total: bigint, weights: readonly bigint[]): bigint[] {
+  if (total < 0n) throw new RulesError("RULES_ARITHMETIC", "cannot allocate a negative amount");
+  const shares = weights.map(() => 0n);
+  if (total === 0n) return shares;
+  let w = 0n;
+  for (const x of weights) {
+    if (x < 0n) throw new RulesError("RULES_ARITHMETIC", "allocation weights must be non-negative");
+    w += x;
+  }
+  if (w === 0n) throw new RulesError("RULES_ARITHMETIC", "cannot allocate over zero weights");
+  const rems: { i: number; r: bigint }[] = [];
+  let given = 0n;
+  weights.forEach((x, i) => {
+    const p = total * x;
+    const s = p / w;
+    shares[i] = s;
+    given += s;
+    rems.push({ i, r: p % w });
+  });
+  let left = total - given;
+  rems.sort((a, b) => (a.r === b.r ? a.i - b.i : a.r > b.r ? -1 : 1));
+  for (const { i } of rems) {
+    if (left === 0n) break;
+    shares[i] = (shares[i] ?? 0n) + 1n;
+    left -= 1n;
+  }
+  return shares;
+}
+
+/**
+ * Rounds exact shares `quotas[i] / den` to integers adding up to `total`: each share is its quota
+ * rounded down, and the units left go one each to the largest fractions (ties: lower index first).
+ * So every share is its exact quota rounded down or up. When `total` is outside what such rounding
+ * can reach, falls back to {@link allocateBig} over the quotas.
+ */
+export function apportionBig(total: bigint, quotas: readonly bigint[], den: bigint): bigint[] {
+  if (den <= 0n) throw new RulesError("RULES_ARITHMETIC", "division by a non-positive number");
+  const shares = quotas.map((q) => q / den);
+  const fractions = quotas.map((q, i) => ({ i, r: q % den }));
+  let left = total - shares.reduce((a, b) => a + b, 0n);
+  const withFraction = fractions.filter((f) => f.r > 0n);
+  if (left < 0n || left > BigInt(withFraction.length) || quotas.some((q) => q < 0n)) return allocateBig(total, quotas);
+  withFraction.sort((a, b) => (a.r === b.r ? a.i - b.i : a.r > b.r ? -1 : 1));
+  for (const { i } of withFraction) {
+    if (left === 0n) break;
+    shares[i] = (shares[i] ?? 0n) + 1n;
+    left -= 1n;
+  }
+  return shares;
+}
+
+/** {@link allocateBig} on safe integers. */
+export function allocate(total: number, weights: readonly number[]): number[] {
+  return allocateBig(BigInt(total), weights.map((x) => BigInt(x))).map(toSafeNumber);
+}
+
+/**
+ * The share of `total` that belongs to `q` units out of `n`, rounded down; used cumulatively
+ * (`shareOf(total, done + q, n) - shareOf(total, done, n)`) so that returning all units in any
+ * number of steps adds up to `total` exactly.
+ */
+export function shareOf(total: number, q: number, n: number): number {
+  if (q >= n) return total;
+  return divRound(total * q, n, "floor");
+}
+
+export function bigMax(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
+}
+
+export function gcdBig(a: bigint, b: bigint): bigint {
+  let x = a < 0n ? -a : a;
+  let y = b < 0n ? -b : b;
+  while (y !== 0n) [x, y] = [y, x % y];
+  return x;
+}
+
+export function lcmBig(a: bigint, b: bigint): bigint {
+  if (a === 0n || b === 0n) return 0n;
+  return (a / gcdBig(a, b)) * b;
+}
