@@ -1,0 +1,123 @@
+// The kiosk's handling of config bundles and member pushes, driven message by message (no broker needed).
+import { describe, it, expect, beforeEach, afterEach } from "vitest";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openDatabase, migrate, type Database } from "../storage/sqlite.js";
+import { ManualClock, OffsetClock } from "../protocol/clock.js";
+import { createLogger, MemoryLogSink } from "../protocol/log.js";
+import { generateKeyPair, signEnvelope } from "../protocol/signing.js";
+import { storeTopic, deviceTopic } from "../protocol/topics.js";
+import type { MemberRecord } from "../protocol/messages.js";
+import { KIOSK_MIGRATIONS } from "./schema.js";
+import { KioskStore } from "./store.js";
+import { KioskSync } from "./sync.js";
+
+const rules = JSON.parse(readFileSync(new URL("../protocol/rules/examples/demo-config.json", import.meta.url), "utf8")) as unknown;
+const A = { chainId: "acme", storeId: "s01", deviceId: "k1" };
+const hq = generateKeyPair();
+let dir: string;
+let db: Database;
+let store: KioskStore;
+let sync: KioskSync;
+let sink: MemoryLogSink;
+let clock: OffsetClock;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), "sync-"));
+  db = await openDatabase(join(dir, "k.db"));
+  migrate(db, KIOSK_MIGRATIONS);
+  store = new KioskStore(db);
+  sink = new MemoryLogSink();
+  const base = new ManualClock(1_800_000_000_000);
+  clock = new OffsetClock(base);
+  sync = new KioskSync(
+    { address: A, url: "mqtt://127.0.0.1:1", username: "k1", password: "x", trustedKeys: { hq: hq.publicKey } },
+    store,
+    clock,
+    base,
+    createLogger("t", { destination: sink }),
+  );
+});
+afterEach(() => {
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function bundle(version: number, overrides: Record<string, unknown> = {}, key = hq): Buffer {
+  const content = { version, chainId: "acme", storeId: "s01", issuedAt: 1, rules, device: {}, ...overrides };
+  return Buffer.from(JSON.stringify(signEnvelope(key, "hq", content)));
+}
+
+const configTopic = storeTopic(A, "config");
+
+describe("kiosk sync: config", () => {
+  it("applies a newer bundle and keeps it across a restart", () => {
+    sync.onMessage(configTopic, bundle(1));
+    expect(sync.current?.version).toBe(1);
+    expect(store.configVersion()).toBe(1);
+    const base = new ManualClock(0);
+    const reopened = new KioskSync(
+      { address: A, url: "mqtt://127.0.0.1:1", username: "k1", password: "x", trustedKeys: { hq: hq.publicKey } },
+      store,
+      new OffsetClock(base),
+      base,
+      createLogger("t", { destination: sink }),
+    );
+    expect(reopened.current?.version).toBe(1);
+  });
+
+  it("ignores stale and duplicate versions", () => {
+    sync.onMessage(configTopic, bundle(2));
+    sync.onMessage(configTopic, bundle(2));
+    sync.onMessage(configTopic, bundle(1));
+    expect(store.configVersion()).toBe(2);
+    expect(sink.messages().filter((m) => m === "sync: stale or duplicate config ignored")).toHaveLength(2);
+  });
+
+  it("refuses a forged, foreign or invalid bundle and keeps the one in force", () => {
+    sync.onMessage(configTopic, bundle(1));
+    sync.onMessage(configTopic, bundle(5, {}, generateKeyPair()));
+    sync.onMessage(configTopic, bundle(6, { storeId: "s99" }));
+    sync.onMessage(configTopic, bundle(7, { rules: { catalog: [{ sku: "x" }] } }));
+    sync.onMessage(configTopic, Buffer.from("garbage"));
+    expect(store.configVersion()).toBe(1);
+    expect(sync.current?.version).toBe(1);
+    expect(sync.stats.configsRefused).toBe(4);
+  });
+
+  it("rolls back when a listener cannot apply the bundle", () => {
+    sync.onMessage(configTopic, bundle(1));
+    sync.onConfig((c) => {
+      if (c.version === 2) throw new Error("cannot apply");
+    });
+    sync.onMessage(configTopic, bundle(2));
+    expect(sync.current?.version).toBe(1);
+    expect(store.configVersion()).toBe(1);
+  });
+});
+
+describe("kiosk sync: members and acks", () => {
+  const member: MemberRecord = {
+    memberId: "m1", cardId: "C1", name: "n", levelId: "gold", cardClass: "standard",
+    cardPublicKey: generateKeyPair().publicKey, status: "active", pointsBalance: 3, balanceFen: 0,
+  };
+
+  it("applies a contiguous push and ignores one after a gap (it pulls instead)", () => {
+    sync.onMessage(storeTopic(A, "members"), Buffer.from(JSON.stringify({ changes: [{ kind: "upsert", seq: 1, member }] })));
+    expect(store.member("m1")?.pointsBalance).toBe(3);
+    sync.onMessage(storeTopic(A, "members"), Buffer.from(JSON.stringify({ changes: [{ kind: "upsert", seq: 5, member: { ...member, pointsBalance: 9 } }] })));
+    expect(store.member("m1")?.pointsBalance).toBe(3);
+    expect(store.memberCursor()).toBe(1);
+  });
+
+  it("learns the hub's clock offset from an ack and ignores malformed acks", () => {
+    sync.onMessage(deviceTopic(A, "ack"), Buffer.from(JSON.stringify({ ackedSeq: 0, hubTime: 1_800_000_005_000 })));
+    expect(clock.offset).toBe(5_000);
+    expect(clock.now()).toBe(1_800_000_005_000);
+    sync.onMessage(deviceTopic(A, "ack"), Buffer.from('{"ackedSeq":"lots"}'));
+    expect(clock.offset).toBe(5_000);
+    expect(sync.stats.invalid).toBe(1);
+    expect(sink.messages()).toContain("sync: malformed message ignored");
+  });
+});
