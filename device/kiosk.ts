@@ -106,7 +106,13 @@ export class Kiosk {
   }
 
   private onScan(result: ScanResult): void {
-    const outcome = this.handleScan(result);
+    let outcome: ScanOutcome;
+    try {
+      outcome = this.handleScan(result);
+    } catch (err) {
+      this.log.error({ err: (err as Error).message, kind: result.kind }, "scan could not be handled");
+      outcome = { kind: "refused", code: "INTERNAL", message: "the kiosk could not handle this scan; please call staff" };
+    }
     for (const l of this.scanListeners) l(result, outcome);
   }
 

@@ -89,7 +89,7 @@ export function provisionDemoKiosk(hub: Hub, dataDir: string, overrides: Partial
     deviceId: DEMO.deviceId,
     dataDir: kioskDir,
     hub: { url: hub.brokerUrl, username: creds.username, passwordFile, trustedKeys: hub.trustedKeys },
-    scan: { source: { driver: "simulated" }, scanner: { duplicateWindowMs: 0 }, decoder: "worker" },
+    scan: { source: { driver: "simulated" }, scanner: { duplicateWindowMs: DEMO_DUPLICATE_WINDOW_MS }, decoder: "worker" },
     printer: { transport: "file", path: join(kioskDir, "receipts") },
     // BCM line numbers of a typical kiosk wiring (docs/hardware.md); the simulated driver records them.
     gpio: {
@@ -130,12 +130,31 @@ export function nextOutcome(kiosk: Kiosk, timeoutMs = 10_000): Promise<ScanOutco
   });
 }
 
-/** Shows one image to the camera and waits for what the kiosk made of it. */
-export async function show(kiosk: Kiosk, source: PushableFrameSource, png: Uint8Array, name: string): Promise<ScanOutcome> {
+/**
+ * Holds one image in front of the camera until the kiosk reacts, as a person would: the frame is
+ * shown again every `everyMs` (a camera sees a held code in many frames; the scanner's duplicate
+ * window turns them into one scan). Waits out the duplicate window first so that showing the same
+ * product twice counts twice.
+ */
+export async function show(kiosk: Kiosk, source: PushableFrameSource, png: Uint8Array, name: string, everyMs = 500): Promise<ScanOutcome> {
+  await new Promise((r) => setTimeout(r, SCAN_GAP_MS));
   const outcome = nextOutcome(kiosk);
+  let shown = true;
+  const again = setInterval(() => {
+    if (shown) source.push(png, name);
+  }, everyMs);
   source.push(png, name);
-  return outcome;
+  try {
+    return await outcome;
+  } finally {
+    shown = false;
+    clearInterval(again);
+  }
 }
+
+/** The demo kiosk's duplicate window, and the pause between two scans (longer than the window). */
+export const DEMO_DUPLICATE_WINDOW_MS = 400;
+const SCAN_GAP_MS = DEMO_DUPLICATE_WINDOW_MS + 50;
 
 const pngCache = new Map<string, Uint8Array>();
 export async function productPng(barcode: string): Promise<Uint8Array> {
