@@ -49,7 +49,7 @@ function bundle(version: number, overrides: Record<string, unknown> = {}, key = 
   return Buffer.from(JSON.stringify(signEnvelope(key, "hq", content)));
 }
 
-const configTopic = storeTopic(A, "config");
+const configTopic = deviceTopic(A, "config");
 
 describe("kiosk sync: config", () => {
   it("applies a newer bundle and keeps it across a restart", () => {

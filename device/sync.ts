@@ -140,7 +140,7 @@ export class KioskSync {
     const client = this.client;
     if (!client) return;
     await client.subscribeAsync(
-      [storeTopic(a, "config"), storeTopic(a, "members"), deviceTopic(a, "ack"), deviceTopic(a, "members/res")],
+      [deviceTopic(a, "config"), storeTopic(a, "members"), deviceTopic(a, "ack"), deviceTopic(a, "members/res"), deviceTopic(a, "auth/res"), deviceTopic(a, "photos/res")],
       { qos: 1 },
     );
     this.publishStatus(true);
@@ -200,7 +200,7 @@ export class KioskSync {
     const a = this.opts.address;
     try {
       if (topic === deviceTopic(a, "ack")) this.onAck(payload);
-      else if (topic === storeTopic(a, "config")) this.onConfigMessage(payload);
+      else if (topic === deviceTopic(a, "config")) this.onConfigMessage(payload);
       else if (topic === deviceTopic(a, "members/res")) this.onMembersPage(payload);
       else if (topic === storeTopic(a, "members")) this.onMembersPush(payload);
       else this.log.warn({ topic }, "sync: message on an unexpected topic ignored");

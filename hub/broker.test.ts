@@ -72,8 +72,8 @@ describe("embedded broker", () => {
     const hub = await connect("hub", broker.hubSecret);
     const seen: string[] = [];
     hub.on("message", (t) => seen.push(t));
-    await hub.subscribeAsync(storeTopic(k1, "config"), { qos: 1 });
-    void kiosk.publishAsync(storeTopic(k1, "config"), "{}", { qos: 1 }).catch(() => undefined);
+    await hub.subscribeAsync(deviceTopic(k1, "config"), { qos: 1 });
+    void kiosk.publishAsync(deviceTopic(k1, "config"), "{}", { qos: 1 }).catch(() => undefined);
     await new Promise((r) => setTimeout(r, 300));
     expect(seen).toEqual([]);
     await kiosk.endAsync(true);

@@ -3,6 +3,8 @@ import type { Database } from "../storage/sqlite.js";
 import type { Clock } from "../protocol/clock.js";
 import { signEnvelope, type KeyPair, type SignedEnvelope } from "../protocol/signing.js";
 import { ConfigContentSchema, type ConfigContent } from "../protocol/messages.js";
+import { parseRulesConfig } from "../protocol/rules/config.js";
+import { isRulesError } from "../protocol/rules/errors.js";
 import { HubError } from "./errors.js";
 
 export interface SigningIdentity {
@@ -17,9 +19,30 @@ export interface PublishedConfig {
   content: ConfigContent;
 }
 
+export type ConfigScope = { kind: "chain" } | { kind: "store"; storeId: string };
+
+function scopeKey(scope: ConfigScope): string {
+  return scope.kind === "chain" ? "chain" : `store:${scope.storeId}`;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Store overrides on top of chain defaults: objects merge key by key, anything else (arrays too) replaces. */
+export function mergeLayers(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] = isPlainObject(b) && isPlainObject(v) ? mergeLayers(b, v) : v;
+  }
+  return out;
+}
+
 export class ConfigService {
-  /** Called after a new bundle is stored; the MQTT link publishes it retained. */
+  /** Called after a new bundle is stored (the rollout decides who gets it). */
   onPublished: ((config: PublishedConfig) => void) | undefined;
+  private readonly cache = new Map<string, PublishedConfig>();
 
   constructor(
     private readonly db: Database,
@@ -33,6 +56,14 @@ export class ConfigService {
     const published = this.db.transaction(() => {
       const version =
         (this.db.prepare("SELECT COALESCE(MAX(version), 0) AS v FROM configs WHERE store_id = ?").get<{ v: number }>(storeId)?.v ?? 0) + 1;
+      if (draft.rules !== undefined) {
+        try {
+          parseRulesConfig(draft.rules);
+        } catch (err) {
+          if (isRulesError(err)) throw new HubError("INVALID_INPUT", `config: rules: ${err.message}`);
+          throw err;
+        }
+      }
       const parsed = ConfigContentSchema.safeParse({
         ...draft,
         version,
@@ -53,18 +84,49 @@ export class ConfigService {
     return published;
   }
 
+  /** Replaces a layer: the chain's defaults or one store's overrides (validated when a bundle is built). */
+  setLayer(scope: ConfigScope, body: Record<string, unknown>): void {
+    if (!isPlainObject(body)) throw new HubError("INVALID_INPUT", "a config layer must be a JSON object");
+    this.db
+      .prepare("INSERT INTO config_layers (scope, body, updated_at) VALUES (?, ?, ?) ON CONFLICT (scope) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at")
+      .run(scopeKey(scope), JSON.stringify(body), this.clock.now());
+  }
+
+  getLayer(scope: ConfigScope): Record<string, unknown> | undefined {
+    const row = this.db.prepare("SELECT body FROM config_layers WHERE scope = ?").get<{ body: string }>(scopeKey(scope));
+    return row ? (JSON.parse(row.body) as Record<string, unknown>) : undefined;
+  }
+
+  /** The chain's defaults with the store's overrides on top: the draft `publishComposed` signs. */
+  compose(storeId: string): Record<string, unknown> {
+    const chain = this.getLayer({ kind: "chain" });
+    const store = this.getLayer({ kind: "store", storeId });
+    if (!chain && !store) throw new HubError("NO_CONFIG", `no chain defaults and no overrides for store ${storeId}`);
+    return mergeLayers(chain ?? {}, store ?? {});
+  }
+
+  /** Builds the store's bundle from the layers and publishes it as the next version. */
+  publishComposed(storeId: string): PublishedConfig {
+    return this.publish(storeId, this.compose(storeId));
+  }
+
   /** A stored bundle by version (the hub re-evaluates each sale with the version the kiosk used). */
   get(storeId: string, version: number): PublishedConfig | undefined {
+    const key = `${storeId}\u0000${version}`;
+    const cached = this.cache.get(key);
+    if (cached) return cached;
     const row = this.db
       .prepare("SELECT envelope, content FROM configs WHERE store_id = ? AND version = ?")
       .get<{ envelope: string; content: string }>(storeId, version);
     if (!row) return undefined;
-    return {
+    const config = {
       storeId,
       version,
       envelope: JSON.parse(row.envelope) as SignedEnvelope,
       content: ConfigContentSchema.parse(JSON.parse(row.content)),
     };
+    this.cache.set(key, config);
+    return config;
   }
 
   latest(storeId: string): PublishedConfig | undefined {

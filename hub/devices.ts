@@ -17,6 +17,9 @@ export interface DeviceRow {
   chainId: string;
   storeId: string;
   ackedSeq: number;
+  desiredConfigVersion: number;
+  appliedConfigVersion: number;
+  configError: string | null;
   lastStatus: unknown;
   lastSeenAt: number | null;
 }
@@ -59,14 +62,23 @@ export class DeviceRegistry {
 
   get(deviceId: string): DeviceRow | undefined {
     const row = this.db
-      .prepare("SELECT device_id, chain_id, store_id, acked_seq, last_status, last_seen_at FROM devices WHERE device_id = ?")
-      .get<{ device_id: string; chain_id: string; store_id: string; acked_seq: number; last_status: string | null; last_seen_at: number | null }>(deviceId);
+      .prepare(
+        `SELECT device_id, chain_id, store_id, acked_seq, desired_config_version, applied_config_version, config_error,
+                last_status, last_seen_at FROM devices WHERE device_id = ?`,
+      )
+      .get<{
+        device_id: string; chain_id: string; store_id: string; acked_seq: number; desired_config_version: number;
+        applied_config_version: number; config_error: string | null; last_status: string | null; last_seen_at: number | null;
+      }>(deviceId);
     if (!row) return undefined;
     return {
       deviceId: row.device_id,
       chainId: row.chain_id,
       storeId: row.store_id,
       ackedSeq: row.acked_seq,
+      desiredConfigVersion: row.desired_config_version,
+      appliedConfigVersion: row.applied_config_version,
+      configError: row.config_error,
       lastStatus: row.last_status ? (JSON.parse(row.last_status) as unknown) : null,
       lastSeenAt: row.last_seen_at,
     };

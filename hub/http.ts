@@ -5,6 +5,8 @@ import type { MemberRegistry } from "./members.js";
 import type { DeviceRegistry } from "./devices.js";
 import type { ConfigService } from "./config-service.js";
 import type { Ingest } from "./ingest.js";
+import type { Rollouts, RolloutStatus } from "./rollouts.js";
+import type { PublishedConfig } from "./config-service.js";
 import { HubError, httpStatusOf } from "./errors.js";
 
 export interface HubHttpDeps {
@@ -12,6 +14,9 @@ export interface HubHttpDeps {
   devices: DeviceRegistry;
   configs: ConfigService;
   ingest: Ingest;
+  rollouts: Rollouts;
+  /** Signs the next version (from `draft`, or composed from the layers) and starts its rollout. */
+  publish: (storeId: string, draft: Record<string, unknown> | undefined, plan: unknown) => { config: PublishedConfig; rollout: RolloutStatus };
   /** sha256 hex of the admin token; undefined disables the write endpoints. */
   adminTokenHash: string | undefined;
   health: () => Record<string, unknown>;
@@ -59,17 +64,48 @@ export function createHubApp(deps: HubHttpDeps): Hono {
     return c.json({ version: latest.version, content: latest.content });
   });
 
-  app.post("/stores/:store/config", async (c) => {
-    requireAdmin(c.req.header("authorization"));
+  const jsonObject = async (req: { json(): Promise<unknown> }): Promise<Record<string, unknown>> => {
     let body: unknown;
     try {
-      body = await c.req.json();
+      body = await req.json();
     } catch {
       throw new HubError("INVALID_INPUT", "body must be JSON");
     }
-    if (typeof body !== "object" || body === null) throw new HubError("INVALID_INPUT", "body must be an object with rules and device");
-    const published = deps.configs.publish(c.req.param("store"), body as Record<string, unknown>);
-    return c.json({ version: published.version }, 201);
+    if (typeof body !== "object" || body === null || Array.isArray(body)) throw new HubError("INVALID_INPUT", "body must be a JSON object");
+    return body as Record<string, unknown>;
+  };
+
+  /** Full content: body `{ rules, device, rollout? }`; signs the next version and rolls it out. */
+  app.post("/stores/:store/config", async (c) => {
+    requireAdmin(c.req.header("authorization"));
+    const { rollout, ...draft } = await jsonObject(c.req);
+    const { config, rollout: status } = deps.publish(c.req.param("store"), draft, rollout);
+    return c.json({ version: config.version, rollout: status }, 201);
+  });
+
+  /** Chain defaults and store overrides (partial bundles), then a publish built from them. */
+  app.put("/config/chain", async (c) => {
+    requireAdmin(c.req.header("authorization"));
+    deps.configs.setLayer({ kind: "chain" }, await jsonObject(c.req));
+    return c.json({ ok: true });
+  });
+  app.put("/stores/:store/config/overrides", async (c) => {
+    requireAdmin(c.req.header("authorization"));
+    deps.configs.setLayer({ kind: "store", storeId: c.req.param("store") }, await jsonObject(c.req));
+    return c.json({ ok: true });
+  });
+  app.post("/stores/:store/publish", async (c) => {
+    requireAdmin(c.req.header("authorization"));
+    const body = await jsonObject(c.req);
+    const { config, rollout } = deps.publish(c.req.param("store"), undefined, body.rollout);
+    return c.json({ version: config.version, rollout }, 201);
+  });
+
+  app.get("/stores/:store/rollouts", (c) => c.json({ rollouts: deps.rollouts.list(c.req.param("store")) }));
+  app.get("/rollouts/:id", (c) => {
+    const id = Number(c.req.param("id"));
+    if (!Number.isInteger(id) || id <= 0) throw new HubError("INVALID_INPUT", "rollout id must be a positive integer");
+    return c.json(deps.rollouts.status(id));
   });
 
   app.get("/stats/ingest", (c) => c.json(deps.ingest.stats));

@@ -15,6 +15,9 @@ import { Ingest } from "./ingest.js";
 import { EmbeddedBroker, HUB_USERNAME } from "./broker.js";
 import { HubMqttLink } from "./mqtt-link.js";
 import { createHubApp } from "./http.js";
+import { Rollouts } from "./rollouts.js";
+import type { PublishedConfig } from "./config-service.js";
+import type { RolloutStatus } from "./rollouts.js";
 
 function loadOrCreateSigningKey(path: string): SigningIdentity {
   if (existsSync(path)) {
@@ -36,6 +39,7 @@ export class Hub {
   members!: MemberRegistry;
   configs!: ConfigService;
   ingest!: Ingest;
+  rollouts!: Rollouts;
   /** The MQTT URL kiosks should use (the embedded broker's, or the configured external one). */
   brokerUrl = "";
   httpPort = 0;
@@ -57,6 +61,7 @@ export class Hub {
     this.members = new MemberRegistry(db, clock);
     this.configs = new ConfigService(db, clock, config.chainId, signer);
     this.ingest = new Ingest(db, clock, this.members, this.configs, ns(log, "hub:ingest"));
+    this.rollouts = new Rollouts(db, clock, this.configs, ns(log, "hub:rollout"));
 
     let url: string;
     let username = HUB_USERNAME;
@@ -90,7 +95,7 @@ export class Hub {
         ...(shareGroup ? { shareGroup } : {}),
         ...(ca ? { ca } : {}),
       },
-      { devices: this.devices, ingest: this.ingest, members: this.members, configs: this.configs, clock, log: ns(log, "hub:mqtt") },
+      { devices: this.devices, ingest: this.ingest, members: this.members, configs: this.configs, rollouts: this.rollouts, clock, log: ns(log, "hub:mqtt") },
     );
     await this.link.start();
 
@@ -100,6 +105,8 @@ export class Hub {
       devices: this.devices,
       configs: this.configs,
       ingest: this.ingest,
+      rollouts: this.rollouts,
+      publish: (storeId, draft, plan) => this.publishConfig(storeId, draft, plan),
       adminTokenHash,
       health: () => ({ chainId: config.chainId, broker: url, ingest: this.ingest.stats }),
     });
@@ -110,6 +117,15 @@ export class Hub {
       });
     });
     log.info({ http: `http://${config.http.host}:${this.httpPort}`, broker: url }, "hub started");
+  }
+
+  /**
+   * Signs the next config version for a store (from `draft`, or from the chain defaults and store
+   * overrides when absent) and rolls it out to the store's kiosks according to `plan`.
+   */
+  publishConfig(storeId: string, draft?: Record<string, unknown>, plan?: unknown): { config: PublishedConfig; rollout: RolloutStatus } {
+    const config = draft ? this.configs.publish(storeId, draft) : this.configs.publishComposed(storeId);
+    return { config, rollout: this.rollouts.start(storeId, config.version, plan) };
   }
 
   /** The public keys kiosks trust for config bundles. */

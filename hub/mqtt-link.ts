@@ -18,6 +18,7 @@ import type { DeviceRegistry } from "./devices.js";
 import type { Ingest } from "./ingest.js";
 import type { MemberRegistry } from "./members.js";
 import type { ConfigService, PublishedConfig } from "./config-service.js";
+import type { Rollouts } from "./rollouts.js";
 
 export interface MqttLinkOptions {
   url: string;
@@ -42,6 +43,7 @@ export class HubMqttLink {
       ingest: Ingest;
       members: MemberRegistry;
       configs: ConfigService;
+      rollouts: Rollouts;
       clock: Clock;
       log: Logger;
     },
@@ -70,12 +72,12 @@ export class HubMqttLink {
         resolve();
       });
     });
-    this.deps.configs.onPublished = (c) => this.publishConfig(c);
+    this.deps.rollouts.onSend = (deviceId, c) => this.publishConfig(deviceId, c);
     this.deps.members.onChange = (c) => this.pushMemberChanges([c]);
   }
 
   async stop(): Promise<void> {
-    this.deps.configs.onPublished = undefined;
+    this.deps.rollouts.onSend = undefined;
     this.deps.members.onChange = undefined;
     const client = this.client;
     this.client = undefined;
@@ -90,16 +92,18 @@ export class HubMqttLink {
       channels.map((c) => allDevicesFilter(this.opts.chainId, c, this.opts.shareGroup)),
       { qos: 1 },
     );
-    for (const storeId of this.deps.configs.stores()) {
-      const latest = this.deps.configs.latest(storeId);
-      if (latest) this.publishConfig(latest);
+    // Retained messages may be gone (an embedded broker keeps them in memory): deliver every kiosk's desired version.
+    for (const d of this.deps.devices.list()) {
+      const desired = this.deps.rollouts.desiredFor(d.deviceId);
+      if (desired) this.publishConfig(d.deviceId, desired);
     }
   }
 
-  publishConfig(config: PublishedConfig): void {
-    const topic = storeTopic({ chainId: this.opts.chainId, storeId: config.storeId }, "config");
+  /** Delivers a bundle on one kiosk's retained config topic. */
+  publishConfig(deviceId: string, config: PublishedConfig): void {
+    const topic = deviceTopic({ chainId: this.opts.chainId, storeId: config.storeId, deviceId }, "config");
     this.client?.publish(topic, encodeMessage(config.envelope), { qos: 1, retain: true });
-    this.deps.log.info({ store: config.storeId, version: config.version }, "config bundle published");
+    this.deps.log.debug({ device: deviceId, version: config.version }, "config bundle delivered");
   }
 
   pushMemberChanges(changes: MemberChange[]): void {
@@ -163,12 +167,15 @@ export class HubMqttLink {
         if (status.online) {
           // A kiosk coming online learns where the hub stands, so it can resend everything above it.
           this.send(t, "ack", { ackedSeq: this.deps.ingest.ackedSeq(t.deviceId), hubTime: this.deps.clock.now() });
+          const desired = this.deps.rollouts.desiredFor(t.deviceId);
+          if (desired && status.configVersion !== undefined && status.configVersion < desired.version) this.publishConfig(t.deviceId, desired);
         }
         return;
       }
       case "config/report": {
         const report = decodeMessage(ConfigReportSchema, payload);
         log.info({ device: t.deviceId, ...report }, "config report");
+        this.deps.rollouts.report(t.deviceId, report);
         return;
       }
       default:

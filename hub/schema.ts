@@ -104,4 +104,74 @@ export const HUB_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: "sync",
+    sql: `
+      ALTER TABLE devices ADD COLUMN desired_config_version INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE devices ADD COLUMN applied_config_version INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE devices ADD COLUMN config_error TEXT;
+      -- Config layers: 'chain' (defaults for every store) and 'store:<id>' (that store's overrides).
+      CREATE TABLE config_layers (
+        scope       TEXT PRIMARY KEY,
+        body        TEXT NOT NULL,
+        updated_at  INTEGER NOT NULL
+      );
+      CREATE TABLE rollouts (
+        id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+        store_id           TEXT NOT NULL,
+        version            INTEGER NOT NULL,
+        state              TEXT NOT NULL CHECK (state IN ('in-progress', 'completed', 'stopped')),
+        plan               TEXT NOT NULL,
+        reason             TEXT,
+        created_at         INTEGER NOT NULL,
+        finished_at        INTEGER
+      );
+      CREATE TABLE rollout_targets (
+        rollout_id   INTEGER NOT NULL REFERENCES rollouts (id),
+        device_id    TEXT NOT NULL,
+        wave         INTEGER NOT NULL,
+        status       TEXT NOT NULL CHECK (status IN ('waiting', 'sent', 'applied', 'ignored', 'failed')),
+        error        TEXT,
+        sent_at      INTEGER,
+        reported_at  INTEGER,
+        PRIMARY KEY (rollout_id, device_id)
+      );
+      -- A member's stores (JSON array; empty = every store of the chain). Changes are scoped per store.
+      ALTER TABLE members ADD COLUMN stores TEXT NOT NULL DEFAULT '[]';
+      ALTER TABLE member_changes ADD COLUMN store_id TEXT;
+      CREATE INDEX member_changes_store ON member_changes (store_id, seq);
+      -- Headshots, content-addressed (sha256 hex).
+      CREATE TABLE photos (
+        hash        TEXT PRIMARY KEY,
+        mime        TEXT NOT NULL,
+        bytes       BLOB NOT NULL,
+        created_at  INTEGER NOT NULL
+      );
+      -- Online authorisations: amounts held until the sale arrives in the ledger (or the hold expires).
+      CREATE TABLE holds (
+        id           TEXT PRIMARY KEY,
+        member_id    TEXT NOT NULL,
+        device_id    TEXT NOT NULL,
+        balance_fen  INTEGER NOT NULL,
+        points       INTEGER NOT NULL,
+        created_at   INTEGER NOT NULL,
+        expires_at   INTEGER NOT NULL,
+        consumed_at  INTEGER
+      );
+      CREATE INDEX holds_member ON holds (member_id, consumed_at, expires_at);
+      -- Sales that took a balance or points below zero (offline approvals, or holds that expired).
+      CREATE TABLE overdrafts (
+        device_id      TEXT NOT NULL,
+        seq            INTEGER NOT NULL,
+        member_id      TEXT NOT NULL,
+        kind           TEXT NOT NULL CHECK (kind IN ('balance', 'points')),
+        amount         INTEGER NOT NULL,
+        balance_after  INTEGER NOT NULL,
+        offline        INTEGER NOT NULL,
+        at             INTEGER NOT NULL,
+        PRIMARY KEY (device_id, seq, kind)
+      );
+    `,
+  },
 ];

@@ -18,18 +18,21 @@ describe("topics", () => {
 
   it("refuses wildcards and separators in segments", () => {
     expect(() => deviceTopic({ ...k1, deviceId: "+" }, "ledger")).toThrow(/invalid topic segment/);
-    expect(() => storeTopic({ chainId: "a/b", storeId: "s" }, "config")).toThrow(/invalid topic segment/);
+    expect(() => storeTopic({ chainId: "a/b", storeId: "s" }, "members")).toThrow(/invalid topic segment/);
   });
 
   it("lets a kiosk publish only its own upstream channels", () => {
     expect(kioskMayPublish(k1, deviceTopic(k1, "ledger"))).toBe(true);
     expect(kioskMayPublish(k1, deviceTopic(k2, "ledger"))).toBe(false);
     expect(kioskMayPublish(k1, deviceTopic(k1, "ack"))).toBe(false);
-    expect(kioskMayPublish(k1, storeTopic(k1, "config"))).toBe(false);
+    expect(kioskMayPublish(k1, deviceTopic(k1, "config"))).toBe(false);
+    expect(kioskMayPublish(k1, deviceTopic(k1, "auth/res"))).toBe(false);
+    expect(kioskMayPublish(k1, deviceTopic(k1, "auth/req"))).toBe(true);
   });
 
   it("lets a kiosk read its store's broadcasts and its own channels only", () => {
-    expect(kioskMaySubscribe(k1, storeTopic(k1, "config"))).toBe(true);
+    expect(kioskMaySubscribe(k1, deviceTopic(k1, "config"))).toBe(true);
+    expect(kioskMaySubscribe(k1, deviceTopic(k2, "config"))).toBe(false);
     expect(kioskMaySubscribe(k1, storeTopic(k1, "members"))).toBe(true);
     expect(kioskMaySubscribe(k1, deviceTopic(k1, "ack"))).toBe(true);
     expect(kioskMaySubscribe(k1, storeTopic(other, "members"))).toBe(false);

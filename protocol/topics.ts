@@ -1,13 +1,17 @@
 // MQTT topic layout for chain / store / device, and the per-device permissions derived from it.
 //
-//   mk/v1/<chain>/<store>/config                  hub -> kiosks  signed config bundle (retained)
-//   mk/v1/<chain>/<store>/members                 hub -> kiosks  member changelog pushes
+//   mk/v1/<chain>/<store>/members                 hub -> kiosks  member changelog pushes (this store's members)
+//   mk/v1/<chain>/<store>/<device>/config         hub -> kiosk   signed config bundle (retained; per device for staged rollouts)
 //   mk/v1/<chain>/<store>/<device>/ledger         kiosk -> hub   ledger batches
 //   mk/v1/<chain>/<store>/<device>/ack            hub -> kiosk   high-water mark acks, resend requests
 //   mk/v1/<chain>/<store>/<device>/status         kiosk -> hub   presence (retained, last will)
 //   mk/v1/<chain>/<store>/<device>/members/req    kiosk -> hub   changelog pull from a cursor
 //   mk/v1/<chain>/<store>/<device>/members/res    hub -> kiosk   changelog page
-//   mk/v1/<chain>/<store>/<device>/config/report  kiosk -> hub   applied / failed config version
+//   mk/v1/<chain>/<store>/<device>/config/report  kiosk -> hub   applied / ignored / failed config version
+//   mk/v1/<chain>/<store>/<device>/auth/req       kiosk -> hub   stored-value / points authorisation request
+//   mk/v1/<chain>/<store>/<device>/auth/res       hub -> kiosk   its answer
+//   mk/v1/<chain>/<store>/<device>/photos/req     kiosk -> hub   headshot by content hash
+//   mk/v1/<chain>/<store>/<device>/photos/res     hub -> kiosk   the headshot bytes
 import { ProtocolError } from "./errors.js";
 
 export const TOPIC_ROOT = "mk/v1";
@@ -21,9 +25,22 @@ export interface DeviceAddress extends StoreAddress {
   deviceId: string;
 }
 
-export type DeviceChannel = "ledger" | "ack" | "status" | "members/req" | "members/res" | "config/report";
-export const KIOSK_PUBLISHES: readonly DeviceChannel[] = ["ledger", "status", "members/req", "config/report"];
-export const HUB_PUBLISHES: readonly DeviceChannel[] = ["ack", "members/res"];
+export type DeviceChannel =
+  | "config"
+  | "ledger"
+  | "ack"
+  | "status"
+  | "members/req"
+  | "members/res"
+  | "config/report"
+  | "auth/req"
+  | "auth/res"
+  | "photos/req"
+  | "photos/res";
+/** Channels a kiosk publishes on (its own device topics only). */
+export const KIOSK_PUBLISHES: readonly DeviceChannel[] = ["ledger", "status", "members/req", "config/report", "auth/req", "photos/req"];
+/** Channels the hub publishes on, per device. */
+export const HUB_PUBLISHES: readonly DeviceChannel[] = ["config", "ack", "members/res", "auth/res", "photos/res"];
 
 export function isValidSegment(s: string): boolean {
   return SEGMENT.test(s);
@@ -35,7 +52,7 @@ function check(...segments: string[]): void {
   }
 }
 
-export function storeTopic(a: StoreAddress, channel: "config" | "members"): string {
+export function storeTopic(a: StoreAddress, channel: "members"): string {
   check(a.chainId, a.storeId);
   return `${TOPIC_ROOT}/${a.chainId}/${a.storeId}/${channel}`;
 }
@@ -56,7 +73,7 @@ export interface ParsedDeviceTopic extends DeviceAddress {
   channel: DeviceChannel;
 }
 
-const CHANNELS: readonly DeviceChannel[] = ["ledger", "ack", "status", "members/req", "members/res", "config/report"];
+const CHANNELS: readonly DeviceChannel[] = [...KIOSK_PUBLISHES, ...HUB_PUBLISHES];
 
 /** Parses a per-device topic; undefined for anything else. */
 export function parseDeviceTopic(topic: string): ParsedDeviceTopic | undefined {
@@ -76,7 +93,6 @@ export function kioskMayPublish(a: DeviceAddress, topic: string): boolean {
 
 export function kioskMaySubscribe(a: DeviceAddress, filter: string): boolean {
   const allowed = [
-    storeTopic(a, "config"),
     storeTopic(a, "members"),
     ...HUB_PUBLISHES.map((c) => deviceTopic(a, c)),
     `${TOPIC_ROOT}/${a.chainId}/${a.storeId}/${a.deviceId}/#`,

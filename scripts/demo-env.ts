@@ -53,7 +53,7 @@ export async function startDemoHub(opts: DemoHubOptions, clock: Clock, log: Logg
 /** Publishes the demo config (once) and registers the demo member with a phone key kept in the data folder. */
 export function seedDemo(hub: Hub, dataDir: string): { keys: KeyPair } {
   if (!hub.configs.latest(DEMO.storeId)) {
-    hub.configs.publish(DEMO.storeId, { rules: demoRules(), device: { storeName: "Demo Member Store 会员店" } });
+    hub.publishConfig(DEMO.storeId, { rules: demoRules(), device: { storeName: "Demo Member Store 会员店" } });
   }
   mkdirSync(dataDir, { recursive: true });
   const keyFile = join(dataDir, "member-phone-key.json");

@@ -202,7 +202,7 @@ describe.each(brokers)("end to end on $name", ({ external }) => {
       ...(external ? {} : { username: "hub", password: (w.hub as unknown as { broker: { hubSecret: string } }).broker.hubSecret }),
       protocolVersion: 4,
     });
-    await hubSide.publishAsync(storeTopic(a, "config"), JSON.stringify(evil), { qos: 1 });
+    await hubSide.publishAsync(deviceTopic(a, "config"), JSON.stringify(evil), { qos: 1 });
     await waitUntil(() => w.sink.messages().includes("sync: config bundle refused; keeping the one in force"), "kiosk to refuse the bundle");
     await hubSide.endAsync();
     expect(w.kiosk.store.configVersion()).toBe(versionBefore);
