@@ -13,7 +13,9 @@ import { priceSale } from "../protocol/sale-pricing.js";
 import type { PricedCart } from "../protocol/rules/pricing-types.js";
 import { isRulesError } from "../protocol/rules/errors.js";
 import type { ReceiptData } from "./printer/types.js";
-import type { KioskStore } from "./store.js";
+import type { KioskStore, MemberEffect } from "./store.js";
+import type { AuthRequest, AuthResponse, SaleFact } from "../protocol/messages.js";
+import { localDate } from "../protocol/rules/time.js";
 
 export type CheckoutRefusal =
   | "NO_CONFIG"
@@ -24,7 +26,10 @@ export type CheckoutRefusal =
   | "UNKNOWN_PRODUCT"
   | "UNRECOGNISED_CODE"
   | "EMPTY_CART"
-  | "NOT_SHOPPING";
+  | "NOT_SHOPPING"
+  | "BALANCE_DECLINED"
+  | "BALANCE_INSUFFICIENT"
+  | "OFFLINE_LIMIT";
 
 export class CheckoutError extends Error {
   constructor(
@@ -38,7 +43,10 @@ export class CheckoutError extends Error {
 
 export type CheckoutState =
   | { name: "idle" }
-  | { name: "shopping"; member: MemberRecord; lines: Array<{ sku: string; qty: number }> };
+  | { name: "shopping"; member: MemberRecord; lines: Array<{ sku: string; qty: number }> }
+  | { name: "paying"; member: MemberRecord; lines: Array<{ sku: string; qty: number }> };
+
+export type PayWith = "external" | "balance";
 
 export interface CompletedSale {
   saleId: string;
@@ -69,6 +77,8 @@ export interface CheckoutDeps {
   log: Logger;
   /** Called after a sale is committed (the sync sends the outbox). */
   onCommitted: () => void;
+  /** Asks the hub to hold the amount; undefined when it does not answer within the deadline. */
+  authorize: (req: AuthRequest, deadlineMs: number) => Promise<AuthResponse | undefined>;
 }
 
 export function maskCard(cardId: string): string {
@@ -142,16 +152,44 @@ export class Checkout {
     return priceSale(config, this.state.member, this.state.lines, this.deps.clock.now());
   }
 
+  /** Online authorisation, or the offline limits when the hub does not answer in time. Fills in the tender. */
+  private async authoriseBalance(config: ConfigContent, member: MemberRecord, saleId: string, amountFen: number, at: number, fact: SaleFact, effect: MemberEffect): Promise<void> {
+    const answer = await this.deps.authorize({ requestId: saleId, memberId: member.memberId, balanceFen: amountFen, points: 0 }, config.device.authorisationTimeoutMs);
+    if (answer && !answer.approved) {
+      this.refuse("BALANCE_DECLINED", `stored-value payment declined (${answer.reason ?? "declined"})`, { member: member.memberId });
+    }
+    if (answer) {
+      fact.authorization = { requestId: saleId, mode: "online" };
+    } else {
+      const day = localDate(at, config.rules.utcOffsetMinutes);
+      const used = this.deps.store.offlineUsage(member.memberId, day).balanceFen;
+      const limit = config.device.offlineLimits.balanceFenPerMemberPerDay;
+      if (used + amountFen > limit) {
+        this.refuse("OFFLINE_LIMIT", "the hub cannot be reached and this payment is over the offline limit; please pay by card", { used, limit });
+      }
+      const local = this.deps.store.member(member.memberId)?.balanceFen ?? member.balanceFen;
+      if (amountFen > local) this.refuse("BALANCE_INSUFFICIENT", "not enough stored value", { member: member.memberId });
+      fact.authorization = { requestId: saleId, mode: "offline" };
+      fact.offlineApproved = true;
+      effect.offline = { day, balanceFen: amountFen, points: 0 };
+      this.deps.log.warn({ member: member.memberId, amountFen, used, limit }, "stored-value payment approved offline (hub unreachable)");
+    }
+    fact.tenders = [{ kind: "balance", amountFen }];
+    effect.balanceDeltaFen = -amountFen;
+  }
+
   cancel(): void {
     if (this.state.name !== "idle") this.deps.log.info("session cancelled");
     this.state = { name: "idle" };
   }
 
   /**
-   * Pays externally (card/cash at the attached terminal), commits the sale with its points and outbox
-   * entry in one transaction, prints the receipt and returns to idle.
+   * Pays (externally at the attached terminal, or from the stored-value balance), commits the sale
+   * with its points, balance effect and outbox entry in one transaction, prints the receipt and
+   * returns to idle. Balance payments are authorised by the hub when it answers in time, otherwise
+   * within the store's offline limits (per member per day) and marked offline-approved.
    */
-  async finish(): Promise<CompletedSale> {
+  async finish(payWith: PayWith = "external"): Promise<CompletedSale> {
     const config = this.requireConfig();
     if (this.state.name !== "shopping") return this.refuse("NOT_SHOPPING", "no session in progress");
     if (this.state.lines.length === 0) return this.refuse("EMPTY_CART", "the cart is empty");
@@ -166,21 +204,26 @@ export class Checkout {
     }
     const saleId = randomUUID();
     const t = priced.totals;
-    const entry = this.deps.store.appendFact(
-      {
-        type: "sale",
-        saleId,
-        memberId: member.memberId,
-        cardId: member.cardId,
-        lines: lines.map((l) => ({ ...l })),
-        hints: { subtotalFen: t.subtotalFen, totalFen: t.totalFen, savingsFen: t.savingsFen, pointsEarned: t.pointsEarned },
-        tenders: [{ kind: "external", amountFen: t.totalFen }],
-        offlineApproved: false,
-      },
-      at,
-      config.version,
-      { memberId: member.memberId, pointsDelta: t.pointsEarned, balanceDeltaFen: 0 },
-    );
+    const effect: MemberEffect = { memberId: member.memberId, pointsDelta: t.pointsEarned, balanceDeltaFen: 0 };
+    const fact: SaleFact = {
+      type: "sale",
+      saleId,
+      memberId: member.memberId,
+      cardId: member.cardId,
+      lines: lines.map((l) => ({ ...l })),
+      hints: { subtotalFen: t.subtotalFen, totalFen: t.totalFen, savingsFen: t.savingsFen, pointsEarned: t.pointsEarned },
+      tenders: [{ kind: "external", amountFen: t.totalFen }],
+      offlineApproved: false,
+    };
+    if (payWith === "balance" && t.totalFen > 0) {
+      this.state = { name: "paying", member, lines };
+      try {
+        await this.authoriseBalance(config, member, saleId, t.totalFen, at, fact, effect);
+      } finally {
+        if (this.state.name === "paying") this.state = { name: "shopping", member, lines };
+      }
+    }
+    const entry = this.deps.store.appendFact(fact, at, config.version, effect);
     this.state = { name: "idle" };
     this.deps.onCommitted();
     const after = this.deps.store.member(member.memberId) ?? member;
@@ -201,7 +244,7 @@ export class Checkout {
       coupons: priced.appliedCoupons.map((c) => ({ name: c.name, amountFen: c.discountFen })),
       totalFen: t.totalFen,
       points: { earned: t.pointsEarned, balance: after.pointsBalance },
-      tenders: [{ method: "external", label: "Card", amountFen: t.totalFen }],
+      tenders: fact.tenders.map((x) => ({ method: x.kind, label: x.kind === "balance" ? (fact.offlineApproved ? "Stored value (offline)" : "Stored value") : "Card", amountFen: x.amountFen })),
       storedValueBalanceFen: after.balanceFen,
       eReceiptUrl: `${config.device.receiptUrlBase}${saleId}`,
     };

@@ -14,6 +14,7 @@ import type { KioskConfig } from "./config.js";
 import type { Scanner } from "./scan/scanner.js";
 import type { FrameSource, ScanResult } from "./scan/types.js";
 import type { HealthReporter } from "./health.js";
+import { classifyScan } from "./scan/classify.js";
 
 /** The hardware the kiosk drives, built from the config by device/hardware.ts (real or simulated drivers). */
 export interface KioskHardware {
@@ -37,6 +38,8 @@ export class Kiosk {
   sync!: KioskSync;
   checkout!: Checkout;
   readonly clock: OffsetClock;
+  /** Counters for /metrics (device/metrics.ts). */
+  readonly stats = { checkouts: 0 };
   private readonly scanListeners: Array<(r: ScanResult, o: ScanOutcome) => void> = [];
   private unsubscribeScan: (() => void) | undefined;
 
@@ -86,7 +89,11 @@ export class Kiosk {
       indicator: hardware.indicator,
       deviceId: config.deviceId,
       log: ns(log, "kiosk:checkout"),
-      onCommitted: () => this.sync.flush(),
+      onCommitted: () => {
+        this.stats.checkouts++;
+        this.sync.flush();
+      },
+      authorize: (req, deadlineMs) => this.sync.authorize(req, deadlineMs),
     });
     await hardware.indicator.start();
     await hardware.printer.start();
@@ -131,6 +138,13 @@ export class Kiosk {
       if (err instanceof CheckoutError) return { kind: "refused", code: err.code, message: err.message };
       throw err;
     }
+  }
+
+  /** A code that did not come from the camera (typed, or a keyboard-wedge scanner): classified and handled the same way. */
+  handleText(text: string): ScanOutcome {
+    const now = this.clock.now();
+    const format = /^\d{8}$|^\d{12,13}$/.test(text) ? (text.length === 8 ? "EAN8" : text.length === 12 ? "UPCA" : "EAN13") : "Manual";
+    return this.handleScan({ text, format, kind: classifyScan(text, format), at: now, frameAt: now, pass: "fast" });
   }
 
   health(): unknown[] {

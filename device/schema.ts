@@ -46,4 +46,24 @@ export const KIOSK_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: "photos-and-offline-limits",
+    sql: `
+      -- Headshots by content hash (sha256 hex), fetched from the hub for the members in the cache.
+      CREATE TABLE photos (
+        hash   TEXT PRIMARY KEY,
+        mime   TEXT NOT NULL,
+        bytes  BLOB NOT NULL
+      );
+      -- What this kiosk approved on its own (hub unreachable), per member per store-local day.
+      CREATE TABLE offline_usage (
+        member_id    TEXT NOT NULL,
+        day          TEXT NOT NULL,
+        balance_fen  INTEGER NOT NULL DEFAULT 0,
+        points       INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (member_id, day)
+      );
+    `,
+  },
 ];

@@ -17,6 +17,8 @@ export interface MemberEffect {
   memberId: string;
   pointsDelta: number;
   balanceDeltaFen: number;
+  /** Set for an offline approval: counted against the member's offline limits for that day. */
+  offline?: { day: string; balanceFen: number; points: number };
 }
 
 export class KioskStore {
@@ -52,6 +54,14 @@ export class KioskStore {
         this.db
           .prepare("INSERT INTO member_pending (seq, member_id, points_delta, balance_delta) VALUES (?, ?, ?, ?)")
           .run(seq, effect.memberId, effect.pointsDelta, effect.balanceDeltaFen);
+        if (effect.offline) {
+          this.db
+            .prepare(
+              `INSERT INTO offline_usage (member_id, day, balance_fen, points) VALUES (?, ?, ?, ?)
+               ON CONFLICT (member_id, day) DO UPDATE SET balance_fen = balance_fen + excluded.balance_fen, points = points + excluded.points`,
+            )
+            .run(effect.memberId, effect.offline.day, effect.offline.balanceFen, effect.offline.points);
+        }
       }
       return entry;
     });
@@ -141,6 +151,50 @@ export class KioskStore {
       .prepare("SELECT COALESCE(SUM(points_delta), 0) AS pts, COALESCE(SUM(balance_delta), 0) AS bal FROM member_pending WHERE member_id = ?")
       .get<{ pts: number; bal: number }>(m.memberId);
     return { ...m, pointsBalance: m.pointsBalance + (p?.pts ?? 0), balanceFen: m.balanceFen + (p?.bal ?? 0) };
+  }
+
+  /** What this kiosk has already approved offline for the member on that day. */
+  offlineUsage(memberId: string, day: string): { balanceFen: number; points: number } {
+    const r = this.db.prepare("SELECT balance_fen, points FROM offline_usage WHERE member_id = ? AND day = ?").get<{ balance_fen: number; points: number }>(memberId, day);
+    return { balanceFen: r?.balance_fen ?? 0, points: r?.points ?? 0 };
+  }
+
+  // ------------------------------------------------------------ photos
+
+  photo(hash: string): { mime: string; bytes: Uint8Array } | undefined {
+    return this.db.prepare("SELECT mime, bytes FROM photos WHERE hash = ?").get<{ mime: string; bytes: Uint8Array }>(hash);
+  }
+
+  savePhoto(hash: string, mime: string, bytes: Uint8Array): void {
+    this.db.prepare("INSERT OR REPLACE INTO photos (hash, mime, bytes) VALUES (?, ?, ?)").run(hash, mime, bytes);
+  }
+
+  /** Headshot hashes cached members point at that are not stored here yet. */
+  missingPhotos(): string[] {
+    const hashes = new Set<string>();
+    for (const r of this.db.prepare("SELECT record FROM members").all<{ record: string }>()) {
+      const h = (JSON.parse(r.record) as { headshotHash?: string }).headshotHash;
+      if (h && !this.photo(h)) hashes.add(h);
+    }
+    return [...hashes];
+  }
+
+  /** Deletes photos no cached member points at (a deleted headshot or member is deleted here too). */
+  dropUnusedPhotos(): number {
+    const used = new Set<string>();
+    for (const r of this.db.prepare("SELECT record FROM members").all<{ record: string }>()) {
+      const h = (JSON.parse(r.record) as { headshotHash?: string }).headshotHash;
+      if (h) used.add(h);
+    }
+    let dropped = 0;
+    for (const { hash } of this.db.prepare("SELECT hash FROM photos").all<{ hash: string }>()) {
+      if (!used.has(hash)) dropped += this.db.prepare("DELETE FROM photos WHERE hash = ?").run(hash).changes;
+    }
+    return dropped;
+  }
+
+  photoCount(): number {
+    return this.db.prepare("SELECT COUNT(*) AS n FROM photos").get<{ n: number }>()?.n ?? 0;
   }
 
   // ------------------------------------------------------------ config

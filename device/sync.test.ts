@@ -104,11 +104,15 @@ describe("kiosk sync: members and acks", () => {
   };
 
   it("applies a contiguous push and ignores one after a gap (it pulls instead)", () => {
-    sync.onMessage(storeTopic(A, "members"), Buffer.from(JSON.stringify({ changes: [{ kind: "upsert", seq: 1, member }] })));
+    sync.onMessage(storeTopic(A, "members"), Buffer.from(JSON.stringify({ prevCursor: 0, changes: [{ kind: "upsert", seq: 1, member }] })));
     expect(store.member("m1")?.pointsBalance).toBe(3);
-    sync.onMessage(storeTopic(A, "members"), Buffer.from(JSON.stringify({ changes: [{ kind: "upsert", seq: 5, member: { ...member, pointsBalance: 9 } }] })));
+    sync.onMessage(storeTopic(A, "members"), Buffer.from(JSON.stringify({ prevCursor: 4, changes: [{ kind: "upsert", seq: 5, member: { ...member, pointsBalance: 9 } }] })));
     expect(store.member("m1")?.pointsBalance).toBe(3);
     expect(store.memberCursor()).toBe(1);
+    // The store's next change follows seq 1 directly even though other stores' changes came between.
+    sync.onMessage(storeTopic(A, "members"), Buffer.from(JSON.stringify({ prevCursor: 1, changes: [{ kind: "upsert", seq: 7, member: { ...member, pointsBalance: 4 } }] })));
+    expect(store.member("m1")?.pointsBalance).toBe(4);
+    expect(store.memberCursor()).toBe(7);
   });
 
   it("learns the hub's clock offset from an ack and ignores malformed acks", () => {

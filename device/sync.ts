@@ -5,13 +5,18 @@
 import type { MqttClient } from "mqtt";
 import type { Logger } from "../protocol/log.js";
 import type { Clock, OffsetClock } from "../protocol/clock.js";
-import { connectWithBackoff, type BackoffOptions } from "../protocol/mqtt-connect.js";
+import { connectWithBackoff, endClient, within, type BackoffOptions } from "../protocol/mqtt-connect.js";
 import { deviceTopic, storeTopic, type DeviceAddress } from "../protocol/topics.js";
+import { createHash } from "node:crypto";
 import {
   AckSchema,
+  AuthResponseSchema,
   ConfigContentSchema,
   MembersPageSchema,
   MembersPushSchema,
+  PhotoResponseSchema,
+  type AuthRequest,
+  type AuthResponse,
   decodeMessage,
   encodeMessage,
   type ConfigContent,
@@ -46,7 +51,10 @@ export class KioskSync {
   private config: ConfigContent | undefined;
   private readonly configListeners: ConfigListener[] = [];
   private membersListeners: Array<() => void> = [];
-  readonly stats = { batchesSent: 0, acks: 0, invalid: 0, configsApplied: 0, configsRefused: 0 };
+  private snapshotting = false;
+  private readonly photoRequests = new Set<string>();
+  private readonly authWaiters = new Map<string, (r: AuthResponse) => void>();
+  readonly stats = { batchesSent: 0, acks: 0, invalid: 0, configsApplied: 0, configsRefused: 0, photosFetched: 0, photosRefused: 0, authTimeouts: 0 };
   /** Extra fields for the status message (driver health). */
   statusExtras: () => Pick<DeviceStatus, "health"> = () => ({});
 
@@ -118,9 +126,10 @@ export class KioskSync {
     this.client = undefined;
     if (!client) return;
     if (client.connected) {
-      await client.publishAsync(deviceTopic(this.opts.address, "status"), encodeMessage(this.status(false)), { qos: 1, retain: true }).catch(() => undefined);
+      const bye = client.publishAsync(deviceTopic(this.opts.address, "status"), encodeMessage(this.status(false)), { qos: 1, retain: true });
+      await within(1_000, bye.catch(() => undefined));
     }
-    await client.endAsync();
+    await endClient(client);
   }
 
   /** Simulates a crash: drops the connection without a clean disconnect (the broker sends the will). */
@@ -156,6 +165,7 @@ export class KioskSync {
       lastSeq: this.store.lastSeq(),
       ackedSeq: this.store.ackedSeq(),
       outboxDepth: this.store.outboxDepth(),
+      clockOffsetMs: Math.round(this.clock.offset),
       ...this.statusExtras(),
     };
   }
@@ -169,9 +179,31 @@ export class KioskSync {
     if (!this.client?.connected) return;
     this.client.publish(
       deviceTopic(this.opts.address, "members/req"),
-      encodeMessage({ cursor: this.store.memberCursor(), limit: 500 }),
+      encodeMessage({ cursor: this.store.memberCursor(), limit: 500, continuing: this.snapshotting }),
       { qos: 1 },
     );
+  }
+
+  /**
+   * Asks the hub to hold stored value / points for a payment. Resolves with the hub's answer, or
+   * undefined when it does not come within `deadlineMs` (the caller then applies the offline limits).
+   */
+  authorize(req: AuthRequest, deadlineMs: number): Promise<AuthResponse | undefined> {
+    const client = this.client;
+    if (!client?.connected) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.authWaiters.delete(req.requestId);
+        this.stats.authTimeouts++;
+        this.log.warn({ requestId: req.requestId, deadlineMs }, "sync: hub did not answer the authorisation in time");
+        resolve(undefined);
+      }, deadlineMs);
+      this.authWaiters.set(req.requestId, (r) => {
+        clearTimeout(timer);
+        resolve(r);
+      });
+      client.publish(deviceTopic(this.opts.address, "auth/req"), encodeMessage(req), { qos: 1 });
+    });
   }
 
   /** Sends the next batch above the hub's mark, unless one is already waiting for its ack. */
@@ -203,6 +235,8 @@ export class KioskSync {
       else if (topic === deviceTopic(a, "config")) this.onConfigMessage(payload);
       else if (topic === deviceTopic(a, "members/res")) this.onMembersPage(payload);
       else if (topic === storeTopic(a, "members")) this.onMembersPush(payload);
+      else if (topic === deviceTopic(a, "photos/res")) this.onPhoto(payload);
+      else if (topic === deviceTopic(a, "auth/res")) this.onAuth(payload);
       else this.log.warn({ topic }, "sync: message on an unexpected topic ignored");
     } catch (err) {
       if (err instanceof ProtocolError) {
@@ -278,20 +312,68 @@ export class KioskSync {
     const page = decodeMessage(MembersPageSchema, payload);
     this.learnHubTime(page.hubTime);
     this.store.applyMemberChanges(page.changes, page.cursor, page.snapshot);
+    this.snapshotting = page.more && (page.snapshot || this.snapshotting);
     if (page.more) this.requestMembers();
-    for (const l of this.membersListeners) l();
+    this.membersChanged();
   }
 
+  /** A push applies only on top of exactly what this kiosk has; otherwise the kiosk pulls from its cursor. */
   private onMembersPush(payload: Buffer): void {
     const push = decodeMessage(MembersPushSchema, payload);
     const cursor = this.store.memberCursor();
-    const seqs = push.changes.map((c) => c.seq).sort((x, y) => x - y);
-    const contiguous = seqs[0] === cursor + 1 && seqs.every((s, i) => s === cursor + 1 + i);
-    if (!contiguous) {
-      if ((seqs.at(-1) ?? 0) > cursor) this.requestMembers();
+    const last = Math.max(...push.changes.map((c) => c.seq));
+    if (push.prevCursor !== cursor) {
+      if (last > cursor) this.requestMembers();
       return;
     }
-    this.store.applyMemberChanges(push.changes, seqs.at(-1) ?? cursor, false);
+    this.store.applyMemberChanges(push.changes, last, false);
+    this.membersChanged();
+  }
+
+  private membersChanged(): void {
+    const dropped = this.store.dropUnusedPhotos();
+    if (dropped > 0) this.log.info({ dropped }, "sync: headshots no longer needed were deleted");
+    this.fetchMissingPhotos();
     for (const l of this.membersListeners) l();
+  }
+
+  /** Requests the headshots the cached members point at and this kiosk does not have yet. */
+  fetchMissingPhotos(): void {
+    if (!this.client?.connected) return;
+    for (const hash of this.store.missingPhotos()) {
+      if (this.photoRequests.has(hash) || this.photoRequests.size >= 16) continue;
+      this.photoRequests.add(hash);
+      this.client.publish(deviceTopic(this.opts.address, "photos/req"), encodeMessage({ hash }), { qos: 1 });
+    }
+  }
+
+  private onPhoto(payload: Buffer): void {
+    const res = decodeMessage(PhotoResponseSchema, payload);
+    this.photoRequests.delete(res.hash);
+    if (!res.found) {
+      this.log.warn({ hash: res.hash }, "sync: the hub has no such headshot");
+      return;
+    }
+    const bytes = Buffer.from(res.data, "base64");
+    if (createHash("sha256").update(bytes).digest("hex") !== res.hash) {
+      this.stats.photosRefused++;
+      this.log.warn({ hash: res.hash }, "sync: headshot refused: its content does not match its hash");
+      return;
+    }
+    this.store.savePhoto(res.hash, res.mime, bytes);
+    this.stats.photosFetched++;
+    this.fetchMissingPhotos();
+  }
+
+  private onAuth(payload: Buffer): void {
+    const res = decodeMessage(AuthResponseSchema, payload);
+    this.learnHubTime(res.hubTime);
+    const waiter = this.authWaiters.get(res.requestId);
+    if (!waiter) {
+      this.log.info({ requestId: res.requestId }, "sync: late authorisation answer ignored");
+      return;
+    }
+    this.authWaiters.delete(res.requestId);
+    waiter(res);
   }
 }

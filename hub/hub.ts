@@ -16,8 +16,14 @@ import { EmbeddedBroker, HUB_USERNAME } from "./broker.js";
 import { HubMqttLink } from "./mqtt-link.js";
 import { createHubApp } from "./http.js";
 import { Rollouts } from "./rollouts.js";
+import { Authorizer } from "./authorizer.js";
 import type { PublishedConfig } from "./config-service.js";
 import type { RolloutStatus } from "./rollouts.js";
+import { readSecretFile, secretFileWarning } from "../protocol/config-env.js";
+import { Provisioning, mountProvisioning } from "./provisioning.js";
+import { HubMetrics, mountMetrics } from "./metrics.js";
+import { mountBrokerAuth } from "./mosquitto-auth.js";
+import { mountMemberImport } from "./member-import.js";
 
 function loadOrCreateSigningKey(path: string): SigningIdentity {
   if (existsSync(path)) {
@@ -40,6 +46,9 @@ export class Hub {
   configs!: ConfigService;
   ingest!: Ingest;
   rollouts!: Rollouts;
+  authorizer!: Authorizer;
+  provisioning!: Provisioning;
+  metrics!: HubMetrics;
   /** The MQTT URL kiosks should use (the embedded broker's, or the configured external one). */
   brokerUrl = "";
   httpPort = 0;
@@ -48,7 +57,14 @@ export class Hub {
     private readonly config: HubConfig,
     private readonly clock: Clock,
     private readonly log: Logger,
+    /** Log lines counted by level on their way out (main.ts), for the errors metric. */
+    private readonly logCounts: () => Readonly<Record<string, number>> = () => ({}),
   ) {}
+
+  /** The MQTT link's counters, while it runs. */
+  get mqttStats(): { received: number; invalid: number } | undefined {
+    return this.link?.stats;
+  }
 
   async start(): Promise<void> {
     const { config, clock, log } = this;
@@ -60,7 +76,8 @@ export class Hub {
     this.devices = new DeviceRegistry(db, clock);
     this.members = new MemberRegistry(db, clock);
     this.configs = new ConfigService(db, clock, config.chainId, signer);
-    this.ingest = new Ingest(db, clock, this.members, this.configs, ns(log, "hub:ingest"));
+    this.authorizer = new Authorizer(db, clock, this.members);
+    this.ingest = new Ingest(db, clock, this.members, this.configs, ns(log, "hub:ingest"), this.authorizer);
     this.rollouts = new Rollouts(db, clock, this.configs, ns(log, "hub:rollout"));
 
     let url: string;
@@ -78,12 +95,30 @@ export class Hub {
     } else {
       url = config.broker.url;
       username = config.broker.username;
-      password = readFileSync(config.broker.passwordFile, "utf8").trim();
+      const warning = secretFileWarning(config.broker.passwordFile);
+      if (warning) log.warn(warning);
+      password = readSecretFile(config.broker.passwordFile, "broker password");
       if (config.broker.caFile) ca = readFileSync(config.broker.caFile);
       protocolVersion = config.broker.protocolVersion;
       shareGroup = config.broker.shareGroup;
     }
     this.brokerUrl = url;
+    this.provisioning = new Provisioning(
+      db,
+      clock,
+      this.devices,
+      {
+        chainId: config.chainId,
+        tokenTtlMs: config.provisioning.tokenTtlMinutes * 60_000,
+        brokerUrl: () => config.provisioning.brokerUrl ?? this.brokerUrl,
+        caPem: config.provisioning.caFile ? readFileSync(config.provisioning.caFile, "utf8") : undefined,
+        trustedKeys: () => this.trustedKeys,
+        ...(config.mosquitto ? { mosquitto: { ...config.mosquitto, hubUsername: username, hubPassword: password } } : {}),
+      },
+      ns(log, "hub:provisioning"),
+    );
+    // Before connecting: on a first start the broker learns the hub's own password from these files.
+    this.provisioning.writeBrokerFiles();
     this.link = new HubMqttLink(
       {
         url,
@@ -95,11 +130,24 @@ export class Hub {
         ...(shareGroup ? { shareGroup } : {}),
         ...(ca ? { ca } : {}),
       },
-      { devices: this.devices, ingest: this.ingest, members: this.members, configs: this.configs, rollouts: this.rollouts, clock, log: ns(log, "hub:mqtt") },
+      { devices: this.devices, ingest: this.ingest, members: this.members, configs: this.configs, rollouts: this.rollouts, authorizer: this.authorizer, clock, log: ns(log, "hub:mqtt") },
     );
     await this.link.start();
 
-    const adminTokenHash = config.adminTokenHashFile ? readFileSync(config.adminTokenHashFile, "utf8").trim() : undefined;
+    const adminTokenHash = config.adminTokenHashFile ? readSecretFile(config.adminTokenHashFile, "admin token hash") : undefined;
+    this.metrics = new HubMetrics({
+      ingest: () => this.ingest.stats,
+      mqtt: () => this.mqttStats,
+      devices: () => this.devices.list(),
+      configVersions: () => this.configs.stores().flatMap((storeId) => {
+        const latest = this.configs.latest(storeId);
+        return latest ? [{ storeId, version: latest.version }] : [];
+      }),
+      provisioning: () => this.provisioning.stats,
+      logCounts: this.logCounts,
+      clock,
+    });
+    const brokerPassword = password;
     const app = createHubApp({
       members: this.members,
       devices: this.devices,
@@ -109,6 +157,14 @@ export class Hub {
       publish: (storeId, draft, plan) => this.publishConfig(storeId, draft, plan),
       adminTokenHash,
       health: () => ({ chainId: config.chainId, broker: url, ingest: this.ingest.stats }),
+      mounts: [
+        mountProvisioning(this.provisioning),
+        mountMemberImport(this.members),
+        mountMetrics(this.metrics),
+        ...(config.broker.mode === "external"
+          ? [mountBrokerAuth({ authenticate: (u, p) => this.devices.authenticate(u, p), address: (u) => this.devices.get(u), hubUsername: username, hubPassword: brokerPassword })]
+          : []),
+      ],
     });
     await new Promise<void>((resolve) => {
       this.http = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port }, (info) => {

@@ -9,10 +9,11 @@ import type { Database } from "../storage/sqlite.js";
 import type { Clock } from "../protocol/clock.js";
 import type { Logger } from "../protocol/log.js";
 import type { DeviceAddress } from "../protocol/topics.js";
-import type { Ack, LedgerBatch, LedgerEntry, MemberChange, SaleFact } from "../protocol/messages.js";
-import type { MemberRegistry } from "./members.js";
+import type { Ack, LedgerBatch, LedgerEntry, SaleFact } from "../protocol/messages.js";
+import type { MemberRegistry, ScopedChange } from "./members.js";
 import type { ConfigService } from "./config-service.js";
 import { evaluateSale, SaleRejected } from "./evaluate.js";
+import type { Authorizer } from "./authorizer.js";
 
 export interface IngestStats {
   applied: number;
@@ -20,10 +21,11 @@ export interface IngestStats {
   rejected: number;
   gaps: number;
   disagreements: number;
+  overdrafts: number;
 }
 
 export class Ingest {
-  readonly stats: IngestStats = { applied: 0, duplicates: 0, rejected: 0, gaps: 0, disagreements: 0 };
+  readonly stats: IngestStats = { applied: 0, duplicates: 0, rejected: 0, gaps: 0, disagreements: 0, overdrafts: 0 };
 
   constructor(
     private readonly db: Database,
@@ -31,6 +33,7 @@ export class Ingest {
     private readonly members: MemberRegistry,
     private readonly configs: ConfigService,
     private readonly log: Logger,
+    private readonly authorizer?: Authorizer,
   ) {}
 
   /** Totals over everything applied so far (all devices), from the database. */
@@ -46,9 +49,9 @@ export class Ingest {
   }
 
   /** Applies what it can of the batch and returns the ack to send back, plus member changes to fan out. */
-  handleBatch(device: DeviceAddress, batch: LedgerBatch): { ack: Ack; changes: MemberChange[] } {
+  handleBatch(device: DeviceAddress, batch: LedgerBatch): { ack: Ack; changes: ScopedChange[] } {
     const entries = [...batch.entries].sort((a, b) => a.seq - b.seq);
-    const changes: MemberChange[] = [];
+    const changes: ScopedChange[] = [];
     const rejected: NonNullable<Ack["rejected"]> = [];
     let acked = this.ackedSeq(device.deviceId);
     let resendFrom: number | undefined;
@@ -65,7 +68,7 @@ export class Ingest {
       }
       const outcome = this.applyOne(device, entry, acked);
       acked = outcome.acked;
-      if (outcome.change) changes.push(outcome.change);
+      if (outcome.changes) changes.push(...outcome.changes);
       if (outcome.rejected) rejected.push({ seq: entry.seq, reason: outcome.rejected });
     }
     const ack: Ack = { ackedSeq: acked };
@@ -78,7 +81,7 @@ export class Ingest {
     device: DeviceAddress,
     entry: LedgerEntry,
     expectedAcked: number,
-  ): { acked: number; change?: MemberChange; rejected?: string } {
+  ): { acked: number; changes?: ScopedChange[]; rejected?: string } {
     return this.db.transaction(() => {
       // Compare-and-set on the high-water mark: if another writer moved it, apply nothing.
       const moved = this.db
@@ -91,9 +94,9 @@ export class Ingest {
       const now = this.clock.now();
       let status: "applied" | "rejected" = "applied";
       let reason: string | undefined;
-      let change: MemberChange | undefined;
+      let changes: ScopedChange[] | undefined;
       try {
-        change = this.applyFact(device, entry);
+        changes = this.applyFact(device, entry);
       } catch (err) {
         if (!(err instanceof SaleRejected)) throw err;
         status = "rejected";
@@ -112,18 +115,18 @@ export class Ingest {
         return { acked: entry.seq, rejected: reason ?? "rejected" };
       }
       this.stats.applied++;
-      return change ? { acked: entry.seq, change } : { acked: entry.seq };
+      return changes ? { acked: entry.seq, changes } : { acked: entry.seq };
     });
   }
 
-  private applyFact(device: DeviceAddress, entry: LedgerEntry): MemberChange | undefined {
+  private applyFact(device: DeviceAddress, entry: LedgerEntry): ScopedChange[] | undefined {
     switch (entry.fact.type) {
       case "sale":
         return this.applySale(device, entry, entry.fact);
     }
   }
 
-  private applySale(device: DeviceAddress, entry: LedgerEntry, sale: SaleFact): MemberChange {
+  private applySale(device: DeviceAddress, entry: LedgerEntry, sale: SaleFact): ScopedChange[] {
     const config = this.configs.get(device.storeId, entry.configVersion);
     if (!config) throw new SaleRejected(`unknown config version ${entry.configVersion} for store ${device.storeId}`);
     const member = this.members.get(sale.memberId);
@@ -169,10 +172,28 @@ export class Ingest {
       this.db
         .prepare("INSERT INTO balance_log (member_id, delta_fen, reason, ref, at) VALUES (?, ?, 'sale', ?, ?)")
         .run(sale.memberId, -balanceFen, sale.saleId, now);
-      if (member.balanceFen < balanceFen) {
-        this.log.warn({ member: sale.memberId, sale: sale.saleId, offline: sale.offlineApproved }, "stored-value overdraft: flagged for reconciliation");
-      }
     }
-    return this.members.adjustInTx(sale.memberId, result.pointsEarned - pointsSpent, -balanceFen);
+    if (sale.authorization?.mode === "online") this.authorizer?.consumeInTx(sale.authorization.requestId);
+    const changes = this.members.adjustInTx(sale.memberId, result.pointsEarned - pointsSpent, -balanceFen);
+    // The money was taken at the kiosk (offline approvals, or a lapsed hold): record, never refuse.
+    const after = this.members.get(sale.memberId);
+    if (after && balanceFen > 0 && after.balanceFen < 0) this.recordOverdraft(device, entry, sale, "balance", balanceFen, after.balanceFen);
+    if (after && pointsSpent > 0 && after.pointsBalance < 0) this.recordOverdraft(device, entry, sale, "points", pointsSpent, after.pointsBalance);
+    return changes;
+  }
+
+  private recordOverdraft(device: DeviceAddress, entry: LedgerEntry, sale: SaleFact, kind: "balance" | "points", amount: number, after: number): void {
+    this.stats.overdrafts++;
+    this.db
+      .prepare("INSERT INTO overdrafts (device_id, seq, member_id, kind, amount, balance_after, offline, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+      .run(device.deviceId, entry.seq, sale.memberId, kind, amount, after, sale.offlineApproved, this.clock.now());
+    this.log.warn({ member: sale.memberId, sale: sale.saleId, kind, after, offline: sale.offlineApproved }, "overdraft: flagged for reconciliation");
+  }
+
+  overdrafts(): Array<{ deviceId: string; seq: number; memberId: string; kind: string; amount: number; balanceAfter: number; offline: boolean }> {
+    return this.db
+      .prepare("SELECT device_id, seq, member_id, kind, amount, balance_after, offline FROM overdrafts ORDER BY at, device_id, seq")
+      .all<{ device_id: string; seq: number; member_id: string; kind: string; amount: number; balance_after: number; offline: number }>()
+      .map((r) => ({ deviceId: r.device_id, seq: r.seq, memberId: r.member_id, kind: r.kind, amount: r.amount, balanceAfter: r.balance_after, offline: r.offline === 1 }));
   }
 }

@@ -48,14 +48,14 @@ describe("member registry", () => {
   it("pages the changelog from a cursor, latest state per member", () => {
     for (let i = 1; i <= 5; i++) members.create({ memberId: `m${i}`, cardId: `C${i}`, ...base });
     db.transaction(() => members.adjustInTx("m2", 7, 0));
-    const first = members.changesSince(0, 3);
+    const first = members.changesSince("s1", 0, 3);
     expect(first.snapshot).toBe(true);
     expect(first.more).toBe(true);
     expect(first.changes.map((c) => (c.kind === "upsert" ? c.member.memberId : c.memberId))).toEqual(["m1", "m3", "m4"]);
-    const rest = members.changesSince(first.cursor, 10);
+    const rest = members.changesSince("s1", first.cursor, 10);
     expect(rest.more).toBe(false);
     const m2 = rest.changes.find((c) => c.kind === "upsert" && c.member.memberId === "m2");
     expect(m2?.kind === "upsert" && m2.member.pointsBalance).toBe(7);
-    expect(members.changesSince(rest.cursor, 10).changes).toEqual([]);
+    expect(members.changesSince("s1", rest.cursor, 10).changes).toEqual([]);
   });
 });

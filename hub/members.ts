@@ -1,8 +1,14 @@
-// The hub's member registry: members with their card public keys, balances, and the changelog kiosks follow.
+// The hub's member registry: members, card keys, balances, headshots, and the per-store changelog kiosks follow.
+//
+// Each change is a row in member_changes with a global sequence and a store scope (NULL = every
+// store, for members of the whole chain). A kiosk follows its store's view of that log with a
+// cursor; cursor 0, or a cursor older than the compaction horizon, gets a snapshot instead.
+import { createHash } from "node:crypto";
 import type { Database } from "../storage/sqlite.js";
 import type { Clock } from "../protocol/clock.js";
 import { MemberRecordSchema, type MemberRecord, type MemberChange, type MembersPage } from "../protocol/messages.js";
 import { isValidCardId } from "../protocol/member-code.js";
+import { isValidSegment } from "../protocol/topics.js";
 import { HubError } from "./errors.js";
 
 interface MemberRow {
@@ -18,6 +24,7 @@ interface MemberRow {
   vip_expires_at: number | null;
   headshot_hash: string | null;
   birthday: string | null;
+  stores: string;
 }
 
 function toRecord(r: MemberRow): MemberRecord {
@@ -37,100 +44,268 @@ function toRecord(r: MemberRow): MemberRecord {
   };
 }
 
+const storesOf = (r: MemberRow): string[] => JSON.parse(r.stores) as string[];
+
 export type NewMember = Omit<MemberRecord, "pointsBalance" | "balanceFen" | "status"> &
-  Partial<Pick<MemberRecord, "pointsBalance" | "balanceFen" | "status">>;
+  Partial<Pick<MemberRecord, "pointsBalance" | "balanceFen" | "status">> & {
+    /** Stores whose kiosks know this member; empty or absent: every store of the chain. */
+    stores?: string[];
+  };
+
+/** A committed change and the store it concerns (null: every store). */
+export interface ScopedChange {
+  storeId: string | null;
+  change: MemberChange;
+}
+
+export const PHOTO_MAX_BYTES = 512 * 1024;
+const PHOTO_TYPES = { "image/jpeg": [0xff, 0xd8, 0xff], "image/png": [0x89, 0x50, 0x4e, 0x47] } as const;
+export type PhotoMime = keyof typeof PHOTO_TYPES;
 
 export class MemberRegistry {
-  /** Called after a change is committed, so the hub can push it to the kiosks. */
-  onChange: ((change: MemberChange) => void) | undefined;
+  /** Called after changes are committed, so the hub can push them to the kiosks. */
+  onChange: ((changes: ScopedChange[]) => void) | undefined;
 
   constructor(
     private readonly db: Database,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    db.exec("CREATE TABLE IF NOT EXISTS hub_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+  }
+
+  private row(memberId: string): MemberRow | undefined {
+    return this.db.prepare("SELECT * FROM members WHERE member_id = ?").get<MemberRow>(memberId);
+  }
+
+  private validStores(stores: readonly string[] | undefined): string[] {
+    const list = [...new Set(stores ?? [])].sort();
+    for (const s of list) if (!isValidSegment(s)) throw new HubError("INVALID_INPUT", `member: invalid store id ${JSON.stringify(s)}`);
+    return list;
+  }
 
   create(input: NewMember): MemberRecord {
-    const parsed = MemberRecordSchema.safeParse({ pointsBalance: 0, balanceFen: 0, status: "active", ...input });
+    const { stores: storesInput, ...rest } = input;
+    const parsed = MemberRecordSchema.safeParse({ pointsBalance: 0, balanceFen: 0, status: "active", ...rest });
     if (!parsed.success) throw new HubError("INVALID_INPUT", `member: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
     const m = parsed.data;
     if (!isValidCardId(m.cardId)) throw new HubError("INVALID_INPUT", "member: invalid card id");
-    const change = this.db.transaction(() => {
-      const clash = this.db
-        .prepare("SELECT member_id FROM members WHERE member_id = ? OR card_id = ?")
-        .get(m.memberId, m.cardId);
+    const stores = this.validStores(storesInput);
+    const changes = this.db.transaction(() => {
+      const clash = this.db.prepare("SELECT member_id FROM members WHERE member_id = ? OR card_id = ?").get(m.memberId, m.cardId);
       if (clash) throw new HubError("CONFLICT", `member ${m.memberId} or card ${m.cardId} already exists`);
       const now = this.clock.now();
       this.db
         .prepare(
           `INSERT INTO members (member_id, card_id, name, level_id, card_class, card_public_key, status,
-             points_balance, balance_fen, vip_expires_at, headshot_hash, birthday, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             points_balance, balance_fen, vip_expires_at, headshot_hash, birthday, stores, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(m.memberId, m.cardId, m.name, m.levelId, m.cardClass, m.cardPublicKey, m.status, m.pointsBalance,
-          m.balanceFen, m.vipExpiresAt, m.headshotHash, m.birthday, now, now);
-      return this.recordChangeInTx(m.memberId);
+          m.balanceFen, m.vipExpiresAt, m.headshotHash, m.birthday, JSON.stringify(stores), now, now);
+      return this.recordChangeInTx(m.memberId, stores);
     });
-    this.onChange?.(change);
+    this.onChange?.(changes);
     return m;
   }
 
   get(memberId: string): MemberRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM members WHERE member_id = ?").get<MemberRow>(memberId);
+    const row = this.row(memberId);
     return row ? toRecord(row) : undefined;
   }
 
+  storesOf(memberId: string): string[] | undefined {
+    const row = this.row(memberId);
+    return row ? storesOf(row) : undefined;
+  }
+
   list(limit = 100, offset = 0): MemberRecord[] {
-    return this.db
-      .prepare("SELECT * FROM members ORDER BY member_id LIMIT ? OFFSET ?")
-      .all<MemberRow>(limit, offset)
-      .map(toRecord);
+    return this.db.prepare("SELECT * FROM members ORDER BY member_id LIMIT ? OFFSET ?").all<MemberRow>(limit, offset).map(toRecord);
+  }
+
+  /** Changes fields the kiosks use (level, class, status, card key, VIP expiry, stores). */
+  update(memberId: string, patch: Partial<Pick<MemberRecord, "name" | "levelId" | "cardClass" | "status" | "cardPublicKey" | "vipExpiresAt">> & { stores?: string[] }): MemberRecord {
+    const changes = this.db.transaction(() => {
+      const row = this.row(memberId);
+      if (!row) throw new HubError("NOT_FOUND", `no member ${memberId}`);
+      const next = MemberRecordSchema.safeParse({ ...toRecord(row), ...patch, stores: undefined });
+      if (!next.success) throw new HubError("INVALID_INPUT", `member: ${next.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+      const m = next.data;
+      const stores = patch.stores !== undefined ? this.validStores(patch.stores) : storesOf(row);
+      this.db
+        .prepare(
+          `UPDATE members SET name = ?, level_id = ?, card_class = ?, status = ?, card_public_key = ?, vip_expires_at = ?,
+             stores = ?, updated_at = ? WHERE member_id = ?`,
+        )
+        .run(m.name, m.levelId, m.cardClass, m.status, m.cardPublicKey, m.vipExpiresAt, JSON.stringify(stores), this.clock.now(), memberId);
+      return this.recordChangeInTx(memberId, stores, storesOf(row));
+    });
+    this.onChange?.(changes);
+    return this.get(memberId)!;
+  }
+
+  /** Removes a member; every kiosk that knew them gets a tombstone. */
+  delete(memberId: string): void {
+    const changes = this.db.transaction(() => {
+      const row = this.row(memberId);
+      if (!row) throw new HubError("NOT_FOUND", `no member ${memberId}`);
+      this.db.prepare("DELETE FROM members WHERE member_id = ?").run(memberId);
+      return this.recordChangeInTx(memberId, [], storesOf(row));
+    });
+    this.onChange?.(changes);
+  }
+
+  /** Stores a headshot by content hash and points the member at it (replacing any previous one). */
+  setHeadshot(memberId: string, bytes: Uint8Array, mime: PhotoMime): string {
+    if (bytes.byteLength === 0 || bytes.byteLength > PHOTO_MAX_BYTES) {
+      throw new HubError("INVALID_INPUT", `headshot must be 1 byte to ${PHOTO_MAX_BYTES / 1024} KiB`);
+    }
+    const magic = PHOTO_TYPES[mime];
+    if (!magic || !magic.every((b, i) => bytes[i] === b)) throw new HubError("INVALID_INPUT", `headshot is not a ${mime} image`);
+    const hash = createHash("sha256").update(bytes).digest("hex");
+    const changes = this.db.transaction(() => {
+      const row = this.row(memberId);
+      if (!row) throw new HubError("NOT_FOUND", `no member ${memberId}`);
+      this.db.prepare("INSERT OR IGNORE INTO photos (hash, mime, bytes, created_at) VALUES (?, ?, ?, ?)").run(hash, mime, bytes, this.clock.now());
+      this.db.prepare("UPDATE members SET headshot_hash = ?, updated_at = ? WHERE member_id = ?").run(hash, this.clock.now(), memberId);
+      this.dropUnusedPhoto(row.headshot_hash);
+      return this.recordChangeInTx(memberId, storesOf(row));
+    });
+    this.onChange?.(changes);
+    return hash;
+  }
+
+  deleteHeadshot(memberId: string): void {
+    const changes = this.db.transaction(() => {
+      const row = this.row(memberId);
+      if (!row) throw new HubError("NOT_FOUND", `no member ${memberId}`);
+      this.db.prepare("UPDATE members SET headshot_hash = NULL, updated_at = ? WHERE member_id = ?").run(this.clock.now(), memberId);
+      this.dropUnusedPhoto(row.headshot_hash);
+      return this.recordChangeInTx(memberId, storesOf(row));
+    });
+    this.onChange?.(changes);
+  }
+
+  private dropUnusedPhoto(hash: string | null): void {
+    if (!hash) return;
+    const used = this.db.prepare("SELECT 1 FROM members WHERE headshot_hash = ? LIMIT 1").get(hash);
+    if (!used) this.db.prepare("DELETE FROM photos WHERE hash = ?").run(hash);
+  }
+
+  photo(hash: string): { mime: PhotoMime; bytes: Uint8Array } | undefined {
+    const row = this.db.prepare("SELECT mime, bytes FROM photos WHERE hash = ?").get<{ mime: PhotoMime; bytes: Uint8Array }>(hash);
+    return row ? { mime: row.mime, bytes: row.bytes } : undefined;
   }
 
   /** Inside the caller's transaction: adjust points and balance, and log a changelog entry. */
-  adjustInTx(memberId: string, pointsDelta: number, balanceDeltaFen: number): MemberChange {
+  adjustInTx(memberId: string, pointsDelta: number, balanceDeltaFen: number): ScopedChange[] {
     this.db
       .prepare("UPDATE members SET points_balance = points_balance + ?, balance_fen = balance_fen + ?, updated_at = ? WHERE member_id = ?")
       .run(pointsDelta, balanceDeltaFen, this.clock.now(), memberId);
-    return this.recordChangeInTx(memberId);
-  }
-
-  /** Inside the caller's transaction: append the member's current state to the changelog. */
-  recordChangeInTx(memberId: string): MemberChange {
-    const row = this.db.prepare("SELECT * FROM members WHERE member_id = ?").get<MemberRow>(memberId);
-    const kind = row ? "upsert" : "delete";
-    const seq = Number(
-      this.db.prepare("INSERT INTO member_changes (member_id, kind, at) VALUES (?, ?, ?)").run(memberId, kind, this.clock.now())
-        .lastInsertRowid,
-    );
-    return row ? { kind: "upsert", seq, member: toRecord(row) } : { kind: "delete", seq, memberId };
-  }
-
-  /** The latest changelog position. */
-  cursor(): number {
-    return this.db.prepare("SELECT COALESCE(MAX(seq), 0) AS s FROM member_changes").get<{ s: number }>()?.s ?? 0;
+    const row = this.row(memberId);
+    return row ? this.recordChangeInTx(memberId, storesOf(row)) : [];
   }
 
   /**
-   * Changes after `cursor`, one per member (the latest state wins), oldest first. A cursor of 0 is a
-   * snapshot: the full current set, no tombstones.
+   * Inside the caller's transaction: appends the member's current state to the changelog, once per
+   * store scope, and tombstones for the stores that no longer see the member.
    */
-  changesSince(cursor: number, limit: number): MembersPage {
-    const snapshot = cursor === 0;
+  recordChangeInTx(memberId: string, stores: readonly string[], previousStores: readonly string[] = stores): ScopedChange[] {
+    const row = this.row(memberId);
+    const now = this.clock.now();
+    const out: ScopedChange[] = [];
+    const insert = (storeId: string | null, kind: "upsert" | "delete"): void => {
+      const seq = Number(
+        this.db.prepare("INSERT INTO member_changes (member_id, kind, at, store_id) VALUES (?, ?, ?, ?)").run(memberId, kind, now, storeId).lastInsertRowid,
+      );
+      out.push({ storeId, change: kind === "upsert" && row ? { kind, seq, member: toRecord(row) } : { kind: "delete", seq, memberId } });
+    };
+    const wasEverywhere = previousStores.length === 0;
+    const isEverywhere = stores.length === 0;
+    if (!row) {
+      if (wasEverywhere) insert(null, "delete");
+      else for (const s of previousStores) insert(s, "delete");
+      return out;
+    }
+    if (isEverywhere) {
+      insert(null, "upsert");
+      return out;
+    }
+    for (const s of stores) insert(s, "upsert");
+    // Stores that saw the member before and do not any more.
+    const gone = wasEverywhere ? this.knownStores().filter((s) => !stores.includes(s)) : previousStores.filter((s) => !stores.includes(s));
+    for (const s of gone) insert(s, "delete");
+    return out;
+  }
+
+  /** Stores that have kiosks or configs. */
+  knownStores(): string[] {
+    return this.db
+      .prepare("SELECT store_id FROM devices UNION SELECT store_id FROM configs ORDER BY 1")
+      .all<{ store_id: string }>()
+      .map((r) => r.store_id);
+  }
+
+  /** The store's latest changelog position at or before `beforeSeq` (exclusive). */
+  cursorBefore(storeId: string, beforeSeq: number): number {
+    return (
+      this.db
+        .prepare("SELECT COALESCE(MAX(seq), 0) AS s FROM member_changes WHERE seq < ? AND (store_id IS NULL OR store_id = ?)")
+        .get<{ s: number }>(beforeSeq, storeId)?.s ?? 0
+    );
+  }
+
+  cursor(storeId: string): number {
+    return this.cursorBefore(storeId, Number.MAX_SAFE_INTEGER);
+  }
+
+  /** Changelog rows below this were compacted away: older cursors must take a snapshot. */
+  horizon(): number {
+    return this.db.prepare("SELECT value FROM hub_meta WHERE key = 'changelog_horizon'").get<{ value: number }>()?.value ?? 0;
+  }
+
+  /** Drops superseded changelog rows and tombstones below `beforeSeq`; returns how many rows went. */
+  compact(beforeSeq: number): number {
+    return this.db.transaction(() => {
+      const r = this.db
+        .prepare(
+          `DELETE FROM member_changes WHERE seq < ? AND (kind = 'delete' OR seq NOT IN (
+             SELECT MAX(seq) FROM member_changes GROUP BY member_id, COALESCE(store_id, '')))`,
+        )
+        .run(beforeSeq);
+      this.db
+        .prepare("INSERT INTO hub_meta (key, value) VALUES ('changelog_horizon', ?) ON CONFLICT (key) DO UPDATE SET value = MAX(value, excluded.value)")
+        .run(beforeSeq);
+      return r.changes;
+    });
+  }
+
+  /**
+   * The store's changes after `cursor`, one per member (the latest state wins), oldest first. A
+   * cursor of 0, or one older than the compaction horizon, is answered with a snapshot: the store's
+   * current members, no tombstones; the kiosk then replaces its cache.
+   */
+  changesSince(storeId: string, cursor: number, limit: number, continuing = false): MembersPage {
+    const stale = cursor > 0 && cursor < this.horizon() && !continuing;
+    const from = stale ? 0 : cursor;
+    const snapshot = from === 0 && !continuing;
     const rows = this.db
       .prepare(
-        `SELECT c.member_id, MAX(c.seq) AS seq FROM member_changes c WHERE c.seq > ?
-         GROUP BY c.member_id ORDER BY seq LIMIT ?`,
+        `SELECT member_id, MAX(seq) AS seq FROM member_changes
+         WHERE seq > ? AND (store_id IS NULL OR store_id = ?)
+         GROUP BY member_id ORDER BY seq LIMIT ?`,
       )
-      .all<{ member_id: string; seq: number }>(cursor, limit + 1);
+      .all<{ member_id: string; seq: number }>(from, storeId, limit + 1);
     const more = rows.length > limit;
     const page = rows.slice(0, limit);
     const changes: MemberChange[] = [];
     for (const r of page) {
-      const row = this.db.prepare("SELECT * FROM members WHERE member_id = ?").get<MemberRow>(r.member_id);
-      if (row) changes.push({ kind: "upsert", seq: r.seq, member: toRecord(row) });
+      const latest = this.db.prepare("SELECT kind FROM member_changes WHERE seq = ?").get<{ kind: string }>(r.seq);
+      const row = latest?.kind === "upsert" ? this.row(r.member_id) : undefined;
+      const visible = row !== undefined && (storesOf(row).length === 0 || storesOf(row).includes(storeId));
+      if (visible) changes.push({ kind: "upsert", seq: r.seq, member: toRecord(row) });
       else if (!snapshot) changes.push({ kind: "delete", seq: r.seq, memberId: r.member_id });
     }
     const last = page.at(-1);
-    return { snapshot, changes, cursor: last ? last.seq : cursor, more };
+    return { snapshot, changes, cursor: last ? last.seq : from, more };
   }
 }

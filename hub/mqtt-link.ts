@@ -2,13 +2,15 @@
 import type { MqttClient } from "mqtt";
 import type { Logger } from "../protocol/log.js";
 import type { Clock } from "../protocol/clock.js";
-import { connectWithBackoff } from "../protocol/mqtt-connect.js";
+import { connectWithBackoff, endClient } from "../protocol/mqtt-connect.js";
 import { allDevicesFilter, deviceTopic, parseDeviceTopic, storeTopic, type DeviceAddress, type ParsedDeviceTopic } from "../protocol/topics.js";
 import {
   ConfigReportSchema,
   DeviceStatusSchema,
   LedgerBatchSchema,
   MembersRequestSchema,
+  PhotoRequestSchema,
+  AuthRequestSchema,
   decodeMessage,
   encodeMessage,
   type MemberChange,
@@ -16,9 +18,10 @@ import {
 import { ProtocolError } from "../protocol/errors.js";
 import type { DeviceRegistry } from "./devices.js";
 import type { Ingest } from "./ingest.js";
-import type { MemberRegistry } from "./members.js";
+import type { MemberRegistry, ScopedChange } from "./members.js";
 import type { ConfigService, PublishedConfig } from "./config-service.js";
 import type { Rollouts } from "./rollouts.js";
+import type { Authorizer } from "./authorizer.js";
 
 export interface MqttLinkOptions {
   url: string;
@@ -44,6 +47,7 @@ export class HubMqttLink {
       members: MemberRegistry;
       configs: ConfigService;
       rollouts: Rollouts;
+      authorizer: Authorizer;
       clock: Clock;
       log: Logger;
     },
@@ -73,7 +77,7 @@ export class HubMqttLink {
       });
     });
     this.deps.rollouts.onSend = (deviceId, c) => this.publishConfig(deviceId, c);
-    this.deps.members.onChange = (c) => this.pushMemberChanges([c]);
+    this.deps.members.onChange = (c) => this.pushMemberChanges(c);
   }
 
   async stop(): Promise<void> {
@@ -81,13 +85,13 @@ export class HubMqttLink {
     this.deps.members.onChange = undefined;
     const client = this.client;
     this.client = undefined;
-    if (client) await client.endAsync();
+    if (client) await endClient(client);
   }
 
   private async subscribeAndRepublish(): Promise<void> {
     const client = this.client;
     if (!client) return;
-    const channels = ["ledger", "status", "members/req", "config/report"] as const;
+    const channels = ["ledger", "status", "members/req", "config/report", "auth/req", "photos/req"] as const;
     await client.subscribeAsync(
       channels.map((c) => allDevicesFilter(this.opts.chainId, c, this.opts.shareGroup)),
       { qos: 1 },
@@ -106,15 +110,23 @@ export class HubMqttLink {
     this.deps.log.debug({ device: deviceId, version: config.version }, "config bundle delivered");
   }
 
-  pushMemberChanges(changes: MemberChange[]): void {
-    if (changes.length === 0) return;
+  /**
+   * Pushes committed changes to each store they concern, with the store's changelog position just
+   * before them: a kiosk applies a push only when that equals its cursor, and pulls otherwise.
+   */
+  pushMemberChanges(scoped: ScopedChange[]): void {
+    if (scoped.length === 0 || !this.client) return;
     const stores = new Set(this.deps.devices.list().map((d) => d.storeId));
     for (const storeId of stores) {
-      this.client?.publish(storeTopic({ chainId: this.opts.chainId, storeId }, "members"), encodeMessage({ changes }), { qos: 1 });
+      const changes: MemberChange[] = scoped.filter((c) => c.storeId === null || c.storeId === storeId).map((c) => c.change);
+      if (changes.length === 0) continue;
+      const first = Math.min(...changes.map((c) => c.seq));
+      const prevCursor = this.deps.members.cursorBefore(storeId, first);
+      this.client.publish(storeTopic({ chainId: this.opts.chainId, storeId }, "members"), encodeMessage({ prevCursor, changes }), { qos: 1 });
     }
   }
 
-  private send(device: DeviceAddress, channel: "ack" | "members/res", body: unknown): void {
+  private send(device: DeviceAddress, channel: "ack" | "members/res" | "photos/res" | "auth/res", body: unknown): void {
     this.client?.publish(deviceTopic(device, channel), encodeMessage(body), { qos: 1 });
   }
 
@@ -158,7 +170,22 @@ export class HubMqttLink {
       }
       case "members/req": {
         const req = decodeMessage(MembersRequestSchema, payload);
-        this.send(t, "members/res", { ...this.deps.members.changesSince(req.cursor, req.limit), hubTime: this.deps.clock.now() });
+        this.send(t, "members/res", { ...this.deps.members.changesSince(t.storeId, req.cursor, req.limit, req.continuing), hubTime: this.deps.clock.now() });
+        return;
+      }
+      case "photos/req": {
+        const req = decodeMessage(PhotoRequestSchema, payload);
+        const photo = this.deps.members.photo(req.hash);
+        this.send(
+          t,
+          "photos/res",
+          photo ? { found: true, hash: req.hash, mime: photo.mime, data: Buffer.from(photo.bytes).toString("base64") } : { found: false, hash: req.hash },
+        );
+        return;
+      }
+      case "auth/req": {
+        const req = decodeMessage(AuthRequestSchema, payload);
+        this.send(t, "auth/res", { ...this.deps.authorizer.authorize(t.deviceId, req), hubTime: this.deps.clock.now() });
         return;
       }
       case "status": {

@@ -49,7 +49,7 @@ describe("messages", () => {
   it("validates acks and member requests", () => {
     expect(decodeMessage(AckSchema, '{"ackedSeq":4,"resendFrom":5}')).toEqual({ ackedSeq: 4, resendFrom: 5 });
     expect(reason(() => decodeMessage(AckSchema, '{"ackedSeq":-1}'))).toMatch(/ackedSeq/);
-    expect(decodeMessage(MembersRequestSchema, '{"cursor":0}')).toEqual({ cursor: 0, limit: 500 });
+    expect(decodeMessage(MembersRequestSchema, '{"cursor":0}')).toEqual({ cursor: 0, limit: 500, continuing: false });
     expect(reason(() => decodeMessage(MembersRequestSchema, '{"cursor":0,"limit":100000}'))).toMatch(/limit/);
   });
 });

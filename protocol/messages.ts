@@ -21,6 +21,8 @@ export const DevicePolicySchema = z.object({
     })
     .default({ balanceFenPerMemberPerDay: 20_000, pointsPerMemberPerDay: 2_000 }),
   receiptUrlBase: z.string().url().default("https://receipts.example.invalid/r/"),
+  /** How long a kiosk waits for the hub to authorise stored-value or points spending before it decides offline. */
+  authorisationTimeoutMs: z.number().int().min(100).max(30_000).default(2_000),
 });
 export type DevicePolicy = z.infer<typeof DevicePolicySchema>;
 
@@ -63,6 +65,8 @@ export const SaleFactSchema = z.object({
     pointsEarned: z.number().int().nonnegative(),
   }),
   tenders: z.array(TenderSchema).min(1),
+  /** Set when stored value or points pay: the hub's hold (online), or the kiosk's own approval (offline). */
+  authorization: z.object({ requestId: id, mode: z.enum(["online", "offline"]) }).optional(),
   offlineApproved: z.boolean().default(false),
 });
 export type SaleFact = z.infer<typeof SaleFactSchema>;
@@ -121,6 +125,8 @@ export type MemberChange = z.infer<typeof MemberChangeSchema>;
 export const MembersRequestSchema = z.object({
   cursor: z.number().int().nonnegative(),
   limit: z.number().int().min(1).max(1000).default(500),
+  /** Set while paging through a snapshot (its later pages may lie below the compaction horizon). */
+  continuing: z.boolean().default(false),
 });
 export type MembersRequest = z.infer<typeof MembersRequestSchema>;
 
@@ -135,7 +141,43 @@ export const MembersPageSchema = z.object({
 });
 export type MembersPage = z.infer<typeof MembersPageSchema>;
 
-export const MembersPushSchema = z.object({ changes: z.array(MemberChangeSchema).min(1) });
+/** A push of new changes for one store; `prevCursor` is the store's changelog position just before them. */
+export const MembersPushSchema = z.object({
+  prevCursor: z.number().int().nonnegative(),
+  changes: z.array(MemberChangeSchema).min(1),
+});
+export type MembersPush = z.infer<typeof MembersPushSchema>;
+
+// ---------------------------------------------------------------- headshots
+
+export const PhotoRequestSchema = z.object({ hash: z.string().regex(/^[a-f0-9]{64}$/) });
+export const PhotoResponseSchema = z.discriminatedUnion("found", [
+  z.object({ found: z.literal(true), hash: z.string().regex(/^[a-f0-9]{64}$/), mime: z.enum(["image/jpeg", "image/png"]), data: z.string().max(1_000_000) }),
+  z.object({ found: z.literal(false), hash: z.string().regex(/^[a-f0-9]{64}$/) }),
+]);
+export type PhotoResponse = z.infer<typeof PhotoResponseSchema>;
+
+// ---------------------------------------------------------------- online authorisation
+
+/** The kiosk asks the hub to hold stored value and/or points for a sale about to be paid. */
+export const AuthRequestSchema = z.object({
+  requestId: id,
+  memberId: id,
+  balanceFen: nonNegFen,
+  points: z.number().int().nonnegative(),
+});
+export type AuthRequest = z.infer<typeof AuthRequestSchema>;
+
+export const AuthResponseSchema = z.object({
+  requestId: id,
+  approved: z.boolean(),
+  reason: z.enum(["insufficient-balance", "insufficient-points", "unknown-member", "blocked"]).optional(),
+  /** What the member has left after this hold and the other open ones. */
+  availableBalanceFen: fen,
+  availablePoints: z.number().int(),
+  hubTime: epochMs.optional(),
+});
+export type AuthResponse = z.infer<typeof AuthResponseSchema>;
 
 // ---------------------------------------------------------------- presence
 
@@ -146,6 +188,8 @@ export const DeviceStatusSchema = z.object({
   lastSeq: z.number().int().nonnegative().optional(),
   ackedSeq: z.number().int().nonnegative().optional(),
   outboxDepth: z.number().int().nonnegative().optional(),
+  /** The kiosk's clock correction against the hub, ms (hub - kiosk). */
+  clockOffsetMs: z.number().int().optional(),
   health: z.record(z.string(), z.unknown()).optional(),
 });
 export type DeviceStatus = z.infer<typeof DeviceStatusSchema>;

@@ -75,7 +75,24 @@ export function connectWithBackoff(opts: ConnectOptions): MqttClient {
   return client;
 }
 
-/** Ends a client, waiting for its socket to close. */
-export async function endClient(client: MqttClient, force = false): Promise<void> {
-  await client.endAsync(force);
+/** Resolves with the promise's value, or undefined when it takes longer than `ms`. */
+export async function within<T>(ms: number, p: Promise<T>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Ends a client: politely (waiting for in-flight acks) for at most `graceMs`, then by force, so a
+ * broker that stopped answering can never hang a shutdown.
+ */
+export async function endClient(client: MqttClient, graceMs = 2_000): Promise<void> {
+  const ended = await within(graceMs, client.endAsync(false).then(() => true));
+  if (!ended) await client.endAsync(true);
 }

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { systemClock } from "../protocol/clock.js";
 import { createLogger, MemoryLogSink } from "../protocol/log.js";
-import { DEMO, memberCodePng, productPng, provisionDemoKiosk, seedDemo, startDemoHub, waitUntil } from "../scripts/demo-env.js";
+import { DEMO, DEMO_DUPLICATE_WINDOW_MS, memberCodePng, productPng, provisionDemoKiosk, seedDemo, startDemoHub, waitUntil } from "../scripts/demo-env.js";
 import { freePort } from "./mosquitto.js";
 
 const dir = mkdtempSync(join(tmpdir(), "kiosk-kill-"));
@@ -54,7 +54,9 @@ async function getJson<T>(url: string, init?: RequestInit): Promise<T> {
 }
 
 /** Drops an image into the camera folder (atomically: write, then rename to .png). */
-function drop(k: KioskProcess, png: Uint8Array): void {
+async function drop(k: KioskProcess, png: Uint8Array): Promise<void> {
+  // Like taking an item away and showing it again: longer than the duplicate-scan window.
+  await new Promise((r) => setTimeout(r, DEMO_DUPLICATE_WINDOW_MS + 50));
   const name = String(++k.counter).padStart(4, "0");
   const tmp = join(k.frames, `${name}.part`);
   writeFileSync(tmp, png);
@@ -74,10 +76,10 @@ async function poll<T>(fn: () => Promise<T>, ok: (v: T) => boolean, what: string
 type Session = { state: string; lines?: Array<{ qty: number }> };
 
 async function checkout(k: KioskProcess, keys: Parameters<typeof memberCodePng>[0], barcodes: string[]): Promise<number> {
-  drop(k, await memberCodePng(keys, systemClock));
+  await drop(k, await memberCodePng(keys, systemClock));
   await poll(() => getJson<Session>(`${k.url}/session`), (s) => s.state === "shopping", "member identified");
   for (let i = 0; i < barcodes.length; i++) {
-    drop(k, await productPng(barcodes[i]!));
+    await drop(k, await productPng(barcodes[i]!));
     await poll(
       () => getJson<Session>(`${k.url}/session`),
       (s) => (s.lines ?? []).reduce((n, l) => n + l.qty, 0) === i + 1,

@@ -13,6 +13,8 @@ export const MultiplierPercentSchema = z.number().int().min(0).max(100_000);
 /** An amount of points, as an integer number of point units (see `points.decimals`). */
 export const PointsSchema = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 export const IdSchema = z.string().min(1).max(128);
+/** An instant in epoch milliseconds, between 1970 and the year 9999. */
+export const EpochMsSchema = z.number().int().min(0).max(253_402_300_799_999);
 export const RoundingModeSchema = z.enum(ROUNDING_MODES);
 
 export const IsoDateSchema = z.string().refine(isIsoDate, { message: "expected a date YYYY-MM-DD" });

@@ -212,7 +212,7 @@ export const StoredValueSchema = z.strictObject({
   spendOrder: z.enum(["proportional", "principal-first", "bonus-first"]).default("proportional"),
 });
 
-export const RulesConfigSchema = z.object({
+const RulesConfigShape = z.strictObject({
   /** Store's offset from UTC, used to turn instants into local days. */
   utcOffsetMinutes: z.number().int().min(-720).max(840).default(DEFAULT_UTC_OFFSET_MINUTES),
   catalog: z.array(ProductSchema).default([]),
@@ -233,6 +233,12 @@ export const RulesConfigSchema = z.object({
   portraitThresholds: PortraitThresholdsSchema.prefault({}),
   consultant: ConsultantSettingsSchema.prefault({}),
 });
+
+/** The rules config; references between sections (levels, coupons, packs, classes, plans) are checked too. */
+export const RulesConfigSchema = RulesConfigShape.superRefine((cfg, ctx) => {
+  crossCheck(cfg, (path, message) => ctx.addIssue({ code: "custom", message, path: path.split(".").map((p) => (/^\d+$/.test(p) ? Number(p) : p)) }));
+});
+
 export type RulesConfig = z.infer<typeof RulesConfigSchema>;
 /** What a config file may contain before defaults are filled in. */
 export type RulesConfigInput = z.input<typeof RulesConfigSchema>;
@@ -247,7 +253,9 @@ export function parseWith<S extends z.ZodType>(schema: S, input: unknown, code: 
   const r = schema.safeParse(input);
   if (r.success) return r.data;
   const issue = r.error.issues[0];
-  const field = [prefix, issue ? issuePath(issue.path) : ""].filter((s) => s !== "").join(".");
+  const path = issue ? [...issue.path] : [];
+  if (issue?.code === "unrecognized_keys" && issue.keys[0] !== undefined) path.push(issue.keys[0]);
+  const field = [prefix, issuePath(path)].filter((s) => s !== "").join(".");
   throw new RulesError(code, issue?.message ?? "invalid", field === "" ? undefined : field);
 }
 
@@ -257,76 +265,71 @@ export function parseWith<S extends z.ZodType>(schema: S, input: unknown, code: 
  */
 export function parseRulesConfig(input: unknown): RulesConfig {
   const body = typeof input === "object" && input !== null && "rules" in input ? (input as { rules: unknown }).rules : input;
-  const prefix = body === input ? "" : "rules";
-  const cfg = parseWith(RulesConfigSchema, body, "RULES_INVALID_CONFIG", prefix);
-  crossCheck(cfg, prefix);
-  return cfg;
+  return parseWith(RulesConfigSchema, body, "RULES_INVALID_CONFIG", body === input ? "" : "rules");
 }
 
-function bad(field: string, message: string, prefix: string): never {
-  throw new RulesError("RULES_INVALID_CONFIG", message, prefix === "" ? field : `${prefix}.${field}`);
-}
+type Report = (path: string, message: string) => void;
 
-function unique<T>(items: readonly T[], key: (t: T) => string | undefined, field: string, prefix: string): Set<string> {
+function unique<T>(items: readonly T[], key: (t: T) => string | undefined, field: string, bad: Report): Set<string> {
   const seen = new Set<string>();
   items.forEach((it, i) => {
     const k = key(it);
     if (k === undefined) return;
-    if (seen.has(k)) bad(`${field}.${i}`, `duplicate '${k}'`, prefix);
+    if (seen.has(k)) bad(`${field}.${i}`, `duplicate '${k}'`);
     seen.add(k);
   });
   return seen;
 }
 
-function crossCheck(cfg: RulesConfig, prefix: string): void {
-  unique(cfg.catalog, (p) => p.sku, "catalog", prefix);
-  unique(cfg.catalog, (p) => p.barcode, "catalog", prefix);
-  const levels = unique(cfg.levels, (l) => l.id, "levels", prefix);
-  const coupons = unique(cfg.coupons, (c) => c.id, "coupons", prefix);
-  const packs = unique(cfg.couponPacks, (p) => p.id, "couponPacks", prefix);
-  const classes = unique(cfg.cardClasses, (c) => c.id, "cardClasses", prefix);
-  const plans = unique(cfg.vipPlans, (p) => p.id, "vipPlans", prefix);
-  unique(cfg.topUpRules, (r) => r.id, "topUpRules", prefix);
+function crossCheck(cfg: z.output<typeof RulesConfigShape>, bad: Report): void {
+  unique(cfg.catalog, (p) => p.sku, "catalog", bad);
+  unique(cfg.catalog, (p) => p.barcode, "catalog", bad);
+  const levels = unique(cfg.levels, (l) => l.id, "levels", bad);
+  const coupons = unique(cfg.coupons, (c) => c.id, "coupons", bad);
+  const packs = unique(cfg.couponPacks, (p) => p.id, "couponPacks", bad);
+  const classes = unique(cfg.cardClasses, (c) => c.id, "cardClasses", bad);
+  const plans = unique(cfg.vipPlans, (p) => p.id, "vipPlans", bad);
+  unique(cfg.topUpRules, (r) => r.id, "topUpRules", bad);
   const skus = new Set(cfg.catalog.map((p) => p.sku));
   const checkBonus = (b: z.infer<typeof BonusSchema> | undefined, field: string): void => {
-    b?.coupons?.forEach((c, i) => coupons.has(c.couponId) || bad(`${field}.coupons.${i}.couponId`, `unknown coupon '${c.couponId}'`, prefix));
-    b?.couponPackIds?.forEach((id, i) => packs.has(id) || bad(`${field}.couponPackIds.${i}`, `unknown coupon pack '${id}'`, prefix));
+    b?.coupons?.forEach((c, i) => coupons.has(c.couponId) || bad(`${field}.coupons.${i}.couponId`, `unknown coupon '${c.couponId}'`));
+    b?.couponPackIds?.forEach((id, i) => packs.has(id) || bad(`${field}.couponPackIds.${i}`, `unknown coupon pack '${id}'`));
   };
   cfg.levels.forEach((l, i) => {
     checkBonus(l.paidUpgradeReward, `levels.${i}.paidUpgradeReward`);
     const d = l.downgrade;
-    if (d?.kind === "to-level" && !levels.has(d.levelId)) bad(`levels.${i}.downgrade.levelId`, `unknown level '${d.levelId}'`, prefix);
+    if (d?.kind === "to-level" && !levels.has(d.levelId)) bad(`levels.${i}.downgrade.levelId`, `unknown level '${d.levelId}'`);
     if (d?.kind === "by-balance")
-      d.ranges.forEach((r, j) => levels.has(r.levelId) || bad(`levels.${i}.downgrade.ranges.${j}.levelId`, `unknown level '${r.levelId}'`, prefix));
+      d.ranges.forEach((r, j) => levels.has(r.levelId) || bad(`levels.${i}.downgrade.ranges.${j}.levelId`, `unknown level '${r.levelId}'`));
     if (d && d.kind !== "recompute" && cfg.levelUpgrade?.metric === "growth")
-      bad(`levels.${i}.downgrade.kind`, "with growth-value upgrades only 'recompute' downgrades are supported", prefix);
-    if (d && l.validityDays === undefined) bad(`levels.${i}.validityDays`, "a downgrade needs validityDays", prefix);
+      bad(`levels.${i}.downgrade.kind`, "with growth-value upgrades only 'recompute' downgrades are supported");
+    if (d && l.validityDays === undefined) bad(`levels.${i}.validityDays`, "a downgrade needs validityDays");
   });
   cfg.coupons.forEach((c, i) => {
-    if (c.kind === "amount-off" && c.offFen === undefined) bad(`coupons.${i}.offFen`, "an amount-off coupon needs offFen", prefix);
-    if (c.kind === "percent-off" && c.percent === undefined) bad(`coupons.${i}.percent`, "a percent-off coupon needs percent", prefix);
-    if (c.kind === "free-item" && (c.sku === undefined || !skus.has(c.sku))) bad(`coupons.${i}.sku`, "a free-item coupon needs a catalog sku", prefix);
+    if (c.kind === "amount-off" && c.offFen === undefined) bad(`coupons.${i}.offFen`, "an amount-off coupon needs offFen");
+    if (c.kind === "percent-off" && c.percent === undefined) bad(`coupons.${i}.percent`, "a percent-off coupon needs percent");
+    if (c.kind === "free-item" && (c.sku === undefined || !skus.has(c.sku))) bad(`coupons.${i}.sku`, "a free-item coupon needs a catalog sku");
   });
   cfg.couponPacks.forEach((p, i) =>
-    p.coupons.forEach((c, j) => coupons.has(c.couponId) || bad(`couponPacks.${i}.coupons.${j}.couponId`, `unknown coupon '${c.couponId}'`, prefix)),
+    p.coupons.forEach((c, j) => coupons.has(c.couponId) || bad(`couponPacks.${i}.coupons.${j}.couponId`, `unknown coupon '${c.couponId}'`)),
   );
   cfg.vipPlans.forEach((p, i) => {
-    if (!classes.has(p.classId)) bad(`vipPlans.${i}.classId`, `unknown card class '${p.classId}'`, prefix);
-    if (cfg.cardClasses.find((c) => c.id === p.classId)?.vip !== true) bad(`vipPlans.${i}.classId`, `card class '${p.classId}' is not a VIP class`, prefix);
-    p.bonus?.couponPackIds.forEach((id, j) => packs.has(id) || bad(`vipPlans.${i}.bonus.couponPackIds.${j}`, `unknown coupon pack '${id}'`, prefix));
+    if (!classes.has(p.classId)) bad(`vipPlans.${i}.classId`, `unknown card class '${p.classId}'`);
+    if (cfg.cardClasses.find((c) => c.id === p.classId)?.vip !== true) bad(`vipPlans.${i}.classId`, `card class '${p.classId}' is not a VIP class`);
+    p.bonus?.couponPackIds.forEach((id, j) => packs.has(id) || bad(`vipPlans.${i}.bonus.couponPackIds.${j}`, `unknown coupon pack '${id}'`));
   });
   cfg.topUpRules.forEach((r, i) => {
     checkBonus(r.bonus, `topUpRules.${i}.bonus`);
-    if (r.bonus.vipPlanId !== undefined && !plans.has(r.bonus.vipPlanId)) bad(`topUpRules.${i}.bonus.vipPlanId`, `unknown VIP plan '${r.bonus.vipPlanId}'`, prefix);
+    if (r.bonus.vipPlanId !== undefined && !plans.has(r.bonus.vipPlanId)) bad(`topUpRules.${i}.bonus.vipPlanId`, `unknown VIP plan '${r.bonus.vipPlanId}'`);
     if (r.bonus.upgradeToLevelId !== undefined && !levels.has(r.bonus.upgradeToLevelId))
-      bad(`topUpRules.${i}.bonus.upgradeToLevelId`, `unknown level '${r.bonus.upgradeToLevelId}'`, prefix);
-    r.levels?.forEach((id, j) => levels.has(id) || bad(`topUpRules.${i}.levels.${j}`, `unknown level '${id}'`, prefix));
+      bad(`topUpRules.${i}.bonus.upgradeToLevelId`, `unknown level '${r.bonus.upgradeToLevelId}'`);
+    r.levels?.forEach((id, j) => levels.has(id) || bad(`topUpRules.${i}.levels.${j}`, `unknown level '${id}'`));
   });
   const red = cfg.points.redemption;
-  if (red?.mode === "ratio" && red.pointsPerYuan === undefined) bad("points.redemption.pointsPerYuan", "ratio mode needs pointsPerYuan", prefix);
-  if (red?.mode === "tiered" && red.tiers.length === 0) bad("points.redemption.tiers", "tiered mode needs at least one tier", prefix);
+  if (red?.mode === "ratio" && red.pointsPerYuan === undefined) bad("points.redemption.pointsPerYuan", "ratio mode needs pointsPerYuan");
+  if (red?.mode === "tiered" && red.tiers.length === 0) bad("points.redemption.tiers", "tiered mode needs at least one tier");
   cfg.points.itemRules.forEach((r, i) => {
     const n = [r.sku, r.category, r.brand].filter((x) => x !== undefined).length;
-    if (n !== 1) bad(`points.itemRules.${i}`, "give exactly one of sku, category, brand", prefix);
+    if (n !== 1) bad(`points.itemRules.${i}`, "give exactly one of sku, category, brand");
   });
 }

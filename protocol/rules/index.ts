@@ -34,3 +34,8 @@ export { FREQUENCY_PORTRAITS, memberPortraits, MemberHistorySchema } from "./por
 export type { FrequencyPortrait, MemberHistory, PortraitTag, Portraits } from "./portraits.js";
 export { classifyConsultantSale, consultantReward } from "./consultant.js";
 export type { ConsultantReward, ConsultantSale, ConsultantSaleKind } from "./consultant.js";
+export { runWhatIf, WhatIfCartSchema, WhatIfHistorySchema } from "./whatif.js";
+export type { WhatIfCart, WhatIfHistory, WhatIfReport } from "./whatif.js";
+export { formatWhatIf, yuan } from "./whatif-format.js";
+export { parseVectorFile, runVectorCase, VECTOR_FUNCTIONS, VectorCaseSchema, VectorFileSchema } from "./vectors.js";
+export type { VectorCase, VectorFile, VectorFunction } from "./vectors.js";

@@ -1,6 +1,6 @@
 // Tests for integer rounding and largest-remainder allocation.
 import { describe, expect, it } from "vitest";
-import { allocate, divRound, mulDiv, shareOf, type RoundingMode } from "./money.js";
+import { allocate, allocateBig, divRound, divRoundBig, mulDiv, type RoundingMode } from "./money.js";
 
 describe("divRound", () => {
   const cases: [number, number, RoundingMode, number][] = [
@@ -51,9 +51,28 @@ describe("allocate (largest remainder)", () => {
   it("refuses zero weights for a positive amount", () => {
     expect(() => allocate(1, [0, 0])).toThrow(expect.objectContaining({ code: "RULES_ARITHMETIC" }));
   });
-  it("shareOf adds up over steps", () => {
-    const total = 1001;
-    const steps = [shareOf(total, 1, 3), shareOf(total, 2, 3) - shareOf(total, 1, 3), shareOf(total, 3, 3) - shareOf(total, 2, 3)];
-    expect(steps.reduce((a, b) => a + b, 0)).toBe(total);
+});
+
+describe("number fast paths agree with bigint arithmetic", () => {
+  it("divRound near 2^53 and with negative numbers", () => {
+    const big = Number.MAX_SAFE_INTEGER;
+    for (const [n, d] of [
+      [big, 3],
+      [big - 1, 7],
+      [-big, 10],
+      [big, big - 1],
+      [-7, 2],
+      [123456789, 1000],
+    ] as const) {
+      for (const mode of ["half-up", "half-down", "half-even", "floor", "ceil"] as const) {
+        expect(divRound(n, d, mode)).toBe(Number(divRoundBig(BigInt(n), BigInt(d), mode)));
+      }
+    }
+  });
+  it("allocate falls back to bigints when products would not be exact", () => {
+    const w = [Number.MAX_SAFE_INTEGER - 10, 7, 3];
+    const got = allocate(1_000_000, w);
+    expect(got.reduce((a, b) => a + b, 0)).toBe(1_000_000);
+    expect(got).toEqual(allocateBig(1_000_000n, w.map(BigInt)).map(Number));
   });
 });

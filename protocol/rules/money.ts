@@ -33,13 +33,43 @@ export function divRoundBig(num: bigint, den: bigint, mode: RoundingMode): bigin
   }
 }
 
+/** Exact floor division of safe integers (den > 0): quotient and remainder in [0, den). */
+function floorDiv(num: number, den: number): [number, number] {
+  let q = Math.floor(num / den);
+  let r = num - q * den;
+  // The float quotient can be off by one near 2^53; correct it so that 0 <= r < den.
+  while (r < 0) {
+    q -= 1;
+    r += den;
+  }
+  while (r >= den) {
+    q += 1;
+    r -= den;
+  }
+  return [q, r];
+}
+
 /** `num / den` rounded with `mode`; arguments must be safe integers. */
 export function divRound(num: number, den: number, mode: RoundingMode): number {
-  return toSafeNumber(divRoundBig(BigInt(num), BigInt(den), mode));
+  if (!Number.isSafeInteger(num) || !Number.isSafeInteger(den)) {
+    throw new RulesError("RULES_ARITHMETIC", "expected safe integers");
+  }
+  if (den <= 0) throw new RulesError("RULES_ARITHMETIC", "division by a non-positive number");
+  const [q, r] = floorDiv(num, den);
+  if (r === 0 || mode === "floor") return q;
+  if (mode === "ceil") return q + 1;
+  const twice = 2 * r;
+  if (twice > den) return q + 1;
+  if (twice < den) return q;
+  if (mode === "half-up") return num > 0 ? q + 1 : q; // away from zero
+  if (mode === "half-down") return num > 0 ? q : q + 1; // towards zero
+  return q % 2 === 0 ? q : q + 1; // half-even
 }
 
 /** `value * num / den`, rounded once (no intermediate rounding). */
 export function mulDiv(value: number, num: number, den: number, mode: RoundingMode): number {
+  const p = value * num;
+  if (Number.isSafeInteger(p) && Number.isSafeInteger(value) && Number.isSafeInteger(num)) return divRound(p, den, mode);
   return toSafeNumber(divRoundBig(BigInt(value) * BigInt(num), BigInt(den), mode));
 }
 
@@ -112,23 +142,32 @@ export function apportionBig(total: bigint, quotas: readonly bigint[], den: bigi
   return shares;
 }
 
-/** {@link allocateBig} on safe integers. */
+/** {@link allocateBig} on safe integers (computed on numbers when the products stay exact). */
 export function allocate(total: number, weights: readonly number[]): number[] {
-  return allocateBig(BigInt(total), weights.map((x) => BigInt(x))).map(toSafeNumber);
-}
-
-/**
- * The share of `total` that belongs to `q` units out of `n`, rounded down; used cumulatively
- * (`shareOf(total, done + q, n) - shareOf(total, done, n)`) so that returning all units in any
- * number of steps adds up to `total` exactly.
- */
-export function shareOf(total: number, q: number, n: number): number {
-  if (q >= n) return total;
-  return divRound(total * q, n, "floor");
-}
-
-export function bigMax(a: bigint, b: bigint): bigint {
-  return a > b ? a : b;
+  let w = 0;
+  for (const x of weights) w += x;
+  if (!Number.isSafeInteger(total) || !Number.isSafeInteger(w) || total < 0 || weights.some((x) => !Number.isSafeInteger(x) || x < 0) || !Number.isSafeInteger(total * w)) {
+    return allocateBig(BigInt(total), weights.map((x) => BigInt(x))).map(toSafeNumber);
+  }
+  const shares = weights.map(() => 0);
+  if (total === 0) return shares;
+  if (w === 0) throw new RulesError("RULES_ARITHMETIC", "cannot allocate over zero weights");
+  const rems: { i: number; r: number }[] = [];
+  let given = 0;
+  weights.forEach((x, i) => {
+    const [q, r] = floorDiv(total * x, w);
+    shares[i] = q;
+    given += q;
+    rems.push({ i, r });
+  });
+  let left = total - given;
+  rems.sort((a, b) => b.r - a.r || a.i - b.i);
+  for (const { i } of rems) {
+    if (left === 0) break;
+    shares[i] = (shares[i] ?? 0) + 1;
+    left -= 1;
+  }
+  return shares;
 }
 
 export function gcdBig(a: bigint, b: bigint): bigint {

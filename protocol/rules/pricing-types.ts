@@ -1,6 +1,6 @@
 // Input schema and output types of priceCart: the member, the cart lines and the priced receipt.
 import { z } from "zod";
-import { ChannelSchema, IdSchema, IsoDateSchema, MonthDaySchema, PointsSchema } from "./config-common.js";
+import { ChannelSchema, EpochMsSchema, IdSchema, IsoDateSchema, MonthDaySchema, PointsSchema } from "./config-common.js";
 import type { Channel, RulesConfig } from "./config.js";
 import type { PriceSource } from "./unit-price.js";
 
@@ -22,7 +22,7 @@ export const CartMemberSchema = z.strictObject({
   /** Class to price with once the VIP class has expired (the class held before the VIP). */
   baseCardClass: IdSchema.optional(),
   /** When the VIP class stops (epoch ms, exclusive); absent = no expiry. */
-  vipExpiresAt: z.number().int().optional(),
+  vipExpiresAt: EpochMsSchema.optional(),
   isPlus: z.boolean().default(false),
   birthday: MonthDaySchema.optional(),
   couponsHeld: z.array(HeldCouponSchema).default([]),
@@ -48,7 +48,7 @@ export const PriceCartRequestSchema = z.strictObject({
   lines: z.array(CartLineSchema).min(1).max(1000),
   channel: ChannelSchema,
   /** The time of the sale, epoch ms. */
-  at: z.number().int(),
+  at: EpochMsSchema,
   /** Coupon instance ids the member wants to use. */
   coupons: z.array(IdSchema).default([]),
   /** Points to spend as cash (point units), or 'max' for as many as allowed. */

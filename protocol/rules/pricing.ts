@@ -1,5 +1,5 @@
 // priceCart: a cart in, a priced receipt out (member prices, coupons, points as cash, cash rounding, points earned).
-import type { CardClass, RulesConfig } from "./config.js";
+import { parseWith, type CardClass, type RulesConfig } from "./config.js";
 import { applyCoupons, type CouponLine } from "./coupons.js";
 import { RulesError } from "./errors.js";
 import { allocate, divRound, sum } from "./money.js";
@@ -13,7 +13,6 @@ import {
   type PricedCart,
   type PricedLine,
 } from "./pricing-types.js";
-import { parseWith } from "./config.js";
 import { localDate } from "./time.js";
 import { findProduct, memberLinePrice, type PricingIdentity } from "./unit-price.js";
 

@@ -45,7 +45,7 @@ export function daysBetween(from: IsoDate, to: IsoDate): number {
 
 /** The store-local calendar date of an instant. */
 export function localDate(at: EpochMs, utcOffsetMinutes: number): IsoDate {
-  if (!Number.isFinite(at)) throw new RulesError("RULES_INVALID_INPUT", "time must be epoch milliseconds", "at");
+  if (!Number.isFinite(at) || Math.abs(at) > 8.64e15) throw new RulesError("RULES_INVALID_INPUT", "time must be epoch milliseconds", "at");
   return new Date(at + utcOffsetMinutes * 60_000).toISOString().slice(0, 10);
 }
 

@@ -1,7 +1,7 @@
 // Top-ups: amount checks, rule eligibility (store, level, channel, dates, days, once per member) and bonuses.
 import { z } from "zod";
 import type { Channel, RulesConfig, TopUpRule } from "./config.js";
-import { ChannelSchema, IdSchema, PositiveFenSchema } from "./config-common.js";
+import { ChannelSchema, EpochMsSchema, IdSchema, PositiveFenSchema } from "./config-common.js";
 import { RulesError } from "./errors.js";
 import { higherLevel } from "./levels.js";
 import { divRound } from "./money.js";
@@ -19,7 +19,7 @@ export const TopUpRequestSchema = z.strictObject({
   amountFen: PositiveFenSchema,
   channel: ChannelSchema,
   storeId: IdSchema.optional(),
-  at: z.number().int(),
+  at: EpochMsSchema,
   /** Use this rule; without it the best eligible rule is chosen. */
   ruleId: IdSchema.optional(),
 });

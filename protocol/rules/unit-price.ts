@@ -78,18 +78,21 @@ export function memberLinePrice(product: Product, qty: number, who: PricingIdent
     return { unitFen: product.plusPriceFen, lineFen: product.plusPriceFen * qty, source: "plus" };
   }
   let best: LinePrice = { unitFen: base, lineFen: base * qty, source: "base" };
-  const consider = (c: LinePrice): void => {
-    if (c.lineFen < best.lineFen) best = c;
-  };
   const classPrice = who.cardClass ? product.classPricesFen[who.cardClass.id] : undefined;
-  if (classPrice !== undefined) consider({ unitFen: classPrice, lineFen: classPrice * qty, source: "class" });
-  if (product.memberPriceFen !== undefined) consider({ unitFen: product.memberPriceFen, lineFen: product.memberPriceFen * qty, source: "member" });
-  const percentsAllowed = !product.promotional || config.pricing.percentDiscountOnPromotional;
-  if (percentsAllowed) {
+  if (classPrice !== undefined && classPrice * qty < best.lineFen) best = { unitFen: classPrice, lineFen: classPrice * qty, source: "class" };
+  const memberPrice = product.memberPriceFen;
+  if (memberPrice !== undefined && memberPrice * qty < best.lineFen) best = { unitFen: memberPrice, lineFen: memberPrice * qty, source: "member" };
+  if (!product.promotional || config.pricing.percentDiscountOnPromotional) {
     const classPct = who.cardClass?.discountPercent;
-    if (classPct !== undefined && classPct < 100) consider({ ...percentPrice(base, qty, classPct, config), source: "class-discount" });
+    if (classPct !== undefined && classPct < 100) {
+      const c = percentPrice(base, qty, classPct, config);
+      if (c.lineFen < best.lineFen) best = { ...c, source: "class-discount" };
+    }
     const levelPct = levelPayPercent(who.level, product.category);
-    if (levelPct < 100) consider({ ...percentPrice(base, qty, levelPct, config), source: "level-discount" });
+    if (levelPct < 100) {
+      const c = percentPrice(base, qty, levelPct, config);
+      if (c.lineFen < best.lineFen) best = { ...c, source: "level-discount" };
+    }
   }
   return best;
 }

@@ -1,7 +1,7 @@
 // Paid VIP cards: purchase and renewal with promotion bonuses, price-difference upgrade, gifts, extension, revert on expiry.
 import { z } from "zod";
 import type { RulesConfig, VipPlan } from "./config.js";
-import { FenSchema, IdSchema } from "./config-common.js";
+import { EpochMsSchema, FenSchema, IdSchema } from "./config-common.js";
 import { RulesError } from "./errors.js";
 import { divRoundBig, toSafeNumber } from "./money.js";
 import { DAY_MS, daysBetween, inDateRange, localDate, type EpochMs } from "./time.js";
@@ -11,14 +11,14 @@ export const VipMemberSchema = z.strictObject({
   /** Card class now (a VIP class while VIP). */
   cardClass: IdSchema,
   /** Card validity (epoch ms, exclusive); null = no expiry. */
-  cardValidUntil: z.number().int().nullable().default(null),
+  cardValidUntil: EpochMsSchema.nullable().default(null),
   vip: z
     .strictObject({
       classId: IdSchema,
-      expiresAt: z.number().int(),
+      expiresAt: EpochMsSchema,
       /** Class and validity to go back to when the VIP ends. */
       previousClass: IdSchema,
-      previousValidUntil: z.number().int().nullable().default(null),
+      previousValidUntil: EpochMsSchema.nullable().default(null),
       /** What the current VIP cost and for how many days: its daily price. */
       paidFen: FenSchema.default(0),
       paidDays: z.number().int().positive(),
