@@ -125,6 +125,8 @@ export class KioskSync {
     const client = this.client;
     this.client = undefined;
     if (!client) return;
+    // Nothing may reach the handlers once stopping starts: the database closes right after.
+    client.removeAllListeners("message");
     if (client.connected) {
       const bye = client.publishAsync(deviceTopic(this.opts.address, "status"), encodeMessage(this.status(false)), { qos: 1, retain: true });
       await within(1_000, bye.catch(() => undefined));
@@ -139,6 +141,7 @@ export class KioskSync {
     const client = this.client;
     this.client = undefined;
     if (client) {
+      client.removeAllListeners("message");
       client.stream.destroy();
       await client.endAsync(true);
     }

@@ -85,6 +85,8 @@ export class HubMqttLink {
     this.deps.members.onChange = undefined;
     const client = this.client;
     this.client = undefined;
+    // Nothing may reach the handlers once stopping starts: the database closes right after.
+    client?.removeAllListeners("message");
     if (client) await endClient(client);
   }
 

@@ -6,6 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { systemClock } from "../protocol/clock.js";
 import { createLogger, MemoryLogSink } from "../protocol/log.js";
+import { createMemberCode } from "../protocol/member-code.js";
+import { generateKeyPair, type KeyPair } from "../protocol/signing.js";
 import { DEMO, DEMO_DUPLICATE_WINDOW_MS, memberCodePng, productPng, provisionDemoKiosk, seedDemo, startDemoHub, waitUntil } from "../scripts/demo-env.js";
 import { freePort } from "./mosquitto.js";
 
@@ -134,4 +136,72 @@ describe("kiosk process killed with SIGKILL", () => {
       await hub.stop();
     }
   }, 90_000);
+});
+
+describe("kiosk process killed with SIGKILL in the middle of 500 checkouts", () => {
+  it("ends with the hub holding exactly the sales the kiosk committed", async () => {
+    const sub = join(dir, "load");
+    mkdirSync(sub);
+    const hub = await startDemoHub({ dataDir: sub, brokerPort: await freePort() }, systemClock, createLogger("kill", { destination: new MemoryLogSink() }));
+    try {
+      seedDemo(hub, sub);
+      const members: Array<{ cardId: string; keys: KeyPair; second: number }> = [];
+      for (let i = 0; i < 20; i++) {
+        const keys = generateKeyPair();
+        hub.members.create({ memberId: `L${i}`, cardId: `CL${i}`, name: "load", levelId: "gold", cardClass: "standard", cardPublicKey: keys.publicKey });
+        members.push({ cardId: `CL${i}`, keys, second: 0 });
+      }
+      const base = provisionDemoKiosk(hub, sub);
+      const configFile = join(sub, "kiosk.json");
+      writeFileSync(configFile, JSON.stringify({ ...base, logLevel: "warn", scan: { ...base.scan, decoder: "inline" } }));
+      // A fresh code per checkout: each card walks back one second per use, inside the 60 s window.
+      const code = (i: number): string => {
+        const m = members[i % members.length]!;
+        const now = Math.floor(Date.now() / 1000);
+        m.second = m.second === 0 || m.second <= now - 50 ? now : m.second - 1;
+        return createMemberCode(m.cardId, m.keys, m.second * 1000);
+      };
+      const post = (k: KioskProcess, path: string, body: unknown) =>
+        fetch(`${k.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      const one = async (k: KioskProcess, i: number, awaitFinish = true): Promise<void> => {
+        const who = (await (await post(k, "/session/scan", { text: code(i) })).json()) as { kind: string };
+        if (who.kind !== "member") throw new Error(`checkout ${i}: member refused ${JSON.stringify(who)}`);
+        for (const b of i % 2 === 0 ? ["6901234560015"] : ["6901234560022", "6901234560046"]) await post(k, "/session/scan", { text: b });
+        const finishing = post(k, "/session/finish", {});
+        if (awaitFinish) {
+          const r = await finishing;
+          if (!r.ok) throw new Error(`checkout ${i}: ${r.status} ${await r.text()}`);
+        } else {
+          finishing.catch(() => undefined);
+        }
+      };
+
+      let k = await spawnKiosk(configFile, join(sub, "unused"));
+      await poll(() => getJson<{ members: number; configVersion: number }>(`${k.url}/healthz`), (h) => h.members >= 21 && h.configVersion > 0, "kiosk synced");
+      for (let i = 0; i < 250; i++) await one(k, i);
+      // Killed while the 251st payment is being committed.
+      await one(k, 250, false);
+      k.child.kill("SIGKILL");
+      await new Promise((r) => k.child.once("exit", r));
+
+      k = await spawnKiosk(configFile, join(sub, "unused"));
+      await poll(() => getJson<{ connected: boolean }>(`${k.url}/healthz`), (h) => h.connected, "kiosk reconnected");
+      await post(k, "/session/cancel", {});
+      for (let i = 251; i < 500; i++) await one(k, i);
+      const health = await poll(
+        () => getJson<{ lastSeq: number; ackedSeq: number; outboxDepth: number }>(`${k.url}/healthz`),
+        (h) => h.outboxDepth === 0 && h.ackedSeq === h.lastSeq,
+        "everything acknowledged",
+      );
+      // 499 or 500 committed sales, depending on whether the kill came before or after the commit.
+      expect(health.lastSeq).toBeGreaterThanOrEqual(499);
+      expect(health.lastSeq).toBeLessThanOrEqual(500);
+      await waitUntil(() => hub.ingest.totals().sales === health.lastSeq, "hub has every committed sale");
+      expect(hub.ingest.stats.rejected).toBe(0);
+      k.child.kill("SIGTERM");
+      await new Promise((r) => k.child.once("exit", r));
+    } finally {
+      await hub.stop();
+    }
+  }, 240_000);
 });
