@@ -53,70 +53,73 @@ export class Ingest {
     const entries = [...batch.entries].sort((a, b) => a.seq - b.seq);
     const changes: ScopedChange[] = [];
     const rejected: NonNullable<Ack["rejected"]> = [];
-    let acked = this.ackedSeq(device.deviceId);
     let resendFrom: number | undefined;
-    for (const entry of entries) {
-      if (entry.seq <= acked) {
-        this.stats.duplicates++;
-        continue;
+    // One transaction per batch (one fsync): every entry in it is still applied exactly once, in order.
+    const acked = this.db.transaction(() => {
+      let mark = this.ackedSeq(device.deviceId);
+      for (const entry of entries) {
+        if (entry.seq <= mark) {
+          this.stats.duplicates++;
+          continue;
+        }
+        if (entry.seq > mark + 1) {
+          this.stats.gaps++;
+          resendFrom = mark + 1;
+          this.log.warn({ device: device.deviceId, expected: mark + 1, got: entry.seq }, "ledger gap: asking the kiosk to resend");
+          break;
+        }
+        const outcome = this.applyOneInTx(device, entry, mark);
+        mark = outcome.acked;
+        if (outcome.changes) changes.push(...outcome.changes);
+        if (outcome.rejected) rejected.push({ seq: entry.seq, reason: outcome.rejected });
       }
-      if (entry.seq > acked + 1) {
-        this.stats.gaps++;
-        resendFrom = acked + 1;
-        this.log.warn({ device: device.deviceId, expected: acked + 1, got: entry.seq }, "ledger gap: asking the kiosk to resend");
-        break;
-      }
-      const outcome = this.applyOne(device, entry, acked);
-      acked = outcome.acked;
-      if (outcome.changes) changes.push(...outcome.changes);
-      if (outcome.rejected) rejected.push({ seq: entry.seq, reason: outcome.rejected });
-    }
+      return mark;
+    });
     const ack: Ack = { ackedSeq: acked };
     if (resendFrom !== undefined) ack.resendFrom = resendFrom;
     if (rejected.length > 0) ack.rejected = rejected;
     return { ack, changes };
   }
 
-  private applyOne(
+  /** Inside the batch transaction: applies one entry and moves the mark, or applies nothing if the mark moved. */
+  private applyOneInTx(
     device: DeviceAddress,
     entry: LedgerEntry,
     expectedAcked: number,
   ): { acked: number; changes?: ScopedChange[]; rejected?: string } {
-    return this.db.transaction(() => {
-      // Compare-and-set on the high-water mark: if another writer moved it, apply nothing.
-      const moved = this.db
-        .prepare("UPDATE devices SET acked_seq = ? WHERE device_id = ? AND acked_seq = ?")
-        .run(entry.seq, device.deviceId, expectedAcked);
-      if (moved.changes === 0) {
-        this.stats.duplicates++;
-        return { acked: this.ackedSeq(device.deviceId) };
-      }
-      const now = this.clock.now();
-      let status: "applied" | "rejected" = "applied";
-      let reason: string | undefined;
-      let changes: ScopedChange[] | undefined;
-      try {
-        changes = this.applyFact(device, entry);
-      } catch (err) {
-        if (!(err instanceof SaleRejected)) throw err;
-        status = "rejected";
-        reason = err.message;
-      }
-      this.db
-        .prepare(
-          `INSERT INTO ledger (device_id, seq, entry_id, type, at, config_version, body, status, reason, applied_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(device.deviceId, entry.seq, entry.entryId, entry.fact.type, entry.at, entry.configVersion,
-          JSON.stringify(entry.fact), status, reason, now);
-      if (status === "rejected") {
-        this.stats.rejected++;
-        this.log.warn({ device: device.deviceId, seq: entry.seq, reason }, "ledger entry rejected; kept for review");
-        return { acked: entry.seq, rejected: reason ?? "rejected" };
-      }
-      this.stats.applied++;
-      return changes ? { acked: entry.seq, changes } : { acked: entry.seq };
-    });
+    // Compare-and-set on the high-water mark: if another writer moved it, apply nothing.
+    const moved = this.db
+      .prepare("UPDATE devices SET acked_seq = ? WHERE device_id = ? AND acked_seq = ?")
+      .run(entry.seq, device.deviceId, expectedAcked);
+    if (moved.changes === 0) {
+      this.stats.duplicates++;
+      return { acked: this.ackedSeq(device.deviceId) };
+    }
+    const now = this.clock.now();
+    let status: "applied" | "rejected" = "applied";
+    let reason: string | undefined;
+    let changes: ScopedChange[] | undefined;
+    try {
+      changes = this.applyFact(device, entry);
+    } catch (err) {
+      if (!(err instanceof SaleRejected)) throw err;
+      status = "rejected";
+      reason = err.message;
+    }
+    this.db
+      .prepare(
+        `INSERT INTO ledger (device_id, seq, entry_id, type, at, config_version, body, status, reason, applied_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(device.deviceId, entry.seq, entry.entryId, entry.fact.type, entry.at, entry.configVersion,
+        JSON.stringify(entry.fact), status, reason, now);
+    if (status === "rejected") {
+      this.stats.rejected++;
+      this.log.warn({ device: device.deviceId, seq: entry.seq, reason }, "ledger entry rejected; kept for review");
+      return { acked: entry.seq, rejected: reason ?? "rejected" };
+    }
+    this.stats.applied++;
+    return changes ? { acked: entry.seq, changes } : { acked: entry.seq };
   }
 
   private applyFact(device: DeviceAddress, entry: LedgerEntry): ScopedChange[] | undefined {
