@@ -21,9 +21,11 @@ export function createKioskApp(kiosk: Kiosk, mounts: readonly KioskMount[] = [])
     return c.json({ error: "INTERNAL", message: "internal error" }, 500);
   });
 
-  app.get("/healthz", (c) =>
-    c.json({
-      ok: true,
+  app.get("/healthz", (c) => {
+    const health = kiosk.health();
+    return c.json({
+      ok: health.level !== "down",
+      level: health.level,
       connected: kiosk.sync.connected,
       configVersion: kiosk.store.configVersion(),
       lastSeq: kiosk.store.lastSeq(),
@@ -31,9 +33,9 @@ export function createKioskApp(kiosk: Kiosk, mounts: readonly KioskMount[] = [])
       outboxDepth: kiosk.store.outboxDepth(),
       members: kiosk.store.memberCount(),
       clockOffsetMs: kiosk.clock.offset,
-      drivers: kiosk.health(),
-    }),
-  );
+      drivers: health.drivers,
+    });
+  });
 
   app.get("/session", (c) => {
     const s = kiosk.checkout.current;

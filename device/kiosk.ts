@@ -13,7 +13,7 @@ import { Checkout, CheckoutError, type Indicator, type CheckoutPrinter } from ".
 import type { KioskConfig } from "./config.js";
 import type { Scanner } from "./scan/scanner.js";
 import type { FrameSource, ScanResult } from "./scan/types.js";
-import type { HealthReporter } from "./health.js";
+import { collectHealth, type DriverHealth, type HealthLevel, type HealthReporter } from "./health.js";
 import { classifyScan } from "./scan/classify.js";
 
 /** The hardware the kiosk drives, built from the config by device/hardware.ts (real or simulated drivers). */
@@ -79,7 +79,7 @@ export class Kiosk {
     this.sync.onConfig((content) => {
       parseRulesConfig(content.rules);
     });
-    this.sync.statusExtras = () => ({ health: { drivers: this.health() } });
+    this.sync.statusExtras = () => ({ health: this.health() });
     this.checkout = new Checkout({
       store: this.store,
       config: () => this.sync.current,
@@ -147,21 +147,18 @@ export class Kiosk {
     return this.handleScan({ text, format, kind: classifyScan(text, format), at: now, frameAt: now, pass: "fast" });
   }
 
-  health(): unknown[] {
+  /** Every driver's health report and the worst level among them (for /healthz and the status message). */
+  health(): { level: HealthLevel; drivers: DriverHealth[] } {
     const h = this.hardware;
-    const all = [
-      { name: "scanner", reporter: h.scanner as HealthReporter },
-      { name: "printer", reporter: h.printer },
-      { name: "indicator", reporter: h.indicator },
-      ...h.reporters,
-    ];
-    return all.map(({ name, reporter }) => {
-      try {
-        return reporter.health();
-      } catch (err) {
-        return { component: name, level: "down", message: (err as Error).message };
-      }
-    });
+    return collectHealth(
+      [
+        { name: "scanner", reporter: h.scanner },
+        { name: "printer", reporter: h.printer },
+        { name: "gpio", reporter: h.indicator },
+        ...h.reporters,
+      ],
+      this.clock,
+    );
   }
 
   /** Stops in reverse order; the ledger is durable at every point, so a stop can come at any time. */

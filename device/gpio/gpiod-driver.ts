@@ -101,6 +101,8 @@ export class GpiodGpioBackend implements GpioBackend {
       const { stdout } = await run(this.tool("gpioget"), args);
       return stdout.trim().endsWith("1") ? 1 : 0;
     } catch (err) {
+      const stderr = String((err as { stderr?: unknown }).stderr ?? "");
+      if (stderr) throw new GpioError(classify(stderr), `gpioget ${args.join(" ")} failed: ${stderr.trim()}`, { cause: err });
       throw this.toolError("gpioget", offset, err);
     }
   }
@@ -119,7 +121,11 @@ export class GpiodGpioBackend implements GpioBackend {
       }, 50);
       const onExit = (code: number | null): void => {
         clearTimeout(timer);
-        reject(new GpioError(code === null ? "GPIO_IO_FAILED" : "GPIO_LINE_BUSY", `gpioset for line ${offset} exited with ${code}: ${stderrOf(proc)}`));
+        // Let stderr drain a moment so the reason can be read.
+        setTimeout(() => {
+          const why = stderrOf(proc);
+          reject(new GpioError(classify(why), `gpioset ${args.join(" ")} exited with ${code}: ${why}`));
+        }, 20);
       };
       proc.once("exit", onExit);
       proc.once("error", (err) => {
@@ -159,6 +165,13 @@ export class GpiodGpioBackend implements GpioBackend {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return new GpioError("GPIO_TOOL_MISSING", `${tool} not found: install the gpiod package`, { cause: err });
     return new GpioError("GPIO_IO_FAILED", `${tool} on line ${offset} failed: ${String(err)}`, { cause: err });
   }
+}
+
+/** The tools' stderr names the reason: no such chip, a line held by someone else, anything else. */
+function classify(stderr: string): "GPIO_CHIP_NOT_FOUND" | "GPIO_LINE_BUSY" | "GPIO_IO_FAILED" {
+  if (/no such file or directory|cannot find GPIO chip|unable to open chip/i.test(stderr)) return "GPIO_CHIP_NOT_FOUND";
+  if (/busy/i.test(stderr)) return "GPIO_LINE_BUSY";
+  return "GPIO_IO_FAILED";
 }
 
 function stderrOf(proc: ChildProcess): string {

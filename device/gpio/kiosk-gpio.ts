@@ -3,6 +3,8 @@ import type { Clock, DriverHealth, HealthReporter, Logger } from "../health.js";
 import type { Bit, BuzzerPatternName, GpioBackend, GpioConfig, GpioConfigInput, GpioTransition, InputLine, InputRole, OutputLine, OutputRole } from "./types.js";
 import { GpioError, gpioConfigSchema, inputRoles, outputRoles } from "./types.js";
 
+const HISTORY_LIMIT = 500;
+
 export type LedMode = "on" | "off" | { blink: { onMs: number; offMs: number; count?: number } };
 
 export interface KioskGpioDeps {
@@ -22,12 +24,14 @@ interface InputState {
 
 export class KioskGpio implements HealthReporter {
   readonly config: GpioConfig;
-  /** Every logical output change and every debounced input change, by role. */
+  /** The last HISTORY_LIMIT logical output changes and debounced input changes, by role. */
   readonly history: GpioTransition[] = [];
   private readonly log: Logger;
   private readonly outputs = new Map<OutputRole, OutputLine>();
   private readonly inputs = new Map<InputRole, InputState>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly desired = new Map<OutputRole, Bit>();
+  private readonly chains = new Map<OutputRole, Promise<void>>();
   private readonly buttonListeners = new Set<() => void>();
   private readonly doorListeners = new Set<(open: boolean) => void>();
   private gateRelease: (() => void) | undefined;
@@ -75,7 +79,10 @@ export class KioskGpio implements HealthReporter {
     this.gateRelease?.();
     this.gateRelease = undefined;
     for (const [role, out] of this.outputs) await this.write(role, out, 0);
+    await Promise.all(this.chains.values());
     await this.releaseAll();
+    this.desired.clear();
+    this.chains.clear();
     await this.deps.backend.close();
   }
 
@@ -152,13 +159,15 @@ export class KioskGpio implements HealthReporter {
     return s ? s.stable === 1 : null;
   }
 
+  /** The value last asked for (it may still be on its way to the line). */
   outputState(role: OutputRole): Bit | null {
-    return this.outputs.get(role)?.value ?? null;
+    const out = this.outputs.get(role);
+    return out ? (this.desired.get(role) ?? out.value) : null;
   }
 
   health(): DriverHealth {
     const metrics: DriverHealth["metrics"] = { buttonPresses: this.buttonPresses, gatePulses: this.gatePulses };
-    for (const role of outputRoles) metrics[role] = this.outputs.get(role)?.value ?? null;
+    for (const role of outputRoles) metrics[role] = this.outputState(role);
     for (const role of inputRoles) metrics[role] = this.inputs.get(role)?.stable ?? null;
     return {
       component: "gpio",
@@ -187,7 +196,7 @@ export class KioskGpio implements HealthReporter {
   private settle(role: InputRole, s: InputState): void {
     if (s.raw === s.stable || !this.running) return;
     s.stable = s.raw;
-    this.history.push({ role, value: s.stable, at: this.deps.clock.now() });
+    this.record({ role, value: s.stable, at: this.deps.clock.now() });
     if (role === "staffButton") {
       if (s.stable !== 1) return;
       this.buttonPresses++;
@@ -199,16 +208,32 @@ export class KioskGpio implements HealthReporter {
     }
   }
 
-  private async write(role: OutputRole, out: OutputLine, value: Bit): Promise<void> {
-    if (out.value === value) return;
-    try {
-      await out.write(value);
-      this.history.push({ role, value, at: this.deps.clock.now() });
-    } catch (err) {
-      this.lastErrorCode = err instanceof GpioError ? err.code : "GPIO_IO_FAILED";
-      this.lastErrorMessage = err instanceof Error ? err.message : String(err);
-      this.log.error({ code: this.lastErrorCode, role, err: this.lastErrorMessage }, "gpio write failed");
-    }
+  /**
+   * Writes are queued per line (a gpiod write replaces a process; two must not overlap) and compared
+   * with the last value asked for, not the last one confirmed, so on-then-off in a row is never lost.
+   */
+  private write(role: OutputRole, out: OutputLine, value: Bit): Promise<void> {
+    const pending = this.chains.get(role) ?? Promise.resolve();
+    if ((this.desired.get(role) ?? out.value) === value) return pending;
+    this.desired.set(role, value);
+    const next = pending.then(async () => {
+      try {
+        await out.write(value);
+        this.record({ role, value, at: this.deps.clock.now() });
+      } catch (err) {
+        this.lastErrorCode = err instanceof GpioError ? err.code : "GPIO_IO_FAILED";
+        this.lastErrorMessage = err instanceof Error ? err.message : String(err);
+        this.log.error({ code: this.lastErrorCode, role, err: this.lastErrorMessage }, "gpio write failed");
+      }
+    });
+    this.chains.set(role, next);
+    return next;
+  }
+
+  /** A blinking LED must not grow memory forever on a kiosk that runs for months. */
+  private record(t: GpioTransition): void {
+    this.history.push(t);
+    if (this.history.length > HISTORY_LIMIT) this.history.splice(0, this.history.length - HISTORY_LIMIT);
   }
 
   private requireOutput(role: OutputRole): OutputLine {

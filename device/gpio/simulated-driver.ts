@@ -11,7 +11,7 @@ export interface LineTransition {
 
 export class SimulatedGpioBackend implements GpioBackend {
   readonly driver = "simulated" as const;
-  /** Every logical value written to an output line, in order. */
+  /** Every logical value written to an output line, in order (tests; the simulated driver is not for production). */
   readonly transitions: LineTransition[] = [];
   private readonly outputs = new Map<number, Bit>();
   private readonly inputs = new Map<number, { value: Bit; onChange: (v: Bit) => void }>();

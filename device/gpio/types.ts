@@ -78,7 +78,8 @@ export const gpioConfigSchema = z.object({
   redLed: outputRoleSchema.optional(),
   buzzer: outputRoleSchema.optional(),
   staffButton: inputRoleSchema.optional(),
-  doorSensor: inputRoleSchema.extend({ debounceMs: z.number().int().min(0).max(5000).default(100) }).optional(),
+  /** A reed contact to ground, closed while the door is shut, reads high when the door opens: activeLow false. */
+  doorSensor: inputRoleSchema.extend({ activeLow: z.boolean().default(false), debounceMs: z.number().int().min(0).max(5000).default(100) }).optional(),
   buzzerPatterns: z
     .object({ ok: pattern.default([80]), error: pattern.default([200, 100, 200]), attention: pattern.default([100, 100, 100, 100, 100]) })
     .default({ ok: [80], error: [200, 100, 200], attention: [100, 100, 100, 100, 100] }),

@@ -19,6 +19,7 @@ export class ReceiptPrinter implements ReceiptPrinterApi {
   private lastErrorCode: string | undefined;
   private lastErrorMessage: string | undefined;
   private lastJobAt: number | undefined;
+  private poll: NodeJS.Timeout | undefined;
   jobsPrinted = 0;
   jobsFailed = 0;
 
@@ -30,10 +31,20 @@ export class ReceiptPrinter implements ReceiptPrinterApi {
     this.running = true;
     const st = await this.status();
     this.log.info({ status: st }, "printer ready");
+    const every = this.deps.config.statusPollMs;
+    if (every > 0) {
+      // Through the job queue, so a poll never interleaves with a job on the same device.
+      this.poll = setInterval(() => {
+        this.queue = this.queue.then(() => (this.running ? this.status() : undefined)).catch(() => undefined);
+      }, every);
+      this.poll.unref();
+    }
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    if (this.poll) clearInterval(this.poll);
+    this.poll = undefined;
     await this.queue.catch(() => undefined);
     await this.deps.transport.close();
   }

@@ -66,6 +66,8 @@ const common = {
   layout: layoutSchema.default({ widthChars: 48, timeZone: "Asia/Shanghai", qrModuleSize: 6, cjk: true, receiptBarcode: true }),
   /** Ask the printer for paper/cover status before each job and refuse to print into a paper-out printer. */
   checkStatusBeforePrint: z.boolean().default(true),
+  /** Also read the status this often between jobs, so /healthz shows paper out before a sale fails (0: off). */
+  statusPollMs: z.number().int().min(0).default(30_000),
 };
 
 export const tcpPrinterSchema = z.object({

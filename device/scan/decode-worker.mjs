@@ -23,14 +23,25 @@ export function readerWasmPath() {
   return require.resolve("zxing-wasm/reader/zxing_reader.wasm");
 }
 
+/** The .wasm bytes per path: handing zxing-wasm the same ArrayBuffer lets its own cache reuse the instance. */
+/** @type {Map<string, ArrayBuffer>} */
+const wasmBinaries = new Map();
+/** @type {string | undefined} */
+let preparedPath;
+
 /**
- * Instantiates the reader module from the local .wasm file.
+ * Instantiates the reader module from the local .wasm file (once per thread and path).
  * @param {string} [wasmPath]
  * @returns {Promise<ZXingReaderModule>}
  */
 export async function loadReader(wasmPath = readerWasmPath()) {
-  const bytes = readFileSync(wasmPath);
-  const wasmBinary = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  let wasmBinary = wasmBinaries.get(wasmPath);
+  if (!wasmBinary) {
+    const bytes = readFileSync(wasmPath);
+    wasmBinary = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+    wasmBinaries.set(wasmPath, wasmBinary);
+  }
+  preparedPath = wasmPath;
   return prepareZXingModule({ overrides: { wasmBinary }, fireImmediately: true });
 }
 
@@ -127,6 +138,8 @@ export async function decodeGray(mod, frame, options, mode) {
  * @returns {Promise<DecodedSymbol[]>}
  */
 export async function decodeImage(bytes, options) {
+  // readBarcodes uses whatever module was prepared last: make sure it is the local .wasm, never the CDN default.
+  await loadReader(preparedPath);
   const results = await readBarcodes(bytes, options);
   return results.map(toSymbol);
 }
@@ -149,7 +162,7 @@ if (!isMainThread && parentPort) {
   let mod;
   /** @type {"pixmap" | "rgba"} */
   let mode = "pixmap";
-  port.on("message", (/** @type {any} */ msg) => {
+  port.on("message", (/** @type {{ type: string, id: number, mode?: string, wasmPath?: string, input: DecodeInput, options: ReaderOptions }} */ msg) => {
     if (msg.type === "init") {
       mode = msg.mode === "rgba" ? "rgba" : "pixmap";
       loadReader(msg.wasmPath ?? undefined).then(

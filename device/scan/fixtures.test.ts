@@ -5,7 +5,7 @@ import { fastOptions, thoroughOptions } from "./decoder-options.js";
 import { InlineDecoder } from "./inline-decoder.js";
 import { Scanner } from "./scanner.js";
 import { SimulatedFrameSource } from "./sources/simulated-source.js";
-import { imageToGray } from "./testing/barcode-images.js";
+import { imagesToGray } from "./testing/barcode-images.js";
 import { loadFixtures, matchesExpected, type FixtureSet } from "./testing/fixtures.js";
 import type { ScanResult } from "./types.js";
 import { WorkerDecoder } from "./worker-decoder.js";
@@ -16,7 +16,11 @@ const grays = new Map<string, { data: Uint8Array; width: number; height: number 
 
 beforeAll(async () => {
   // The same conversion the webcam path uses: ffmpeg to packed 8-bit gray.
-  for (const img of fx.images) grays.set(img.path, await imageToGray(img.path));
+  const planes = await imagesToGray(fx.images.map((i) => i.path));
+  fx.images.forEach((img, k) => {
+    const g = planes[k];
+    if (g) grays.set(img.path, g);
+  });
 }, 120_000);
 
 async function passCounts(options: ReturnType<typeof fastOptions>): Promise<Record<string, number>> {

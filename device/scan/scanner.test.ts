@@ -148,6 +148,24 @@ describe("Scanner scheduling", () => {
     await scanner.stop();
   });
 
+  it("loads the wasm from node_modules and never fetches it (fresh process, fetch stubbed)", async () => {
+    const { execFile } = await import("node:child_process");
+    const { promisify } = await import("node:util");
+    const worker = new URL("./decode-worker.mjs", import.meta.url).pathname;
+    const code = `
+      const fetched = [];
+      globalThis.fetch = async (u) => { fetched.push(String(u)); throw new Error("no network"); };
+      const w = await import(${JSON.stringify(worker)});
+      await w.loadReader();
+      const png = Buffer.from(${JSON.stringify(Buffer.from(await renderBarcodePng("12345678", "Code128")).toString("base64"))}, "base64");
+      const out = await w.decodeImage(new Uint8Array(png), { formats: ["Code128"], textMode: "Plain" });
+      console.log(JSON.stringify({ fetched, texts: out.map((s) => s.text), wasm: w.readerWasmPath() }));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", code]);
+    const out = JSON.parse(stdout) as { fetched: string[]; texts: string[]; wasm: string };
+    expect(out).toMatchObject({ fetched: [], texts: ["12345678"] });
+    expect(out.wasm).toMatch(/node_modules\/zxing-wasm\/dist\/reader\/zxing_reader\.wasm$/);
+  });
+
   it("the inline decoder decodes the same images in-process", async () => {
     const d = new InlineDecoder();
     const out = await d.decode({ kind: "image", bytes: await renderBarcodePng("96385074", "EAN8"), seq: 1, at: 0 }, "fast");

@@ -108,11 +108,11 @@ export class Scanner implements HealthReporter {
     const now = this.deps.clock.now();
     const p = percentiles(this.roundTripMs);
     const f = percentiles(this.frameToResultMs);
-    const stalled = this.running && this.stats.decodeErrors > 0 && this.lastErrorCode !== undefined && this.stats.framesDecoded === 0;
     return {
       component: "scanner",
       driver: "zxing-wasm",
-      level: !this.running ? "down" : stalled ? "degraded" : "ok",
+      // degraded: the latest decode failed (worker crashed, hung, or could not load).
+      level: !this.running ? "down" : this.lastErrorCode ? "degraded" : "ok",
       ...(this.lastErrorCode ? { errorCode: this.lastErrorCode } : {}),
       at: now,
       metrics: {
@@ -121,6 +121,7 @@ export class Scanner implements HealthReporter {
         decodeMsP95: p.p95,
         frameToResultMsP50: f.p50,
         lastResultAgeMs: this.lastResultAt === undefined ? null : now - this.lastResultAt,
+        decoderRestarts: this.deps.decoder.restarts ?? 0,
         busy: this.busy,
       },
     };

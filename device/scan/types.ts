@@ -85,6 +85,8 @@ export interface DecodeOutcome {
 
 /** Decodes frames; one call at a time (the scanner never queues). */
 export interface FrameDecoder {
+  /** Times the decoder was restarted after a crash or a hung decode (worker decoder). */
+  readonly restarts?: number;
   start(): Promise<void>;
   stop(): Promise<void>;
   decode(frame: Frame, pass: DecodePass): Promise<DecodeOutcome>;
@@ -117,6 +119,10 @@ export const rpicamSourceSchema = z.object({
   camera: z.number().int().min(0).default(0),
   /** Extra arguments appended (e.g. ["--autofocus-mode", "continuous"]). */
   extraArgs: z.array(z.string()).default([]),
+  /** rpicam-vid pads each YUV420 row to this many bytes (64); chroma rows to half of the luma stride. */
+  strideAlign: z.number().int().positive().default(64),
+  /** Explicit luma stride in bytes, when a camera stack pads differently (0: from strideAlign). */
+  stride: z.number().int().min(0).default(0),
   restart: backoffSchema,
 });
 

@@ -32,6 +32,7 @@ export class WorkerDecoder implements FrameDecoder {
   private worker: Worker | undefined;
   private ready: Promise<void> | undefined;
   private inFlight: InFlight | undefined;
+  private busy = false;
   private nextId = 1;
   private stopped = true;
   /** Worker restarts after a crash or a hung decode. */
@@ -60,20 +61,26 @@ export class WorkerDecoder implements FrameDecoder {
 
   async decode(frame: Frame, pass: DecodePass): Promise<DecodeOutcome> {
     if (this.stopped) throw new ScanError("DECODER_STOPPED", "decoder not started");
-    if (this.inFlight) throw new ScanError("DECODER_BUSY", "a decode is already in flight");
-    await this.ensureWorker();
+    // Claimed synchronously: a second call before the worker is (re)started must not slip in.
+    if (this.busy) throw new ScanError("DECODER_BUSY", "a decode is already in flight");
+    this.busy = true;
+    try {
+      await this.ensureWorker();
+      return await this.post(frame, pass);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private post(frame: Frame, pass: DecodePass): Promise<DecodeOutcome> {
     const worker = this.worker;
-    if (!worker) throw new ScanError("DECODER_STOPPED", "decoder stopped");
+    if (!worker || this.stopped) return Promise.reject(new ScanError("DECODER_STOPPED", "decoder stopped"));
     const id = this.nextId++;
     const options = optionsForPass(pass, this.formats);
-    let input: { kind: "gray"; data: Uint8Array; width: number; height: number } | { kind: "image"; bytes: Uint8Array };
     // Frames are copied (structured clone, ~0.1 ms for 640x480), not transferred: other listeners
     // of the source may still hold the same frame.
-    if (frame.kind === "gray") {
-      input = { kind: "gray", data: frame.data, width: frame.width, height: frame.height };
-    } else {
-      input = { kind: "image", bytes: frame.bytes };
-    }
+    const input =
+      frame.kind === "gray" ? { kind: "gray" as const, data: frame.data, width: frame.width, height: frame.height } : { kind: "image" as const, bytes: frame.bytes };
     return new Promise<DecodeOutcome>((resolve, reject) => {
       const timeoutMs = this.opts.decodeTimeoutMs ?? 5000;
       const timer = setTimeout(() => {

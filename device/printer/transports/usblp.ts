@@ -34,6 +34,7 @@ export class UsblpTransport implements PrinterTransport {
       throw openError(this.cfg.device, err);
     }
     let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
     try {
       const write = (async () => {
         let off = 0;
@@ -43,14 +44,19 @@ export class UsblpTransport implements PrinterTransport {
         }
       })();
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new PrinterError("PRINTER_TIMEOUT", `printer did not take the job within ${this.cfg.jobTimeoutMs} ms`)), this.cfg.jobTimeoutMs);
+        timer = setTimeout(() => {
+          timedOut = true;
+          reject(new PrinterError("PRINTER_TIMEOUT", `printer did not take the job within ${this.cfg.jobTimeoutMs} ms`));
+        }, this.cfg.jobTimeoutMs);
       });
       await Promise.race([write, timeout]).catch((err: unknown) => {
         throw err instanceof PrinterError ? err : new PrinterError("PRINTER_WRITE_FAILED", `write to ${this.cfg.device} failed: ${String(err)}`, { cause: err });
       });
     } finally {
       clearTimeout(timer);
-      await fh.close().catch(() => undefined);
+      // close() waits for a pending write: after a timeout, let it finish in the background.
+      if (timedOut) void fh.close().catch(() => undefined);
+      else await fh.close().catch(() => undefined);
     }
   }
 

@@ -1,32 +1,21 @@
 // Contract every frame source passes (simulated, folder, video via real ffmpeg, rpicam and v4l2 via stand-ins running real ffmpeg).
 import { execFileSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMemoryLogger, type Clock } from "../../health.js";
 import { createFrameSource } from "../create-source.js";
 import { Scanner } from "../scanner.js";
 import { renderBarcodePng, sampleMemberCode } from "../testing/barcode-images.js";
+import { fakeTool } from "../testing/fake-tools.js";
 import type { Frame, FrameSource, PushableFrameSource, ScanResult } from "../types.js";
 import { WorkerDecoder } from "../worker-decoder.js";
 
-const here = dirname(fileURLToPath(import.meta.url));
 const clock: Clock = { now: () => Date.now() };
 const member = sampleMemberCode("CONTRACT1");
 let dir: string;
 let png: string;
-
-/** A shell wrapper around one of the node stand-ins, with its environment baked in. */
-export function fakeTool(path: string, script: string, env: Record<string, string>): string {
-  const vars = Object.entries(env)
-    .map(([k, v]) => `${k}='${v}'`)
-    .join(" ");
-  writeFileSync(path, `#!/bin/sh\n${vars} exec node ${join(here, "../testing", script)} "$@"\n`);
-  chmodSync(path, 0o755);
-  return path;
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "frame-source-"));

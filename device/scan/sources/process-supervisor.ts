@@ -60,12 +60,14 @@ export class ProcessSupervisor {
     const child = this.child;
     if (!child) return;
     await new Promise<void>((resolve) => {
-      const kill = setTimeout(() => child.kill("SIGKILL"), 2000);
-      child.once("close", () => {
+      const kill = setTimeout(() => killGroup(child, "SIGKILL"), 2000);
+      const done = (): void => {
         clearTimeout(kill);
         resolve();
-      });
-      child.kill("SIGTERM");
+      };
+      child.once("exit", done);
+      child.once("close", done);
+      killGroup(child, "SIGTERM");
     });
   }
 
@@ -73,10 +75,14 @@ export class ProcessSupervisor {
     const { command, args } = this.opts;
     this.opts.onSpawn?.();
     this.startedAt = this.deps.clock.now();
-    const child = spawn(command, [...args], { stdio: ["ignore", "pipe", "pipe"] });
+    // Own process group, so a wrapper's children (a script around ffmpeg) go down with it.
+    const child = spawn(command, [...args], { stdio: ["ignore", "pipe", "pipe"], detached: true });
     this.child = child;
     let missing = false;
-    child.stdout.on("data", (chunk: Buffer) => this.opts.onStdout(chunk));
+    // Bytes still draining from a previous, dead process must not mix into the new stream.
+    child.stdout.on("data", (chunk: Buffer) => {
+      if (this.child === child) this.opts.onStdout(chunk);
+    });
     const stderr = createInterface({ input: child.stderr });
     let stderrLines = 0;
     stderr.on("line", (line) => {
@@ -95,8 +101,13 @@ export class ProcessSupervisor {
         this.deps.logger.error({ code: "PROCESS_EXITED", command, err: err.message }, this.lastErrorMessage);
       }
     });
-    child.on("close", (code, signal) => {
+    // "exit" can come before stdout drains; a spawn that failed (ENOENT) only emits "close". Whichever is first.
+    let ended = false;
+    const onEnd = (code: number | null, signal: NodeJS.Signals | null): void => {
+      if (ended) return;
+      ended = true;
       if (this.child === child) this.child = undefined;
+      killGroup(child, "SIGKILL"); // leftovers of the group, if any
       this.lastExit = { code, signal };
       if (!this.running) {
         this.opts.onEnd?.("stopped");
@@ -124,7 +135,9 @@ export class ProcessSupervisor {
         this.restarts++;
         this.spawnOnce();
       }, wait);
-    });
+    };
+    child.on("exit", onEnd);
+    child.on("close", onEnd);
   }
 
   /** Called by the source when frames flow again, so health stops showing an old error. */
@@ -133,5 +146,14 @@ export class ProcessSupervisor {
       this.lastErrorCode = undefined;
       this.lastErrorMessage = undefined;
     }
+  }
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal);
   }
 }

@@ -5,21 +5,15 @@ import { rpicamSourceSchema } from "../types.js";
 import { yuv420Layout } from "./frame-cutter.js";
 import { StreamFrameSource, type StreamSpec } from "./stream-source.js";
 
-export type RpicamOptions = Omit<Partial<RpicamSourceConfig>, "driver"> & {
-  /** Row alignment of rpicam's YUV420 output (64 bytes). */
-  strideAlign?: number;
-};
+export type RpicamOptions = Omit<Partial<RpicamSourceConfig>, "driver">;
 
 export class RpicamFrameSource extends StreamFrameSource {
   readonly driver = "rpicam" as const;
   readonly config: RpicamSourceConfig;
-  private readonly strideAlign: number;
 
   constructor(config: RpicamOptions, deps: { clock: Clock; logger: Logger }) {
     super(deps, "kiosk:camera:rpicam");
-    const { strideAlign, ...rest } = config;
-    this.config = rpicamSourceSchema.parse({ ...rest, driver: "rpicam" });
-    this.strideAlign = strideAlign ?? 64;
+    this.config = rpicamSourceSchema.parse({ ...config, driver: "rpicam" });
   }
 
   spec(): StreamSpec {
@@ -28,7 +22,7 @@ export class RpicamFrameSource extends StreamFrameSource {
       command: c.binary,
       // -t 0: run forever; -n: no preview; --flush: hand each frame to stdout at once.
       args: ["-t", "0", "-n", "--camera", String(c.camera), "--codec", "yuv420", "--width", String(c.width), "--height", String(c.height), "--framerate", String(c.framerate), "--flush", ...c.extraArgs, "-o", "-"],
-      layout: yuv420Layout(c.width, c.height, this.strideAlign),
+      layout: yuv420Layout(c.width, c.height, c.strideAlign, c.stride > 0 ? c.stride : undefined),
       backoff: c.restart,
       restartOnCleanExit: true,
     };

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMemoryLogger, type Clock } from "../../health.js";
 import { renderBarcodePng } from "../testing/barcode-images.js";
-import { fakeTool } from "./frame-source.contract.test.js";
+import { fakeTool } from "../testing/fake-tools.js";
 import { RpicamFrameSource } from "./rpicam-source.js";
 import { V4l2FrameSource } from "./v4l2-source.js";
 import { VideoFrameSource } from "./video-source.js";
