@@ -4,6 +4,8 @@ import { readFileSync } from "node:fs";
 import { frameSourceConfigSchema, scannerConfigSchema } from "./scan/types.js";
 import { printerConfigSchema } from "./printer/types.js";
 import { gpioConfigSchema } from "./gpio/types.js";
+import { systemdConfigSchema } from "./systemd/types.js";
+import { applyEnvOverrides, describeIssues } from "../protocol/config-env.js";
 
 const segment = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "letters, digits, _ or -, at most 64");
 
@@ -35,6 +37,8 @@ export const KioskConfigSchema = z.object({
   printer: printerConfigSchema.default(printerConfigSchema.parse({ transport: "simulated" })),
   /** GPIO roles (gate relay, LEDs, buzzer, staff button, door sensor) and their driver. */
   gpio: gpioConfigSchema.default(gpioConfigSchema.parse({})),
+  /** sd_notify readiness and watchdog when run by systemd (Type=notify). */
+  systemd: systemdConfigSchema.default(systemdConfigSchema.parse({})),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 export type KioskConfig = z.infer<typeof KioskConfigSchema>;
@@ -44,21 +48,30 @@ export class KioskConfigError extends Error {
   readonly code = "CONFIG_INVALID";
 }
 
-/** Validates a config object; throws one error listing every bad field by path. */
-export function parseKioskConfig(input: unknown): KioskConfig {
-  const r = KioskConfigSchema.safeParse(input);
-  if (!r.success) {
-    throw new KioskConfigError(`invalid kiosk config:\n${r.error.issues.map((i) => `  - ${i.path.join(".") || "(root)"}: ${i.message}`).join("\n")}`);
+/** Environment variables that override the file start with this: KIOSK__HUB__URL, KIOSK__LOG_LEVEL... */
+export const KIOSK_ENV_PREFIX = "KIOSK";
+
+/**
+ * Validates a config object, after the environment overrides (none unless `env` is given); throws one
+ * error listing every bad field by path (and the variable that set it).
+ */
+export function parseKioskConfig(input: unknown, env: NodeJS.ProcessEnv = {}): KioskConfig {
+  const o = applyEnvOverrides(KioskConfigSchema, input, env, KIOSK_ENV_PREFIX);
+  const r = KioskConfigSchema.safeParse(o.config);
+  if (!r.success || o.errors.length > 0) {
+    const problems = [...o.errors, ...(r.success ? [] : describeIssues(r.error.issues, o.sources))];
+    throw new KioskConfigError(`invalid kiosk config:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
   }
   return r.data;
 }
 
-export function loadKioskConfig(path: string): KioskConfig {
+/** Reads the JSON file and applies the environment overrides. */
+export function loadKioskConfig(path: string, env: NodeJS.ProcessEnv = process.env): KioskConfig {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, "utf8"));
   } catch (cause) {
     throw new KioskConfigError(`cannot read kiosk config ${path}: ${(cause as Error).message}`);
   }
-  return parseKioskConfig(raw);
+  return parseKioskConfig(raw, env);
 }

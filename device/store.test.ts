@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDatabase, migrate, type Database } from "../storage/sqlite.js";
 import { generateKeyPair } from "../protocol/signing.js";
-import type { Fact, MemberRecord } from "../protocol/messages.js";
+import { MemberRecordSchema, type Fact, type MemberRecord } from "../protocol/messages.js";
 import { KIOSK_MIGRATIONS } from "./schema.js";
 import { KioskStore } from "./store.js";
 
@@ -24,10 +24,10 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const member: MemberRecord = {
+const member: MemberRecord = MemberRecordSchema.parse({
   memberId: "m1", cardId: "C1", name: "x", levelId: "gold", cardClass: "standard",
   cardPublicKey: generateKeyPair().publicKey, status: "active", pointsBalance: 10, balanceFen: 0,
-};
+});
 
 function sale(n: number): Fact {
   return {

@@ -8,7 +8,7 @@ import { ManualClock, OffsetClock } from "../protocol/clock.js";
 import { createLogger, MemoryLogSink } from "../protocol/log.js";
 import { generateKeyPair, signEnvelope } from "../protocol/signing.js";
 import { storeTopic, deviceTopic } from "../protocol/topics.js";
-import type { MemberRecord } from "../protocol/messages.js";
+import { MemberRecordSchema, type MemberRecord } from "../protocol/messages.js";
 import { KIOSK_MIGRATIONS } from "./schema.js";
 import { KioskStore } from "./store.js";
 import { KioskSync } from "./sync.js";
@@ -98,10 +98,10 @@ describe("kiosk sync: config", () => {
 });
 
 describe("kiosk sync: members and acks", () => {
-  const member: MemberRecord = {
+  const member: MemberRecord = MemberRecordSchema.parse({
     memberId: "m1", cardId: "C1", name: "n", levelId: "gold", cardClass: "standard",
     cardPublicKey: generateKeyPair().publicKey, status: "active", pointsBalance: 3, balanceFen: 0,
-  };
+  });
 
   it("applies a contiguous push and ignores one after a gap (it pulls instead)", () => {
     sync.onMessage(storeTopic(A, "members"), Buffer.from(JSON.stringify({ prevCursor: 0, changes: [{ kind: "upsert", seq: 1, member }] })));

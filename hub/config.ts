@@ -1,6 +1,7 @@
 // The hub's configuration file schema: types, defaults and readable errors in one place.
 import { z } from "zod";
 import { readFileSync } from "node:fs";
+import { applyEnvOverrides, describeIssues } from "../protocol/config-env.js";
 
 const segment = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "letters, digits, _ or -, at most 64");
 
@@ -34,30 +35,60 @@ export const HubConfigSchema = z.object({
   signingKeyFile: z.string().optional(),
   /** File holding the sha256 hex of the admin API token. */
   adminTokenHashFile: z.string().optional(),
+  /** What a kiosk is handed when it redeems a one-time token (POST /provision). */
+  provisioning: z
+    .object({
+      /** The broker URL kiosks use (default: the hub's own broker URL). */
+      brokerUrl: z.string().regex(/^mqtts?:\/\//, "must start with mqtt:// or mqtts://").optional(),
+      /** PEM file of the CA that signed the broker's certificate, handed to kiosks. */
+      caFile: z.string().optional(),
+      /** How long a provisioning token stays valid. */
+      tokenTtlMinutes: z.number().int().min(1).max(7 * 24 * 60).default(60),
+    })
+    .default({ tokenTtlMinutes: 60 }),
+  /** With an external Mosquitto: where the hub writes its password file and ACL (see docs/operations.md). */
+  mosquitto: z
+    .object({
+      passwordFile: z.string().min(1),
+      aclFile: z.string().min(1),
+      /** Mosquitto's pid file: the hub sends it SIGHUP after rewriting the files (else a systemd path unit reloads it). */
+      pidFile: z.string().optional(),
+    })
+    .optional(),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 export type HubConfig = z.infer<typeof HubConfigSchema>;
+
+/** Environment variables that override the file start with this: HUB__HTTP__PORT, HUB__BROKER__URL... */
+export const HUB_ENV_PREFIX = "HUB";
 
 export class ConfigFileError extends Error {
   readonly code = "CONFIG_INVALID";
 }
 
-/** Validates a config object; throws one error listing every bad field by path. */
-export function parseHubConfig(input: unknown): HubConfig {
-  const r = HubConfigSchema.safeParse(input ?? {});
-  if (!r.success) {
-    throw new ConfigFileError(`invalid hub config:\n${r.error.issues.map((i) => `  - ${i.path.join(".") || "(root)"}: ${i.message}`).join("\n")}`);
+/**
+ * Validates a config object, after the environment overrides (none unless `env` is given); throws one
+ * error listing every bad field by path (and the variable that set it).
+ */
+export function parseHubConfig(input: unknown, env: NodeJS.ProcessEnv = {}): HubConfig {
+  const o = applyEnvOverrides(HubConfigSchema, input ?? {}, env, HUB_ENV_PREFIX);
+  const r = HubConfigSchema.safeParse(o.config);
+  const problems = [...o.errors, ...(r.success ? [] : describeIssues(r.error.issues, o.sources))];
+  if (r.success && r.data.mosquitto && r.data.broker.mode !== "external") problems.push("mosquitto: needs broker.mode \"external\"");
+  if (problems.length > 0 || !r.success) {
+    throw new ConfigFileError(`invalid hub config:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
   }
   return r.data;
 }
 
-export function loadHubConfig(path: string | undefined): HubConfig {
-  if (!path) return parseHubConfig({});
+/** Reads the JSON file (none: defaults only) and applies the environment overrides. */
+export function loadHubConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): HubConfig {
+  if (!path) return parseHubConfig({}, env);
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, "utf8"));
   } catch (cause) {
     throw new ConfigFileError(`cannot read hub config ${path}: ${(cause as Error).message}`);
   }
-  return parseHubConfig(raw);
+  return parseHubConfig(raw, env);
 }

@@ -20,6 +20,8 @@ export interface HubHttpDeps {
   /** sha256 hex of the admin token; undefined disables the write endpoints. */
   adminTokenHash: string | undefined;
   health: () => Record<string, unknown>;
+  /** Route groups added at the root (operations: /metrics, /provision, broker hooks, member import). */
+  mounts?: ReadonlyArray<(app: Hono, requireAdmin: (authorization: string | undefined) => void) => void>;
 }
 
 function sha256(s: string): Buffer {
@@ -109,6 +111,8 @@ export function createHubApp(deps: HubHttpDeps): Hono {
   });
 
   app.get("/stats/ingest", (c) => c.json(deps.ingest.stats));
+
+  for (const mount of deps.mounts ?? []) mount(app, requireAdmin);
 
   return app;
 }

@@ -3,7 +3,10 @@
 //   node dist/hub/main.js --config /etc/member-hub/hub.json
 import { parseArgs } from "node:util";
 import { systemClock } from "../protocol/clock.js";
+import { pino } from "pino";
 import { createLogger } from "../protocol/log.js";
+import { ConfigEnvError } from "../protocol/config-env.js";
+import { LogLevelCounter } from "./metrics.js";
 import { loadHubConfig, ConfigFileError } from "./config.js";
 import { Hub } from "./hub.js";
 
@@ -19,9 +22,19 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const log = createLogger("hub", { level: config.logLevel });
-  const hub = new Hub(config, systemClock, log);
-  await hub.start();
+  const counter = new LogLevelCounter();
+  const log = createLogger("hub", { level: config.logLevel, destination: counter.wrap(pino.destination({ fd: 1, sync: false })) });
+  const hub = new Hub(config, systemClock, log, () => counter.counts);
+  try {
+    await hub.start();
+  } catch (err) {
+    // A missing or empty secret file is a configuration problem, not a crash.
+    if (err instanceof ConfigEnvError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(78);
+    }
+    throw err;
+  }
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import type { Database } from "../storage/sqlite.js";
 import type { Clock } from "../protocol/clock.js";
-import { MemberRecordSchema, type MemberRecord, type MemberChange, type MembersPage } from "../protocol/messages.js";
+import { MemberRecordSchema, type MemberRecord, type MemberRecordInput, type MemberChange, type MembersPage } from "../protocol/messages.js";
 import { isValidCardId } from "../protocol/member-code.js";
 import { isValidSegment } from "../protocol/topics.js";
 import { HubError } from "./errors.js";
@@ -25,6 +25,10 @@ interface MemberRow {
   headshot_hash: string | null;
   birthday: string | null;
   stores: string;
+  bonus_balance_fen: number;
+  base_card_class: string | null;
+  primary_member_id: string | null;
+  coupons: string;
 }
 
 function toRecord(r: MemberRow): MemberRecord {
@@ -38,16 +42,20 @@ function toRecord(r: MemberRow): MemberRecord {
     status: r.status,
     pointsBalance: r.points_balance,
     balanceFen: r.balance_fen,
+    bonusBalanceFen: r.bonus_balance_fen,
+    coupons: JSON.parse(r.coupons) as MemberRecord["coupons"],
     ...(r.vip_expires_at !== null ? { vipExpiresAt: r.vip_expires_at } : {}),
+    ...(r.base_card_class !== null ? { baseCardClass: r.base_card_class } : {}),
     ...(r.headshot_hash !== null ? { headshotHash: r.headshot_hash } : {}),
     ...(r.birthday !== null ? { birthday: r.birthday } : {}),
+    ...(r.primary_member_id !== null ? { primaryMemberId: r.primary_member_id } : {}),
   };
 }
 
 const storesOf = (r: MemberRow): string[] => JSON.parse(r.stores) as string[];
 
-export type NewMember = Omit<MemberRecord, "pointsBalance" | "balanceFen" | "status"> &
-  Partial<Pick<MemberRecord, "pointsBalance" | "balanceFen" | "status">> & {
+export type NewMember = Omit<MemberRecordInput, "pointsBalance" | "balanceFen" | "status"> &
+  Partial<Pick<MemberRecordInput, "pointsBalance" | "balanceFen" | "status">> & {
     /** Stores whose kiosks know this member; empty or absent: every store of the chain. */
     stores?: string[];
   };
@@ -97,11 +105,13 @@ export class MemberRegistry {
       this.db
         .prepare(
           `INSERT INTO members (member_id, card_id, name, level_id, card_class, card_public_key, status,
-             points_balance, balance_fen, vip_expires_at, headshot_hash, birthday, stores, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             points_balance, balance_fen, bonus_balance_fen, vip_expires_at, base_card_class, headshot_hash, birthday,
+             primary_member_id, coupons, stores, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(m.memberId, m.cardId, m.name, m.levelId, m.cardClass, m.cardPublicKey, m.status, m.pointsBalance,
-          m.balanceFen, m.vipExpiresAt, m.headshotHash, m.birthday, JSON.stringify(stores), now, now);
+          m.balanceFen, m.bonusBalanceFen, m.vipExpiresAt, m.baseCardClass, m.headshotHash, m.birthday,
+          m.primaryMemberId, JSON.stringify(m.coupons), JSON.stringify(stores), now, now);
       return this.recordChangeInTx(m.memberId, stores);
     });
     this.onChange?.(changes);
@@ -123,7 +133,10 @@ export class MemberRegistry {
   }
 
   /** Changes fields the kiosks use (level, class, status, card key, VIP expiry, stores). */
-  update(memberId: string, patch: Partial<Pick<MemberRecord, "name" | "levelId" | "cardClass" | "status" | "cardPublicKey" | "vipExpiresAt">> & { stores?: string[] }): MemberRecord {
+  update(
+    memberId: string,
+    patch: Partial<Pick<MemberRecord, "name" | "levelId" | "cardClass" | "status" | "cardPublicKey" | "vipExpiresAt" | "baseCardClass" | "coupons">> & { stores?: string[] },
+  ): MemberRecord {
     const changes = this.db.transaction(() => {
       const row = this.row(memberId);
       if (!row) throw new HubError("NOT_FOUND", `no member ${memberId}`);
@@ -134,9 +147,10 @@ export class MemberRegistry {
       this.db
         .prepare(
           `UPDATE members SET name = ?, level_id = ?, card_class = ?, status = ?, card_public_key = ?, vip_expires_at = ?,
-             stores = ?, updated_at = ? WHERE member_id = ?`,
+             base_card_class = ?, coupons = ?, stores = ?, updated_at = ? WHERE member_id = ?`,
         )
-        .run(m.name, m.levelId, m.cardClass, m.status, m.cardPublicKey, m.vipExpiresAt, JSON.stringify(stores), this.clock.now(), memberId);
+        .run(m.name, m.levelId, m.cardClass, m.status, m.cardPublicKey, m.vipExpiresAt, m.baseCardClass,
+          JSON.stringify(m.coupons), JSON.stringify(stores), this.clock.now(), memberId);
       return this.recordChangeInTx(memberId, stores, storesOf(row));
     });
     this.onChange?.(changes);

@@ -174,4 +174,14 @@ export const HUB_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: "member-card-fields",
+    sql: `
+      ALTER TABLE members ADD COLUMN bonus_balance_fen INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE members ADD COLUMN base_card_class TEXT;
+      ALTER TABLE members ADD COLUMN primary_member_id TEXT;
+      ALTER TABLE members ADD COLUMN coupons TEXT NOT NULL DEFAULT '[]';
+    `,
+  },
 ];

@@ -110,11 +110,24 @@ export const MemberRecordSchema = z.object({
   status: z.enum(["active", "blocked"]),
   pointsBalance: z.number().int(),
   balanceFen: fen,
+  /** Stored value: `balanceFen` is the total, of which `bonusBalanceFen` came from top-up bonuses. */
+  bonusBalanceFen: fen.nonnegative().default(0),
+  /** When the current (VIP / paid) card class ends; absent for classes that do not expire. */
   vipExpiresAt: epochMs.optional(),
+  /** The class the card reverts to when the VIP class expires. */
+  baseCardClass: z.string().max(64).optional(),
   headshotHash: z.string().regex(/^[a-f0-9]{64}$/).optional(),
   birthday: z.string().regex(/^\d{2}-\d{2}$/).optional(),
+  /** Set on a secondary (family) card: the primary member whose paid membership it shares. */
+  primaryMemberId: id.optional(),
+  /** Coupons the member holds (instances of coupon definitions in the rules config). */
+  coupons: z
+    .array(z.object({ instanceId: id, couponId: id, validFrom: z.string().optional(), expiresOn: z.string() }))
+    .max(200)
+    .default([]),
 });
 export type MemberRecord = z.infer<typeof MemberRecordSchema>;
+export type MemberRecordInput = z.input<typeof MemberRecordSchema>;
 
 export const MemberChangeSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("upsert"), seq: z.number().int().positive(), member: MemberRecordSchema }),

@@ -28,6 +28,13 @@ export function priceSale(
       levelId: member.levelId,
       cardClass: member.cardClass,
       ...(member.vipExpiresAt !== undefined ? { vipExpiresAt: member.vipExpiresAt } : {}),
+      ...(member.baseCardClass !== undefined ? { baseCardClass: member.baseCardClass } : {}),
+      couponsHeld: member.coupons.map((c) => ({
+        instanceId: c.instanceId,
+        couponId: c.couponId,
+        expiresOn: c.expiresOn,
+        ...(c.validFrom !== undefined ? { validFrom: c.validFrom } : {}),
+      })),
       ...(member.birthday !== undefined ? { birthday: member.birthday } : {}),
       pointsBalance: Math.max(0, member.pointsBalance),
     },

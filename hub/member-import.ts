@@ -1,0 +1,199 @@
+// Member import: CSV or XLSX read as a stream (row by row, never whole), rows mapped to members, and the hub route that creates each row all-or-nothing with a per-row result.
+//
+// `hubctl members import` reads the file and sends rows in batches to `POST /members/import`; the
+// hub creates each member in its own transaction (MemberRegistry.create), so a row is either fully
+// in or not at all, and answers one result per row. Nothing here logs a row's content.
+import { createReadStream } from "node:fs";
+import type { Hono } from "hono";
+import { parse } from "csv-parse";
+import type ExcelJS from "exceljs";
+import type { MemberRegistry, NewMember } from "./members.js";
+import { HubError } from "./errors.js";
+
+/** Columns a file may have (case, spaces, `_` and `-` are ignored: "Member ID" = member_id = memberId). */
+export const MEMBER_COLUMNS = [
+  "memberId",
+  "cardId",
+  "name",
+  "levelId",
+  "cardClass",
+  "cardPublicKey",
+  "status",
+  "pointsBalance",
+  "balanceFen",
+  "vipExpiresAt",
+  "headshotHash",
+  "birthday",
+] as const;
+type MemberColumn = (typeof MEMBER_COLUMNS)[number];
+const REQUIRED: readonly MemberColumn[] = ["memberId", "cardId", "name", "levelId", "cardClass", "cardPublicKey"];
+const INTEGER_COLUMNS: ReadonlySet<MemberColumn> = new Set(["pointsBalance", "balanceFen"]);
+
+export const IMPORT_BATCH_MAX = 500;
+
+export type ImportErrorCode = "IMPORT_FILE_UNREADABLE" | "IMPORT_FORMAT_UNKNOWN" | "IMPORT_HEADER_INVALID";
+
+export class ImportError extends Error {
+  constructor(
+    readonly code: ImportErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "ImportError";
+  }
+}
+
+/** One data row: its 1-based line in the file (the header is row 1) and its cells by column. */
+export interface SourceRow {
+  row: number;
+  cells: Record<string, string>;
+}
+
+export interface RowResult {
+  row: number;
+  ok: boolean;
+  memberId?: string;
+  code?: string;
+  message?: string;
+}
+
+const norm = (s: string): string => s.toLowerCase().replace(/[\s_-]/g, "");
+const COLUMN_BY_NORM = new Map<string, MemberColumn>(MEMBER_COLUMNS.map((c) => [norm(c), c]));
+
+/** Maps header cells to member columns; throws when a required one is missing. Unknown columns are returned, not fatal. */
+export function mapHeader(header: readonly string[]): { columns: Array<MemberColumn | undefined>; unknown: string[] } {
+  const columns = header.map((h) => COLUMN_BY_NORM.get(norm(h)));
+  const missing = REQUIRED.filter((r) => !columns.includes(r));
+  if (missing.length > 0) throw new ImportError("IMPORT_HEADER_INVALID", `missing column(s): ${missing.join(", ")} (expected ${MEMBER_COLUMNS.join(", ")})`);
+  const unknown = header.filter((_h, i) => columns[i] === undefined && header[i] !== "");
+  return { columns, unknown };
+}
+
+/** Turns one row's cells into a member draft; the hub validates it fully (MemberRecordSchema). */
+export function memberFromCells(cells: Readonly<Record<string, string>>): { ok: true; member: Record<string, unknown> } | { ok: false; message: string } {
+  const member: Record<string, unknown> = {};
+  for (const [col, raw] of Object.entries(cells)) {
+    const c = COLUMN_BY_NORM.get(norm(col));
+    const v = raw.trim();
+    if (!c || v === "") continue;
+    if (INTEGER_COLUMNS.has(c)) {
+      if (!/^-?\d+$/.test(v)) return { ok: false, message: `${c}: not a whole number` };
+      member[c] = Number(v);
+    } else if (c === "vipExpiresAt") {
+      const ms = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+      if (!Number.isFinite(ms)) return { ok: false, message: "vipExpiresAt: not a date (ISO 8601 or ms since epoch)" };
+      member[c] = ms;
+    } else member[c] = v;
+  }
+  return { ok: true, member };
+}
+
+function cellText(v: ExcelJS.CellValue): string {
+  if (v === null || v === undefined) return "";
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  if (v instanceof Date) return v.toISOString();
+  if (typeof v === "object") {
+    if ("richText" in v) return v.richText.map((t) => t.text).join("");
+    if ("result" in v) return v.result === undefined ? "" : cellText(v.result as ExcelJS.CellValue);
+    if ("text" in v && typeof v.text === "string") return v.text;
+    if ("error" in v) return "";
+  }
+  return "";
+}
+
+function formatOf(path: string, format: string | undefined): "csv" | "xlsx" {
+  const f = (format ?? path.split(".").pop() ?? "").toLowerCase();
+  if (f === "csv" || f === "txt") return "csv";
+  if (f === "xlsx") return "xlsx";
+  throw new ImportError("IMPORT_FORMAT_UNKNOWN", `cannot tell the format of ${path}: use .csv or .xlsx (or --format)`);
+}
+
+/**
+ * Reads the file as a stream of rows (header first, mapped by name). `onHeader` gets the unknown
+ * columns. A blank row is skipped.
+ */
+export async function* readMemberRows(path: string, opts: { format?: string; onHeader?: (unknown: string[]) => void } = {}): AsyncGenerator<SourceRow> {
+  const format = formatOf(path, opts.format);
+  let header: string[] | undefined;
+  const toRow = (row: number, values: readonly string[]): SourceRow | undefined => {
+    if (!header) {
+      header = values.map((v) => v.trim().replace(/^\uFEFF/, ""));
+      opts.onHeader?.(mapHeader(header).unknown);
+      return undefined;
+    }
+    if (values.every((v) => v.trim() === "")) return undefined;
+    const cells: Record<string, string> = {};
+    header.forEach((h, i) => {
+      if (h) cells[h] = values[i] ?? "";
+    });
+    return { row, cells };
+  };
+  try {
+    if (format === "csv") {
+      const parser = createReadStream(path).pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: false, trim: false }));
+      let line = 0;
+      for await (const record of parser as AsyncIterable<string[]>) {
+        line++;
+        const r = toRow(line, record);
+        if (r) yield r;
+      }
+    } else {
+      // Loaded on demand: the hub itself never needs it.
+      const { default: excel } = await import("exceljs");
+      const reader = new excel.stream.xlsx.WorkbookReader(path, { worksheets: "emit", sharedStrings: "cache", hyperlinks: "ignore", styles: "ignore", entries: "emit" });
+      for await (const sheet of reader) {
+        for await (const row of sheet) {
+          const raw = Array.isArray(row.values) ? (row.values as ExcelJS.CellValue[]).slice(1) : [];
+          const values = Array.from({ length: raw.length }, (_v, i) => cellText(raw[i]));
+          const r = toRow(row.number, values);
+          if (r) yield r;
+        }
+        break; // the first sheet only
+      }
+    }
+  } catch (err) {
+    if (err instanceof ImportError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ImportError("IMPORT_FILE_UNREADABLE", `cannot read ${path}: ${code ?? (err as Error).message}`, { cause: err });
+  }
+  if (!header) throw new ImportError("IMPORT_HEADER_INVALID", `${path} has no header row`);
+}
+
+/** Creates each member in its own transaction; one result per row, in order. */
+export function importMembers(members: MemberRegistry, rows: ReadonlyArray<{ row: number; member: unknown }>): RowResult[] {
+  return rows.map(({ row, member }) => {
+    if (typeof member !== "object" || member === null) return { row, ok: false, code: "INVALID_INPUT", message: "member must be an object" };
+    try {
+      const m = members.create(member as NewMember);
+      return { row, ok: true, memberId: m.memberId };
+    } catch (err) {
+      if (err instanceof HubError) return { row, ok: false, code: err.code, message: err.message.slice(0, 300) };
+      return { row, ok: false, code: "INTERNAL", message: "could not be stored" };
+    }
+  });
+}
+
+/** `POST /members/import {rows: [{row, member}]}` (admin): at most IMPORT_BATCH_MAX rows a request. */
+export function mountMemberImport(members: MemberRegistry) {
+  return (app: Hono, requireAdmin: (authorization: string | undefined) => void): void => {
+    app.post("/members/import", async (c) => {
+      requireAdmin(c.req.header("authorization"));
+      let body: unknown;
+      try {
+        body = await c.req.json();
+      } catch {
+        throw new HubError("INVALID_INPUT", "body must be JSON");
+      }
+      const rows = (body as { rows?: unknown }).rows;
+      if (!Array.isArray(rows) || rows.length > IMPORT_BATCH_MAX) throw new HubError("INVALID_INPUT", `rows must be an array of at most ${IMPORT_BATCH_MAX}`);
+      const parsed = rows.map((r: unknown, i) => {
+        const o = (typeof r === "object" && r !== null ? r : {}) as { row?: unknown; member?: unknown };
+        return { row: typeof o.row === "number" ? o.row : i + 1, member: o.member };
+      });
+      const results = importMembers(members, parsed);
+      return c.json({ results, imported: results.filter((r) => r.ok).length, rejected: results.filter((r) => !r.ok).length });
+    });
+  };
+}
