@@ -6,9 +6,9 @@
 // status and resync talk to the running service's local API; the hardware checks build the drivers
 // from the kiosk's config themselves; outbox reads the ledger database read-only. Exit codes: see
 // EXIT in device/cli/common.ts.
-import { existsSync, realpathSync } from "node:fs";
+import { isMainModule, reportCliError } from "../protocol/cli-common.js";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { openDatabase } from "../storage/sqlite.js";
 import { CliError, DEFAULT_CONFIG, EXIT, loadConfig, localApi, type CliIo } from "./cli/common.js";
@@ -208,26 +208,14 @@ export async function runKioskctl(argv: readonly string[], io: CliIo): Promise<n
         return EXIT.USAGE;
     }
   } catch (err) {
-    if (err instanceof CliError) {
-      if (v.json) io.stdout(`${JSON.stringify({ ok: false, error: err.code, message: err.message })}\n`);
-      io.stderr(`kioskctl: ${err.message}\n`);
-      return err.exitCode;
-    }
+    const exit = reportCliError(err, io, "kioskctl", v.json === true);
+    if (exit !== undefined) return exit;
     throw err;
   }
 }
 
-function isMain(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
 
-if (isMain()) {
+if (isMainModule(import.meta.url)) {
   runKioskctl(process.argv.slice(2), {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),

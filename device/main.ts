@@ -4,6 +4,7 @@
 import { parseArgs } from "node:util";
 import { serve } from "@hono/node-server";
 import { systemClock } from "../protocol/clock.js";
+import { exitOnSignals, failedToStart } from "../protocol/process-lifecycle.js";
 import { pino } from "pino";
 import { createLogger } from "../protocol/log.js";
 import { ConfigEnvError, readSecretFile, secretFileWarning } from "../protocol/config-env.js";
@@ -71,29 +72,12 @@ async function main(): Promise<void> {
     process.stdout.write(`KIOSK_HTTP_PORT=${info.port}\n`);
     void systemd.ready("serving");
   });
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, "stopping");
+  exitOnSignals(log, async () => {
     server.close();
     metrics.stop();
-    void systemd
-      .stopping()
-      .then(() => kiosk.stop())
-      .then(
-        () => process.exit(0),
-        (err: unknown) => {
-          log.error({ err }, "stop failed");
-          process.exit(1);
-        },
-      );
-  };
-  process.on("SIGINT", () => stop("SIGINT"));
-  process.on("SIGTERM", () => stop("SIGTERM"));
+    await systemd.stopping();
+    await kiosk.stop();
+  });
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`kiosk failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-  process.exit(1);
-});
+main().catch(failedToStart("kiosk"));

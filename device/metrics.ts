@@ -3,9 +3,12 @@
 // Figures other modules keep (KioskSync.stats, the store, driver health reports) are read at scrape
 // time; scan outcomes and their latency are observed through Kiosk.onScanOutcome.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { DestinationStream } from "pino";
-import type { Hono } from "hono";
 import type { Clock } from "../protocol/clock.js";
+import { LogLevelCounter, mountMetricsRoute } from "../protocol/metrics-http.js";
+
+export { LogLevelCounter };
+/** `GET /metrics` on this service's HTTP API. */
+export const mountKioskMetrics = mountMetricsRoute;
 import type { ScanResult } from "./scan/types.js";
 import type { Kiosk, ScanOutcome } from "./kiosk.js";
 
@@ -194,35 +197,6 @@ export class KioskMetrics {
 
   stop(): void {
     this.unsubscribe();
-  }
-}
-
-/** `GET /metrics` on the kiosk's local API. */
-export function mountKioskMetrics(metrics: KioskMetrics) {
-  return (app: Hono): void => {
-    app.get("/metrics", async (c) => {
-      const { contentType, body } = await metrics.render();
-      return c.body(body, 200, { "content-type": contentType });
-    });
-  };
-}
-
-/** Counts log lines by level on their way to stdout, for the errors metric. */
-export class LogLevelCounter {
-  readonly counts: Record<string, number> = {};
-  private static readonly NAMES: Readonly<Record<string, string>> = { "40": "warn", "50": "error", "60": "fatal" };
-
-  wrap(inner: DestinationStream): DestinationStream {
-    const flushable = inner as DestinationStream & { flushSync?: () => void };
-    return {
-      write: (line: string) => {
-        const level = /"level":(\d+)/.exec(line)?.[1];
-        const name = level ? LogLevelCounter.NAMES[level] : undefined;
-        if (name) this.counts[name] = (this.counts[name] ?? 0) + 1;
-        inner.write(line);
-      },
-      ...(flushable.flushSync ? { flushSync: () => flushable.flushSync?.() } : {}),
-    } as DestinationStream;
   }
 }
 

@@ -5,8 +5,8 @@
 //
 // Commands talk to the running hub's HTTP API (--hub, HUBCTL_URL); write commands send the admin
 // token read from --token-file / HUBCTL_TOKEN_FILE. Exit codes: see EXIT in hub/cli/common.ts.
-import { readFileSync, realpathSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { isMainModule, reportCliError } from "../protocol/cli-common.js";
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { DeviceRow } from "./devices.js";
 import type { MemberRecord } from "../protocol/messages.js";
@@ -284,11 +284,8 @@ export async function runHubctl(argv: readonly string[], io: CliIo): Promise<num
     io.stderr(`hubctl: unknown command ${JSON.stringify(p.join(" "))} (see hubctl --help)\n`);
     return EXIT.USAGE;
   } catch (err) {
-    if (err instanceof CliError) {
-      if (v.json) io.stdout(`${JSON.stringify({ ok: false, error: err.code, message: err.message })}\n`);
-      io.stderr(`hubctl: ${err.message}\n`);
-      return err.exitCode;
-    }
+    const exit = reportCliError(err, io, "hubctl", v.json === true);
+    if (exit !== undefined) return exit;
     if (err instanceof ConfigFileError) {
       io.stderr(`${err.message}\n`);
       return 78;
@@ -297,17 +294,8 @@ export async function runHubctl(argv: readonly string[], io: CliIo): Promise<num
   }
 }
 
-function isMain(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
 
-if (isMain()) {
+if (isMainModule(import.meta.url)) {
   runHubctl(process.argv.slice(2), {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),

@@ -3,6 +3,7 @@
 //   node dist/hub/main.js --config /etc/member-hub/hub.json
 import { parseArgs } from "node:util";
 import { systemClock } from "../protocol/clock.js";
+import { exitOnSignals, failedToStart } from "../protocol/process-lifecycle.js";
 import { pino } from "pino";
 import { createLogger } from "../protocol/log.js";
 import { ConfigEnvError } from "../protocol/config-env.js";
@@ -35,24 +36,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, "stopping");
-    void hub.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        log.error({ err }, "stop failed");
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGINT", () => stop("SIGINT"));
-  process.on("SIGTERM", () => stop("SIGTERM"));
+  exitOnSignals(log, () => hub.stop());
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`hub failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-  process.exit(1);
-});
+main().catch(failedToStart("hub"));

@@ -3,9 +3,12 @@
 // Counters that other modules keep (Ingest.stats, HubMqttLink.stats...) are read at scrape time,
 // so nothing in the hot path knows about Prometheus.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
-import type { DestinationStream } from "pino";
-import type { Hono } from "hono";
 import type { Clock } from "../protocol/clock.js";
+import { LogLevelCounter, mountMetricsRoute } from "../protocol/metrics-http.js";
+
+export { LogLevelCounter };
+/** `GET /metrics` on this service's HTTP API. */
+export const mountMetrics = mountMetricsRoute;
 import type { IngestStats } from "./ingest.js";
 import type { DeviceRow } from "./devices.js";
 
@@ -168,31 +171,3 @@ export class HubMetrics {
   }
 }
 
-/** `GET /metrics` (no token: figures only, no personal data; bind the API to a trusted network). */
-export function mountMetrics(metrics: HubMetrics) {
-  return (app: Hono): void => {
-    app.get("/metrics", async (c) => {
-      const { contentType, body } = await metrics.render();
-      return c.body(body, 200, { "content-type": contentType });
-    });
-  };
-}
-
-/** Counts log lines by level on their way to stdout, for the errors metric. */
-export class LogLevelCounter {
-  readonly counts: Record<string, number> = {};
-  private static readonly NAMES: Readonly<Record<string, string>> = { "40": "warn", "50": "error", "60": "fatal" };
-
-  wrap(inner: DestinationStream): DestinationStream {
-    const flushable = inner as DestinationStream & { flushSync?: () => void };
-    return {
-      write: (line: string) => {
-        const level = /"level":(\d+)/.exec(line)?.[1];
-        const name = level ? LogLevelCounter.NAMES[level] : undefined;
-        if (name) this.counts[name] = (this.counts[name] ?? 0) + 1;
-        inner.write(line);
-      },
-      ...(flushable.flushSync ? { flushSync: () => flushable.flushSync?.() } : {}),
-    } as DestinationStream;
-  }
-}

@@ -1,5 +1,5 @@
 // End to end over real sockets: camera images -> kiosk -> MQTT -> hub, on the embedded broker and on a real Mosquitto.
-import { describe, it, expect, beforeAll, afterAll, beforeEach, afterEach } from "vitest";
+import { describe, it, expect, beforeEach, afterEach } from "vitest";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,7 +8,7 @@ import { systemClock } from "../protocol/clock.js";
 import { createLogger, MemoryLogSink } from "../protocol/log.js";
 import { createMemberCode } from "../protocol/member-code.js";
 import { generateKeyPair, signEnvelope, type KeyPair } from "../protocol/signing.js";
-import { deviceTopic, storeTopic } from "../protocol/topics.js";
+import { deviceTopic } from "../protocol/topics.js";
 import type { Hub } from "../hub/hub.js";
 import type { Kiosk } from "../device/kiosk.js";
 import type { PushableFrameSource } from "../device/scan/types.js";
@@ -25,7 +25,7 @@ import {
   waitUntil,
   type DemoHubOptions,
 } from "../scripts/demo-env.js";
-import { freePort, mosquittoBinary, mosquittoRequired, startMosquitto, type RunningMosquitto } from "./mosquitto.js";
+import { brokerMatrix, freePort, mosquittoBinary, mosquittoRequired, useBroker } from "./mosquitto.js";
 
 const RICE = "6901234560015";
 const MILK = "6901234560022";
@@ -53,9 +53,7 @@ function kioskTotals(kiosk: Kiosk): { sales: number; points: number } {
   return { sales: entries.length, points };
 }
 
-const brokers: Array<{ name: string; external: boolean }> = [{ name: "embedded aedes", external: false }];
 const haveMosquitto = mosquittoBinary() !== undefined;
-if (haveMosquitto || mosquittoRequired()) brokers.push({ name: "real Mosquitto", external: true });
 
 describe("mosquitto availability", () => {
   it("is present when CI requires it", () => {
@@ -64,22 +62,16 @@ describe("mosquitto availability", () => {
   });
 });
 
-describe.each(brokers)("end to end on $name", ({ external }) => {
-  let mosq: RunningMosquitto | undefined;
+describe.each(brokerMatrix())("end to end on $name", ({ external }) => {
+  const broker = useBroker(external);
   let w: World;
-
-  beforeAll(async () => {
-    if (external) mosq = await startMosquitto();
-  });
-  afterAll(async () => {
-    await mosq?.stop();
-  });
 
   async function startWorld(): Promise<World> {
     const dir = mkdtempSync(join(tmpdir(), "e2e-"));
     const sink = new MemoryLogSink();
     const log = createLogger("e2e", { destination: sink, level: "info" });
     let hubOptions: DemoHubOptions;
+    const mosq = broker.current;
     if (mosq) {
       const passwordFile = join(dir, "hub-password");
       writeFileSync(passwordFile, "unused-with-anonymous-test-broker");

@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll, beforeAll } from "vitest";
 
 export function mosquittoBinary(): string | undefined {
   for (const candidate of ["mosquitto", "/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto"]) {
@@ -82,4 +83,39 @@ export async function startMosquitto(extraConfig: string[] = [], port?: number):
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The brokers every sync suite runs on: the embedded one always, Mosquitto when present (or required). */
+export function brokerMatrix(): Array<{ name: string; external: boolean }> {
+  const brokers = [{ name: "embedded aedes", external: false }];
+  if (mosquittoBinary() !== undefined || mosquittoRequired()) brokers.push({ name: "real Mosquitto", external: true });
+  return brokers;
+}
+
+export interface BrokerHandle {
+  /** The running Mosquitto, or undefined for the embedded-broker variant. */
+  current: RunningMosquitto | undefined;
+  /** Stops Mosquitto and starts it again on the same port (a broker restart). */
+  restart(): Promise<void>;
+}
+
+/** Inside a describe: starts a Mosquitto for the suite when `external`, and stops it after. */
+export function useBroker(external: boolean): BrokerHandle {
+  const handle: BrokerHandle = {
+    current: undefined,
+    restart: async () => {
+      const running = handle.current;
+      if (!running) throw new Error("no Mosquitto to restart");
+      await running.stop();
+      await new Promise((r) => setTimeout(r, 300));
+      handle.current = await startMosquitto([], running.port);
+    },
+  };
+  beforeAll(async () => {
+    if (external) handle.current = await startMosquitto();
+  });
+  afterAll(async () => {
+    await handle.current?.stop();
+  });
+  return handle;
 }

@@ -1,33 +1,25 @@
 // Sync over real MQTT: per-store member changelog, headshots by hash, stored-value authorisation, staged config rollout.
-import { describe, it, expect, beforeAll, afterAll, afterEach } from "vitest";
+import { describe, it, expect, afterEach } from "vitest";
 import { randomBytes } from "node:crypto";
 import { waitUntil } from "../scripts/demo-env.js";
 import { CheckoutError } from "../device/checkout.js";
-import { mosquittoBinary, mosquittoRequired, startMosquitto, type RunningMosquitto } from "./mosquitto.js";
+import { brokerMatrix, useBroker } from "./mosquitto.js";
 import { BARCODES, SyncWorld, allSynced } from "./sync-harness.js";
 
-const brokers: Array<{ name: string; external: boolean }> = [{ name: "embedded aedes", external: false }];
-if (mosquittoBinary() !== undefined || mosquittoRequired()) brokers.push({ name: "real Mosquitto", external: true });
 
 function jpeg(size = 2048): Uint8Array {
   return Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, ...randomBytes(size - 4)]);
 }
 
-describe.each(brokers)("sync fan-out on $name", ({ external }) => {
-  let mosq: RunningMosquitto | undefined;
+describe.each(brokerMatrix())("sync fan-out on $name", ({ external }) => {
+  const broker = useBroker(external);
   let w: SyncWorld;
-  beforeAll(async () => {
-    if (external) mosq = await startMosquitto();
-  });
-  afterAll(async () => {
-    await mosq?.stop();
-  });
   afterEach(async () => {
     await w.stop();
   });
 
   it("sends each store only its members, headshots by hash, and tombstones everywhere", async () => {
-    w = new SyncWorld(mosq);
+    w = new SyncWorld(broker.current);
     await w.startHub();
     w.publishDemoConfig("s01");
     w.publishDemoConfig("s02");
@@ -60,7 +52,7 @@ describe.each(brokers)("sync fan-out on $name", ({ external }) => {
   });
 
   it("gives a kiosk whose cursor fell behind the compaction horizon a fresh snapshot", async () => {
-    w = new SyncWorld(mosq);
+    w = new SyncWorld(broker.current);
     await w.startHub();
     w.publishDemoConfig("s01");
     w.addMember("m1");
@@ -80,7 +72,7 @@ describe.each(brokers)("sync fan-out on $name", ({ external }) => {
   });
 
   it("authorises stored value online with holds, offline within limits, and flags the overdraft on reconcile", async () => {
-    w = new SyncWorld(mosq);
+    w = new SyncWorld(broker.current);
     await w.startHub();
     w.publishDemoConfig("s01", { offlineLimits: { balanceFenPerMemberPerDay: 4000, pointsPerMemberPerDay: 0 }, authorisationTimeoutMs: 500 });
     const m = w.addMember("m1", { balanceFen: 10_000 });
@@ -120,7 +112,7 @@ describe.each(brokers)("sync fan-out on $name", ({ external }) => {
   });
 
   it("rolls a config out to a first wave, then to the rest, and stops a failing one", async () => {
-    w = new SyncWorld(mosq);
+    w = new SyncWorld(broker.current);
     await w.startHub();
     const v1 = w.publishDemoConfig("s01");
     const kiosks = [await w.addKiosk("k1", "s01"), await w.addKiosk("k2", "s01"), await w.addKiosk("k3", "s01")];

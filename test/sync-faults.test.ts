@@ -1,16 +1,14 @@
 // Faults over real MQTT: many kiosks at once, injected duplicates/reordering/loss, broker and hub restarts under load, long offline spells.
-import { describe, it, expect, beforeAll, afterAll, afterEach } from "vitest";
+import { describe, it, expect, afterEach } from "vitest";
 import { readFileSync } from "node:fs";
 import mqtt from "mqtt";
 import { deviceTopic } from "../protocol/topics.js";
 import type { LedgerEntry } from "../protocol/messages.js";
 import type { Kiosk } from "../device/kiosk.js";
 import { waitUntil } from "../scripts/demo-env.js";
-import { mosquittoBinary, mosquittoRequired, startMosquitto, type RunningMosquitto } from "./mosquitto.js";
+import { brokerMatrix, useBroker } from "./mosquitto.js";
 import { BARCODES, CHAIN, SyncWorld, allSynced, committedTotals, type TestMember } from "./sync-harness.js";
 
-const brokers: Array<{ name: string; external: boolean }> = [{ name: "embedded aedes", external: false }];
-if (mosquittoBinary() !== undefined || mosquittoRequired()) brokers.push({ name: "real Mosquitto", external: true });
 
 const BASKETS = [[BARCODES.rice], [BARCODES.milk, BARCODES.milk], [BARCODES.formula, BARCODES.diapers], [BARCODES.diapers, BARCODES.rice, BARCODES.milk]];
 
@@ -32,21 +30,15 @@ async function sell(w: SyncWorld, kiosk: Kiosk, members: readonly TestMember[], 
   }
 }
 
-describe.each(brokers)("sync under faults on $name", ({ external }) => {
-  let mosq: RunningMosquitto | undefined;
+describe.each(brokerMatrix())("sync under faults on $name", ({ external }) => {
+  const broker = useBroker(external);
   let w: SyncWorld;
-  beforeAll(async () => {
-    if (external) mosq = await startMosquitto();
-  });
-  afterAll(async () => {
-    await mosq?.stop();
-  });
   afterEach(async () => {
     await w.stop();
   });
 
   it("takes 10 kiosks selling at once and ends with exact totals", async () => {
-    w = new SyncWorld(mosq);
+    w = new SyncWorld(broker.current);
     await w.startHub();
     w.publishDemoConfig("s01");
     w.publishDemoConfig("s02");
@@ -62,7 +54,7 @@ describe.each(brokers)("sync under faults on $name", ({ external }) => {
   });
 
   it("applies duplicated, reordered and partly lost batches exactly once, healing the gaps", async () => {
-    w = new SyncWorld(mosq);
+    w = new SyncWorld(broker.current);
     await w.startHub();
     w.publishDemoConfig("s01");
     const members = [w.addMember("m1"), w.addMember("m2")];
@@ -102,7 +94,7 @@ describe.each(brokers)("sync under faults on $name", ({ external }) => {
   });
 
   it(external ? "survives a broker restart under load" : "survives a hub (and embedded broker) restart under load", async () => {
-    w = new SyncWorld(mosq);
+    w = new SyncWorld(broker.current);
     await w.startHub();
     w.publishDemoConfig("s01");
     const members = Array.from({ length: 4 }, (_, i) => w.addMember(`m${i}`));
@@ -118,10 +110,7 @@ describe.each(brokers)("sync under faults on $name", ({ external }) => {
     });
     await new Promise((r) => setTimeout(r, 300));
     if (external) {
-      const port = mosq!.port;
-      await mosq!.stop();
-      await new Promise((r) => setTimeout(r, 300));
-      mosq = await startMosquitto([], port);
+      await broker.restart();
     } else {
       await w.hub.stop();
       await new Promise((r) => setTimeout(r, 300));
@@ -137,7 +126,7 @@ describe.each(brokers)("sync under faults on $name", ({ external }) => {
   });
 
   it("catches up after thousands of sales made offline", async () => {
-    w = new SyncWorld(mosq);
+    w = new SyncWorld(broker.current);
     await w.startHub();
     w.publishDemoConfig("s01");
     const members = Array.from({ length: 40 }, (_, i) => w.addMember(`m${i}`));

@@ -1,4 +1,5 @@
 // What kioskctl's commands share: exit codes, the I/O they write to, the local API client and the config loader.
+import { CliError, type CliIoBase } from "../../protocol/cli-common.js";
 import { loadKioskConfig, KioskConfigError, type KioskConfig } from "../config.js";
 
 /** Exit codes scripts can rely on (documented in docs/operations.md). */
@@ -18,23 +19,9 @@ export const EXIT = {
   CONFIG: 78,
 } as const;
 
-export interface CliIo {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-  env: NodeJS.ProcessEnv;
-  fetch: typeof fetch;
-}
+export type CliIo = CliIoBase;
 
-export class CliError extends Error {
-  constructor(
-    readonly exitCode: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = "CliError";
-  }
-}
+export { CliError };
 
 export const DEFAULT_CONFIG = "/etc/member-kiosk/kiosk.json";
 

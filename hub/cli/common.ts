@@ -1,4 +1,5 @@
 // What hubctl's commands share: exit codes, the I/O they write to, the admin API client, and table output.
+import { CliError, type CliIoBase } from "../../protocol/cli-common.js";
 import { readFileSync } from "node:fs";
 
 /** Exit codes scripts can rely on (documented in docs/operations.md). */
@@ -16,25 +17,12 @@ export const EXIT = {
   UNAUTHORIZED: 5,
 } as const;
 
-export interface CliIo {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-  env: NodeJS.ProcessEnv;
-  fetch: typeof fetch;
+export interface CliIo extends CliIoBase {
   /** True when stderr is a terminal (the progress bar redraws in place). */
   isTTY: boolean;
 }
 
-export class CliError extends Error {
-  constructor(
-    readonly exitCode: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = "CliError";
-  }
-}
+export { CliError };
 
 export interface ApiOptions {
   url: string;
