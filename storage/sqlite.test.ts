@@ -96,6 +96,16 @@ describe("sqlite adapter", () => {
     again.close();
   });
 
+  it("applies a lower-numbered migration that arrived after a higher one, once", async () => {
+    const path = tempPath();
+    const db = await openDatabase(path);
+    migrate(db, [migrations[0]!, { version: 10, name: "later", sql: "CREATE TABLE later (x)" }]);
+    expect(migrate(db, [...migrations, { version: 10, name: "later", sql: "CREATE TABLE later (x)" }])).toBe(10);
+    expect(db.prepare("SELECT qty FROM items").all()).toEqual([]);
+    expect(db.prepare("SELECT version FROM schema_version ORDER BY version").all<{ version: number }>().map((r) => r.version)).toEqual([1, 2, 10]);
+    db.close();
+  });
+
   it("rolls back a failing migration and reports it", async () => {
     const db = await fresh();
     let code: string | undefined;

@@ -171,7 +171,11 @@ export interface Migration {
   sql: string;
 }
 
-/** Applies the migrations above the recorded version; returns the version now in force. */
+/**
+ * Applies every migration not yet recorded, in version order, and returns the highest version in
+ * force. A version is recorded when applied, so a migration numbered below one already applied (two
+ * branches of work landing in either order) is still applied, exactly once.
+ */
 export function migrate(db: Database, migrations: readonly Migration[]): number {
   db.exec(
     "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
@@ -182,9 +186,9 @@ export function migrate(db: Database, migrations: readonly Migration[]): number 
       throw new StorageError("STORAGE_MIGRATION_FAILED", `duplicate migration version ${sorted[i]!.version}`);
     }
   }
-  const current = db.prepare("SELECT MAX(version) AS v FROM schema_version").get<{ v: number | null }>()?.v ?? 0;
+  const applied = new Set(db.prepare("SELECT version FROM schema_version").all<{ version: number }>().map((r) => r.version));
   for (const m of sorted) {
-    if (m.version <= current) continue;
+    if (applied.has(m.version)) continue;
     try {
       db.transaction(() => {
         db.exec(m.sql);
