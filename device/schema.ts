@@ -66,4 +66,48 @@ export const KIOSK_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: "session-returns-verification",
+    sql: `
+      -- The priced cart and tender plan of each sale this kiosk made, so a return reverses exactly what it got.
+      CREATE TABLE sales (
+        sale_id   TEXT PRIMARY KEY,
+        seq       INTEGER NOT NULL UNIQUE REFERENCES ledger (seq),
+        member_id TEXT NOT NULL,
+        card_id   TEXT NOT NULL,
+        at        INTEGER NOT NULL,
+        priced    TEXT NOT NULL,
+        tenders   TEXT NOT NULL,
+        -- The coupon instances the sale used, as the member held them (restorable on a whole-order return).
+        coupons   TEXT NOT NULL DEFAULT '[]'
+      );
+      -- Units already given back per sale line (the sum of this kiosk's return facts).
+      CREATE TABLE returned_units (
+        sale_id  TEXT NOT NULL REFERENCES sales (sale_id),
+        line     INTEGER NOT NULL,
+        qty      INTEGER NOT NULL,
+        PRIMARY KEY (sale_id, line)
+      );
+      -- Stored-value bonus moved by local facts the hub has not acknowledged yet.
+      ALTER TABLE member_pending ADD COLUMN bonus_delta INTEGER NOT NULL DEFAULT 0;
+      -- Coupons used (or given back) by local facts the hub has not acknowledged yet.
+      CREATE TABLE member_pending_coupons (
+        seq          INTEGER NOT NULL REFERENCES ledger (seq),
+        member_id    TEXT NOT NULL,
+        instance_id  TEXT NOT NULL,
+        action       TEXT NOT NULL CHECK (action IN ('use', 'restore')),
+        coupon       TEXT NOT NULL,
+        PRIMARY KEY (seq, instance_id)
+      );
+      CREATE INDEX member_pending_coupons_member ON member_pending_coupons (member_id);
+      -- Members admitted to shop at this kiosk per store-local day (staff verification: first use of the day).
+      CREATE TABLE member_visits (
+        member_id  TEXT NOT NULL,
+        day        TEXT NOT NULL,
+        at         INTEGER NOT NULL,
+        PRIMARY KEY (member_id, day)
+      );
+    `,
+  },
 ];

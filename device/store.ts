@@ -10,6 +10,8 @@ import {
   type MemberRecord,
 } from "../protocol/messages.js";
 import type { SignedEnvelope } from "../protocol/signing.js";
+import type { PricedCart } from "../protocol/rules/pricing-types.js";
+import type { TenderPlan } from "../protocol/rules/tenders.js";
 
 type SyncKey = "acked_seq" | "member_cursor" | "config_version";
 
@@ -17,8 +19,26 @@ export interface MemberEffect {
   memberId: string;
   pointsDelta: number;
   balanceDeltaFen: number;
+  /** The part of balanceDeltaFen that is top-up bonus (stored value is principal + bonus). */
+  bonusDeltaFen?: number;
+  /** Coupon instances the fact used up or gave back. */
+  coupons?: Array<{ action: "use" | "restore"; coupon: HeldCouponRecord }>;
   /** Set for an offline approval: counted against the member's offline limits for that day. */
   offline?: { day: string; balanceFen: number; points: number };
+}
+
+export type HeldCouponRecord = MemberRecord["coupons"][number];
+
+/** What the kiosk kept of one of its sales: enough to reverse any part of it exactly. */
+export interface StoredSale {
+  saleId: string;
+  seq: number;
+  memberId: string;
+  cardId: string;
+  at: number;
+  priced: PricedCart;
+  tenders: TenderPlan;
+  coupons: HeldCouponRecord[];
 }
 
 export class KioskStore {
@@ -40,9 +60,10 @@ export class KioskStore {
 
   /**
    * Appends one business fact: the ledger row, its outbox entry and its effect on the member's
-   * local view, in one transaction. Returns the entry with its sequence number.
+   * local view, in one transaction. Returns the entry with its sequence number. `also` runs inside the
+   * same transaction with the new sequence number (the fact's own tables: sales, returned units...).
    */
-  appendFact(fact: Fact, at: number, configVersion: number, effect?: MemberEffect): LedgerEntry {
+  appendFact(fact: Fact, at: number, configVersion: number, effect?: MemberEffect, also?: (seq: number) => void): LedgerEntry {
     return this.db.transaction(() => {
       const seq = (this.db.prepare("SELECT COALESCE(MAX(seq), 0) AS s FROM ledger").get<{ s: number }>()?.s ?? 0) + 1;
       const entry = LedgerEntrySchema.parse({ seq, entryId: randomUUID(), at, configVersion, fact });
@@ -52,8 +73,13 @@ export class KioskStore {
       this.db.prepare("INSERT INTO outbox (seq, payload) VALUES (?, ?)").run(seq, JSON.stringify(entry));
       if (effect) {
         this.db
-          .prepare("INSERT INTO member_pending (seq, member_id, points_delta, balance_delta) VALUES (?, ?, ?, ?)")
-          .run(seq, effect.memberId, effect.pointsDelta, effect.balanceDeltaFen);
+          .prepare("INSERT INTO member_pending (seq, member_id, points_delta, balance_delta, bonus_delta) VALUES (?, ?, ?, ?, ?)")
+          .run(seq, effect.memberId, effect.pointsDelta, effect.balanceDeltaFen, effect.bonusDeltaFen ?? 0);
+        for (const c of effect.coupons ?? []) {
+          this.db
+            .prepare("INSERT INTO member_pending_coupons (seq, member_id, instance_id, action, coupon) VALUES (?, ?, ?, ?, ?)")
+            .run(seq, effect.memberId, c.coupon.instanceId, c.action, JSON.stringify(c.coupon));
+        }
         if (effect.offline) {
           this.db
             .prepare(
@@ -63,6 +89,7 @@ export class KioskStore {
             .run(effect.memberId, effect.offline.day, effect.offline.balanceFen, effect.offline.points);
         }
       }
+      also?.(seq);
       return entry;
     });
   }
@@ -128,6 +155,7 @@ export class KioskStore {
       if (cursor > this.getState("member_cursor")) this.setState("member_cursor", cursor);
       // Local effects the hub has now applied are part of its snapshot: drop them from the pending view.
       this.db.prepare("DELETE FROM member_pending WHERE seq <= ?").run(this.getState("acked_seq"));
+      this.db.prepare("DELETE FROM member_pending_coupons WHERE seq <= ?").run(this.getState("acked_seq"));
     });
   }
 
@@ -148,9 +176,81 @@ export class KioskStore {
   /** The hub's snapshot plus the kiosk's own effects that the hub has not acknowledged yet. */
   private withPending(m: MemberRecord): MemberRecord {
     const p = this.db
-      .prepare("SELECT COALESCE(SUM(points_delta), 0) AS pts, COALESCE(SUM(balance_delta), 0) AS bal FROM member_pending WHERE member_id = ?")
-      .get<{ pts: number; bal: number }>(m.memberId);
-    return { ...m, pointsBalance: m.pointsBalance + (p?.pts ?? 0), balanceFen: m.balanceFen + (p?.bal ?? 0) };
+      .prepare(
+        "SELECT COALESCE(SUM(points_delta), 0) AS pts, COALESCE(SUM(balance_delta), 0) AS bal, COALESCE(SUM(bonus_delta), 0) AS bonus FROM member_pending WHERE member_id = ?",
+      )
+      .get<{ pts: number; bal: number; bonus: number }>(m.memberId);
+    let coupons = m.coupons;
+    const moves = this.db
+      .prepare("SELECT action, instance_id, coupon FROM member_pending_coupons WHERE member_id = ? ORDER BY seq")
+      .all<{ action: "use" | "restore"; instance_id: string; coupon: string }>(m.memberId);
+    for (const mv of moves) {
+      coupons = coupons.filter((c) => c.instanceId !== mv.instance_id);
+      if (mv.action === "restore") coupons = [...coupons, JSON.parse(mv.coupon) as HeldCouponRecord];
+    }
+    return {
+      ...m,
+      pointsBalance: m.pointsBalance + (p?.pts ?? 0),
+      balanceFen: m.balanceFen + (p?.bal ?? 0),
+      bonusBalanceFen: Math.max(0, m.bonusBalanceFen + (p?.bonus ?? 0)),
+      coupons,
+    };
+  }
+
+  // ------------------------------------------------------------ sales and returns (inside appendFact's transaction)
+
+  saveSaleInTx(sale: StoredSale): void {
+    this.db
+      .prepare("INSERT INTO sales (sale_id, seq, member_id, card_id, at, priced, tenders, coupons) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+      .run(sale.saleId, sale.seq, sale.memberId, sale.cardId, sale.at, JSON.stringify(sale.priced), JSON.stringify(sale.tenders), JSON.stringify(sale.coupons));
+  }
+
+  sale(saleId: string): StoredSale | undefined {
+    const r = this.db
+      .prepare("SELECT sale_id, seq, member_id, card_id, at, priced, tenders, coupons FROM sales WHERE sale_id = ?")
+      .get<{ sale_id: string; seq: number; member_id: string; card_id: string; at: number; priced: string; tenders: string; coupons: string }>(saleId);
+    return r
+      ? {
+          saleId: r.sale_id,
+          seq: r.seq,
+          memberId: r.member_id,
+          cardId: r.card_id,
+          at: r.at,
+          priced: JSON.parse(r.priced) as PricedCart,
+          tenders: JSON.parse(r.tenders) as TenderPlan,
+          coupons: JSON.parse(r.coupons) as HeldCouponRecord[],
+        }
+      : undefined;
+  }
+
+  saleIdBySeq(seq: number): string | undefined {
+    return this.db.prepare("SELECT sale_id FROM sales WHERE seq = ?").get<{ sale_id: string }>(seq)?.sale_id;
+  }
+
+  /** Units of each line of the sale already given back. */
+  returnedUnits(saleId: string): Array<{ index: number; qty: number }> {
+    return this.db
+      .prepare("SELECT line, qty FROM returned_units WHERE sale_id = ? ORDER BY line")
+      .all<{ line: number; qty: number }>(saleId)
+      .map((r) => ({ index: r.line, qty: r.qty }));
+  }
+
+  addReturnedUnitsInTx(saleId: string, lines: ReadonlyArray<{ index: number; qty: number }>): void {
+    for (const l of lines) {
+      this.db
+        .prepare("INSERT INTO returned_units (sale_id, line, qty) VALUES (?, ?, ?) ON CONFLICT (sale_id, line) DO UPDATE SET qty = qty + excluded.qty")
+        .run(saleId, l.index, l.qty);
+    }
+  }
+
+  // ------------------------------------------------------------ visits (staff verification: first use of the day)
+
+  visitedOn(memberId: string, day: string): boolean {
+    return this.db.prepare("SELECT 1 AS x FROM member_visits WHERE member_id = ? AND day = ?").get(memberId, day) !== undefined;
+  }
+
+  recordVisit(memberId: string, day: string, at: number): void {
+    this.db.prepare("INSERT OR IGNORE INTO member_visits (member_id, day, at) VALUES (?, ?, ?)").run(memberId, day, at);
   }
 
   /** What this kiosk has already approved offline for the member on that day. */

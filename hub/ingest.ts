@@ -9,10 +9,12 @@ import type { Database } from "../storage/sqlite.js";
 import type { Clock } from "../protocol/clock.js";
 import type { Logger } from "../protocol/log.js";
 import type { DeviceAddress } from "../protocol/topics.js";
-import type { Ack, LedgerBatch, LedgerEntry, SaleFact } from "../protocol/messages.js";
+import type { Ack, ClaimFact, GateEntryFact, LedgerBatch, LedgerEntry, MemberRecord, ReturnFact, SaleFact, VerificationFact } from "../protocol/messages.js";
+import type { PricedCart } from "../protocol/rules/pricing-types.js";
+import type { TenderPlan } from "../protocol/rules/tenders.js";
 import type { MemberRegistry, ScopedChange } from "./members.js";
 import type { ConfigService } from "./config-service.js";
-import { evaluateSale, SaleRejected } from "./evaluate.js";
+import { evaluateReturn, evaluateSale, ReturnRejected, SaleRejected, saleTenders } from "./evaluate.js";
 import type { Authorizer } from "./authorizer.js";
 
 export interface IngestStats {
@@ -22,10 +24,14 @@ export interface IngestStats {
   gaps: number;
   disagreements: number;
   overdrafts: number;
+  returns: number;
+  gateEntries: number;
+  verifications: number;
+  claims: number;
 }
 
 export class Ingest {
-  readonly stats: IngestStats = { applied: 0, duplicates: 0, rejected: 0, gaps: 0, disagreements: 0, overdrafts: 0 };
+  readonly stats: IngestStats = { applied: 0, duplicates: 0, rejected: 0, gaps: 0, disagreements: 0, overdrafts: 0, returns: 0, gateEntries: 0, verifications: 0, claims: 0 };
 
   constructor(
     private readonly db: Database,
@@ -126,6 +132,45 @@ export class Ingest {
     switch (entry.fact.type) {
       case "sale":
         return this.applySale(device, entry, entry.fact);
+      case "return":
+        return this.applyReturn(device, entry, entry.fact);
+      case "gate_entry":
+        this.applyGateEntry(device, entry, entry.fact);
+        return undefined;
+      case "verification":
+        this.applyVerification(device, entry, entry.fact);
+        return undefined;
+      case "claim":
+        this.applyClaim(device, entry, entry.fact);
+        return undefined;
+    }
+  }
+
+  /** Records where the kiosk's figures differ from the hub's; the hub's are used. */
+  private disagree(device: DeviceAddress, entry: LedgerEntry, pairs: ReadonlyArray<[string, number, number]>): void {
+    const now = this.clock.now();
+    for (const [field, kiosk, hub] of pairs) {
+      if (kiosk === hub) continue;
+      this.stats.disagreements++;
+      this.db
+        .prepare("INSERT INTO disagreements (device_id, seq, field, kiosk_value, hub_value, at) VALUES (?, ?, ?, ?, ?, ?)")
+        .run(device.deviceId, entry.seq, field, kiosk, hub, now);
+      this.log.warn({ device: device.deviceId, seq: entry.seq, field, kiosk, hub }, "kiosk and hub disagree; the hub's figure is used");
+    }
+  }
+
+  /**
+   * Inside the ingest transaction: coupon instances leave (or come back to) the member and the bonus
+   * part of the stored value moves, before adjustInTx writes the member's changelog entry.
+   */
+  private memberExtrasInTx(member: MemberRecord, use: readonly string[], restore: MemberRecord["coupons"], bonusDeltaFen: number): void {
+    if (use.length > 0 || restore.length > 0) {
+      const kept = member.coupons.filter((c) => !use.includes(c.instanceId));
+      const back = restore.filter((c) => !kept.some((k) => k.instanceId === c.instanceId));
+      this.db.prepare("UPDATE members SET coupons = ? WHERE member_id = ?").run(JSON.stringify([...kept, ...back]), member.memberId);
+    }
+    if (bonusDeltaFen !== 0) {
+      this.db.prepare("UPDATE members SET bonus_balance_fen = MAX(0, bonus_balance_fen + ?) WHERE member_id = ?").run(bonusDeltaFen, member.memberId);
     }
   }
 
@@ -138,29 +183,27 @@ export class Ingest {
     const result = evaluateSale(config.content, member, sale, entry.at);
     const now = this.clock.now();
     const hints = sale.hints;
-    const pairs: Array<[string, number, number]> = [
+    // Points spent and stored value taken are what happened at the kiosk (authorised, or offline within limits).
+    const pointsSpent = sale.pointsRedeemed ?? 0;
+    this.disagree(device, entry, [
       ["subtotalFen", hints.subtotalFen, result.subtotalFen],
       ["totalFen", hints.totalFen, result.totalFen],
       ["savingsFen", hints.savingsFen, result.savingsFen],
       ["pointsEarned", hints.pointsEarned, result.pointsEarned],
-    ];
-    for (const [field, kiosk, hub] of pairs) {
-      if (kiosk === hub) continue;
-      this.stats.disagreements++;
-      this.db
-        .prepare("INSERT INTO disagreements (device_id, seq, field, kiosk_value, hub_value, at) VALUES (?, ?, ?, ?, ?, ?)")
-        .run(device.deviceId, entry.seq, field, kiosk, hub, now);
-      this.log.warn({ device: device.deviceId, seq: entry.seq, field, kiosk, hub }, "kiosk and hub disagree; the hub's figure is used");
-    }
+      ["pointsRedeemed", pointsSpent, result.pointsRedeemed],
+    ]);
     const balanceFen = sale.tenders.filter((t) => t.kind === "balance").reduce((s, t) => s + t.amountFen, 0);
-    const pointsSpent = sale.tenders.filter((t) => t.kind === "points").reduce((s, t) => s + t.amountFen, 0);
     this.db
       .prepare(
-        `INSERT INTO sales (sale_id, device_id, seq, member_id, at, subtotal_fen, total_fen, savings_fen, points_earned, offline_approved)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO sales (sale_id, device_id, seq, member_id, at, subtotal_fen, total_fen, savings_fen, points_earned, offline_approved, coupons, points_redeemed, balance_fen)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(sale.saleId, device.deviceId, entry.seq, sale.memberId, entry.at, result.subtotalFen, result.totalFen,
-        result.savingsFen, result.pointsEarned, sale.offlineApproved);
+        result.savingsFen, result.pointsEarned, sale.offlineApproved, JSON.stringify(sale.coupons ?? []), pointsSpent, balanceFen);
+    const tenders = saleTenders(config.content, result.priced, sale);
+    this.db.prepare("INSERT INTO sale_details (sale_id, priced, tenders) VALUES (?, ?, ?)").run(sale.saleId, JSON.stringify(result.priced), JSON.stringify(tenders ?? null));
+    // The coupons the kiosk used are gone, whatever the hub's evaluation says (the customer had the discount).
+    this.memberExtrasInTx(member, sale.coupons ?? [], [], -(sale.balanceSplit?.bonusFen ?? 0));
     if (result.pointsEarned !== 0) {
       this.db
         .prepare("INSERT INTO points_log (member_id, delta, reason, ref, at) VALUES (?, ?, 'sale', ?, ?)")
@@ -183,6 +226,126 @@ export class Ingest {
     if (after && balanceFen > 0 && after.balanceFen < 0) this.recordOverdraft(device, entry, sale, "balance", balanceFen, after.balanceFen);
     if (after && pointsSpent > 0 && after.pointsBalance < 0) this.recordOverdraft(device, entry, sale, "points", pointsSpent, after.pointsBalance);
     return changes;
+  }
+
+  /** The hub's evaluation of a sale it applied (stored at ingest; re-derived for sales from before migration 4). */
+  private saleForReturn(saleId: string): { memberId: string; priced: PricedCart; tenders: TenderPlan | undefined } | undefined {
+    const row = this.db.prepare("SELECT s.member_id, d.priced, d.tenders FROM sales s LEFT JOIN sale_details d ON d.sale_id = s.sale_id WHERE s.sale_id = ?")
+      .get<{ member_id: string; priced: string | null; tenders: string | null }>(saleId);
+    if (!row) return undefined;
+    if (row.priced !== null) {
+      const tenders = row.tenders === null ? null : (JSON.parse(row.tenders) as TenderPlan | null);
+      return { memberId: row.member_id, priced: JSON.parse(row.priced) as PricedCart, tenders: tenders ?? undefined };
+    }
+    const ledger = this.db
+      .prepare("SELECT l.body, l.config_version, l.at, d.store_id FROM sales s JOIN ledger l ON l.device_id = s.device_id AND l.seq = s.seq JOIN devices d ON d.device_id = s.device_id WHERE s.sale_id = ?")
+      .get<{ body: string; config_version: number; at: number; store_id: string }>(saleId);
+    const config = ledger ? this.configs.get(ledger.store_id, ledger.config_version) : undefined;
+    const member = this.members.get(row.member_id);
+    if (!ledger || !config || !member) return undefined;
+    const fact = JSON.parse(ledger.body) as SaleFact;
+    const priced = evaluateSale(config.content, member, fact, ledger.at).priced;
+    return { memberId: row.member_id, priced, tenders: saleTenders(config.content, priced, fact) };
+  }
+
+  /**
+   * A return reverses the returned units' share of the sale exactly once (the ledger's exactly-once
+   * guard, plus UNIQUE log refs): stored value back (principal and bonus), points spent as cash given
+   * back, earned points (base and level share) taken back, coupons restored when the kiosk says so.
+   * The hub computes it from its own evaluation of the sale and credits its figures.
+   */
+  private applyReturn(device: DeviceAddress, entry: LedgerEntry, ret: ReturnFact): ScopedChange[] {
+    const sale = this.saleForReturn(ret.saleId);
+    if (!sale) throw new ReturnRejected(`unknown or rejected sale ${ret.saleId}`);
+    if (sale.memberId !== ret.memberId) throw new ReturnRejected(`sale ${ret.saleId} is not member ${ret.memberId}'s`);
+    const member = this.members.get(ret.memberId);
+    if (!member) throw new ReturnRejected(`unknown member ${ret.memberId}`);
+    const previously = this.db
+      .prepare("SELECT line, qty FROM returned_units WHERE sale_id = ?")
+      .all<{ line: number; qty: number }>(ret.saleId)
+      .map((r) => ({ index: r.line, qty: r.qty }));
+    const result = evaluateReturn(sale, ret, previously);
+    const t = result.totals;
+    const h = ret.hints;
+    this.disagree(device, entry, [
+      ["return.refundFen", h.refundFen, t.refundFen],
+      ["return.principalFen", h.principalFen, t.principalFen],
+      ["return.bonusFen", h.bonusFen, t.bonusFen],
+      ["return.externalFen", h.externalFen, t.externalFen],
+      ["return.pointsGivenBack", h.pointsGivenBack, t.pointsGivenBack],
+      ["return.pointsTakenBack", h.pointsTakenBack, t.pointsTakenBack],
+    ]);
+    const now = this.clock.now();
+    this.db
+      .prepare(
+        `INSERT INTO returns (return_id, sale_id, device_id, seq, member_id, staff_id, at, refund_fen, principal_fen, bonus_fen, external_fen,
+           points_given_back, points_taken_back, lines) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(ret.returnId, ret.saleId, device.deviceId, entry.seq, ret.memberId, ret.staffId, entry.at, t.refundFen, t.principalFen, t.bonusFen,
+        t.externalFen, t.pointsGivenBack, t.pointsTakenBack, JSON.stringify(result.lines.map((l) => ({ index: l.index, qty: l.qty }))));
+    for (const l of result.lines) {
+      this.db
+        .prepare("INSERT INTO returned_units (sale_id, line, qty) VALUES (?, ?, ?) ON CONFLICT (sale_id, line) DO UPDATE SET qty = qty + excluded.qty")
+        .run(ret.saleId, l.index, l.qty);
+    }
+    const balanceBack = t.principalFen + t.bonusFen;
+    const netPoints = t.pointsGivenBack - t.pointsTakenBack;
+    if (netPoints !== 0) {
+      this.db.prepare("INSERT INTO points_log (member_id, delta, reason, ref, at) VALUES (?, ?, 'return', ?, ?)").run(ret.memberId, netPoints, ret.returnId, now);
+    }
+    if (balanceBack !== 0) {
+      this.db.prepare("INSERT INTO balance_log (member_id, delta_fen, reason, ref, at) VALUES (?, ?, 'return', ?, ?)").run(ret.memberId, balanceBack, ret.returnId, now);
+    }
+    // Coupons come back only when the hub agrees the whole order is back.
+    const restorable = new Set(result.couponsRestorable);
+    this.memberExtrasInTx(member, [], ret.couponsRestored.filter((c) => restorable.has(c.instanceId)), t.bonusFen);
+    this.stats.returns++;
+    return this.members.adjustInTx(ret.memberId, netPoints, balanceBack);
+  }
+
+  private applyGateEntry(device: DeviceAddress, entry: LedgerEntry, g: GateEntryFact): void {
+    this.db
+      .prepare("INSERT INTO gate_entries (device_id, seq, member_id, card_id, admitted, reason, primary_member_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+      .run(device.deviceId, entry.seq, g.memberId, g.cardId, g.admitted, g.reason, g.primaryMemberId, entry.at);
+    this.stats.gateEntries++;
+  }
+
+  private applyVerification(device: DeviceAddress, entry: LedgerEntry, v: VerificationFact): void {
+    this.db
+      .prepare(
+        "INSERT INTO verifications (device_id, seq, request_id, member_id, staff_id, decision, reasons, headshot_hash, note, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      )
+      .run(device.deviceId, entry.seq, v.requestId, v.memberId, v.staffId, v.decision, JSON.stringify(v.reasons), v.headshotHash, v.note, entry.at);
+    this.stats.verifications++;
+  }
+
+  private applyClaim(device: DeviceAddress, entry: LedgerEntry, c: ClaimFact): void {
+    this.db
+      .prepare("INSERT INTO claims (claim_id, device_id, seq, member_id, total_fen, body, at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+      .run(c.claimId, device.deviceId, entry.seq, c.memberId, c.hints.totalFen, JSON.stringify(c), entry.at, c.expiresAt);
+    this.stats.claims++;
+  }
+
+  /** Gate entries, verifications and returns recorded for a member (newest first), for reports and tests. */
+  memberActivity(memberId: string): {
+    gate: Array<{ deviceId: string; admitted: boolean; reason: string | null; at: number }>;
+    verifications: Array<{ deviceId: string; staffId: string; decision: string; at: number }>;
+    returns: Array<{ returnId: string; saleId: string; refundFen: number; pointsGivenBack: number; pointsTakenBack: number }>;
+  } {
+    return {
+      gate: this.db
+        .prepare("SELECT device_id, admitted, reason, at FROM gate_entries WHERE member_id = ? ORDER BY at DESC, seq DESC")
+        .all<{ device_id: string; admitted: number; reason: string | null; at: number }>(memberId)
+        .map((r) => ({ deviceId: r.device_id, admitted: r.admitted === 1, reason: r.reason, at: r.at })),
+      verifications: this.db
+        .prepare("SELECT device_id, staff_id, decision, at FROM verifications WHERE member_id = ? ORDER BY at DESC, seq DESC")
+        .all<{ device_id: string; staff_id: string; decision: string; at: number }>(memberId)
+        .map((r) => ({ deviceId: r.device_id, staffId: r.staff_id, decision: r.decision, at: r.at })),
+      returns: this.db
+        .prepare("SELECT return_id, sale_id, refund_fen, points_given_back, points_taken_back FROM returns WHERE member_id = ? ORDER BY at DESC")
+        .all<{ return_id: string; sale_id: string; refund_fen: number; points_given_back: number; points_taken_back: number }>(memberId)
+        .map((r) => ({ returnId: r.return_id, saleId: r.sale_id, refundFen: r.refund_fen, pointsGivenBack: r.points_given_back, pointsTakenBack: r.points_taken_back })),
+    };
   }
 
   private recordOverdraft(device: DeviceAddress, entry: LedgerEntry, sale: SaleFact, kind: "balance" | "points", amount: number, after: number): void {

@@ -32,7 +32,7 @@ function reason(fn: () => unknown): string {
 describe("messages", () => {
   it("accepts a well-formed ledger batch and fills defaults", () => {
     const batch = decodeMessage(LedgerBatchSchema, JSON.stringify({ entries: [entry] }));
-    expect(batch.entries[0]!.fact.offlineApproved).toBe(false);
+    expect(batch.entries[0]!.fact).toMatchObject({ type: "sale", offlineApproved: false });
   });
 
   it("refuses non-JSON, wrong types, negative money and empty batches", () => {

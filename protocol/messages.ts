@@ -23,6 +23,71 @@ export const DevicePolicySchema = z.object({
   receiptUrlBase: z.string().url().default("https://receipts.example.invalid/r/"),
   /** How long a kiosk waits for the hub to authorise stored-value or points spending before it decides offline. */
   authorisationTimeoutMs: z.number().int().min(100).max(30_000).default(2_000),
+  /** Checkout session timeouts (device/session): each one returns the kiosk to idle and releases the session. */
+  session: z
+    .object({
+      /** No scan or touch for this long while shopping: the session is cancelled. */
+      shoppingIdleMs: z.number().int().min(5_000).max(30 * 60_000).default(180_000),
+      /** How long the receipt / claim screen stays before the kiosk is idle again. */
+      doneMs: z.number().int().min(1_000).max(120_000).default(10_000),
+      /** How long a cancellation message stays. */
+      cancelledMs: z.number().int().min(1_000).max(120_000).default(6_000),
+      /** Staff return mode without any action for this long is closed. */
+      returnIdleMs: z.number().int().min(10_000).max(30 * 60_000).default(300_000),
+    })
+    .prefault({}),
+  /** Staff photo verification (DOMAIN 3): who is checked against their headshot before they may shop. */
+  verification: z
+    .object({
+      /** Card classes checked (the class in force: an expired VIP is checked as the class it reverted to). */
+      cardClasses: z.array(z.string().min(1).max(64)).max(50).default([]),
+      /** Check every secondary (family) card. */
+      secondaryCards: z.boolean().default(false),
+      /** Check a member's first visit of the store-local day at this kiosk. */
+      firstUseOfDay: z.boolean().default(false),
+      /** Check one member in N at random (0: never). */
+      oneInN: z.number().int().min(0).max(1_000_000).default(0),
+      /** A request no one decides within this time lapses and the member's session is cancelled. */
+      timeoutMs: z.number().int().min(5_000).max(15 * 60_000).default(120_000),
+    })
+    .prefault({}),
+  /** Store staff who may sign in on the kiosk's staff page with a PIN (stored as a scrypt hash). */
+  staff: z
+    .array(
+      z.object({
+        staffId: id,
+        name: z.string().min(1).max(64),
+        /** `scrypt$N$salt$hash` (base64url), as made by hub/secrets.ts hashSecret(pin). */
+        pinHash: z.string().regex(/^scrypt\$\d{4,7}\$[A-Za-z0-9_-]{8,}\$[A-Za-z0-9_-]{16,}$/, "a scrypt$N$salt$hash PIN hash"),
+        /** verify: photo verification; returns: reverse sales. */
+        roles: z.array(z.enum(["verify", "returns"])).min(1).default(["verify", "returns"]),
+      }),
+    )
+    .max(500)
+    .default([])
+    .refine((list) => new Set(list.map((s) => s.staffId)).size === list.length, "staff ids must be unique"),
+  /** Staff sign-in on the kiosk's staff page. */
+  staffSession: z
+    .object({
+      idleMinutes: z.number().int().min(1).max(24 * 60).default(15),
+      maxFailedPins: z.number().int().min(1).max(100).default(5),
+      lockoutMinutes: z.number().int().min(1).max(24 * 60).default(5),
+    })
+    .prefault({}),
+  /** Entrance gate of a paid-member store: the kiosks listed here admit members instead of selling. */
+  gate: z
+    .object({
+      deviceIds: z.array(id).max(200).default([]),
+      /** Card classes that open the gate; empty: every VIP (paid) class of the rules. */
+      paidCardClasses: z.array(z.string().min(1).max(64)).max(50).default([]),
+      /** Relay pulse; absent: the GPIO config's gate pulseMs. */
+      pulseMs: z.number().int().min(100).max(10_000).optional(),
+    })
+    .prefault({}),
+  /** Staff returns at the kiosk: sales of this kiosk up to this many days old. */
+  returns: z.object({ windowDays: z.number().int().min(0).max(366).default(30) }).prefault({}),
+  /** Pay at the counter: how long a claim ticket stays valid at a staffed till. */
+  claims: z.object({ validMinutes: z.number().int().min(5).max(24 * 60).default(60) }).prefault({}),
 });
 export type DevicePolicy = z.infer<typeof DevicePolicySchema>;
 
@@ -68,10 +133,93 @@ export const SaleFactSchema = z.object({
   /** Set when stored value or points pay: the hub's hold (online), or the kiosk's own approval (offline). */
   authorization: z.object({ requestId: id, mode: z.enum(["online", "offline"]) }).optional(),
   offlineApproved: z.boolean().default(false),
+  /** Coupon instances the sale used (the hub prices with the same ones and takes them off the member). Absent: none. */
+  coupons: z.array(id).max(50).optional(),
+  /** Points spent as cash (a `points` tender carries their cash value in fen). Absent: none. */
+  pointsRedeemed: z.number().int().nonnegative().optional(),
+  /** How the balance tender split into principal and top-up bonus (storedValue.spendOrder). */
+  balanceSplit: z.object({ principalFen: nonNegFen, bonusFen: nonNegFen }).optional(),
 });
 export type SaleFact = z.infer<typeof SaleFactSchema>;
 
-export const FactSchema = z.discriminatedUnion("type", [SaleFactSchema]);
+const HeldCouponRecordSchema = z.object({ instanceId: id, couponId: id, validFrom: z.string().optional(), expiresOn: z.string() });
+
+/** Staff gave back some units of some lines of a sale; the refund per tender follows protocol/rules returnLines. */
+export const ReturnFactSchema = z.object({
+  type: z.literal("return"),
+  returnId: id,
+  saleId: id,
+  memberId: id,
+  cardId: id,
+  /** The staff member who did the return. */
+  staffId: id,
+  /** Line indexes of the sale (0-based) and the units given back now. */
+  lines: z.array(z.object({ index: z.number().int().nonnegative().max(199), qty: z.number().int().positive().max(999) })).min(1).max(200),
+  /** The kiosk's figures: the hub recomputes them from its own evaluation of the sale. */
+  hints: z.object({
+    refundFen: nonNegFen,
+    principalFen: nonNegFen,
+    bonusFen: nonNegFen,
+    externalFen: nonNegFen,
+    pointsCashFen: nonNegFen,
+    pointsGivenBack: z.number().int().nonnegative(),
+    pointsTakenBack: z.number().int().nonnegative(),
+  }),
+  /** Coupons given back because the whole order has come back and they have not expired. */
+  couponsRestored: z.array(HeldCouponRecordSchema).max(50).default([]),
+});
+export type ReturnFact = z.infer<typeof ReturnFactSchema>;
+
+export const GateRefusalSchema = z.enum(["not-paid", "expired", "blocked", "primary-invalid"]);
+export type GateRefusal = z.infer<typeof GateRefusalSchema>;
+
+/** A member at the entrance gate of a paid-member store: admitted (relay opened) or refused, and why. */
+export const GateEntryFactSchema = z.object({
+  type: z.literal("gate_entry"),
+  memberId: id,
+  cardId: id,
+  admitted: z.boolean(),
+  reason: GateRefusalSchema.optional(),
+  /** A secondary card admitted on its primary member's paid membership. */
+  primaryMemberId: id.optional(),
+  /** The card class that admitted (or was refused). */
+  cardClass: z.string().max(64),
+  vipExpiresAt: epochMs.optional(),
+});
+export type GateEntryFact = z.infer<typeof GateEntryFactSchema>;
+
+export const VerificationReasonSchema = z.enum(["card-class", "secondary-card", "first-use-of-day", "random"]);
+export type VerificationReason = z.infer<typeof VerificationReasonSchema>;
+
+/** A staff decision on a photo verification (person and card must match, DOMAIN 3). */
+export const VerificationFactSchema = z.object({
+  type: z.literal("verification"),
+  requestId: id,
+  memberId: id,
+  cardId: id,
+  staffId: id,
+  decision: z.enum(["approved", "rejected"]),
+  reasons: z.array(VerificationReasonSchema).max(4),
+  /** The headshot the staff compared with (absent: none on file, the member was told to upload one). */
+  headshotHash: z.string().regex(/^[a-f0-9]{64}$/).optional(),
+  note: z.string().max(200).optional(),
+});
+export type VerificationFact = z.infer<typeof VerificationFactSchema>;
+
+/** Pay at the counter: a priced cart handed to a staffed till with a claim ticket; no money or points move yet. */
+export const ClaimFactSchema = z.object({
+  type: z.literal("claim"),
+  claimId: id,
+  memberId: id,
+  cardId: id,
+  lines: z.array(z.object({ sku: id, qty: z.number().int().positive().max(999) })).min(1).max(200),
+  coupons: z.array(id).max(50).default([]),
+  hints: z.object({ subtotalFen: nonNegFen, totalFen: nonNegFen, savingsFen: nonNegFen, pointsEarned: z.number().int().nonnegative() }),
+  expiresAt: epochMs,
+});
+export type ClaimFact = z.infer<typeof ClaimFactSchema>;
+
+export const FactSchema = z.discriminatedUnion("type", [SaleFactSchema, ReturnFactSchema, GateEntryFactSchema, VerificationFactSchema, ClaimFactSchema]);
 export type Fact = z.infer<typeof FactSchema>;
 
 export const LedgerEntrySchema = z.object({

@@ -11,6 +11,7 @@ import { createMemberCode } from "../protocol/member-code.js";
 import { generateKeyPair, type KeyPair } from "../protocol/signing.js";
 import { Hub } from "../hub/hub.js";
 import { parseHubConfig } from "../hub/config.js";
+import { hashSecret } from "../hub/secrets.js";
 import { Kiosk, type ScanOutcome } from "../device/kiosk.js";
 import { parseKioskConfig, type KioskConfigInput } from "../device/config.js";
 import { createHardware } from "../device/hardware.js";
@@ -19,6 +20,8 @@ import type { PushableFrameSource } from "../device/scan/types.js";
 import { renderBarcodePng } from "../device/scan/testing/barcode-images.js";
 
 export const DEMO = { chainId: "demo", storeId: "store-001", deviceId: "kiosk-01", memberId: "M000001", cardId: "C000001" } as const;
+/** The demo store's staff member, for the kiosk's staff page (the config carries only the PIN's hash). */
+export const DEMO_STAFF = { staffId: "demo", name: "Demo staff 店员", pin: "2468" } as const;
 
 export function demoRules(): Record<string, unknown> {
   return JSON.parse(readFileSync(new URL("../protocol/rules/examples/demo-config.json", import.meta.url), "utf8")) as Record<string, unknown>;
@@ -53,7 +56,10 @@ export async function startDemoHub(opts: DemoHubOptions, clock: Clock, log: Logg
 /** Publishes the demo config (once) and registers the demo member with a phone key kept in the data folder. */
 export function seedDemo(hub: Hub, dataDir: string): { keys: KeyPair } {
   if (!hub.configs.latest(DEMO.storeId)) {
-    hub.publishConfig(DEMO.storeId, { rules: demoRules(), device: { storeName: "Demo Member Store 会员店" } });
+    hub.publishConfig(DEMO.storeId, {
+      rules: demoRules(),
+      device: { storeName: "Demo Member Store 会员店", staff: [{ staffId: DEMO_STAFF.staffId, name: DEMO_STAFF.name, pinHash: hashSecret(DEMO_STAFF.pin) }] },
+    });
   }
   mkdirSync(dataDir, { recursive: true });
   const keyFile = join(dataDir, "member-phone-key.json");

@@ -2,14 +2,16 @@
 //
 //   npm start               run the demo, then keep hub and kiosk running until Ctrl-C
 //   npm start -- --once     run the demo and exit 0 (non-zero when kiosk and hub disagree)
-//   npm start -- --data ./data/demo --broker-port 0 --verbose
+//   npm start -- --data ./data/demo --broker-port 0 --kiosk-http-port 0 --verbose
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import pino from "pino";
 import { systemClock } from "../protocol/clock.js";
 import { createLogger } from "../protocol/log.js";
 import type { CompletedSale } from "../device/checkout.js";
-import { DEMO, cameraCheckout, provisionDemoKiosk, seedDemo, startDemoHub, startKiosk, waitForSync, waitUntil } from "./demo-env.js";
+import { serve } from "@hono/node-server";
+import { createKioskApp } from "../device/http.js";
+import { DEMO, DEMO_STAFF, cameraCheckout, provisionDemoKiosk, seedDemo, startDemoHub, startKiosk, waitForSync, waitUntil } from "./demo-env.js";
 
 const yuan = (fen: number): string => `¥${(fen / 100).toFixed(2)}`;
 
@@ -38,6 +40,7 @@ async function main(): Promise<void> {
       data: { type: "string", default: "./data/demo" },
       "broker-port": { type: "string", default: "0" },
       "http-port": { type: "string", default: "0" },
+      "kiosk-http-port": { type: "string", default: "0" },
       verbose: { type: "boolean", default: false },
     },
   });
@@ -85,11 +88,21 @@ async function main(): Promise<void> {
     await shutdown();
     process.exit(same ? 0 : 1);
   }
+  // The kiosk's pages, for a person to try: the customer display and the staff page (demo staff id and PIN).
+  const server = serve({ fetch: createKioskApp(kiosk).fetch, hostname: "127.0.0.1", port: Number(values["kiosk-http-port"]) }, (info) => {
+    const url = `http://127.0.0.1:${info.port}`;
+    process.stdout.write(
+      `\nKiosk pages: customer display ${url}/ui/display  staff page ${url}/ui/staff (staff id ${DEMO_STAFF.staffId}, PIN ${DEMO_STAFF.pin})\n` +
+        `A hand scanner in keyboard mode types into the display; or POST ${url}/session/scan {"text": "..."} (docs/kiosk-api.md).\n`,
+    );
+  });
   process.stdout.write("\nHub and kiosk keep running; press Ctrl-C to stop.\n");
   let stopping = false;
   const onSignal = (): void => {
     if (stopping) return;
     stopping = true;
+    (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+    server.close();
     void shutdown().then(() => process.exit(0));
   };
   process.on("SIGINT", onSignal);

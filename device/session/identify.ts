@@ -1,0 +1,39 @@
+// Turns a scanned member code into a cached member: signature against the card's key, time window, replay guard.
+import type { Clock } from "../../protocol/clock.js";
+import type { ConfigContent, MemberRecord } from "../../protocol/messages.js";
+import { verifyMemberCode, type ReplayGuard } from "../../protocol/member-code.js";
+import { ProtocolError } from "../../protocol/errors.js";
+import type { KioskStore } from "../store.js";
+import { CheckoutError } from "./types.js";
+
+export interface IdentifyDeps {
+  store: KioskStore;
+  clock: Clock;
+  replay: ReplayGuard;
+}
+
+/**
+ * The member whose live code this is. Refuses with CODE_INVALID (bad signature, expired, replayed,
+ * malformed) or MEMBER_UNKNOWN (no such card on this kiosk); a blocked card is returned as is, the
+ * caller decides (checkout and gate both refuse it with their own message).
+ */
+export function memberFromCode(deps: IdentifyDeps, config: ConfigContent, codeText: string): MemberRecord {
+  let cardId: string;
+  try {
+    cardId = verifyMemberCode(codeText, {
+      publicKeyOf: (card) => deps.store.memberByCard(card)?.cardPublicKey,
+      nowMs: deps.clock.now(),
+      replay: deps.replay,
+      windowSeconds: config.device.memberCodeWindowSeconds,
+    }).cardId;
+  } catch (err) {
+    if (err instanceof ProtocolError) {
+      const code = err.code === "CODE_UNKNOWN_CARD" ? "MEMBER_UNKNOWN" : "CODE_INVALID";
+      throw Object.assign(new CheckoutError(code, `member code refused: ${err.message}`), { reason: err.code });
+    }
+    throw err;
+  }
+  const member = deps.store.memberByCard(cardId);
+  if (!member) throw new CheckoutError("MEMBER_UNKNOWN", "member not found");
+  return member;
+}

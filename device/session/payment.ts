@@ -1,0 +1,214 @@
+// Paying: stored value and points authorised online (or within the offline limits), the sale or claim committed, the receipt.
+import { randomUUID } from "node:crypto";
+import type { Logger } from "../../protocol/log.js";
+import type { AuthRequest, AuthResponse, ClaimFact, ConfigContent, MemberRecord, SaleFact } from "../../protocol/messages.js";
+import type { PricedCart } from "../../protocol/rules/pricing-types.js";
+import { settleTenders, type TenderPlan } from "../../protocol/rules/tenders.js";
+import { localDate } from "../../protocol/rules/time.js";
+import type { ReceiptData } from "../printer/types.js";
+import type { KioskStore, MemberEffect } from "../store.js";
+import type { Timers } from "./timers.js";
+import { CheckoutError, type CartLine, type CompletedClaim, type CompletedSale, type PayWith } from "./types.js";
+import type { SessionQuote } from "./pricing.js";
+
+export interface PaymentDeps {
+  store: KioskStore;
+  deviceId: string;
+  log: Logger;
+  timers: Timers;
+  /** Asks the hub to hold the amounts; undefined when it does not answer within the deadline. */
+  authorize: (req: AuthRequest, deadlineMs: number) => Promise<AuthResponse | undefined>;
+}
+
+export function maskCard(cardId: string): string {
+  return cardId.length <= 4 ? "****" : `${"*".repeat(cardId.length - 4)}${cardId.slice(-4)}`;
+}
+
+/** The hub's answer, or undefined once the deadline (plus a margin) passes, whatever the transport does. */
+async function askHub(deps: PaymentDeps, req: AuthRequest, deadlineMs: number): Promise<AuthResponse | undefined> {
+  let guard: ReturnType<Timers["set"]> | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    guard = deps.timers.set(() => resolve(undefined), deadlineMs + 250);
+  });
+  try {
+    return await Promise.race([deps.authorize(req, deadlineMs).catch(() => undefined), late]);
+  } finally {
+    deps.timers.clear(guard);
+  }
+}
+
+interface Authorisation {
+  mode: "online" | "offline";
+  offline?: { day: string; balanceFen: number; points: number };
+}
+
+/**
+ * Online authorisation of stored value and points, or the store's offline limits (per member per
+ * local day, counted in offline_usage) when the hub does not answer in time.
+ */
+async function authorise(deps: PaymentDeps, config: ConfigContent, member: MemberRecord, requestId: string, balanceFen: number, points: number, at: number): Promise<Authorisation> {
+  const answer = await askHub(deps, { requestId, memberId: member.memberId, balanceFen, points }, config.device.authorisationTimeoutMs);
+  if (answer && !answer.approved) {
+    const code = answer.reason === "insufficient-points" ? "POINTS_DECLINED" : "BALANCE_DECLINED";
+    const what = code === "POINTS_DECLINED" ? "points payment" : "stored-value payment";
+    deps.log.warn({ code, member: member.memberId, reason: answer.reason }, `${what} declined by the hub`);
+    throw new CheckoutError(code, `${what} declined (${answer.reason ?? "declined"})`);
+  }
+  if (answer) return { mode: "online" };
+  const day = localDate(at, config.rules.utcOffsetMinutes);
+  const used = deps.store.offlineUsage(member.memberId, day);
+  const limits = config.device.offlineLimits;
+  if (used.balanceFen + balanceFen > limits.balanceFenPerMemberPerDay || used.points + points > limits.pointsPerMemberPerDay) {
+    deps.log.warn({ used, balanceFen, points, limits }, "offline limit reached");
+    throw new CheckoutError("OFFLINE_LIMIT", "the hub cannot be reached and this payment is over the offline limit; please pay by card");
+  }
+  const local = deps.store.member(member.memberId) ?? member;
+  if (balanceFen > local.balanceFen) throw new CheckoutError("BALANCE_INSUFFICIENT", "not enough stored value");
+  if (points > local.pointsBalance) throw new CheckoutError("POINTS_DECLINED", "not enough points");
+  deps.log.warn({ member: member.memberId, amountFen: balanceFen, points, used: used.balanceFen, limit: limits.balanceFenPerMemberPerDay }, "stored-value payment approved offline (hub unreachable)");
+  return { mode: "offline", offline: { day, balanceFen, points } };
+}
+
+function heldCoupons(member: MemberRecord, ids: readonly string[]): MemberEffect["coupons"] {
+  return ids.flatMap((id) => {
+    const c = member.coupons.find((h) => h.instanceId === id);
+    return c ? [{ action: "use" as const, coupon: c }] : [];
+  });
+}
+
+/**
+ * Pays `quote` (external terminal, or stored value for the whole amount; points as cash when the quote
+ * uses them) and commits the sale, its points, balance, coupons and outbox entry in one transaction.
+ */
+export async function paySale(
+  deps: PaymentDeps,
+  config: ConfigContent,
+  member: MemberRecord,
+  lines: readonly CartLine[],
+  quote: SessionQuote,
+  payWith: Exclude<PayWith, "counter">,
+  at: number,
+): Promise<Omit<CompletedSale, "receipt"> & { fact: SaleFact; tenders: TenderPlan }> {
+  const priced = quote.priced;
+  const t = priced.totals;
+  const saleId = randomUUID();
+  const useBalance = payWith === "balance" ? t.payableFen : 0;
+  const local = deps.store.member(member.memberId) ?? member;
+  const fact: SaleFact = {
+    type: "sale",
+    saleId,
+    memberId: member.memberId,
+    cardId: member.cardId,
+    lines: lines.map((l) => ({ ...l })),
+    hints: { subtotalFen: t.subtotalFen, totalFen: t.totalFen, savingsFen: t.savingsFen, pointsEarned: t.pointsEarned },
+    tenders: [],
+    offlineApproved: false,
+    coupons: priced.appliedCoupons.map((c) => c.instanceId),
+    pointsRedeemed: t.pointsRedeemed,
+  };
+  const effect: MemberEffect = {
+    memberId: member.memberId,
+    pointsDelta: t.pointsEarned - t.pointsRedeemed,
+    balanceDeltaFen: -useBalance,
+    coupons: heldCoupons(member, fact.coupons ?? []),
+  };
+  if (useBalance > 0 || t.pointsRedeemed > 0) {
+    const auth = await authorise(deps, config, member, saleId, useBalance, t.pointsRedeemed, at);
+    fact.authorization = { requestId: saleId, mode: auth.mode };
+    if (auth.offline) {
+      fact.offlineApproved = true;
+      effect.offline = auth.offline;
+    }
+  }
+  // Principal and bonus as the rules split them; the hub's hold already covers the whole amount.
+  const bonus = Math.min(local.bonusBalanceFen, Math.max(0, local.balanceFen));
+  const principal = Math.max(local.balanceFen - bonus, useBalance - bonus, 0);
+  const tenders = settleTenders(config.rules, { cart: priced, balance: { principalFen: principal, bonusFen: bonus }, useBalanceFen: useBalance });
+  if (useBalance > 0) {
+    fact.balanceSplit = { principalFen: tenders.balancePrincipalFen, bonusFen: tenders.balanceBonusFen };
+    effect.bonusDeltaFen = -tenders.balanceBonusFen;
+  }
+  if (t.pointsCashFen > 0) fact.tenders.push({ kind: "points", amountFen: t.pointsCashFen });
+  if (useBalance > 0) fact.tenders.push({ kind: "balance", amountFen: useBalance });
+  if (tenders.externalFen > 0 || fact.tenders.length === 0) fact.tenders.push({ kind: "external", amountFen: tenders.externalFen });
+  const entry = deps.store.appendFact(fact, at, config.version, effect, (seq) =>
+    deps.store.saveSaleInTx({ saleId, seq, memberId: member.memberId, cardId: member.cardId, at, priced, tenders, coupons: (effect.coupons ?? []).map((c) => c.coupon) }),
+  );
+  deps.log.info({ sale: saleId, seq: entry.seq, totalFen: t.totalFen, points: t.pointsEarned, coupons: fact.coupons?.length ?? 0 }, "sale committed");
+  return { saleId, seq: entry.seq, member, priced, fact, tenders };
+}
+
+const TENDER_LABEL = { external: "Card", balance: "Stored value", points: "Points" } as const;
+
+export function saleReceipt(config: ConfigContent, deviceId: string, sale: { saleId: string; seq: number; member: MemberRecord; priced: PricedCart; fact: SaleFact; at: number }, after: MemberRecord): ReceiptData {
+  const t = sale.priced.totals;
+  return {
+    storeName: config.device.storeName,
+    kioskId: deviceId,
+    receiptNo: `${deviceId}-${sale.seq}`,
+    time: sale.at,
+    member: { maskedCardNo: maskCard(sale.member.cardId) },
+    lines: sale.priced.lines.map((l) => ({
+      name: l.name,
+      qty: l.qty,
+      unitPriceFen: l.unitPriceFen,
+      memberUnitPriceFen: l.memberUnitPriceFen,
+      lineTotalFen: l.lineTotalFen,
+      savingsFen: l.savingsFen,
+    })),
+    coupons: sale.priced.appliedCoupons.map((c) => ({ name: c.name, amountFen: c.discountFen })),
+    totalFen: t.totalFen,
+    points: { earned: t.pointsEarned, balance: after.pointsBalance },
+    tenders: sale.fact.tenders.map((x) => ({
+      method: x.kind,
+      label: x.kind === "balance" && sale.fact.offlineApproved ? "Stored value (offline)" : x.kind === "points" ? `Points (${sale.fact.pointsRedeemed ?? 0})` : TENDER_LABEL[x.kind],
+      amountFen: x.amountFen,
+    })),
+    storedValueBalanceFen: after.balanceFen,
+    eReceiptUrl: `${config.device.receiptUrlBase}${sale.saleId}`,
+  };
+}
+
+/** The text a staffed till scans from a claim ticket's QR code. */
+export function claimUrl(config: ConfigContent, claimId: string): string {
+  return `${config.device.receiptUrlBase}claim/${claimId}`;
+}
+
+/**
+ * Pay at the counter: the priced cart (member prices and coupons, no points as cash) is recorded as a
+ * claim and printed as a ticket; nothing moves until a staffed till takes the money.
+ */
+export function commitClaim(deps: PaymentDeps, config: ConfigContent, member: MemberRecord, lines: readonly CartLine[], quote: SessionQuote, at: number): CompletedClaim {
+  const priced = quote.priced;
+  const t = priced.totals;
+  const claimId = randomUUID();
+  const expiresAt = at + config.device.claims.validMinutes * 60_000;
+  const fact: ClaimFact = {
+    type: "claim",
+    claimId,
+    memberId: member.memberId,
+    cardId: member.cardId,
+    lines: lines.map((l) => ({ ...l })),
+    coupons: priced.appliedCoupons.map((c) => c.instanceId),
+    hints: { subtotalFen: t.subtotalFen, totalFen: t.totalFen, savingsFen: t.savingsFen, pointsEarned: t.pointsEarned },
+    expiresAt,
+  };
+  const entry = deps.store.appendFact(fact, at, config.version);
+  deps.log.info({ claim: claimId, seq: entry.seq, totalFen: t.totalFen }, "claim ticket issued (pay at the counter)");
+  const receipt: ReceiptData = {
+    storeName: config.device.storeName,
+    kioskId: deps.deviceId,
+    receiptNo: `CLAIM-${deps.deviceId}-${entry.seq}`,
+    time: at,
+    member: { maskedCardNo: maskCard(member.cardId) },
+    lines: priced.lines.map((l) => ({ name: l.name, qty: l.qty, unitPriceFen: l.unitPriceFen, memberUnitPriceFen: l.memberUnitPriceFen, lineTotalFen: l.lineTotalFen, savingsFen: l.savingsFen })),
+    coupons: priced.appliedCoupons.map((c) => ({ name: c.name, amountFen: c.discountFen })),
+    totalFen: t.totalFen,
+    points: null,
+    tenders: [{ method: "counter", label: "To pay at the counter", amountFen: t.totalFen }],
+    storedValueBalanceFen: null,
+    eReceiptUrl: claimUrl(config, claimId),
+    footer: ["NOT PAID - show this ticket at a staffed till", `Valid until ${new Date(expiresAt).toISOString().slice(0, 16).replace("T", " ")} UTC`],
+  };
+  return { claimId, seq: entry.seq, member, priced, receipt, expiresAt };
+}

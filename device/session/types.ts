@@ -1,0 +1,110 @@
+// The checkout session's typed states, events, named failure reasons and the error that carries them.
+import type { MemberRecord, VerificationReason } from "../../protocol/messages.js";
+import type { PricedCart } from "../../protocol/rules/pricing-types.js";
+import type { ReceiptData } from "../printer/types.js";
+
+/** Why the kiosk refused something; code branches on these, never on message text. */
+export type CheckoutRefusal =
+  | "NO_CONFIG"
+  | "CODE_INVALID"
+  | "MEMBER_UNKNOWN"
+  | "MEMBER_BLOCKED"
+  | "MEMBER_FIRST"
+  | "UNKNOWN_PRODUCT"
+  | "UNRECOGNISED_CODE"
+  | "EMPTY_CART"
+  | "NOT_SHOPPING"
+  | "BALANCE_DECLINED"
+  | "BALANCE_INSUFFICIENT"
+  | "POINTS_DECLINED"
+  | "OFFLINE_LIMIT"
+  | "SESSION_BUSY"
+  | "VERIFICATION_PENDING"
+  | "LINE_NOT_FOUND"
+  | "QTY_INVALID"
+  | "GATE_MODE"
+  | "RETURN_IN_PROGRESS";
+
+export class CheckoutError extends Error {
+  constructor(
+    readonly code: CheckoutRefusal,
+    message: string,
+  ) {
+    super(message);
+    this.name = "CheckoutError";
+  }
+}
+
+/** Why a session ended without a sale. */
+export type CancelReason =
+  | "customer"
+  | "staff"
+  | "shopping-timeout"
+  | "verification-timeout"
+  | "verification-rejected"
+  | "stopped";
+
+export interface CartLine {
+  sku: string;
+  qty: number;
+}
+
+export type PayWith = "external" | "balance" | "counter";
+
+export interface PendingVerification {
+  requestId: string;
+  reasons: VerificationReason[];
+  /** False when the member has no headshot on file (they are told to upload one). */
+  headshotOnFile: boolean;
+  requestedAt: number;
+  expiresAt: number;
+}
+
+export interface CompletedSale {
+  saleId: string;
+  seq: number;
+  member: MemberRecord;
+  priced: PricedCart;
+  receipt: ReceiptData;
+}
+
+export interface CompletedClaim {
+  claimId: string;
+  seq: number;
+  member: MemberRecord;
+  priced: PricedCart;
+  receipt: ReceiptData;
+  expiresAt: number;
+}
+
+/**
+ * The states. `idle` -> (member code) -> `verifying` when the staff policy says so -> `shopping` ->
+ * (pay) `paying` -> `done`; or `cancelled` from any of them. `done` and `cancelled` show their
+ * screen for a while and fall back to `idle`; a new member code starts over at once.
+ */
+export type CheckoutState =
+  | { name: "idle" }
+  | { name: "verifying"; member: MemberRecord; lines: CartLine[]; verification: PendingVerification; since: number }
+  | { name: "shopping"; member: MemberRecord; lines: CartLine[]; usePoints: boolean; since: number; lastActivity: number }
+  | { name: "paying"; member: MemberRecord; lines: CartLine[]; usePoints: boolean; payWith: PayWith; since: number }
+  | { name: "done"; member: MemberRecord; lines: CartLine[]; outcome: { kind: "sale"; sale: CompletedSale } | { kind: "claim"; claim: CompletedClaim }; since: number }
+  | { name: "cancelled"; reason: CancelReason; message: string; member?: MemberRecord; since: number };
+
+export type CheckoutStateName = CheckoutState["name"];
+
+/** Everything that moves the machine, for the transition log and the tests. */
+export type CheckoutEvent =
+  | { type: "identified"; memberId: string }
+  | { type: "verification-requested"; requestId: string; reasons: VerificationReason[] }
+  | { type: "verification-approved"; requestId: string; staffId: string }
+  | { type: "verification-rejected"; requestId: string; staffId: string }
+  | { type: "cart-changed" }
+  | { type: "points-toggled"; use: boolean }
+  | { type: "pay"; payWith: PayWith }
+  | { type: "paid"; seq: number }
+  | { type: "payment-failed"; code: CheckoutRefusal }
+  | { type: "cancel"; reason: CancelReason }
+  | { type: "timeout"; timer: SessionTimer }
+  | { type: "reset" };
+
+export type SessionTimer = "shopping-idle" | "verification" | "done" | "cancelled";

@@ -1,0 +1,107 @@
+// Ingest of the session's facts: returns reversed exactly once from the hub's own evaluation, gate entries, verifications and claims recorded.
+import { describe, it, expect, beforeEach, afterEach } from "vitest";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openDatabase, migrate, type Database } from "../storage/sqlite.js";
+import { ManualClock } from "../protocol/clock.js";
+import { createLogger, MemoryLogSink } from "../protocol/log.js";
+import { generateKeyPair } from "../protocol/signing.js";
+import type { Fact, LedgerEntry } from "../protocol/messages.js";
+import { HUB_MIGRATIONS } from "./schema.js";
+import { DeviceRegistry } from "./devices.js";
+import { MemberRegistry } from "./members.js";
+import { ConfigService } from "./config-service.js";
+import { Ingest } from "./ingest.js";
+
+const demoRules = JSON.parse(readFileSync(new URL("../protocol/rules/examples/demo-config.json", import.meta.url), "utf8")) as Record<string, unknown>;
+const K1 = { chainId: "acme", storeId: "s01", deviceId: "k1" };
+const T0 = Date.UTC(2026, 10, 22, 2, 0, 0);
+
+let dir: string;
+let db: Database;
+let ingest: Ingest;
+let members: MemberRegistry;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), "hub-facts-"));
+  db = await openDatabase(join(dir, "hub.db"));
+  migrate(db, HUB_MIGRATIONS);
+  const clock = new ManualClock(T0);
+  new DeviceRegistry(db, clock).provision(K1);
+  members = new MemberRegistry(db, clock);
+  members.create({ memberId: "m1", cardId: "C0001", name: "Li Lei", levelId: "gold", cardClass: "standard", cardPublicKey: generateKeyPair().publicKey, balanceFen: 50_000 });
+  const configs = new ConfigService(db, clock, "acme", { keyId: "hq", keys: generateKeyPair() });
+  configs.publish("s01", { rules: demoRules, device: {} });
+  ingest = new Ingest(db, clock, members, configs, createLogger("test", { destination: new MemoryLogSink(), level: "debug" }));
+});
+afterEach(() => {
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const entry = (seq: number, fact: Fact): LedgerEntry => ({ seq, entryId: `e${seq}`, at: T0, configVersion: 1, fact });
+
+// Rice x2 at the Gold price, 53.91 each: 10782 fen from stored value, 1 point earned.
+const SALE: Fact = {
+  type: "sale", saleId: "sale-1", memberId: "m1", cardId: "C0001", lines: [{ sku: "rice-5kg", qty: 2 }],
+  hints: { subtotalFen: 11980, totalFen: 10782, savingsFen: 1198, pointsEarned: 1 },
+  tenders: [{ kind: "balance", amountFen: 10782 }], offlineApproved: false, balanceSplit: { principalFen: 10782, bonusFen: 0 },
+};
+
+function ret(returnId: string, qty: number, hints: Partial<Extract<Fact, { type: "return" }>["hints"]> = {}): Fact {
+  return {
+    type: "return", returnId, saleId: "sale-1", memberId: "m1", cardId: "C0001", staffId: "s1", lines: [{ index: 0, qty }],
+    hints: { refundFen: 5391 * qty, principalFen: 5391 * qty, bonusFen: 0, externalFen: 0, pointsCashFen: 0, pointsGivenBack: 0, pointsTakenBack: 1, ...hints },
+    couponsRestored: [],
+  };
+}
+
+describe("ingest of returns, gate entries, verifications and claims", () => {
+  it("reverses a return exactly once, from the hub's own evaluation of the sale", () => {
+    ingest.handleBatch(K1, { entries: [entry(1, SALE)] });
+    expect(members.get("m1")).toMatchObject({ balanceFen: 50_000 - 10782, pointsBalance: 1 });
+    const first = ingest.handleBatch(K1, { entries: [entry(2, ret("r1", 1))] });
+    expect(first.ack).toEqual({ ackedSeq: 2 });
+    expect(members.get("m1")).toMatchObject({ balanceFen: 50_000 - 5391, pointsBalance: 0 });
+    // Redelivered: nothing moves.
+    ingest.handleBatch(K1, { entries: [entry(1, SALE), entry(2, ret("r1", 1))] });
+    expect(members.get("m1")).toMatchObject({ balanceFen: 50_000 - 5391, pointsBalance: 0 });
+    // The last unit, with a wrong kiosk figure: the hub credits its own and records the difference.
+    ingest.handleBatch(K1, { entries: [entry(3, ret("r2", 1, { principalFen: 5000, refundFen: 5000, pointsTakenBack: 0 }))] });
+    expect(members.get("m1")).toMatchObject({ balanceFen: 50_000, pointsBalance: 0 });
+    const d = db.prepare("SELECT field, kiosk_value, hub_value FROM disagreements WHERE seq = 3 ORDER BY field").all<{ field: string; kiosk_value: number; hub_value: number }>();
+    expect(d).toEqual([
+      { field: "return.principalFen", kiosk_value: 5000, hub_value: 5391 },
+      { field: "return.refundFen", kiosk_value: 5000, hub_value: 5391 },
+    ]);
+    expect(ingest.memberActivity("m1").returns.map((r) => r.refundFen)).toEqual([5391, 5391]);
+  });
+
+  it("keeps a return of more than was sold, or of an unknown sale, as rejected and moves nothing", () => {
+    ingest.handleBatch(K1, { entries: [entry(1, SALE)] });
+    const r = ingest.handleBatch(K1, { entries: [entry(2, ret("r1", 3)), entry(3, { ...ret("r2", 1), saleId: "nope" } as Fact)] });
+    expect(r.ack.ackedSeq).toBe(3);
+    expect(r.ack.rejected?.map((x) => x.seq)).toEqual([2, 3]);
+    expect(r.ack.rejected?.[1]?.reason).toMatch(/unknown or rejected sale nope/);
+    expect(members.get("m1")).toMatchObject({ balanceFen: 50_000 - 10782, pointsBalance: 1 });
+    expect(ingest.stats.returns).toBe(0);
+  });
+
+  it("records gate entries, staff verifications and claim tickets", () => {
+    ingest.handleBatch(K1, {
+      entries: [
+        entry(1, { type: "gate_entry", memberId: "m1", cardId: "C0001", admitted: false, reason: "expired", cardClass: "vip-gold", vipExpiresAt: T0 - 1 }),
+        entry(2, { type: "verification", requestId: "v-1", memberId: "m1", cardId: "C0001", staffId: "s7", decision: "approved", reasons: ["card-class"] }),
+        entry(3, { type: "claim", claimId: "c-1", memberId: "m1", cardId: "C0001", lines: [{ sku: "rice-5kg", qty: 1 }], coupons: [], hints: { subtotalFen: 5990, totalFen: 5391, savingsFen: 599, pointsEarned: 0 }, expiresAt: T0 + 3600_000 }),
+      ],
+    });
+    expect(ingest.memberActivity("m1")).toMatchObject({
+      gate: [{ deviceId: "k1", admitted: false, reason: "expired" }],
+      verifications: [{ deviceId: "k1", staffId: "s7", decision: "approved" }],
+    });
+    expect(db.prepare("SELECT status, total_fen FROM claims WHERE claim_id = 'c-1'").get()).toEqual({ status: "open", total_fen: 5391 });
+    expect(members.get("m1")).toMatchObject({ balanceFen: 50_000, pointsBalance: 0 });
+    expect(ingest.stats).toMatchObject({ gateEntries: 1, verifications: 1, claims: 1, applied: 3 });
+  });
+});
