@@ -182,7 +182,7 @@ async function configPublish(api: HubApi, io: CliIo, v: Values): Promise<number>
 
 async function membersGet(api: HubApi, io: CliIo, v: Values, id: string | undefined): Promise<number> {
   const memberId = need(id, "member id");
-  const m = await api.call<MemberRecord>("GET", `/members/${encodeURIComponent(memberId)}`);
+  const m = await api.call<MemberRecord>("GET", `/members/${encodeURIComponent(memberId)}`, { admin: true });
   if (v.json) io.stdout(`${JSON.stringify(m)}\n`);
   else {
     const rows: Array<[string, string]> = [

@@ -55,13 +55,15 @@ afterAll(() => {
 const auth = { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" };
 
 describe("hub http", () => {
-  it("serves health and members", async () => {
+  it("serves health, and members only with a token", async () => {
     expect(await (await app.request("/healthz")).json()).toEqual({ ok: true, chainId: "acme" });
-    const m = await app.request("/members/m1");
+    expect((await app.request("/members/m1")).status).toBe(401);
+    expect((await app.request("/members")).status).toBe(401);
+    const m = await app.request("/members/m1", { headers: auth });
     expect(m.status).toBe(200);
     expect(((await m.json()) as { cardId: string }).cardId).toBe("C1");
-    expect((await app.request("/members/nobody")).status).toBe(404);
-    const list = (await (await app.request("/members?limit=abc")).json()) as { members: unknown[] };
+    expect((await app.request("/members/nobody", { headers: auth })).status).toBe(404);
+    const list = (await (await app.request("/members?limit=abc", { headers: auth })).json()) as { members: unknown[] };
     expect(list.members).toHaveLength(1);
   });
 

@@ -20,6 +20,11 @@ export interface HubHttpDeps {
   /** sha256 hex of the admin token; undefined disables the write endpoints. */
   adminTokenHash: string | undefined;
   health: () => Record<string, unknown>;
+  /**
+   * Checks an admin Authorization header, replacing the built-in check against adminTokenHash (the
+   * back office passes one that also accepts its hq-admin users' tokens).
+   */
+  requireAdmin?: (authorization: string | undefined) => void;
   /** Route groups added at the root (operations: /metrics, /provision, broker hooks, member import). */
   mounts?: ReadonlyArray<(app: Hono, requireAdmin: (authorization: string | undefined) => void) => void>;
 }
@@ -36,23 +41,26 @@ export function createHubApp(deps: HubHttpDeps): Hono {
     return c.json({ error: "INTERNAL", message: "internal error" }, 500);
   });
 
-  const requireAdmin = (authorization: string | undefined): void => {
+  const requireAdmin = deps.requireAdmin ?? ((authorization: string | undefined): void => {
     const token = authorization?.startsWith("Bearer ") ? authorization.slice(7) : undefined;
     if (!deps.adminTokenHash || !token) throw new HubError("UNAUTHORIZED", "admin token required");
     const expected = Buffer.from(deps.adminTokenHash, "hex");
     const actual = sha256(token);
     if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) throw new HubError("UNAUTHORIZED", "admin token required");
-  };
+  });
 
   app.get("/healthz", (c) => c.json({ ok: true, ...deps.health() }));
 
+  // Member records are personal data: reading them needs a staff token like any write.
   app.get("/members", (c) => {
+    requireAdmin(c.req.header("authorization"));
     const limit = Math.min(Math.max(Number(c.req.query("limit") ?? 100) || 100, 1), 1000);
     const offset = Math.max(Number(c.req.query("offset") ?? 0) || 0, 0);
     return c.json({ members: deps.members.list(limit, offset) });
   });
 
   app.get("/members/:id", (c) => {
+    requireAdmin(c.req.header("authorization"));
     const m = deps.members.get(c.req.param("id"));
     if (!m) throw new HubError("NOT_FOUND", "no such member");
     return c.json(m);

@@ -24,6 +24,9 @@ import { Provisioning, mountProvisioning } from "./provisioning.js";
 import { HubMetrics, mountMetrics } from "./metrics.js";
 import { mountBrokerAuth } from "./mosquitto-auth.js";
 import { mountMemberImport } from "./member-import.js";
+import { Backoffice } from "./backoffice/index.js";
+import { createJobs } from "./jobs/index.js";
+import type { Scheduler } from "./jobs/scheduler.js";
 
 function loadOrCreateSigningKey(path: string): SigningIdentity {
   if (existsSync(path)) {
@@ -41,6 +44,7 @@ export class Hub {
   private broker: EmbeddedBroker | undefined;
   private link: HubMqttLink | undefined;
   private http: ServerType | undefined;
+  private scheduler: Scheduler | undefined;
   devices!: DeviceRegistry;
   members!: MemberRegistry;
   configs!: ConfigService;
@@ -49,6 +53,7 @@ export class Hub {
   authorizer!: Authorizer;
   provisioning!: Provisioning;
   metrics!: HubMetrics;
+  backoffice!: Backoffice;
   /** The MQTT URL kiosks should use (the embedded broker's, or the configured external one). */
   brokerUrl = "";
   httpPort = 0;
@@ -148,6 +153,7 @@ export class Hub {
       clock,
     });
     const brokerPassword = password;
+    this.backoffice = new Backoffice({ db, clock, log: ns(log, "hub:backoffice"), members: this.members, configs: this.configs, adminTokenHash, tmpDir: config.dataDir });
     const app = createHubApp({
       members: this.members,
       devices: this.devices,
@@ -156,11 +162,13 @@ export class Hub {
       rollouts: this.rollouts,
       publish: (storeId, draft, plan) => this.publishConfig(storeId, draft, plan),
       adminTokenHash,
+      requireAdmin: (authorization) => this.backoffice.requireAdmin(authorization),
       health: () => ({ chainId: config.chainId, broker: url, ingest: this.ingest.stats }),
       mounts: [
         mountProvisioning(this.provisioning),
         mountMemberImport(this.members),
         mountMetrics(this.metrics),
+        this.backoffice.mount(),
         ...(config.broker.mode === "external"
           ? [mountBrokerAuth({ authenticate: (u, p) => this.devices.authenticate(u, p), address: (u) => this.devices.get(u), hubUsername: username, hubPassword: brokerPassword })]
           : []),
@@ -172,6 +180,8 @@ export class Hub {
         resolve();
       });
     });
+    this.scheduler = createJobs(this.backoffice, ns(log, "hub:jobs"));
+    this.scheduler.start();
     log.info({ http: `http://${config.http.host}:${this.httpPort}`, broker: url }, "hub started");
   }
 
@@ -190,6 +200,8 @@ export class Hub {
   }
 
   async stop(): Promise<void> {
+    await this.scheduler?.stop();
+    this.scheduler = undefined;
     const http = this.http;
     this.http = undefined;
     if (http) await new Promise<void>((resolve) => http.close(() => resolve()));

@@ -161,18 +161,24 @@ export async function* readMemberRows(path: string, opts: { format?: string; onH
   if (!header) throw new ImportError("IMPORT_HEADER_INVALID", `${path} has no header row`);
 }
 
-/** Creates each member in its own transaction; one result per row, in order. */
+/**
+ * Creates the rows in batched transactions, each row behind its own savepoint (a bad row changes
+ * nothing, the good ones around it stay), with one kiosk push per batch; one result per row, in order.
+ */
 export function importMembers(members: MemberRegistry, rows: ReadonlyArray<{ row: number; member: unknown }>): RowResult[] {
-  return rows.map(({ row, member }) => {
-    if (typeof member !== "object" || member === null) return { row, ok: false, code: "INVALID_INPUT", message: "member must be an object" };
-    try {
-      const m = members.create(member as NewMember);
-      return { row, ok: true, memberId: m.memberId };
-    } catch (err) {
-      if (err instanceof HubError) return { row, ok: false, code: err.code, message: err.message.slice(0, 300) };
-      return { row, ok: false, code: "INTERNAL", message: "could not be stored" };
-    }
+  const results: Array<RowResult | undefined> = rows.map(({ row, member }) =>
+    typeof member !== "object" || member === null ? { row, ok: false, code: "INVALID_INPUT", message: "member must be an object" } : undefined,
+  );
+  const pending = rows.flatMap((r, i) => (results[i] === undefined ? [{ index: i, input: r.member as NewMember }] : []));
+  const created = members.createMany(pending.map((p) => p.input));
+  created.forEach((outcome, k) => {
+    const { index } = pending[k]!;
+    const row = rows[index]!.row;
+    if (outcome.ok) results[index] = { row, ok: true, memberId: outcome.member.memberId };
+    else if (outcome.error instanceof HubError) results[index] = { row, ok: false, code: outcome.error.code, message: outcome.error.message.slice(0, 300) };
+    else results[index] = { row, ok: false, code: "INTERNAL", message: "could not be stored" };
   });
+  return results.map((r, i) => r ?? { row: rows[i]!.row, ok: false, code: "INTERNAL", message: "not processed" });
 }
 
 /** `POST /members/import {rows: [{row, member}]}` (admin): at most IMPORT_BATCH_MAX rows a request. */

@@ -60,6 +60,11 @@ export type NewMember = Omit<MemberRecordInput, "pointsBalance" | "balanceFen" |
     stores?: string[];
   };
 
+/** What `update` may change. */
+export type MemberPatch = Partial<
+  Pick<MemberRecord, "name" | "levelId" | "cardClass" | "status" | "cardPublicKey" | "vipExpiresAt" | "baseCardClass" | "coupons" | "birthday">
+> & { stores?: string[] };
+
 /** A committed change and the store it concerns (null: every store). */
 export interface ScopedChange {
   storeId: string | null;
@@ -91,31 +96,80 @@ export class MemberRegistry {
     return list;
   }
 
-  create(input: NewMember): MemberRecord {
+  /** Validates a new member (schema, card id, stores) without writing anything. */
+  private prepareNew(input: NewMember): { m: MemberRecord; stores: string[] } {
     const { stores: storesInput, ...rest } = input;
     const parsed = MemberRecordSchema.safeParse({ pointsBalance: 0, balanceFen: 0, status: "active", ...rest });
     if (!parsed.success) throw new HubError("INVALID_INPUT", `member: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
     const m = parsed.data;
     if (!isValidCardId(m.cardId)) throw new HubError("INVALID_INPUT", "member: invalid card id");
-    const stores = this.validStores(storesInput);
-    const changes = this.db.transaction(() => {
-      const clash = this.db.prepare("SELECT member_id FROM members WHERE member_id = ? OR card_id = ?").get(m.memberId, m.cardId);
-      if (clash) throw new HubError("CONFLICT", `member ${m.memberId} or card ${m.cardId} already exists`);
-      const now = this.clock.now();
-      this.db
-        .prepare(
-          `INSERT INTO members (member_id, card_id, name, level_id, card_class, card_public_key, status,
-             points_balance, balance_fen, bonus_balance_fen, vip_expires_at, base_card_class, headshot_hash, birthday,
-             primary_member_id, coupons, stores, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(m.memberId, m.cardId, m.name, m.levelId, m.cardClass, m.cardPublicKey, m.status, m.pointsBalance,
-          m.balanceFen, m.bonusBalanceFen, m.vipExpiresAt, m.baseCardClass, m.headshotHash, m.birthday,
-          m.primaryMemberId, JSON.stringify(m.coupons), JSON.stringify(stores), now, now);
-      return this.recordChangeInTx(m.memberId, stores);
-    });
+    return { m, stores: this.validStores(storesInput) };
+  }
+
+  create(input: NewMember): MemberRecord {
+    const { m, changes } = this.db.transaction(() => this.createInTx(input));
     this.onChange?.(changes);
     return m;
+  }
+
+  /** Inside the caller's transaction: creates the member and logs the change (call notify() after commit). */
+  createInTx(input: NewMember): { m: MemberRecord; changes: ScopedChange[] } {
+    const { m, stores } = this.prepareNew(input);
+    const clash = this.db.prepare("SELECT member_id FROM members WHERE member_id = ? OR card_id = ?").get(m.memberId, m.cardId);
+    if (clash) throw new HubError("CONFLICT", `member ${m.memberId} or card ${m.cardId} already exists`);
+    const now = this.clock.now();
+    this.db
+      .prepare(
+        `INSERT INTO members (member_id, card_id, name, level_id, card_class, card_public_key, status,
+           points_balance, balance_fen, bonus_balance_fen, vip_expires_at, base_card_class, headshot_hash, birthday,
+           primary_member_id, coupons, stores, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(m.memberId, m.cardId, m.name, m.levelId, m.cardClass, m.cardPublicKey, m.status, m.pointsBalance,
+        m.balanceFen, m.bonusBalanceFen, m.vipExpiresAt, m.baseCardClass, m.headshotHash, m.birthday,
+        m.primaryMemberId, JSON.stringify(m.coupons), JSON.stringify(stores), now, now);
+    return { m, changes: this.recordChangeInTx(m.memberId, stores) };
+  }
+
+  /**
+   * Bulk create (imports): rows go in transactions of up to `batch` rows, each row all-or-nothing
+   * (a savepoint), and the kiosks get one push per batch instead of one per member. `onCreatedInTx`
+   * runs inside the row's savepoint (audit, profile rows); if it throws, the row is undone.
+   */
+  createMany(
+    inputs: ReadonlyArray<NewMember>,
+    opts: { batch?: number; onCreatedInTx?: (m: MemberRecord, index: number) => void } = {},
+  ): Array<{ ok: true; member: MemberRecord } | { ok: false; error: HubError | Error }> {
+    const out: Array<{ ok: true; member: MemberRecord } | { ok: false; error: HubError | Error }> = [];
+    const batch = Math.max(1, opts.batch ?? 500);
+    for (let start = 0; start < inputs.length; start += batch) {
+      const slice = inputs.slice(start, start + batch);
+      const changes = this.db.transaction(() => {
+        const all: ScopedChange[] = [];
+        slice.forEach((input, j) => {
+          this.db.exec("SAVEPOINT member_row");
+          try {
+            const { m, changes: c } = this.createInTx(input);
+            opts.onCreatedInTx?.(m, start + j);
+            this.db.exec("RELEASE member_row");
+            all.push(...c);
+            out.push({ ok: true, member: m });
+          } catch (err) {
+            this.db.exec("ROLLBACK TO member_row");
+            this.db.exec("RELEASE member_row");
+            out.push({ ok: false, error: err instanceof Error ? err : new Error(String(err)) });
+          }
+        });
+        return all;
+      });
+      this.onChange?.(changes);
+    }
+    return out;
+  }
+
+  /** Pushes changes committed by a caller's own transaction (…InTx methods) to the kiosks. */
+  notify(changes: ScopedChange[]): void {
+    if (changes.length > 0) this.onChange?.(changes);
   }
 
   get(memberId: string): MemberRecord | undefined {
@@ -133,70 +187,86 @@ export class MemberRegistry {
   }
 
   /** Changes fields the kiosks use (level, class, status, card key, VIP expiry, stores). */
-  update(
-    memberId: string,
-    patch: Partial<Pick<MemberRecord, "name" | "levelId" | "cardClass" | "status" | "cardPublicKey" | "vipExpiresAt" | "baseCardClass" | "coupons">> & { stores?: string[] },
-  ): MemberRecord {
-    const changes = this.db.transaction(() => {
-      const row = this.row(memberId);
-      if (!row) throw new HubError("NOT_FOUND", `no member ${memberId}`);
-      const next = MemberRecordSchema.safeParse({ ...toRecord(row), ...patch, stores: undefined });
-      if (!next.success) throw new HubError("INVALID_INPUT", `member: ${next.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-      const m = next.data;
-      const stores = patch.stores !== undefined ? this.validStores(patch.stores) : storesOf(row);
-      this.db
-        .prepare(
-          `UPDATE members SET name = ?, level_id = ?, card_class = ?, status = ?, card_public_key = ?, vip_expires_at = ?,
-             base_card_class = ?, coupons = ?, stores = ?, updated_at = ? WHERE member_id = ?`,
-        )
-        .run(m.name, m.levelId, m.cardClass, m.status, m.cardPublicKey, m.vipExpiresAt, m.baseCardClass,
-          JSON.stringify(m.coupons), JSON.stringify(stores), this.clock.now(), memberId);
-      return this.recordChangeInTx(memberId, stores, storesOf(row));
-    });
+  update(memberId: string, patch: MemberPatch): MemberRecord {
+    const changes = this.db.transaction(() => this.updateInTx(memberId, patch));
     this.onChange?.(changes);
     return this.get(memberId)!;
   }
 
+  /** Inside the caller's transaction: `update` without the push (call notify() after commit). */
+  updateInTx(memberId: string, patch: MemberPatch): ScopedChange[] {
+    const row = this.row(memberId);
+    if (!row) throw new HubError("NOT_FOUND", `no member ${memberId}`);
+    const { stores: storesPatch, ...fields } = patch;
+    const next = MemberRecordSchema.safeParse({ ...toRecord(row), ...fields });
+    if (!next.success) throw new HubError("INVALID_INPUT", `member: ${next.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    const m = next.data;
+    const stores = storesPatch !== undefined ? this.validStores(storesPatch) : storesOf(row);
+    this.db
+      .prepare(
+        `UPDATE members SET name = ?, level_id = ?, card_class = ?, status = ?, card_public_key = ?, vip_expires_at = ?,
+           base_card_class = ?, coupons = ?, stores = ?, birthday = ?, updated_at = ? WHERE member_id = ?`,
+      )
+      .run(m.name, m.levelId, m.cardClass, m.status, m.cardPublicKey, m.vipExpiresAt, m.baseCardClass,
+        JSON.stringify(m.coupons), JSON.stringify(stores), m.birthday, this.clock.now(), memberId);
+    return this.recordChangeInTx(memberId, stores, storesOf(row));
+  }
+
   /** Removes a member; every kiosk that knew them gets a tombstone. */
   delete(memberId: string): void {
-    const changes = this.db.transaction(() => {
-      const row = this.row(memberId);
-      if (!row) throw new HubError("NOT_FOUND", `no member ${memberId}`);
-      this.db.prepare("DELETE FROM members WHERE member_id = ?").run(memberId);
-      return this.recordChangeInTx(memberId, [], storesOf(row));
-    });
+    const changes = this.db.transaction(() => this.deleteInTx(memberId));
     this.onChange?.(changes);
+  }
+
+  /** Inside the caller's transaction: `delete` without the push. */
+  deleteInTx(memberId: string): ScopedChange[] {
+    const row = this.row(memberId);
+    if (!row) throw new HubError("NOT_FOUND", `no member ${memberId}`);
+    this.db.prepare("DELETE FROM members WHERE member_id = ?").run(memberId);
+    this.dropUnusedPhoto(row.headshot_hash);
+    return this.recordChangeInTx(memberId, [], storesOf(row));
   }
 
   /** Stores a headshot by content hash and points the member at it (replacing any previous one). */
   setHeadshot(memberId: string, bytes: Uint8Array, mime: PhotoMime): string {
+    const { hash, changes } = this.db.transaction(() => this.setHeadshotInTx(memberId, bytes, mime));
+    this.onChange?.(changes);
+    return hash;
+  }
+
+  /** Checks size and type (magic bytes) of a headshot; returns its sha256 hex. */
+  static checkPhoto(bytes: Uint8Array, mime: PhotoMime): string {
     if (bytes.byteLength === 0 || bytes.byteLength > PHOTO_MAX_BYTES) {
       throw new HubError("INVALID_INPUT", `headshot must be 1 byte to ${PHOTO_MAX_BYTES / 1024} KiB`);
     }
     const magic = PHOTO_TYPES[mime];
     if (!magic || !magic.every((b, i) => bytes[i] === b)) throw new HubError("INVALID_INPUT", `headshot is not a ${mime} image`);
-    const hash = createHash("sha256").update(bytes).digest("hex");
-    const changes = this.db.transaction(() => {
-      const row = this.row(memberId);
-      if (!row) throw new HubError("NOT_FOUND", `no member ${memberId}`);
-      this.db.prepare("INSERT OR IGNORE INTO photos (hash, mime, bytes, created_at) VALUES (?, ?, ?, ?)").run(hash, mime, bytes, this.clock.now());
-      this.db.prepare("UPDATE members SET headshot_hash = ?, updated_at = ? WHERE member_id = ?").run(hash, this.clock.now(), memberId);
-      this.dropUnusedPhoto(row.headshot_hash);
-      return this.recordChangeInTx(memberId, storesOf(row));
-    });
-    this.onChange?.(changes);
-    return hash;
+    return createHash("sha256").update(bytes).digest("hex");
+  }
+
+  /** Inside the caller's transaction: `setHeadshot` without the push. */
+  setHeadshotInTx(memberId: string, bytes: Uint8Array, mime: PhotoMime): { hash: string; changes: ScopedChange[] } {
+    const hash = MemberRegistry.checkPhoto(bytes, mime);
+    const row = this.row(memberId);
+    if (!row) throw new HubError("NOT_FOUND", `no member ${memberId}`);
+    this.db.prepare("INSERT OR IGNORE INTO photos (hash, mime, bytes, created_at) VALUES (?, ?, ?, ?)").run(hash, mime, bytes, this.clock.now());
+    this.db.prepare("UPDATE members SET headshot_hash = ?, updated_at = ? WHERE member_id = ?").run(hash, this.clock.now(), memberId);
+    if (row.headshot_hash !== hash) this.dropUnusedPhoto(row.headshot_hash);
+    return { hash, changes: this.recordChangeInTx(memberId, storesOf(row)) };
   }
 
   deleteHeadshot(memberId: string): void {
-    const changes = this.db.transaction(() => {
-      const row = this.row(memberId);
-      if (!row) throw new HubError("NOT_FOUND", `no member ${memberId}`);
-      this.db.prepare("UPDATE members SET headshot_hash = NULL, updated_at = ? WHERE member_id = ?").run(this.clock.now(), memberId);
-      this.dropUnusedPhoto(row.headshot_hash);
-      return this.recordChangeInTx(memberId, storesOf(row));
-    });
+    const changes = this.db.transaction(() => this.deleteHeadshotInTx(memberId));
     this.onChange?.(changes);
+  }
+
+  /** Inside the caller's transaction: `deleteHeadshot` without the push. */
+  deleteHeadshotInTx(memberId: string): ScopedChange[] {
+    const row = this.row(memberId);
+    if (!row) throw new HubError("NOT_FOUND", `no member ${memberId}`);
+    this.db.prepare("UPDATE members SET headshot_hash = NULL, updated_at = ? WHERE member_id = ?").run(this.clock.now(), memberId);
+    this.dropUnusedPhoto(row.headshot_hash);
+    return this.recordChangeInTx(memberId, storesOf(row));
   }
 
   private dropUnusedPhoto(hash: string | null): void {
@@ -210,11 +280,14 @@ export class MemberRegistry {
     return row ? { mime: row.mime, bytes: row.bytes } : undefined;
   }
 
-  /** Inside the caller's transaction: adjust points and balance, and log a changelog entry. */
-  adjustInTx(memberId: string, pointsDelta: number, balanceDeltaFen: number): ScopedChange[] {
+  /**
+   * Inside the caller's transaction: adjust points and balance, and log a changelog entry.
+   * `balanceDeltaFen` changes the total; `bonusDeltaFen` is the part of it that is bonus money.
+   */
+  adjustInTx(memberId: string, pointsDelta: number, balanceDeltaFen: number, bonusDeltaFen = 0): ScopedChange[] {
     this.db
-      .prepare("UPDATE members SET points_balance = points_balance + ?, balance_fen = balance_fen + ?, updated_at = ? WHERE member_id = ?")
-      .run(pointsDelta, balanceDeltaFen, this.clock.now(), memberId);
+      .prepare("UPDATE members SET points_balance = points_balance + ?, balance_fen = balance_fen + ?, bonus_balance_fen = bonus_balance_fen + ?, updated_at = ? WHERE member_id = ?")
+      .run(pointsDelta, balanceDeltaFen, bonusDeltaFen, this.clock.now(), memberId);
     const row = this.row(memberId);
     return row ? this.recordChangeInTx(memberId, storesOf(row)) : [];
   }

@@ -1,0 +1,90 @@
+// Bulk import over HTTP: 100,000 CSV rows with bad rows mixed in (per-row errors, no partial rows, batched kiosk pushes), XLSX, refused uploads.
+import { describe, it, expect, beforeEach, afterEach } from "vitest";
+import { createReadStream, readFileSync } from "node:fs";
+import { Readable } from "node:stream";
+import { join } from "node:path";
+import ExcelJS from "exceljs";
+import { generateKeyPair } from "../../protocol/signing.js";
+import { boWorld, writeMemberCsv, type BoWorld } from "./test-kit.js";
+
+let w: BoWorld;
+beforeEach(async () => {
+  w = await boWorld();
+});
+afterEach(() => w.close());
+
+interface Summary {
+  rows: number;
+  imported: number;
+  rejected: number;
+  rowsPerSecond: number;
+  errors: Array<{ row: number; code: string; message: string }>;
+}
+
+async function upload(path: string, type: string, query = "", token = w.tokens.hq): Promise<{ status: number; body: Summary & { error?: string } }> {
+  const res = await w.app.request(`/bo/members/import${query}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": type },
+    body: Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>,
+    duplex: "half",
+  } as RequestInit);
+  return { status: res.status, body: (await res.json()) as Summary & { error?: string } };
+}
+
+describe("member import", () => {
+  it("imports 100,000 CSV rows, rejecting exactly the bad ones with their row numbers", async () => {
+    const file = join(w.dir, "members.csv");
+    const fx = writeMemberCsv(file, 100_000);
+    const pushesBefore = w.pushes.length;
+    const res = await upload(file, "text/csv", "?storeId=s1");
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ rows: 100_000, rejected: fx.bad, imported: 100_000 - fx.bad });
+    expect(res.body.errors.map((e) => [e.row, e.code])).toEqual([...fx.badRows.entries()].sort((a, b) => a[0] - b[0]));
+    expect(res.body.errors.find((e) => e.code === "CONFLICT")?.message).toMatch(/already exists/);
+    process.stdout.write(`member import: ${res.body.rows} rows at ${res.body.rowsPerSecond} rows/s\n`);
+    // No partial rows: every imported member is complete, nothing of a rejected row exists.
+    const count = (sql: string): number => w.db.prepare(sql).get<{ n: number }>()?.n ?? 0;
+    expect(count("SELECT COUNT(*) AS n FROM members")).toBe(100_000 - fx.bad);
+    expect(count("SELECT COUNT(*) AS n FROM member_profiles WHERE channel = 'import' AND home_store_id = 's1'")).toBe(100_000 - fx.bad);
+    expect(count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'member.import'")).toBe(100_000 - fx.bad);
+    expect(count("SELECT COUNT(*) AS n FROM members WHERE member_id = 'IM100'")).toBe(0); // row 100 had no name
+    expect(w.members.get("IM99")).toMatchObject({ name: "Member 99", pointsBalance: 99, cardId: "IC99" });
+    // One push to the kiosks per batch of 500, not one per member.
+    const pushes = w.pushes.slice(pushesBefore);
+    expect(pushes.length).toBeLessThanOrEqual(Math.ceil(100_000 / 500));
+    expect(pushes.reduce((n, p) => n + p.length, 0)).toBe(100_000 - fx.bad);
+  }, 180_000);
+
+  it("imports XLSX, and a store manager only for their store", async () => {
+    const wb = new ExcelJS.Workbook();
+    const sheet = wb.addWorksheet("members");
+    sheet.addRow(["Member ID", "Card ID", "Name", "Level ID", "Card Class", "Card Public Key", "Points Balance"]);
+    for (let i = 1; i <= 20; i++) sheet.addRow([`X${i}`, `XC${i}`, `Xlsx ${i}`, i === 7 ? "gold?" : "normal", "standard", generateKeyPair().publicKey, i === 9 ? "lots" : i]);
+    const file = join(w.dir, "members.xlsx");
+    await wb.xlsx.writeFile(file);
+    const xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    expect((await upload(file, xlsx, "?storeId=s2", w.tokens.mgr1)).status).toBe(403);
+    expect((await upload(file, xlsx, "", w.tokens.mgr1)).status).toBe(403);
+    expect((await upload(file, xlsx, "?storeId=s1", w.tokens.staff1)).status).toBe(403);
+    const res = await upload(file, xlsx, "?storeId=s1", w.tokens.mgr1);
+    expect(res.body).toMatchObject({ rows: 20, imported: 18, rejected: 2 });
+    expect(res.body.errors.map((e) => e.row)).toEqual([8, 10]);
+    expect(w.members.get("X1")).toMatchObject({ name: "Xlsx 1", pointsBalance: 1 });
+  });
+
+  it("refuses files it cannot read and content types it does not take", async () => {
+    const bad = join(w.dir, "bad.csv");
+    writeMemberCsv(bad, 1);
+    const text = readFileSync(bad, "utf8").replace("cardPublicKey", "colour");
+    const req = (body: string, type: string, query = "") =>
+      w.app.request(`/bo/members/import${query}`, { method: "POST", headers: { authorization: `Bearer ${w.tokens.hq}`, "content-type": type }, body });
+    const header = await req(text, "text/csv");
+    expect(header.status).toBe(400);
+    expect(((await header.json()) as { reason: string }).reason).toBe("IMPORT_HEADER_INVALID");
+    expect((await req("", "text/csv")).status).toBe(400);
+    expect((await req("a,b", "application/json")).status).toBe(415);
+    expect((await req("a,b", "application/octet-stream")).status).toBe(400);
+    await w.call("PUT", "/bo/settings", { token: w.tokens.hq, body: { import: { maxBytes: 1024 } } });
+    expect((await req("x".repeat(5000), "text/csv")).status).toBe(413);
+  });
+});

@@ -1,0 +1,168 @@
+// Bulk member import over HTTP: the CSV or XLSX upload is spooled to disk, read as a stream of rows (member-import.ts), and created in batches, each row all-or-nothing.
+//
+// Any size: the body is never held in memory, rows are read one at a time, and members are
+// created in transactions of IMPORT_BATCH_MAX rows with one savepoint per row, so a bad row
+// changes nothing and the kiosks get one push per batch. The answer lists every rejected row.
+import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { once } from "node:events";
+import { z } from "zod";
+import { IMPORT_BATCH_MAX, ImportError, memberFromCells, readMemberRows, type RowResult } from "../member-import.js";
+import type { NewMember } from "../members.js";
+import { HubError } from "../errors.js";
+import { MANAGERS, isHq, requireStore } from "../auth/roles.js";
+import type { Actor } from "../audit.js";
+import type { RulesConfig } from "../../protocol/rules/config.js";
+import type { BackofficeDeps } from "./deps.js";
+import type { Routes } from "./route.js";
+import { Id } from "./schemas.js";
+
+const TYPES = ["text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/octet-stream"] as const;
+
+export interface ImportSummary {
+  rows: number;
+  imported: number;
+  rejected: number;
+  /** Header cells that are not member columns. */
+  ignoredColumns: string[];
+  seconds: number;
+  rowsPerSecond: number;
+  errors: RowResult[];
+}
+
+/** Writes the request body to `path`, refusing more than `max` bytes. */
+async function spool(body: ReadableStream<Uint8Array> | null, path: string, max: number): Promise<number> {
+  const out = createWriteStream(path, { mode: 0o600 });
+  let size = 0;
+  try {
+    if (body) {
+      for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+        size += chunk.byteLength;
+        if (size > max) throw new HubError("TOO_LARGE", `an import file may be at most ${max} bytes`);
+        if (!out.write(chunk)) await once(out, "drain");
+      }
+    }
+  } finally {
+    out.end();
+    await once(out, "close");
+  }
+  return size;
+}
+
+/** Imports the rows of a file already on disk. */
+export async function importFile(
+  d: BackofficeDeps,
+  o: { path: string; format: "csv" | "xlsx"; storeId: string | null; actor: Actor },
+): Promise<ImportSummary> {
+  const started = performance.now();
+  const rules: RulesConfig = d.rules.forStore(o.storeId);
+  const levels = new Set(rules.levels.map((l) => l.id));
+  const classes = new Set(rules.cardClasses.map((c) => c.id));
+  const today = d.rules.storeDay(o.storeId, d.clock.now());
+  const errors: RowResult[] = [];
+  let rows = 0;
+  let imported = 0;
+  let pending: Array<{ row: number; member: NewMember }> = [];
+  const ignoredColumns: string[] = [];
+
+  const flush = (): void => {
+    if (pending.length === 0) return;
+    const batch = pending;
+    pending = [];
+    const results = d.registry.createMany(
+      batch.map((b) => b.member),
+      {
+        batch: IMPORT_BATCH_MAX,
+        onCreatedInTx: (m) => {
+          d.data.saveProfileInTx(m.memberId, {
+            phone: null,
+            gender: null,
+            birthDate: null,
+            homeStoreId: o.storeId,
+            channel: "import",
+            cardIssuedOn: today,
+            cardKeyState: "enrolled",
+            headshotUploadedOn: null,
+            blockedReason: null,
+          });
+          d.data.saveLevelStateInTx(m.memberId, { levelSince: today, growth: 0, windowGrowth: 0 });
+          d.audit.recordInTx({ actor: o.actor, action: "member.import", entity: "member", entityId: m.memberId, storeId: o.storeId, before: null, after: m });
+        },
+      },
+    );
+    results.forEach((r, i) => {
+      const row = batch[i]!.row;
+      if (r.ok) imported++;
+      else {
+        const code = r.error instanceof HubError ? r.error.code : "INTERNAL";
+        errors.push({ row, ok: false, code, message: r.error instanceof HubError ? r.error.message.slice(0, 300) : "could not be stored" });
+      }
+    });
+  };
+
+  try {
+    // onHeader makes the reader check the header (required columns) before any row.
+    for await (const src of readMemberRows(o.path, { format: o.format, onHeader: (unknown) => void ignoredColumns.push(...unknown) })) {
+      rows++;
+      const parsed = memberFromCells(src.cells);
+      if (!parsed.ok) {
+        errors.push({ row: src.row, ok: false, code: "INVALID_INPUT", message: parsed.message });
+        continue;
+      }
+      const m = parsed.member;
+      if (levels.size > 0 && typeof m.levelId === "string" && !levels.has(m.levelId)) {
+        errors.push({ row: src.row, ok: false, code: "INVALID_INPUT", message: `levelId: no level '${m.levelId}' in the rules` });
+        continue;
+      }
+      if (classes.size > 0 && typeof m.cardClass === "string" && !classes.has(m.cardClass)) {
+        errors.push({ row: src.row, ok: false, code: "INVALID_INPUT", message: `cardClass: no card class '${m.cardClass}' in the rules` });
+        continue;
+      }
+      pending.push({ row: src.row, member: m as unknown as NewMember });
+      if (pending.length >= IMPORT_BATCH_MAX) flush();
+    }
+    flush();
+  } catch (err) {
+    if (err instanceof ImportError) throw new HubError("INVALID_INPUT", `${err.code}: ${err.message.replace(o.path, "the file")}`, { reason: err.code });
+    throw err;
+  }
+  errors.sort((a, b) => a.row - b.row);
+  const seconds = (performance.now() - started) / 1000;
+  return { rows, imported, rejected: errors.length, ignoredColumns, seconds: Math.round(seconds * 1000) / 1000, rowsPerSecond: Math.round(rows / Math.max(seconds, 0.001)), errors };
+}
+
+export function registerImportRoutes(r: Routes, d: BackofficeDeps): void {
+  r.staff(
+    {
+      method: "post",
+      path: "/members/import",
+      tag: "members",
+      summary: "Bulk import members from a CSV or XLSX file (streamed, any size); one result per rejected row",
+      description:
+        "The body is the file (text/csv or the XLSX type; `format` says which when sent as application/octet-stream). Columns by name: memberId, cardId, name, levelId, cardClass, cardPublicKey (required), status, pointsBalance, balanceFen, vipExpiresAt, headshotHash, birthday. Each row is created completely or not at all; rows are committed in batches of 500 and pushed to the kiosks once per batch. HQ imports for the chain; a store manager imports members of their store (`storeId`).",
+      roles: MANAGERS,
+      query: z.strictObject({ storeId: Id.optional(), format: z.enum(["csv", "xlsx"]).optional() }),
+      bodyKind: "binary",
+      bodyTypes: TYPES,
+      errors: { 413: "larger than settings.import.maxBytes", 415: "not a CSV or XLSX content type" },
+    },
+    async ({ c, query, principal, actor }) => {
+      if (query.storeId) requireStore(principal, query.storeId);
+      else if (!isHq(principal)) throw new HubError("FORBIDDEN", "a store manager imports for one of their stores: give storeId");
+      const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+      const format = query.format ?? (type === "text/csv" ? "csv" : type.includes("spreadsheetml") ? "xlsx" : undefined);
+      if (!format) throw new HubError("INVALID_INPUT", "query.format: say csv or xlsx for an application/octet-stream body");
+      const dir = mkdtempSync(join(d.tmpDir, "import-"));
+      try {
+        const path = join(dir, `upload.${format}`);
+        const bytes = await spool(c.req.raw.body, path, d.settings.get().import.maxBytes);
+        if (bytes === 0) throw new HubError("INVALID_INPUT", "the file is empty");
+        const summary = await importFile(d, { path, format, storeId: query.storeId ?? null, actor });
+        d.log.info({ rows: summary.rows, imported: summary.imported, rejected: summary.rejected, rowsPerSecond: summary.rowsPerSecond, actor: actor.id }, "member import done");
+        return summary;
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+}

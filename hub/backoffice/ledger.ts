@@ -1,0 +1,136 @@
+// The one path for every back-office money and points change: idempotent by (reason, ref), principal and bonus kept apart, never below zero.
+//
+// points_log and balance_log have UNIQUE (reason, ref): an entry whose (reason, ref) is already
+// there was applied before and is skipped, so a retried request, a job re-run after a crash or a
+// replayed operation can never count twice. The member row (points, balance total, bonus part) moves
+// in the same transaction, through MemberRegistry.adjustInTx, which also logs the change the kiosks
+// follow. Money held for kiosk sales in flight (the authoriser's open holds) is not available.
+import type { Database } from "../../storage/sqlite.js";
+import type { Clock } from "../../protocol/clock.js";
+import type { MemberRegistry } from "../members.js";
+import { HubError } from "../errors.js";
+import type { Work } from "./work.js";
+
+export interface LedgerMove {
+  memberId: string;
+  /** What kind of change: `top-up`, `top-up-refund`, `points-adjustment`, `vip-purchase`, `yearly-clear`... */
+  reason: string;
+  /** Unique per reason: the operation's idempotency key, or a job's `<day>:<member>`. */
+  ref: string;
+  points?: number;
+  /** Change of the member's own money (principal). */
+  principalFen?: number;
+  /** Change of the bonus money. */
+  bonusFen?: number;
+  /** Allow the points to go below zero (never used for money). */
+  allowNegativePoints?: boolean;
+}
+
+export interface Balances {
+  pointsBalance: number;
+  balanceFen: number;
+  bonusFen: number;
+  principalFen: number;
+  /** Balance not held for kiosk sales in flight. */
+  availableFen: number;
+}
+
+export class MoneyLedger {
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock,
+    private readonly members: MemberRegistry,
+  ) {}
+
+  balances(memberId: string): Balances {
+    const m = this.db
+      .prepare("SELECT points_balance, balance_fen, bonus_balance_fen FROM members WHERE member_id = ?")
+      .get<{ points_balance: number; balance_fen: number; bonus_balance_fen: number }>(memberId);
+    if (!m) throw new HubError("NOT_FOUND", `no member ${memberId}`);
+    const held =
+      this.db
+        .prepare("SELECT COALESCE(SUM(balance_fen), 0) AS b FROM holds WHERE member_id = ? AND consumed_at IS NULL AND expires_at > ?")
+        .get<{ b: number }>(memberId, this.clock.now())?.b ?? 0;
+    const bonus = Math.max(0, Math.min(m.bonus_balance_fen, m.balance_fen));
+    return {
+      pointsBalance: m.points_balance,
+      balanceFen: m.balance_fen,
+      bonusFen: bonus,
+      principalFen: m.balance_fen - bonus,
+      availableFen: m.balance_fen - held,
+    };
+  }
+
+  private logged(table: "points_log" | "balance_log", reason: string, ref: string): boolean {
+    return this.db.prepare(`SELECT 1 FROM ${table} WHERE reason = ? AND ref = ?`).get(reason, ref) !== undefined;
+  }
+
+  /** Whether (reason, ref) was already applied. */
+  applied(reason: string, ref: string): boolean {
+    return this.logged("points_log", reason, ref) || this.logged("balance_log", reason, ref);
+  }
+
+  /**
+   * Inside the caller's transaction: applies the move once. Returns false (and changes nothing)
+   * when (reason, ref) is already in the logs. Refuses to take points, principal or bonus below zero.
+   */
+  applyInTx(move: LedgerMove, work: Work): boolean {
+    const points = move.points ?? 0;
+    const principal = move.principalFen ?? 0;
+    const bonus = move.bonusFen ?? 0;
+    for (const [v, what] of [[points, "points"], [principal, "principalFen"], [bonus, "bonusFen"]] as const) {
+      if (!Number.isSafeInteger(v)) throw new HubError("INVALID_INPUT", `${what} must be a whole number`);
+    }
+    if (move.ref.length === 0 || move.ref.length > 200) throw new HubError("INVALID_INPUT", "a ledger ref must be 1-200 characters");
+    const needPoints = points !== 0;
+    const needBalance = principal !== 0 || bonus !== 0;
+    const hasPoints = needPoints && this.logged("points_log", move.reason, move.ref);
+    const hasBalance = needBalance && this.logged("balance_log", move.reason, move.ref);
+    if (hasPoints || hasBalance) {
+      if (needPoints !== hasPoints || needBalance !== hasBalance) {
+        throw new HubError("CONFLICT", `ledger entry ${move.reason}/${move.ref} was applied with different parts`, { reason: "LEDGER_MISMATCH" });
+      }
+      return false;
+    }
+    if (!needPoints && !needBalance) return true;
+    const b = this.balances(move.memberId);
+    if (points < 0 && !move.allowNegativePoints && b.pointsBalance + points < 0) {
+      throw new HubError("REFUSED", `the member has ${b.pointsBalance} points`, { reason: "INSUFFICIENT_POINTS" });
+    }
+    if (principal < 0 && b.principalFen + principal < 0) {
+      throw new HubError("REFUSED", `the member's own balance is ${b.principalFen} fen`, { reason: "INSUFFICIENT_BALANCE" });
+    }
+    if (bonus < 0 && b.bonusFen + bonus < 0) {
+      throw new HubError("REFUSED", `the member's bonus balance is ${b.bonusFen} fen`, { reason: "INSUFFICIENT_BALANCE" });
+    }
+    if (principal + bonus < 0 && b.availableFen + principal + bonus < 0) {
+      throw new HubError("REFUSED", `only ${b.availableFen} fen is available (the rest is held for sales in progress)`, { reason: "INSUFFICIENT_BALANCE" });
+    }
+    const now = this.clock.now();
+    if (needPoints) {
+      this.db.prepare("INSERT INTO points_log (member_id, delta, reason, ref, at) VALUES (?, ?, ?, ?, ?)").run(move.memberId, points, move.reason, move.ref, now);
+    }
+    if (needBalance) {
+      this.db
+        .prepare("INSERT INTO balance_log (member_id, delta_fen, bonus_delta_fen, reason, ref, at) VALUES (?, ?, ?, ?, ?, ?)")
+        .run(move.memberId, principal + bonus, bonus, move.reason, move.ref, now);
+    }
+    work.add(this.members.adjustInTx(move.memberId, points, principal + bonus, bonus));
+    return true;
+  }
+
+  /** A member's points or balance history, newest first. */
+  history(memberId: string, kind: "points" | "balance", limit: number, beforeId?: number): Array<Record<string, unknown>> {
+    const before = beforeId ?? Number.MAX_SAFE_INTEGER;
+    if (kind === "points") {
+      return this.db
+        .prepare("SELECT id, delta, reason, ref, at FROM points_log WHERE member_id = ? AND id < ? ORDER BY id DESC LIMIT ?")
+        .all<{ id: number; delta: number; reason: string; ref: string; at: number }>(memberId, before, limit)
+        .map((r) => ({ id: r.id, points: r.delta, reason: r.reason, ref: r.ref, at: r.at }));
+    }
+    return this.db
+      .prepare("SELECT id, delta_fen, bonus_delta_fen, reason, ref, at FROM balance_log WHERE member_id = ? AND id < ? ORDER BY id DESC LIMIT ?")
+      .all<{ id: number; delta_fen: number; bonus_delta_fen: number; reason: string; ref: string; at: number }>(memberId, before, limit)
+      .map((r) => ({ id: r.id, totalFen: r.delta_fen, principalFen: r.delta_fen - r.bonus_delta_fen, bonusFen: r.bonus_delta_fen, reason: r.reason, ref: r.ref, at: r.at }));
+  }
+}

@@ -1,0 +1,97 @@
+// Reports: purchases, VIP records and top-ups summarised by day, month, quarter or year (store-local), per store.
+import { z } from "zod";
+import { addDays, daysBetween, startOfLocalDay } from "../../protocol/rules/time.js";
+import { HubError } from "../errors.js";
+import { STAFF, isHq, requireStore, type Principal } from "../auth/roles.js";
+import type { BackofficeDeps } from "./deps.js";
+import type { Routes } from "./route.js";
+import { Id, IsoDate, Period, type PeriodKind } from "./schemas.js";
+
+const ReportQuery = z.strictObject({ period: Period, from: IsoDate, to: IsoDate, storeId: Id.optional() });
+type ReportQueryOut = z.output<typeof ReportQuery>;
+
+/** SQL for the period key of an epoch-ms column, in the store-local calendar. */
+export function periodKey(column: string, period: PeriodKind, offsetMinutes: number): string {
+  const day = `date(${column} / 1000 + ${offsetMinutes * 60}, 'unixepoch')`;
+  switch (period) {
+    case "day":
+      return day;
+    case "month":
+      return `substr(${day}, 1, 7)`;
+    case "year":
+      return `substr(${day}, 1, 4)`;
+    case "quarter":
+      return `substr(${day}, 1, 4) || '-Q' || ((CAST(substr(${day}, 6, 2) AS INTEGER) + 2) / 3)`;
+  }
+}
+
+function window(d: BackofficeDeps, p: Principal, q: ReportQueryOut): { from: number; to: number; offset: number; stores: string[] | null } {
+  if (q.to < q.from) throw new HubError("INVALID_INPUT", "query.to: before from");
+  if (daysBetween(q.from, q.to) > 3660) throw new HubError("INVALID_INPUT", "query: at most ten years at a time");
+  if (q.storeId) requireStore(p, q.storeId);
+  const offset = d.rules.forStore(q.storeId).utcOffsetMinutes;
+  return {
+    from: startOfLocalDay(q.from, offset),
+    to: startOfLocalDay(addDays(q.to, 1), offset),
+    offset,
+    stores: q.storeId ? [q.storeId] : isHq(p) ? null : [...p.stores],
+  };
+}
+
+const inStores = (col: string, stores: string[] | null): string => (stores ? ` AND ${col} IN (${stores.map(() => "?").join(",")})` : "");
+
+export function registerReportRoutes(r: Routes, d: BackofficeDeps): void {
+  r.staff(
+    { method: "get", path: "/reports/purchases", tag: "reports", summary: "Member purchases (kiosk sales applied at the hub) by period", roles: STAFF, query: ReportQuery },
+    ({ query, principal }) => {
+      const w = window(d, principal, query);
+      const rows = d.db
+        .prepare(
+          `SELECT ${periodKey("s.at", query.period, w.offset)} AS period, COUNT(*) AS sales, COUNT(DISTINCT s.member_id) AS members,
+             COALESCE(SUM(s.total_fen), 0) AS totalFen, COALESCE(SUM(s.savings_fen), 0) AS savingsFen, COALESCE(SUM(s.points_earned), 0) AS pointsEarned
+           FROM sales s LEFT JOIN devices dv ON dv.device_id = s.device_id
+           WHERE s.at >= ? AND s.at < ?${inStores("dv.store_id", w.stores)} GROUP BY period ORDER BY period`,
+        )
+        .all(w.from, w.to, ...(w.stores ?? []));
+      return { period: query.period, from: query.from, to: query.to, storeId: query.storeId ?? null, rows };
+    },
+  );
+
+  r.staff(
+    {
+      method: "get",
+      path: "/reports/vip",
+      tag: "reports",
+      summary: "VIP records by period and kind: count and fees",
+      roles: STAFF,
+      query: ReportQuery.extend({ classId: Id.optional() }),
+    },
+    ({ query, principal }) => {
+      const w = window(d, principal, query);
+      const rows = d.db
+        .prepare(
+          `SELECT ${periodKey("at", query.period, w.offset)} AS period, kind, COUNT(*) AS count, COALESCE(SUM(fee_fen), 0) AS feeFen
+           FROM vip_records WHERE at >= ? AND at < ?${inStores("store_id", w.stores)}${query.classId ? " AND class_after = ?" : ""}
+           GROUP BY period, kind ORDER BY period, kind`,
+        )
+        .all(w.from, w.to, ...(w.stores ?? []), ...(query.classId ? [query.classId] : []));
+      return { period: query.period, from: query.from, to: query.to, storeId: query.storeId ?? null, rows };
+    },
+  );
+
+  r.staff(
+    { method: "get", path: "/reports/top-ups", tag: "reports", summary: "Top-ups by period: amounts, principal, bonus, points, refunds", roles: STAFF, query: ReportQuery },
+    ({ query, principal }) => {
+      const w = window(d, principal, query);
+      const rows = d.db
+        .prepare(
+          `SELECT ${periodKey("at", query.period, w.offset)} AS period, COUNT(*) AS count, COUNT(DISTINCT member_id) AS members,
+             COALESCE(SUM(amount_fen), 0) AS amountFen, COALESCE(SUM(principal_fen), 0) AS principalFen, COALESCE(SUM(bonus_fen), 0) AS bonusFen,
+             COALESCE(SUM(points), 0) AS points, COALESCE(SUM(refunded_principal_fen), 0) AS refundedPrincipalFen
+           FROM top_ups WHERE at >= ? AND at < ?${inStores("store_id", w.stores)} GROUP BY period ORDER BY period`,
+        )
+        .all(w.from, w.to, ...(w.stores ?? []));
+      return { period: query.period, from: query.from, to: query.to, storeId: query.storeId ?? null, rows };
+    },
+  );
+}

@@ -1,0 +1,63 @@
+// Follows the ledger's applied sales: indexes their lines (sku, category, brand) for segments, adds growth value, and marks level metrics changed.
+//
+// Runs on every scheduler tick from a persisted cursor (the sales table's rowid), in one transaction
+// per batch with the cursor, so each sale is counted once. Growth-value upgrades happen here, at once.
+import type { BackofficeDeps } from "../backoffice/deps.js";
+import { growthOf, growthUpgradeInTx } from "../backoffice/levels.js";
+import { localDate } from "../../protocol/rules/time.js";
+import type { Actor } from "../audit.js";
+import { transact } from "../backoffice/work.js";
+
+const CURSOR = "cursor:sales";
+
+interface SaleRow {
+  rid: number;
+  sale_id: string;
+  member_id: string;
+  at: number;
+  total_fen: number;
+  body: string | null;
+  config_version: number | null;
+  store_id: string | null;
+}
+
+export function indexNewSales(d: BackofficeDeps, actor: Actor, batch = 1000): number {
+  let total = 0;
+  for (;;) {
+    const cursor = Number(d.db.prepare("SELECT value FROM bo_meta WHERE key = ?").get<{ value: string }>(CURSOR)?.value ?? 0);
+    const rows = d.db
+      .prepare(
+        `SELECT s.rowid AS rid, s.sale_id, s.member_id, s.at, s.total_fen, l.body, l.config_version, dv.store_id
+         FROM sales s LEFT JOIN ledger l ON l.device_id = s.device_id AND l.seq = s.seq LEFT JOIN devices dv ON dv.device_id = s.device_id
+         WHERE s.rowid > ? ORDER BY s.rowid LIMIT ?`,
+      )
+      .all<SaleRow>(cursor, batch);
+    if (rows.length === 0) return total;
+    const chainRules = d.rules.chain();
+    transact(d.db, d.registry, (w) => {
+      const touched = new Set<string>();
+      for (const r of rows) {
+        const storeId = r.store_id ?? "unknown";
+        const config = r.store_id && r.config_version !== null ? d.configs.get(r.store_id, r.config_version) : undefined;
+        const rules = config?.content.rules ?? chainRules;
+        const day = localDate(r.at, rules.utcOffsetMinutes);
+        const lines = r.body ? ((JSON.parse(r.body) as { lines?: Array<{ sku: string; qty: number }> }).lines ?? []) : [];
+        lines.forEach((line, i) => {
+          const product = rules.catalog.find((p) => p.sku === line.sku);
+          d.db
+            .prepare("INSERT OR IGNORE INTO sale_lines (sale_id, line, member_id, store_id, day, sku, category, brand, qty) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            .run(r.sale_id, i, r.member_id, storeId, day, line.sku, product?.category ?? null, product?.brand ?? null, line.qty);
+        });
+        if (!d.registry.get(r.member_id)) continue;
+        const s = d.data.levelState(r.member_id);
+        const g = growthOf(r.total_fen);
+        d.data.saveLevelStateInTx(r.member_id, { ...s, growth: s.growth + g, windowGrowth: s.windowGrowth + g, dirty: true });
+        touched.add(r.member_id);
+      }
+      for (const id of touched) growthUpgradeInTx(d, w, id, chainRules, actor);
+      d.db.prepare("INSERT INTO bo_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(CURSOR, String(rows.at(-1)!.rid));
+    });
+    total += rows.length;
+    if (rows.length < batch) return total;
+  }
+}
