@@ -1,5 +1,14 @@
-// ESC/POS command builder (Epson syntax): GBK text, GS k 73 Code 128 with length and {B, GS ( k QR, cut, status queries.
+// ESC/POS command builder (Epson syntax) on node-escpos: GBK text, GS k 73 Code 128 with length and {B, GS ( k QR, cut, status.
+//
+// node-escpos (@node-escpos/core) renders the job: initialise, alignment, character size, text
+// encoded by its iconv, feeds and the cut go through its Printer into a buffer (no device: the
+// transports in transports/ move the bytes). Where it emits wrong bytes we write Epson's command
+// ourselves through Printer.raw(): its Code 128 has no length byte and no {B (an independent decoder
+// then swallows the rest of the receipt), its qrcode() is not Epson's GS ( k, and style("B") adds
+// ESC 4 (italic on Star printers, unknown on Epson), so bold is ESC E from its own command table.
 import iconv from "iconv-lite";
+import { Adapter } from "@node-escpos/adapter";
+import { Printer, command } from "@node-escpos/core";
 import { PrinterError } from "./types.js";
 
 const ESC = 0x1b;
@@ -7,7 +16,6 @@ const GS = 0x1d;
 const FS = 0x1c;
 const DLE = 0x10;
 const EOT = 0x04;
-const LF = 0x0a;
 
 /**
  * Text for a GBK printer: `¥` (U+00A5, not in GBK) becomes the full-width `￥` (U+FFE5, GBK A3A4);
@@ -44,38 +52,61 @@ function isWide(cp: number): boolean {
 export type Align = "left" | "center" | "right";
 export type QrEcLevel = "L" | "M" | "Q" | "H";
 
-/** Appends ESC/POS commands to one buffer. Every method validates its input and throws PrinterError. */
+/** node-escpos wants a device adapter; this one keeps nothing: the job is taken from the printer's buffer. */
+class JobBufferAdapter extends Adapter<[]> {
+  open(callback?: (error: Error | null) => void): this {
+    callback?.(null);
+    return this;
+  }
+  write(_data: Buffer | string, callback?: (error: Error | null) => void): this {
+    callback?.(null);
+    return this;
+  }
+  close(callback?: (error: Error | null) => void): this {
+    callback?.(null);
+    return this;
+  }
+  read(): void {}
+}
+
+/** Appends ESC/POS commands to one job. Every method validates its input and throws PrinterError. */
 export class EscPosBuilder {
-  private readonly parts: Buffer[] = [];
+  private readonly printer = new Printer<[]>(new JobBufferAdapter(), { encoding: "GBK" });
 
   /** ESC @: initialise (always first in a job); FS & turns on the printer's two-byte (GBK) mode. */
   init(cjk = true): this {
-    this.bytes(ESC, 0x40);
+    this.printer.hardware("init");
     if (cjk) this.bytes(FS, 0x26);
     return this;
   }
 
   align(a: Align): this {
-    return this.bytes(ESC, 0x61, a === "left" ? 0 : a === "center" ? 1 : 2);
+    this.printer.align(a === "left" ? "lt" : a === "center" ? "ct" : "rt");
+    return this;
   }
 
+  /** ESC E n from node-escpos's command table (its style("B") also sends ESC 4, see above). */
   bold(on: boolean): this {
-    return this.bytes(ESC, 0x45, on ? 1 : 0);
+    this.printer.buffer.write(on ? command.TEXT_FORMAT.TXT_BOLD_ON : command.TEXT_FORMAT.TXT_BOLD_OFF);
+    return this;
   }
 
   /** GS ! : character size multipliers 1..8. */
   size(width: number, height: number): this {
     if (![width, height].every((n) => Number.isInteger(n) && n >= 1 && n <= 8)) throw new PrinterError("RECEIPT_INVALID", "size must be 1..8");
-    return this.bytes(GS, 0x21, ((width - 1) << 4) | (height - 1));
+    this.printer.size(width, height);
+    return this;
   }
 
+  /** Text in GBK (`¥` as `￥`, control characters dropped so text can never forge a command). */
   text(text: string): this {
-    this.parts.push(encodeGbk(text));
+    this.printer.pureText(printableText(text), "GBK");
     return this;
   }
 
   line(text = ""): this {
-    return this.text(text).bytes(LF);
+    this.printer.text(printableText(text), "GBK");
+    return this;
   }
 
   /** ESC d n: print and feed n lines. */
@@ -95,7 +126,7 @@ export class EscPosBuilder {
     this.bytes(GS, 0x77, opts.moduleWidth ?? 2); // GS w: module width
     this.bytes(GS, 0x48, opts.hri === false ? 0 : 2); // GS H: HRI below
     this.bytes(GS, 0x6b, 73, payload.length);
-    this.parts.push(payload);
+    this.printer.raw(payload);
     return this;
   }
 
@@ -120,22 +151,22 @@ export class EscPosBuilder {
   }
 
   raw(buf: Uint8Array): this {
-    this.parts.push(Buffer.from(buf));
+    this.printer.raw(Buffer.from(buf));
     return this;
   }
 
+  /** The whole job, taken out of node-escpos's buffer. */
   build(): Buffer {
-    return Buffer.concat(this.parts);
+    return Buffer.from(this.printer.buffer.flush());
   }
 
   private gsParenK(fn: number, params: number[]): void {
     const len = params.length + 2; // cn + fn + params
-    this.bytes(GS, 0x28, 0x6b, len & 0xff, len >> 8, 49, fn);
-    this.parts.push(Buffer.from(params));
+    this.bytes(GS, 0x28, 0x6b, len & 0xff, len >> 8, 49, fn, ...params);
   }
 
   private bytes(...b: number[]): this {
-    this.parts.push(Buffer.from(b));
+    this.printer.raw(Buffer.from(b));
     return this;
   }
 }
