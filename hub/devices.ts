@@ -24,6 +24,35 @@ export interface DeviceRow {
   lastSeenAt: number | null;
 }
 
+const SELECT_DEVICE = `SELECT device_id, chain_id, store_id, acked_seq, desired_config_version, applied_config_version,
+  config_error, last_status, last_seen_at FROM devices`;
+
+interface DeviceDbRow {
+  device_id: string;
+  chain_id: string;
+  store_id: string;
+  acked_seq: number;
+  desired_config_version: number;
+  applied_config_version: number;
+  config_error: string | null;
+  last_status: string | null;
+  last_seen_at: number | null;
+}
+
+function toDeviceRow(row: DeviceDbRow): DeviceRow {
+  return {
+    deviceId: row.device_id,
+    chainId: row.chain_id,
+    storeId: row.store_id,
+    ackedSeq: row.acked_seq,
+    desiredConfigVersion: row.desired_config_version,
+    appliedConfigVersion: row.applied_config_version,
+    configError: row.config_error,
+    lastStatus: row.last_status ? (JSON.parse(row.last_status) as unknown) : null,
+    lastSeenAt: row.last_seen_at,
+  };
+}
+
 export class DeviceRegistry {
   constructor(
     private readonly db: Database,
@@ -61,32 +90,17 @@ export class DeviceRegistry {
   }
 
   get(deviceId: string): DeviceRow | undefined {
-    const row = this.db
-      .prepare(
-        `SELECT device_id, chain_id, store_id, acked_seq, desired_config_version, applied_config_version, config_error,
-                last_status, last_seen_at FROM devices WHERE device_id = ?`,
-      )
-      .get<{
-        device_id: string; chain_id: string; store_id: string; acked_seq: number; desired_config_version: number;
-        applied_config_version: number; config_error: string | null; last_status: string | null; last_seen_at: number | null;
-      }>(deviceId);
-    if (!row) return undefined;
-    return {
-      deviceId: row.device_id,
-      chainId: row.chain_id,
-      storeId: row.store_id,
-      ackedSeq: row.acked_seq,
-      desiredConfigVersion: row.desired_config_version,
-      appliedConfigVersion: row.applied_config_version,
-      configError: row.config_error,
-      lastStatus: row.last_status ? (JSON.parse(row.last_status) as unknown) : null,
-      lastSeenAt: row.last_seen_at,
-    };
+    const row = this.db.prepare(`${SELECT_DEVICE} WHERE device_id = ?`).get<DeviceDbRow>(deviceId);
+    return row ? toDeviceRow(row) : undefined;
   }
 
   list(): DeviceRow[] {
-    const ids = this.db.prepare("SELECT device_id FROM devices ORDER BY device_id").all<{ device_id: string }>();
-    return ids.map((r) => this.get(r.device_id)).filter((d): d is DeviceRow => d !== undefined);
+    return this.db.prepare(`${SELECT_DEVICE} ORDER BY device_id`).all<DeviceDbRow>().map(toDeviceRow);
+  }
+
+  /** The stores that have kiosks (one query: the member push runs this for every ingested batch). */
+  storeIds(): string[] {
+    return this.db.prepare("SELECT DISTINCT store_id FROM devices ORDER BY store_id").all<{ store_id: string }>().map((r) => r.store_id);
   }
 
   recordStatus(deviceId: string, status: unknown): void {

@@ -118,7 +118,7 @@ export class HubMqttLink {
    */
   pushMemberChanges(scoped: ScopedChange[]): void {
     if (scoped.length === 0 || !this.client) return;
-    const stores = new Set(this.deps.devices.list().map((d) => d.storeId));
+    const stores = this.deps.devices.storeIds();
     for (const storeId of stores) {
       const changes: MemberChange[] = scoped.filter((c) => c.storeId === null || c.storeId === storeId).map((c) => c.change);
       if (changes.length === 0) continue;
