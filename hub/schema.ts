@@ -548,4 +548,71 @@ export const HUB_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX members_vip_expires ON members (vip_expires_at) WHERE vip_expires_at IS NOT NULL;
     `,
   },
+  {
+    version: 15,
+    name: "backoffice-shopping-punch-plus",
+    sql: `
+      -- Shopping cards: stored value apart from the general balance, moved only through MoneyLedger.
+      CREATE TABLE shopping_cards (
+        card_id     TEXT PRIMARY KEY,
+        member_id   TEXT NOT NULL,
+        balance_fen INTEGER NOT NULL DEFAULT 0 CHECK (balance_fen >= 0),
+        store_id    TEXT,
+        created_at  INTEGER NOT NULL,
+        actor       TEXT NOT NULL
+      );
+      CREATE INDEX shopping_cards_member ON shopping_cards (member_id, created_at);
+      CREATE TABLE shopping_card_log (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        card_id         TEXT NOT NULL,
+        member_id       TEXT NOT NULL,
+        delta_fen       INTEGER NOT NULL,
+        bonus_delta_fen INTEGER NOT NULL DEFAULT 0,
+        reason          TEXT NOT NULL,
+        ref             TEXT NOT NULL,
+        at              INTEGER NOT NULL,
+        UNIQUE (reason, ref)
+      );
+      CREATE INDEX shopping_card_log_card ON shopping_card_log (card_id, id);
+      -- Which card a top-up credited, the card's own-money part, and what went back by refunds.
+      ALTER TABLE top_ups ADD COLUMN shopping_card_id TEXT;
+      ALTER TABLE top_ups ADD COLUMN card_principal_fen INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE top_ups ADD COLUMN refunded_shopping_card_fen INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE top_up_refunds ADD COLUMN shopping_card_fen INTEGER NOT NULL DEFAULT 0;
+      -- Punch cards: N uses of a named service.
+      CREATE TABLE punch_cards (
+        card_id        TEXT PRIMARY KEY,
+        member_id      TEXT NOT NULL,
+        service_id     TEXT NOT NULL,
+        total_uses     INTEGER NOT NULL CHECK (total_uses > 0),
+        remaining_uses INTEGER NOT NULL CHECK (remaining_uses >= 0),
+        source         TEXT NOT NULL,
+        source_ref     TEXT NOT NULL,
+        store_id       TEXT,
+        created_at     INTEGER NOT NULL,
+        UNIQUE (source, source_ref, service_id)
+      );
+      CREATE INDEX punch_cards_member ON punch_cards (member_id, created_at);
+      CREATE TABLE punch_card_uses (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        card_id     TEXT NOT NULL,
+        member_id   TEXT NOT NULL,
+        request_id  TEXT NOT NULL,
+        uses        INTEGER NOT NULL,
+        remaining   INTEGER NOT NULL,
+        store_id    TEXT NOT NULL,
+        note        TEXT,
+        at          INTEGER NOT NULL,
+        actor       TEXT NOT NULL,
+        UNIQUE (card_id, request_id)
+      );
+      -- PLUS (online-only paid tier): active while expires_at is in the future.
+      CREATE TABLE member_plus (
+        member_id   TEXT PRIMARY KEY,
+        since       INTEGER NOT NULL,
+        expires_at  INTEGER NOT NULL,
+        updated_at  INTEGER NOT NULL
+      );
+    `,
+  },
 ];

@@ -32,6 +32,8 @@ import { registerSegmentRoutes } from "./segments.js";
 import { registerConsultantRoutes } from "./consultants.js";
 import { registerReportRoutes } from "./reports.js";
 import { registerImportRoutes } from "./import.js";
+import { registerStoredCardRoutes } from "./stored-cards.js";
+import { registerPlusRoutes } from "./plus.js";
 
 export const BO_PREFIX = "/bo";
 /** Member codes used to authenticate at the hub are accepted this long after they were made. */
@@ -94,6 +96,8 @@ export class Backoffice {
     registerConsultantRoutes(this.routes, d);
     registerReportRoutes(this.routes, d);
     registerImportRoutes(this.routes, d);
+    registerStoredCardRoutes(this.routes, d);
+    registerPlusRoutes(this.routes, d);
     // Last: anything else under /bo is a JSON 404 (the hub app's own not-found answer is text).
     this.app.all("*", (c) => c.json({ error: "NOT_FOUND", message: "no such route" }, 404));
   }

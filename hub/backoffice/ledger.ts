@@ -24,6 +24,8 @@ export interface LedgerMove {
   bonusFen?: number;
   /** Allow the points to go below zero (never used for money). */
   allowNegativePoints?: boolean;
+  /** Change of one of the member's shopping cards (stored value apart from the balance): total, and the bonus part of it. */
+  shoppingCard?: { cardId: string; fen: number; bonusFen?: number };
 }
 
 export interface Balances {
@@ -61,13 +63,13 @@ export class MoneyLedger {
     };
   }
 
-  private logged(table: "points_log" | "balance_log", reason: string, ref: string): boolean {
+  private logged(table: "points_log" | "balance_log" | "shopping_card_log", reason: string, ref: string): boolean {
     return this.db.prepare(`SELECT 1 FROM ${table} WHERE reason = ? AND ref = ?`).get(reason, ref) !== undefined;
   }
 
   /** Whether (reason, ref) was already applied. */
   applied(reason: string, ref: string): boolean {
-    return this.logged("points_log", reason, ref) || this.logged("balance_log", reason, ref);
+    return this.logged("points_log", reason, ref) || this.logged("balance_log", reason, ref) || this.logged("shopping_card_log", reason, ref);
   }
 
   /**
@@ -78,7 +80,10 @@ export class MoneyLedger {
     const points = move.points ?? 0;
     const principal = move.principalFen ?? 0;
     const bonus = move.bonusFen ?? 0;
-    for (const [v, what] of [[points, "points"], [principal, "principalFen"], [bonus, "bonusFen"]] as const) {
+    const card = move.shoppingCard;
+    const cardFen = card?.fen ?? 0;
+    const cardBonus = card?.bonusFen ?? 0;
+    for (const [v, what] of [[points, "points"], [principal, "principalFen"], [bonus, "bonusFen"], [cardFen, "shoppingCard.fen"], [cardBonus, "shoppingCard.bonusFen"]] as const) {
       if (!Number.isSafeInteger(v)) throw new HubError("INVALID_INPUT", `${what} must be a whole number`);
     }
     if (move.ref.length === 0 || move.ref.length > 200) throw new HubError("INVALID_INPUT", "a ledger ref must be 1-200 characters");
@@ -86,13 +91,24 @@ export class MoneyLedger {
     const needBalance = principal !== 0 || bonus !== 0;
     const hasPoints = needPoints && this.logged("points_log", move.reason, move.ref);
     const hasBalance = needBalance && this.logged("balance_log", move.reason, move.ref);
-    if (hasPoints || hasBalance) {
-      if (needPoints !== hasPoints || needBalance !== hasBalance) {
+    const needCard = cardFen !== 0;
+    const hasCard = needCard && this.logged("shopping_card_log", move.reason, move.ref);
+    if (hasPoints || hasBalance || hasCard) {
+      if (needPoints !== hasPoints || needBalance !== hasBalance || needCard !== hasCard) {
         throw new HubError("CONFLICT", `ledger entry ${move.reason}/${move.ref} was applied with different parts`, { reason: "LEDGER_MISMATCH" });
       }
       return false;
     }
-    if (!needPoints && !needBalance) return true;
+    if (!needPoints && !needBalance && !needCard) return true;
+    let cardBalance = 0;
+    if (needCard) {
+      const c = this.db.prepare("SELECT member_id, balance_fen FROM shopping_cards WHERE card_id = ?").get<{ member_id: string; balance_fen: number }>(card!.cardId);
+      if (!c || c.member_id !== move.memberId) throw new HubError("NOT_FOUND", `member ${move.memberId} has no shopping card ${card!.cardId}`);
+      cardBalance = c.balance_fen;
+      if (cardFen < 0 && cardBalance + cardFen < 0) {
+        throw new HubError("REFUSED", `the shopping card holds ${cardBalance} fen`, { reason: "INSUFFICIENT_BALANCE" });
+      }
+    }
     const b = this.balances(move.memberId);
     if (points < 0 && !move.allowNegativePoints && b.pointsBalance + points < 0) {
       throw new HubError("REFUSED", `the member has ${b.pointsBalance} points`, { reason: "INSUFFICIENT_POINTS" });
@@ -115,7 +131,13 @@ export class MoneyLedger {
         .prepare("INSERT INTO balance_log (member_id, delta_fen, bonus_delta_fen, reason, ref, at) VALUES (?, ?, ?, ?, ?, ?)")
         .run(move.memberId, principal + bonus, bonus, move.reason, move.ref, now);
     }
-    work.add(this.members.adjustInTx(move.memberId, points, principal + bonus, bonus));
+    if (needCard) {
+      this.db
+        .prepare("INSERT INTO shopping_card_log (card_id, member_id, delta_fen, bonus_delta_fen, reason, ref, at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        .run(card!.cardId, move.memberId, cardFen, cardBonus, move.reason, move.ref, now);
+      this.db.prepare("UPDATE shopping_cards SET balance_fen = balance_fen + ? WHERE card_id = ?").run(cardFen, card!.cardId);
+    }
+    if (needPoints || needBalance) work.add(this.members.adjustInTx(move.memberId, points, principal + bonus, bonus));
     return true;
   }
 

@@ -13,6 +13,7 @@ import { Fen, Id, MemberParams, PaymentSchema } from "./schemas.js";
 import { takePaymentInTx } from "./payments.js";
 import { raiseLevelInTx } from "./topups.js";
 import { transact, type Work } from "./work.js";
+import { givePunchCardsInTx, shoppingCardForInTx } from "./stored-cards.js";
 
 /** Growth value per sale: one per whole yuan of what the member paid. */
 export const growthOf = (totalFen: number): number => Math.max(0, Math.floor(totalFen / 100));
@@ -215,13 +216,17 @@ export function registerLevelRoutes(r: Routes, d: BackofficeDeps): void {
         raiseLevelInTx(d, w, { memberId: params.id, rules, toLevelId: body.levelId, kind: "paid-upgrade", reason: "paid upgrade", actor });
         const reward = q.reward;
         const notGiven: string[] = [];
-        if (reward && ((reward.balanceFen ?? 0) > 0 || (reward.points ?? 0) > 0)) {
-          d.ledger.applyInTx({ memberId: params.id, reason: "level-reward", ref: idempotencyKey!, bonusFen: reward.balanceFen ?? 0, points: reward.points ?? 0 }, w);
+        const cardFen = reward?.shoppingCardFen ?? 0;
+        const shoppingCard = cardFen > 0 ? { cardId: shoppingCardForInTx(d, { memberId: params.id, storeId: body.storeId, actor }), fen: cardFen, bonusFen: cardFen } : null;
+        if (reward && ((reward.balanceFen ?? 0) > 0 || (reward.points ?? 0) > 0 || shoppingCard)) {
+          d.ledger.applyInTx(
+            { memberId: params.id, reason: "level-reward", ref: idempotencyKey!, bonusFen: reward.balanceFen ?? 0, points: reward.points ?? 0, ...(shoppingCard ? { shoppingCard } : {}) },
+            w,
+          );
         }
         const coupons = reward ? d.data.giveCouponsInTx(params.id, rules, today, { coupons: reward.coupons ?? [], couponPackIds: reward.couponPackIds ?? [] }, w) : [];
-        if (reward?.shoppingCardFen) notGiven.push("shopping card: not supported");
-        if (reward?.punchCards?.length) notGiven.push("punch cards: not supported");
-        const out = { levelId: body.levelId, priceFen: q.priceFen, payment, reward, coupons, notGiven };
+        const punchCards = givePunchCardsInTx(d, { memberId: params.id, cards: reward?.punchCards ?? [], source: "level-reward", ref: idempotencyKey!, storeId: body.storeId });
+        const out = { levelId: body.levelId, priceFen: q.priceFen, payment, reward, coupons, shoppingCard, punchCards, notGiven };
         d.audit.recordInTx({ actor, action: "level.paid-upgrade", entity: "member", entityId: params.id, storeId: body.storeId, before: { levelId: m.levelId }, after: out });
         return out;
       }).result;

@@ -315,6 +315,9 @@ export class MemberData {
     const portrait = this.db.prepare("SELECT frequency, tags, computed_on FROM member_portraits WHERE member_id = ?").get<{ frequency: string; tags: string; computed_on: string }>(memberId);
     const consultant = this.db.prepare("SELECT consultant_id, bound_at FROM consultant_bindings WHERE member_id = ?").get<{ consultant_id: string; bound_at: number }>(memberId);
     const secondary = this.db.prepare("SELECT primary_member_id FROM secondary_cards WHERE member_id = ?").get<{ primary_member_id: string }>(memberId);
+    // PLUS (online-only paid tier, see plus.ts) and the shopping cards' total (stored-cards.ts).
+    const plus = this.db.prepare("SELECT since, expires_at FROM member_plus WHERE member_id = ?").get<{ since: number; expires_at: number }>(memberId);
+    const cards = this.db.prepare("SELECT COUNT(*) AS n, COALESCE(SUM(balance_fen), 0) AS total FROM shopping_cards WHERE member_id = ?").get<{ n: number; total: number }>(memberId);
     return {
       member: m,
       effectiveCardClass: effectiveCardClass(m, now),
@@ -325,6 +328,8 @@ export class MemberData {
       portraits: portrait ? { frequency: portrait.frequency, tags: JSON.parse(portrait.tags) as string[], computedOn: portrait.computed_on } : null,
       consultant: consultant ? { consultantId: consultant.consultant_id, boundAt: consultant.bound_at } : null,
       primaryMemberId: secondary?.primary_member_id ?? m.primaryMemberId ?? null,
+      plus: plus ? { active: plus.expires_at > now, since: plus.since, expiresAt: plus.expires_at } : { active: false, since: null, expiresAt: null },
+      shoppingCards: { count: cards?.n ?? 0, totalFen: cards?.total ?? 0 },
     };
   }
 }

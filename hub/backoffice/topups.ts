@@ -14,6 +14,7 @@ import type { Routes } from "./route.js";
 import { Fen, Id, MemberParams, Note, PositiveFen, QueryInt, Reason } from "./schemas.js";
 import { applyVipInTx } from "./vip.js";
 import type { Work } from "./work.js";
+import { ShoppingCardId, givePunchCardsInTx, shoppingCard, shoppingCardForInTx } from "./stored-cards.js";
 
 const ExternalPayment = z.strictObject({
   method: z.enum(["cash", "card", "wechat", "alipay", "other"]),
@@ -29,6 +30,8 @@ const TopUpBody = z.strictObject({
   /** Needs the top-up:edit-bonus permission (managers have it). */
   bonusOverride: z.strictObject({ bonusFen: Fen.optional(), points: z.number().int().nonnegative().max(100_000_000).optional() }).optional(),
   payment: ExternalPayment,
+  /** The shopping card credited when the rule targets a shopping card or gives a shopping-card bonus; default: the member's first card (opened when there is none). */
+  shoppingCardId: ShoppingCardId.optional(),
   note: Note.optional(),
 });
 
@@ -49,6 +52,9 @@ interface TopUpRow {
   refunded_principal_fen: number;
   refunded_bonus_fen: number;
   refunded_points: number;
+  shopping_card_id: string | null;
+  card_principal_fen: number;
+  refunded_shopping_card_fen: number;
   details: string;
   at: number;
   actor: string;
@@ -63,10 +69,11 @@ const viewTopUp = (r: TopUpRow) => ({
   principalFen: r.principal_fen,
   bonusFen: r.bonus_fen,
   points: r.points,
+  shoppingCard: r.shopping_card_id ? { cardId: r.shopping_card_id, fen: r.shopping_card_fen, principalFen: r.card_principal_fen, bonusFen: r.shopping_card_fen - r.card_principal_fen } : null,
   ruleId: r.rule_id,
   bonusEdited: r.bonus_edited === 1,
   payment: { method: r.payment_method, reference: r.payment_ref },
-  refunded: { principalFen: r.refunded_principal_fen, bonusFen: r.refunded_bonus_fen, points: r.refunded_points },
+  refunded: { principalFen: r.refunded_principal_fen, bonusFen: r.refunded_bonus_fen, points: r.refunded_points, shoppingCardFen: r.refunded_shopping_card_fen },
   details: JSON.parse(r.details) as Record<string, unknown>,
   at: r.at,
   actor: r.actor,
@@ -126,15 +133,15 @@ export function registerTopUpRoutes(r: Routes, d: BackofficeDeps): void {
       method: "post",
       path: "/members/:id/top-ups",
       tag: "top-ups",
-      summary: "Top up a member's balance at the counter",
+      summary: "Top up a member's balance or shopping card at the counter",
       description:
-        "One rule per top-up (the one named, else the best eligible). Principal and bonus are credited apart; points, coupons and packs, a VIP plan (non-VIP members only, without purchase bonuses) and a level upgrade are given as the rule says; what cannot be given is listed in notGiven. Editing the bonus needs the top-up:edit-bonus permission. Shopping-card top-ups are refused (kiosks cannot spend them).",
+        "One rule per top-up (the one named, else the best eligible). Principal and bonus are credited apart; points, coupons and packs, a VIP plan (non-VIP members only, without purchase bonuses) and a level upgrade are given as the rule says; what cannot be given is listed in notGiven. A rule that targets a shopping card credits the amount to a shopping card (shoppingCardId, else the member's first card, opened when there is none); shopping-card bonuses go to the same card; punch-card bonuses open punch cards. Editing the bonus needs the top-up:edit-bonus permission.",
       roles: STAFF,
       params: MemberParams,
       body: TopUpBody,
       idempotent: true,
       status: 201,
-      errors: { 404: "no such member", 409: "Idempotency-Key reused", 422: "RULES_TOP_UP_NOT_ALLOWED (amount, rule, once per member), SHOPPING_CARD_UNSUPPORTED" },
+      errors: { 404: "no such member or shopping card", 409: "Idempotency-Key reused", 422: "RULES_TOP_UP_NOT_ALLOWED (amount, rule, once per member), MEMBER_BLOCKED" },
     },
     ({ params, body, principal, actor, idempotencyKey }) => {
       requireStore(principal, body.storeId);
@@ -146,14 +153,18 @@ export function registerTopUpRoutes(r: Routes, d: BackofficeDeps): void {
         d.data.requireActive(d.data.get(params.id));
         const rules = d.rules.forStore(body.storeId);
         const result = evaluate(d, params.id, rules, body);
-        if (result.target === "shopping-card") throw new HubError("REFUSED", "shopping-card top-ups are not supported", { reason: "SHOPPING_CARD_UNSUPPORTED" });
         const notGiven = [...result.notGiven];
-        if (result.shoppingCardFen > 0) notGiven.push(`shopping card ${result.shoppingCardFen} fen: shopping cards are not supported`);
-        if (result.punchCards.length > 0) notGiven.push("punch cards: not supported");
         const bonusFen = body.bonusOverride?.bonusFen ?? result.bonusFen;
         const points = body.bonusOverride?.points ?? result.points;
         const topUpId = `tu_${randomBytes(8).toString("hex")}`;
-        d.ledger.applyInTx({ memberId: params.id, reason: "top-up", ref: topUpId, principalFen: result.principalFen, bonusFen, points }, w);
+        const cardPrincipalFen = result.target === "shopping-card" ? result.amountFen : 0;
+        const cardId =
+          result.shoppingCardFen > 0 || body.shoppingCardId !== undefined
+            ? shoppingCardForInTx(d, { memberId: params.id, cardId: body.shoppingCardId, storeId: body.storeId, actor })
+            : null;
+        const card = cardId !== null && result.shoppingCardFen > 0 ? { cardId, fen: result.shoppingCardFen, bonusFen: result.shoppingCardFen - cardPrincipalFen } : null;
+        d.ledger.applyInTx({ memberId: params.id, reason: "top-up", ref: topUpId, principalFen: result.principalFen, bonusFen, points, ...(card ? { shoppingCard: card } : {}) }, w);
+        const punchCards = givePunchCardsInTx(d, { memberId: params.id, cards: result.punchCards, source: "top-up", ref: topUpId, storeId: body.storeId });
         const today = d.rules.storeDay(body.storeId, d.clock.now());
         const coupons = d.data.giveCouponsInTx(params.id, rules, today, { coupons: result.coupons, couponPackIds: result.couponPackIds }, w);
         let vip: { planId: string; expiresAt: number | null } | null = null;
@@ -173,17 +184,17 @@ export function registerTopUpRoutes(r: Routes, d: BackofficeDeps): void {
           level = result.upgradeToLevelId;
         }
         d.data.markLevelDirtyInTx(params.id);
-        const details = { rule: result.rule, coupons, vip, level, notGiven, computed: { bonusFen: result.bonusFen, points: result.points }, note: body.note ?? null };
+        const details = { rule: result.rule, target: result.target, coupons, punchCards, vip, level, notGiven, computed: { bonusFen: result.bonusFen, points: result.points }, note: body.note ?? null };
         d.db
           .prepare(
-            `INSERT INTO top_ups (top_up_id, member_id, store_id, channel, amount_fen, principal_fen, bonus_fen, points, shopping_card_fen, rule_id,
-               bonus_edited, payment_method, payment_ref, details, at, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO top_ups (top_up_id, member_id, store_id, channel, amount_fen, principal_fen, bonus_fen, points, shopping_card_fen, shopping_card_id,
+               card_principal_fen, rule_id, bonus_edited, payment_method, payment_ref, details, at, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
-          .run(topUpId, params.id, body.storeId, body.channel, body.amountFen, result.principalFen, bonusFen, points, 0, result.rule?.id ?? null,
-            body.bonusOverride ? 1 : 0, body.payment.method, body.payment.reference ?? null, JSON.stringify(details), d.clock.now(), actor.id);
+          .run(topUpId, params.id, body.storeId, body.channel, body.amountFen, result.principalFen, bonusFen, points, card?.fen ?? 0, card?.cardId ?? null,
+            cardPrincipalFen, result.rule?.id ?? null, body.bonusOverride ? 1 : 0, body.payment.method, body.payment.reference ?? null, JSON.stringify(details), d.clock.now(), actor.id);
         const row = d.db.prepare("SELECT * FROM top_ups WHERE top_up_id = ?").get<TopUpRow>(topUpId)!;
         d.audit.recordInTx({ actor, action: "top-up.create", entity: "top-up", entityId: topUpId, storeId: body.storeId, before: null, after: viewTopUp(row), note: body.bonusOverride ? `bonus edited (computed ${result.bonusFen} fen, ${result.points} points)` : null });
-        return { ...viewTopUp(row), balances: d.ledger.balances(params.id) };
+        return { ...viewTopUp(row), balances: d.ledger.balances(params.id), shoppingCardBalanceFen: card ? shoppingCard(d, card.cardId)!.balanceFen : null };
       }).result;
     },
   );
@@ -203,7 +214,7 @@ export function registerTopUpRoutes(r: Routes, d: BackofficeDeps): void {
       tag: "top-ups",
       summary: "Refund (part of) a top-up's principal; its bonus and points go back in proportion",
       description:
-        "Bonus already spent is deducted from the money returned (cashBackFen). Points go back as far as the member still has them. A VIP or level given by the top-up stays. Refunds are checked against the money not held for kiosk sales in flight.",
+        "For a shopping-card top-up the principal comes off the shopping card. Bonus (balance or shopping card) already spent is deducted from the money returned (cashBackFen). Points go back as far as the member still has them. A VIP or level given by the top-up stays. Refunds are checked against the money not held for kiosk sales in flight.",
       roles: MANAGERS,
       params: z.strictObject({ topUpId: z.string().regex(/^tu_[a-f0-9]{16}$/) }),
       body: z.strictObject({ principalFen: PositiveFen.optional(), reason: Reason, payment: ExternalPayment }),
@@ -221,37 +232,63 @@ export function registerTopUpRoutes(r: Routes, d: BackofficeDeps): void {
 
 function refundInTx(d: BackofficeDeps, w: Work, topUpId: string, body: { principalFen?: number | undefined; reason: string; payment: z.output<typeof ExternalPayment> }, actor: Actor) {
   const row = d.db.prepare("SELECT * FROM top_ups WHERE top_up_id = ?").get<TopUpRow>(topUpId)!;
-  const remaining = row.principal_fen - row.refunded_principal_fen;
+  const principalTotal = row.principal_fen + row.card_principal_fen;
+  const remaining = principalTotal - row.refunded_principal_fen;
   if (remaining <= 0) throw new HubError("CONFLICT", "this top-up is fully refunded", { reason: "ALREADY_REFUNDED" });
   const amount = body.principalFen ?? remaining;
   if (amount > remaining) throw new HubError("REFUSED", `at most ${remaining} fen of this top-up can be refunded`, { reason: "REFUND_TOO_LARGE" });
   const after = remaining - amount;
   // Whatever stays with the member keeps its share of the bonus and points; the rest goes back.
-  const keep = (total: number): number => (row.principal_fen === 0 ? 0 : Math.floor((total * after) / row.principal_fen));
+  const keep = (total: number): number => (principalTotal === 0 ? 0 : Math.floor((total * after) / principalTotal));
   const bonusDue = row.bonus_fen - row.refunded_bonus_fen - keep(row.bonus_fen);
   const pointsDue = row.points - row.refunded_points - keep(row.points);
   const b = d.ledger.balances(row.member_id);
   const bonusBack = Math.min(bonusDue, b.bonusFen);
   const bonusSpent = bonusDue - bonusBack;
   const pointsBack = Math.min(pointsDue, Math.max(0, b.pointsBalance));
-  if (amount - bonusSpent < 0) throw new HubError("REFUSED", "the bonus already spent exceeds the refund", { reason: "BONUS_SPENT" });
+  // The shopping card: its own-money part comes back whole (a card top-up); its bonus as far as the card still holds it.
+  const onCard = row.card_principal_fen > 0;
+  const cardDue = row.shopping_card_id ? row.shopping_card_fen - row.refunded_shopping_card_fen - keep(row.shopping_card_fen) : 0;
+  const cardPrincipalBack = onCard ? amount : 0;
+  const cardBalance = row.shopping_card_id ? (shoppingCard(d, row.shopping_card_id)?.balanceFen ?? 0) : 0;
+  if (cardPrincipalBack > cardBalance) throw new HubError("REFUSED", `the shopping card holds ${cardBalance} fen`, { reason: "INSUFFICIENT_BALANCE" });
+  const cardBonusDue = Math.max(0, cardDue - cardPrincipalBack);
+  const cardBonusBack = Math.min(cardBonusDue, cardBalance - cardPrincipalBack);
+  const cardBonusSpent = cardBonusDue - cardBonusBack;
+  const cardBack = cardPrincipalBack + cardBonusBack;
+  const spent = bonusSpent + cardBonusSpent;
+  if (amount - spent < 0) throw new HubError("REFUSED", "the bonus already spent exceeds the refund", { reason: "BONUS_SPENT" });
   const refundId = `rf_${randomBytes(8).toString("hex")}`;
-  d.ledger.applyInTx({ memberId: row.member_id, reason: "top-up-refund", ref: refundId, principalFen: -amount, bonusFen: -bonusBack, points: -pointsBack }, w);
+  d.ledger.applyInTx(
+    {
+      memberId: row.member_id,
+      reason: "top-up-refund",
+      ref: refundId,
+      principalFen: onCard ? 0 : -amount,
+      bonusFen: -bonusBack,
+      points: -pointsBack,
+      ...(cardBack > 0 && row.shopping_card_id ? { shoppingCard: { cardId: row.shopping_card_id, fen: -cardBack, bonusFen: -cardBonusBack } } : {}),
+    },
+    w,
+  );
   d.db
-    .prepare("UPDATE top_ups SET refunded_principal_fen = refunded_principal_fen + ?, refunded_bonus_fen = refunded_bonus_fen + ?, refunded_points = refunded_points + ? WHERE top_up_id = ?")
-    .run(amount, bonusDue, pointsDue, topUpId);
+    .prepare(
+      "UPDATE top_ups SET refunded_principal_fen = refunded_principal_fen + ?, refunded_bonus_fen = refunded_bonus_fen + ?, refunded_points = refunded_points + ?, refunded_shopping_card_fen = refunded_shopping_card_fen + ? WHERE top_up_id = ?",
+    )
+    .run(amount, bonusDue, pointsDue, cardDue, topUpId);
   d.db
-    .prepare("INSERT INTO top_up_refunds (refund_id, top_up_id, member_id, store_id, principal_fen, bonus_fen, points, reason, at, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-    .run(refundId, topUpId, row.member_id, row.store_id, amount, bonusBack, pointsBack, body.reason, d.clock.now(), actor.id);
+    .prepare("INSERT INTO top_up_refunds (refund_id, top_up_id, member_id, store_id, principal_fen, bonus_fen, points, shopping_card_fen, reason, at, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    .run(refundId, topUpId, row.member_id, row.store_id, amount, bonusBack, pointsBack, cardBack, body.reason, d.clock.now(), actor.id);
   d.data.markLevelDirtyInTx(row.member_id);
   const out = {
     refundId,
     topUpId,
     principalFen: amount,
     bonusFen: bonusBack,
-    bonusSpentFen: bonusSpent,
+    bonusSpentFen: spent,
     points: pointsBack,
-    cashBackFen: amount - bonusSpent,
+    shoppingCard: row.shopping_card_id ? { cardId: row.shopping_card_id, fen: cardBack, bonusFen: cardBonusBack, balanceFen: shoppingCard(d, row.shopping_card_id)?.balanceFen ?? 0 } : null,
+    cashBackFen: amount - spent,
     payment: body.payment,
     balances: d.ledger.balances(row.member_id),
   };
