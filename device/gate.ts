@@ -6,7 +6,7 @@
 import type { Clock } from "../protocol/clock.js";
 import type { Logger } from "../protocol/log.js";
 import type { ConfigContent, GateEntryFact, GateRefusal, MemberRecord } from "../protocol/messages.js";
-import type { ReplayGuard } from "../protocol/member-code.js";
+import type { ReplayStore } from "../protocol/member-code.js";
 import { localDate } from "../protocol/rules/time.js";
 import type { KioskStore } from "./store.js";
 import { memberFromCode } from "./session/identify.js";
@@ -23,7 +23,7 @@ export interface GateDeps {
   store: KioskStore;
   config: () => ConfigContent | undefined;
   clock: Clock;
-  replay: ReplayGuard;
+  replay: ReplayStore;
   relay: GateRelay;
   deviceId: string;
   log: Logger;

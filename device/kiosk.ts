@@ -4,10 +4,10 @@ import { join } from "node:path";
 import { openDatabase, migrate, type Database } from "../storage/sqlite.js";
 import { OffsetClock, type Clock } from "../protocol/clock.js";
 import { ns, type Logger } from "../protocol/log.js";
-import { ReplayGuard } from "../protocol/member-code.js";
 import { parseRulesConfig } from "../protocol/rules/config.js";
 import { KIOSK_MIGRATIONS } from "./schema.js";
 import { KioskStore } from "./store.js";
+import { SqliteReplayStore } from "./replay-store.js";
 import { KioskSync } from "./sync.js";
 import { Checkout, CheckoutError, type Indicator, type CheckoutPrinter } from "./checkout.js";
 import { Gate, type GateRelay } from "./gate.js";
@@ -124,7 +124,8 @@ export class Kiosk {
     });
     this.sync.statusExtras = () => ({ health: this.health() });
     const onCommitted = (): void => this.sync.flush();
-    const replay = new ReplayGuard();
+    // Durable, so a code accepted just before a restart is not accepted again after it.
+    const replay = new SqliteReplayStore(db);
     this.checkout = new Checkout({
       store: this.store,
       config: () => this.sync.current,

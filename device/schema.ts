@@ -110,4 +110,17 @@ export const KIOSK_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: "member-code-replay",
+    sql: `
+      -- Live member codes already accepted, kept until their window has passed, so a restart does not
+      -- make a code shown a moment ago acceptable again.
+      CREATE TABLE seen_codes (
+        code        TEXT PRIMARY KEY,
+        expires_at  INTEGER NOT NULL
+      );
+      CREATE INDEX seen_codes_expiry ON seen_codes (expires_at);
+    `,
+  },
 ];

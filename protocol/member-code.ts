@@ -39,8 +39,14 @@ export function parseMemberCode(text: string): MemberCodeParts {
   return { cardId: m[1]!, issuedAtSec: Number(m[2]), signature: m[3]! };
 }
 
-/** Remembers accepted codes until their window has passed. */
-export class ReplayGuard {
+/** Where accepted codes are remembered until their window has passed (in memory, or durable on a kiosk). */
+export interface ReplayStore {
+  /** Records `code` as used until `expiresAtMs`; returns false when it was already used. */
+  claim(code: string, expiresAtMs: number, nowMs: number): boolean;
+}
+
+/** Remembers accepted codes in memory until their window has passed. */
+export class ReplayGuard implements ReplayStore {
   private readonly seen = new Map<string, number>();
 
   /** Records `code` as used until `expiresAtMs`; returns false when it was already used. */
@@ -65,7 +71,7 @@ export interface VerifyMemberCodeOptions {
   publicKeyOf: (cardId: string) => string | undefined;
   /** The verifier's corrected clock, in ms. */
   nowMs: number;
-  replay: ReplayGuard;
+  replay: ReplayStore;
   windowSeconds?: number;
   /** How far a code's time may be ahead of ours (phone clocks drift). */
   futureSkewSeconds?: number;

@@ -1,7 +1,7 @@
 // Turns a scanned member code into a cached member: signature against the card's key, time window, replay guard.
 import type { Clock } from "../../protocol/clock.js";
 import type { ConfigContent, MemberRecord } from "../../protocol/messages.js";
-import { verifyMemberCode, type ReplayGuard } from "../../protocol/member-code.js";
+import { verifyMemberCode, type ReplayStore } from "../../protocol/member-code.js";
 import { ProtocolError } from "../../protocol/errors.js";
 import type { KioskStore } from "../store.js";
 import { CheckoutError } from "./types.js";
@@ -9,7 +9,7 @@ import { CheckoutError } from "./types.js";
 export interface IdentifyDeps {
   store: KioskStore;
   clock: Clock;
-  replay: ReplayGuard;
+  replay: ReplayStore;
 }
 
 /**

@@ -9,7 +9,7 @@
 import { randomInt } from "node:crypto";
 import type { Logger } from "../../protocol/log.js";
 import type { Clock } from "../../protocol/clock.js";
-import type { ReplayGuard } from "../../protocol/member-code.js";
+import type { ReplayStore } from "../../protocol/member-code.js";
 import type { AuthRequest, AuthResponse, ConfigContent, MemberRecord, VerificationFact } from "../../protocol/messages.js";
 import type { PricedCart } from "../../protocol/rules/pricing-types.js";
 import { isRulesError } from "../../protocol/rules/errors.js";
@@ -48,7 +48,7 @@ export interface CheckoutDeps {
   config: () => ConfigContent | undefined;
   /** The hub-corrected clock. */
   clock: Clock;
-  replay: ReplayGuard;
+  replay: ReplayStore;
   printer: CheckoutPrinter;
   indicator: Indicator;
   deviceId: string;
