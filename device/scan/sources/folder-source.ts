@@ -2,12 +2,11 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { extname, join } from "node:path";
 import type { Clock, DriverHealth, Logger } from "../../health.js";
-import type { FolderSourceConfig, PushInput, PushableFrameSource } from "../types.js";
+import type { FolderSourceConfig, PushableFrameSource } from "../types.js";
 import { ScanError, folderSourceSchema } from "../types.js";
-import { BaseFrameSource } from "./base-source.js";
-import { emitPush } from "./simulated-source.js";
+import { PushableSourceBase } from "./simulated-source.js";
 
-export class FolderFrameSource extends BaseFrameSource implements PushableFrameSource {
+export class FolderFrameSource extends PushableSourceBase implements PushableFrameSource {
   readonly driver = "folder" as const;
   readonly config: FolderSourceConfig;
   private readonly seen = new Set<string>();
@@ -34,18 +33,6 @@ export class FolderFrameSource extends BaseFrameSource implements PushableFrameS
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-  }
-
-  push(input: PushInput, name?: string): void {
-    if (!this.running) return;
-    emitPush((f) => this.emit(f), input, name);
-  }
-
-  async pushFile(path: string): Promise<void> {
-    const bytes = await readFile(path).catch((err: unknown) => {
-      throw new ScanError("SOURCE_NOT_FOUND", `cannot read ${path}: ${String(err)}`, { cause: err });
-    });
-    this.push(new Uint8Array(bytes), path);
   }
 
   health(): DriverHealth {

@@ -5,7 +5,23 @@ import type { PushInput, PushableFrameSource } from "../types.js";
 import { ScanError } from "../types.js";
 import { BaseFrameSource, type FrameInit } from "./base-source.js";
 
-export class SimulatedFrameSource extends BaseFrameSource implements PushableFrameSource {
+/** A source that also takes frames handed to it (the simulated camera, and the image folder). */
+export abstract class PushableSourceBase extends BaseFrameSource {
+  /** Emits one frame now (ignored while stopped, as a camera would be). */
+  push(input: PushInput, name?: string): void {
+    if (!this.running) return;
+    emitPush((f) => this.emit(f), input, name);
+  }
+
+  async pushFile(path: string): Promise<void> {
+    const bytes = await readFile(path).catch((err: unknown) => {
+      throw new ScanError("SOURCE_NOT_FOUND", `cannot read ${path}: ${String(err)}`, { cause: err });
+    });
+    this.push(new Uint8Array(bytes), path);
+  }
+}
+
+export class SimulatedFrameSource extends PushableSourceBase implements PushableFrameSource {
   readonly driver = "simulated" as const;
 
   constructor(deps: { clock: Clock; logger: Logger }) {
@@ -18,19 +34,6 @@ export class SimulatedFrameSource extends BaseFrameSource implements PushableFra
 
   async stop(): Promise<void> {
     this.running = false;
-  }
-
-  /** Emits one frame now (ignored while stopped, as a camera would be). */
-  push(input: PushInput, name?: string): void {
-    if (!this.running) return;
-    emitPush((f) => this.emit(f), input, name);
-  }
-
-  async pushFile(path: string): Promise<void> {
-    const bytes = await readFile(path).catch((err: unknown) => {
-      throw new ScanError("SOURCE_NOT_FOUND", `cannot read ${path}: ${String(err)}`, { cause: err });
-    });
-    this.push(new Uint8Array(bytes), path);
   }
 
   health(): DriverHealth {
