@@ -1,47 +1,25 @@
 // Exactly-once ingest: duplicates, reordering, gaps, rejections and recomputation against the kiosk's hints.
 import { describe, it, expect, beforeEach, afterEach } from "vitest";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { openDatabase, migrate, type Database } from "../storage/sqlite.js";
 import { ManualClock } from "../protocol/clock.js";
-import { createLogger, MemoryLogSink } from "../protocol/log.js";
-import { generateKeyPair } from "../protocol/signing.js";
 import type { LedgerEntry, SaleFact } from "../protocol/messages.js";
-import { HUB_MIGRATIONS } from "./schema.js";
 import { DeviceRegistry } from "./devices.js";
-import { MemberRegistry } from "./members.js";
-import { ConfigService } from "./config-service.js";
-import { Ingest } from "./ingest.js";
+import { K1, T0, openIngestWorld, type IngestWorld } from "./ingest-world.testkit.js";
+import type { Database } from "../storage/sqlite.js";
+import type { Ingest } from "./ingest.js";
+import type { MemberRegistry } from "./members.js";
+import type { MemoryLogSink } from "../protocol/log.js";
 
-const demoRules = JSON.parse(readFileSync(new URL("../protocol/rules/examples/demo-config.json", import.meta.url), "utf8")) as Record<string, unknown>;
-const K1 = { chainId: "acme", storeId: "s01", deviceId: "k1" };
-const T0 = Date.UTC(2026, 10, 22, 2, 0, 0);
-
-let dir: string;
+let world: IngestWorld;
 let db: Database;
 let ingest: Ingest;
 let members: MemberRegistry;
 let sink: MemoryLogSink;
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), "hub-ingest-"));
-  db = await openDatabase(join(dir, "hub.db"));
-  migrate(db, HUB_MIGRATIONS);
-  const clock = new ManualClock(T0);
-  const devices = new DeviceRegistry(db, clock);
-  devices.provision(K1);
-  members = new MemberRegistry(db, clock);
-  members.create({ memberId: "m1", cardId: "C0001", name: "Li Lei", levelId: "gold", cardClass: "standard", cardPublicKey: generateKeyPair().publicKey });
-  const configs = new ConfigService(db, clock, "acme", { keyId: "hq", keys: generateKeyPair() });
-  configs.publish("s01", { rules: demoRules, device: {} });
-  sink = new MemoryLogSink();
-  ingest = new Ingest(db, clock, members, configs, createLogger("test", { destination: sink, level: "debug" }));
+  world = await openIngestWorld(0);
+  ({ db, ingest, members, sink } = world);
 });
-afterEach(() => {
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => world.close());
 
 function sale(seq: number, overrides: Partial<SaleFact> = {}): LedgerEntry {
   return {

@@ -1,0 +1,52 @@
+// Test kit: a hub database with one kiosk, one member and the demo config, and an Ingest over it.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openDatabase, migrate, type Database } from "../storage/sqlite.js";
+import { ManualClock } from "../protocol/clock.js";
+import { createLogger, MemoryLogSink } from "../protocol/log.js";
+import { generateKeyPair } from "../protocol/signing.js";
+import { HUB_MIGRATIONS } from "./schema.js";
+import { DeviceRegistry } from "./devices.js";
+import { MemberRegistry } from "./members.js";
+import { ConfigService } from "./config-service.js";
+import { Ingest } from "./ingest.js";
+
+export const K1 = { chainId: "acme", storeId: "s01", deviceId: "k1" };
+export const T0 = Date.UTC(2026, 10, 22, 2, 0, 0);
+
+export interface IngestWorld {
+  db: Database;
+  clock: ManualClock;
+  ingest: Ingest;
+  members: MemberRegistry;
+  sink: MemoryLogSink;
+  close(): void;
+}
+
+/** Kiosk k1 in store s01, member m1 (Gold, card C0001) with `balanceFen`, config version 1 from the demo rules. */
+export async function openIngestWorld(balanceFen = 0): Promise<IngestWorld> {
+  const dir = mkdtempSync(join(tmpdir(), "hub-ingest-"));
+  const db = await openDatabase(join(dir, "hub.db"));
+  migrate(db, HUB_MIGRATIONS);
+  const clock = new ManualClock(T0);
+  new DeviceRegistry(db, clock).provision(K1);
+  const members = new MemberRegistry(db, clock);
+  members.create({ memberId: "m1", cardId: "C0001", name: "Li Lei", levelId: "gold", cardClass: "standard", cardPublicKey: generateKeyPair().publicKey, balanceFen });
+  const rules = JSON.parse(readFileSync(new URL("../protocol/rules/examples/demo-config.json", import.meta.url), "utf8")) as Record<string, unknown>;
+  const configs = new ConfigService(db, clock, "acme", { keyId: "hq", keys: generateKeyPair() });
+  configs.publish("s01", { rules, device: {} });
+  const sink = new MemoryLogSink();
+  const ingest = new Ingest(db, clock, members, configs, createLogger("test", { destination: sink, level: "debug" }));
+  return {
+    db,
+    clock,
+    ingest,
+    members,
+    sink,
+    close: () => {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
