@@ -122,18 +122,7 @@ ensure_dir "$CONF" 0750 root "$USER_NAME"
 ensure_dir "$STATE" 0750 "$USER_NAME" "$USER_NAME"
 for g in "${NEW_GROUPS[@]}"; do act sh -c "echo $g >> '$R$CREATED_GROUPS'"; done
 
-say "application in $APP"
-ensure_dir "$APP" 0755 root root
-sync_tree "$bundle/dist" "$APP/dist"
-install_file "$bundle/package.json" "$APP/package.json" 0644 root root
-[ ! -f "$bundle/package-lock.json" ] || install_file "$bundle/package-lock.json" "$APP/package-lock.json" 0644 root root
-[ ! -d "$bundle/docs" ] || sync_tree "$bundle/docs" "$APP/docs"
-if [ -d "$bundle/node_modules" ] && [ -f "$bundle/node_modules/.member-kiosk-bundle" ]; then
-  sync_tree "$bundle/node_modules" "$APP/node_modules"
-elif ! cmp -s "$R$APP/package-lock.json" "$R$APP/node_modules/.installed-lock.json"; then
-  [ -z "$R" ] || die "no production node_modules in the bundle: build one on the target architecture (deploy/make-bundle.sh --with-deps)"
-  act sh -c "cd '$APP' && npm ci --omit=dev --omit=optional --no-audit --no-fund && cp package-lock.json node_modules/.installed-lock.json"
-fi
+install_application "$bundle"
 write_file /usr/local/bin/hubctl 0755 root root <<EOF
 #!/bin/sh
 # hubctl: the member-kiosk hub's command-line tool (installed by deploy/install-hub.sh).

@@ -156,3 +156,22 @@ app_bundle_check() {
   [ -d "$1/dist" ] || die "bundle $1 has no dist/: run npm run build first (ship compiled JavaScript, never compile on the device)" 2
   [ -f "$1/package.json" ] || die "bundle $1 has no package.json" 2
 }
+
+# Installs the bundle's compiled application and its production dependencies under $APP (both services).
+install_application() {
+  local bundle=$1
+  say "application in $APP"
+  ensure_dir "$APP" 0755 root root
+  sync_tree "$bundle/dist" "$APP/dist"
+  install_file "$bundle/package.json" "$APP/package.json" 0644 root root
+  [ ! -f "$bundle/package-lock.json" ] || install_file "$bundle/package-lock.json" "$APP/package-lock.json" 0644 root root
+  [ ! -d "$bundle/docs" ] || sync_tree "$bundle/docs" "$APP/docs"
+  if [ -d "$bundle/node_modules" ] && [ -f "$bundle/node_modules/.member-kiosk-bundle" ]; then
+    # A bundle built for this architecture carries its production dependencies.
+    sync_tree "$bundle/node_modules" "$APP/node_modules"
+  elif ! cmp -s "$R$APP/package-lock.json" "$R$APP/node_modules/.installed-lock.json"; then
+    [ -z "$R" ] || die "no production node_modules in the bundle: build one on the target architecture (deploy/make-bundle.sh --with-deps)"
+    # Production dependencies only; onoff (optional, compiled) is left out: the gpiod driver needs no addon.
+    act sh -c "cd '$APP' && npm ci --omit=dev --omit=optional --no-audit --no-fund && cp package-lock.json node_modules/.installed-lock.json"
+  fi
+}
