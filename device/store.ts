@@ -138,15 +138,26 @@ export class KioskStore {
   }
 
   /** Applies a page of changes; a snapshot replaces the whole cache. */
-  applyMemberChanges(changes: readonly MemberChange[], cursor: number, snapshot: boolean): void {
-    this.db.transaction(() => {
+  /**
+   * Applies a page of changes; a snapshot replaces the whole cache. Returns whether any headshot
+   * reference changed (so photo upkeep, which reads every cached member, runs only then).
+   */
+  applyMemberChanges(changes: readonly MemberChange[], cursor: number, snapshot: boolean): boolean {
+    return this.db.transaction(() => {
+      let photosChanged = snapshot;
       if (snapshot) this.db.exec("DELETE FROM members");
+      const headshotOf = (memberId: string): string | undefined => {
+        const row = this.db.prepare("SELECT record FROM members WHERE member_id = ?").get<{ record: string }>(memberId);
+        return row ? (JSON.parse(row.record) as { headshotHash?: string }).headshotHash : undefined;
+      };
       for (const c of changes) {
         if (c.kind === "delete") {
+          if (headshotOf(c.memberId) !== undefined) photosChanged = true;
           this.db.prepare("DELETE FROM members WHERE member_id = ?").run(c.memberId);
           continue;
         }
         const m = c.member;
+        if (!photosChanged && headshotOf(m.memberId) !== m.headshotHash) photosChanged = true;
         this.db.prepare("DELETE FROM members WHERE card_id = ? AND member_id <> ?").run(m.cardId, m.memberId);
         this.db
           .prepare("INSERT INTO members (member_id, card_id, record) VALUES (?, ?, ?) ON CONFLICT (member_id) DO UPDATE SET card_id = excluded.card_id, record = excluded.record")
@@ -156,6 +167,7 @@ export class KioskStore {
       // Local effects the hub has now applied are part of its snapshot: drop them from the pending view.
       this.db.prepare("DELETE FROM member_pending WHERE seq <= ?").run(this.getState("acked_seq"));
       this.db.prepare("DELETE FROM member_pending_coupons WHERE seq <= ?").run(this.getState("acked_seq"));
+      return photosChanged;
     });
   }
 

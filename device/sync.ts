@@ -157,6 +157,9 @@ export class KioskSync {
     );
     this.publishStatus(true);
     this.requestMembers();
+    // Photo requests lost with the last connection are asked again.
+    this.photoRequests.clear();
+    this.fetchMissingPhotos();
     this.flush();
   }
 
@@ -314,10 +317,10 @@ export class KioskSync {
   private onMembersPage(payload: Buffer): void {
     const page = decodeMessage(MembersPageSchema, payload);
     this.learnHubTime(page.hubTime);
-    this.store.applyMemberChanges(page.changes, page.cursor, page.snapshot);
+    const photosChanged = this.store.applyMemberChanges(page.changes, page.cursor, page.snapshot);
     this.snapshotting = page.more && (page.snapshot || this.snapshotting);
     if (page.more) this.requestMembers();
-    this.membersChanged();
+    this.membersChanged(photosChanged);
   }
 
   /** A push applies only on top of exactly what this kiosk has; otherwise the kiosk pulls from its cursor. */
@@ -329,14 +332,15 @@ export class KioskSync {
       if (last > cursor) this.requestMembers();
       return;
     }
-    this.store.applyMemberChanges(push.changes, last, false);
-    this.membersChanged();
+    this.membersChanged(this.store.applyMemberChanges(push.changes, last, false));
   }
 
-  private membersChanged(): void {
-    const dropped = this.store.dropUnusedPhotos();
-    if (dropped > 0) this.log.info({ dropped }, "sync: headshots no longer needed were deleted");
-    this.fetchMissingPhotos();
+  private membersChanged(photosChanged: boolean): void {
+    if (photosChanged) {
+      const dropped = this.store.dropUnusedPhotos();
+      if (dropped > 0) this.log.info({ dropped }, "sync: headshots no longer needed were deleted");
+      this.fetchMissingPhotos();
+    }
     for (const l of this.membersListeners) l();
   }
 
