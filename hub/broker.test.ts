@@ -4,11 +4,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt from "mqtt";
-import { openDatabase, migrate, type Database } from "../storage/sqlite.js";
+import type { Database } from "../storage/sqlite.js";
+import { openTestHubDb } from "../test/postgres.js";
 import { ManualClock } from "../protocol/clock.js";
 import { createLogger, MemoryLogSink } from "../protocol/log.js";
 import { deviceTopic, storeTopic } from "../protocol/topics.js";
-import { HUB_MIGRATIONS } from "./schema.js";
 import { DeviceRegistry, type DeviceCredentials } from "./devices.js";
 import { EmbeddedBroker } from "./broker.js";
 
@@ -21,8 +21,7 @@ const sink = new MemoryLogSink();
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "broker-"));
-  db = await openDatabase(join(dir, "hub.db"));
-  migrate(db, HUB_MIGRATIONS);
+  db = await openTestHubDb(dir);
   const devices = new DeviceRegistry(db, new ManualClock(0));
   k1 = devices.provision({ chainId: "acme", storeId: "s01", deviceId: "k1" });
   k2 = devices.provision({ chainId: "acme", storeId: "s02", deviceId: "k2" });

@@ -31,6 +31,21 @@ export const HubConfigSchema = z.object({
       }),
     ])
     .default({ mode: "embedded", host: "127.0.0.1", port: 1884 }),
+  /**
+   * Where the hub keeps its data: SQLite under dataDir (one hub), or PostgreSQL (several hub
+   * instances share it; see README "Scaling out"). `schema` is the PostgreSQL schema to use.
+   */
+  store: z
+    .discriminatedUnion("kind", [
+      z.object({ kind: z.literal("sqlite") }),
+      z.object({
+        kind: z.literal("postgres"),
+        /** libpq connection string, e.g. postgresql://hub@db.internal/member_hub (no password here: use PGPASSFILE). */
+        url: z.string().min(1),
+        schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "lower-case letters, digits and _").default("public"),
+      }),
+    ])
+    .default({ kind: "sqlite" }),
   /** JSON file with { keyId, publicKey, privateKey }; created (mode 0600) under dataDir when absent. */
   signingKeyFile: z.string().optional(),
   /** File holding the sha256 hex of the admin API token. */

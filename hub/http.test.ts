@@ -4,11 +4,11 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openDatabase, migrate, type Database } from "../storage/sqlite.js";
+import type { Database } from "../storage/sqlite.js";
+import { openTestHubDb } from "../test/postgres.js";
 import { ManualClock } from "../protocol/clock.js";
 import { createLogger, MemoryLogSink } from "../protocol/log.js";
 import { generateKeyPair } from "../protocol/signing.js";
-import { HUB_MIGRATIONS } from "./schema.js";
 import { DeviceRegistry } from "./devices.js";
 import { MemberRegistry } from "./members.js";
 import { ConfigService } from "./config-service.js";
@@ -24,8 +24,7 @@ const TOKEN = "test-admin-token";
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "hub-http-"));
-  db = await openDatabase(join(dir, "hub.db"));
-  migrate(db, HUB_MIGRATIONS);
+  db = await openTestHubDb(dir);
   const clock = new ManualClock(1_800_000_000_000);
   const members = new MemberRegistry(db, clock);
   members.create({ memberId: "m1", cardId: "C1", name: "Li", levelId: "gold", cardClass: "standard", cardPublicKey: generateKeyPair().publicKey });

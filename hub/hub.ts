@@ -2,11 +2,12 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { serve, type ServerType } from "@hono/node-server";
-import { openDatabase, migrate, type Database } from "../storage/sqlite.js";
+import { hostname } from "node:os";
+import type { Database } from "../storage/sqlite.js";
+import { openHubStore } from "./store.js";
 import type { Clock } from "../protocol/clock.js";
 import { ns, type Logger } from "../protocol/log.js";
 import { generateKeyPair } from "../protocol/signing.js";
-import { HUB_MIGRATIONS } from "./schema.js";
 import type { HubConfig } from "./config.js";
 import { DeviceRegistry } from "./devices.js";
 import { MemberRegistry } from "./members.js";
@@ -57,6 +58,8 @@ export class Hub {
   /** The MQTT URL kiosks should use (the embedded broker's, or the configured external one). */
   brokerUrl = "";
   httpPort = 0;
+  /** This instance's name: in job_history, pg_stat_activity and the MQTT client id. */
+  readonly instance = `hub-${hostname()}-${process.pid}`;
 
   constructor(
     private readonly config: HubConfig,
@@ -74,9 +77,8 @@ export class Hub {
   async start(): Promise<void> {
     const { config, clock, log } = this;
     mkdirSync(config.dataDir, { recursive: true });
-    const db = await openDatabase(join(config.dataDir, "hub.db"));
+    const db = await openHubStore(config, this.instance);
     this.db = db;
-    migrate(db, HUB_MIGRATIONS);
     const signer = loadOrCreateSigningKey(config.signingKeyFile ?? join(config.dataDir, "hq-signing-key.json"));
     this.devices = new DeviceRegistry(db, clock);
     this.members = new MemberRegistry(db, clock);
@@ -130,7 +132,7 @@ export class Hub {
         chainId: config.chainId,
         username,
         password,
-        clientId: `hub-${process.pid}-${Math.floor(clock.now() % 1e6)}`,
+        clientId: `${this.instance}-${Math.floor(clock.now() % 1e6)}`.slice(0, 64),
         protocolVersion,
         ...(shareGroup ? { shareGroup } : {}),
         ...(ca ? { ca } : {}),
@@ -163,7 +165,7 @@ export class Hub {
       publish: (storeId, draft, plan) => this.publishConfig(storeId, draft, plan),
       adminTokenHash,
       requireAdmin: (authorization) => this.backoffice.requireAdmin(authorization),
-      health: () => ({ chainId: config.chainId, broker: url, ingest: this.ingest.stats }),
+      health: () => ({ chainId: config.chainId, instance: this.instance, store: db.engine, broker: url, ingest: this.ingest.stats }),
       mounts: [
         mountProvisioning(this.provisioning),
         mountMemberImport(this.members),
@@ -180,7 +182,7 @@ export class Hub {
         resolve();
       });
     });
-    this.scheduler = createJobs(this.backoffice, ns(log, "hub:jobs"));
+    this.scheduler = createJobs(this.backoffice, ns(log, "hub:jobs"), { instance: this.instance });
     this.scheduler.start();
     log.info({ http: `http://${config.http.host}:${this.httpPort}`, broker: url }, "hub started");
   }

@@ -2,11 +2,11 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openDatabase, migrate, type Database } from "../storage/sqlite.js";
+import type { Database } from "../storage/sqlite.js";
+import { openTestHubDb } from "../test/postgres.js";
 import { ManualClock } from "../protocol/clock.js";
 import { createLogger, MemoryLogSink } from "../protocol/log.js";
 import { generateKeyPair } from "../protocol/signing.js";
-import { HUB_MIGRATIONS } from "./schema.js";
 import { DeviceRegistry } from "./devices.js";
 import { MemberRegistry } from "./members.js";
 import { ConfigService } from "./config-service.js";
@@ -27,8 +27,7 @@ export interface IngestWorld {
 /** Kiosk k1 in store s01, member m1 (Gold, card C0001) with `balanceFen`, config version 1 from the demo rules. */
 export async function openIngestWorld(balanceFen = 0): Promise<IngestWorld> {
   const dir = mkdtempSync(join(tmpdir(), "hub-ingest-"));
-  const db = await openDatabase(join(dir, "hub.db"));
-  migrate(db, HUB_MIGRATIONS);
+  const db = await openTestHubDb(dir);
   const clock = new ManualClock(T0);
   new DeviceRegistry(db, clock).provision(K1);
   const members = new MemberRegistry(db, clock);

@@ -57,11 +57,18 @@ export class Ingest {
   /** Applies what it can of the batch and returns the ack to send back, plus member changes to fan out. */
   handleBatch(device: DeviceAddress, batch: LedgerBatch): { ack: Ack; changes: ScopedChange[] } {
     const entries = [...batch.entries].sort((a, b) => a.seq - b.seq);
-    const changes: ScopedChange[] = [];
-    const rejected: NonNullable<Ack["rejected"]> = [];
+    let changes: ScopedChange[] = [];
+    let rejected: NonNullable<Ack["rejected"]> = [];
     let resendFrom: number | undefined;
+    const statsBefore = { ...this.stats };
     // One transaction per batch (one fsync): every entry in it is still applied exactly once, in order.
-    const acked = this.db.transaction(() => {
+    // On PostgreSQL a batch that loses a serialisation race runs again from the start: what the lost
+    // attempt collected or counted is dropped first.
+    const acked = this.transactionCounted(statsBefore, () => {
+      Object.assign(this.stats, statsBefore);
+      changes = [];
+      rejected = [];
+      resendFrom = undefined;
       let mark = this.ackedSeq(device.deviceId);
       for (const entry of entries) {
         if (entry.seq <= mark) {
@@ -85,6 +92,16 @@ export class Ingest {
     if (resendFrom !== undefined) ack.resendFrom = resendFrom;
     if (rejected.length > 0) ack.rejected = rejected;
     return { ack, changes };
+  }
+
+  /** Runs the batch transaction; if it fails for good, the counters are as they were before it. */
+  private transactionCounted<T>(statsBefore: IngestStats, fn: () => T): T {
+    try {
+      return this.db.transaction(fn);
+    } catch (err) {
+      Object.assign(this.stats, statsBefore);
+      throw err;
+    }
   }
 
   /** Inside the batch transaction: applies one entry and moves the mark, or applies nothing if the mark moved. */
@@ -170,7 +187,10 @@ export class Ingest {
       this.db.prepare("UPDATE members SET coupons = ? WHERE member_id = ?").run(JSON.stringify([...kept, ...back]), member.memberId);
     }
     if (bonusDeltaFen !== 0) {
-      this.db.prepare("UPDATE members SET bonus_balance_fen = MAX(0, bonus_balance_fen + ?) WHERE member_id = ?").run(bonusDeltaFen, member.memberId);
+      // Never below zero (a portable MAX(0, x): PostgreSQL has no two-argument MAX, SQLite no GREATEST).
+      this.db
+        .prepare("UPDATE members SET bonus_balance_fen = CASE WHEN bonus_balance_fen + ? > 0 THEN bonus_balance_fen + ? ELSE 0 END WHERE member_id = ?")
+        .run(bonusDeltaFen, bonusDeltaFen, member.memberId);
     }
   }
 
@@ -199,7 +219,7 @@ export class Ingest {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(sale.saleId, device.deviceId, entry.seq, sale.memberId, entry.at, result.subtotalFen, result.totalFen,
-        result.savingsFen, result.pointsEarned, sale.offlineApproved, JSON.stringify(sale.coupons ?? []), pointsSpent, balanceFen);
+        result.savingsFen, result.pointsEarned, sale.offlineApproved ? 1 : 0, JSON.stringify(sale.coupons ?? []), pointsSpent, balanceFen);
     const tenders = saleTenders(config.content, result.priced, sale);
     this.db.prepare("INSERT INTO sale_details (sale_id, priced, tenders) VALUES (?, ?, ?)").run(sale.saleId, JSON.stringify(result.priced), JSON.stringify(tenders ?? null));
     // The coupons the kiosk used are gone, whatever the hub's evaluation says (the customer had the discount).
@@ -285,7 +305,7 @@ export class Ingest {
         t.externalFen, t.pointsGivenBack, t.pointsTakenBack, JSON.stringify(result.lines.map((l) => ({ index: l.index, qty: l.qty }))));
     for (const l of result.lines) {
       this.db
-        .prepare("INSERT INTO returned_units (sale_id, line, qty) VALUES (?, ?, ?) ON CONFLICT (sale_id, line) DO UPDATE SET qty = qty + excluded.qty")
+        .prepare("INSERT INTO returned_units (sale_id, line, qty) VALUES (?, ?, ?) ON CONFLICT (sale_id, line) DO UPDATE SET qty = returned_units.qty + excluded.qty")
         .run(ret.saleId, l.index, l.qty);
     }
     const balanceBack = t.principalFen + t.bonusFen;
@@ -306,7 +326,7 @@ export class Ingest {
   private applyGateEntry(device: DeviceAddress, entry: LedgerEntry, g: GateEntryFact): void {
     this.db
       .prepare("INSERT INTO gate_entries (device_id, seq, member_id, card_id, admitted, reason, primary_member_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-      .run(device.deviceId, entry.seq, g.memberId, g.cardId, g.admitted, g.reason, g.primaryMemberId, entry.at);
+      .run(device.deviceId, entry.seq, g.memberId, g.cardId, g.admitted ? 1 : 0, g.reason, g.primaryMemberId, entry.at);
     this.stats.gateEntries++;
   }
 
@@ -352,7 +372,7 @@ export class Ingest {
     this.stats.overdrafts++;
     this.db
       .prepare("INSERT INTO overdrafts (device_id, seq, member_id, kind, amount, balance_after, offline, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-      .run(device.deviceId, entry.seq, sale.memberId, kind, amount, after, sale.offlineApproved, this.clock.now());
+      .run(device.deviceId, entry.seq, sale.memberId, kind, amount, after, sale.offlineApproved ? 1 : 0, this.clock.now());
     this.log.warn({ member: sale.memberId, sale: sale.saleId, kind, after, offline: sale.offlineApproved }, "overdraft: flagged for reconciliation");
   }
 

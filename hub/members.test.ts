@@ -3,10 +3,10 @@ import { describe, it, expect, beforeEach, afterEach } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openDatabase, migrate, type Database } from "../storage/sqlite.js";
+import type { Database } from "../storage/sqlite.js";
+import { openTestHubDb } from "../test/postgres.js";
 import { ManualClock } from "../protocol/clock.js";
 import { generateKeyPair } from "../protocol/signing.js";
-import { HUB_MIGRATIONS } from "./schema.js";
 import { MemberRegistry } from "./members.js";
 import { HubError } from "./errors.js";
 
@@ -18,8 +18,7 @@ const base = { name: "n", levelId: "gold", cardClass: "standard", cardPublicKey:
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), "members-"));
-  db = await openDatabase(join(dir, "hub.db"));
-  migrate(db, HUB_MIGRATIONS);
+  db = await openTestHubDb(dir);
   members = new MemberRegistry(db, new ManualClock(0));
 });
 afterEach(() => {

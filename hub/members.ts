@@ -10,6 +10,7 @@ import { MemberRecordSchema, type MemberRecord, type MemberRecordInput, type Mem
 import { isValidCardId } from "../protocol/member-code.js";
 import { isValidSegment } from "../protocol/topics.js";
 import { HubError } from "./errors.js";
+import { changelogAppendSql } from "./sql-dialect.js";
 
 interface MemberRow {
   member_id: string;
@@ -83,7 +84,8 @@ export class MemberRegistry {
     private readonly db: Database,
     private readonly clock: Clock,
   ) {
-    db.exec("CREATE TABLE IF NOT EXISTS hub_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+    // BIGINT: a changelog position; the same INTEGER affinity as before on SQLite, 64-bit on PostgreSQL.
+    db.exec("CREATE TABLE IF NOT EXISTS hub_meta (key TEXT PRIMARY KEY, value BIGINT NOT NULL)");
   }
 
   private row(memberId: string): MemberRow | undefined {
@@ -146,23 +148,25 @@ export class MemberRegistry {
       const slice = inputs.slice(start, start + batch);
       const changes = this.db.transaction(() => {
         const all: ScopedChange[] = [];
+        const results: typeof out = [];
         slice.forEach((input, j) => {
-          this.db.exec("SAVEPOINT member_row");
           try {
-            const { m, changes: c } = this.createInTx(input);
-            opts.onCreatedInTx?.(m, start + j);
-            this.db.exec("RELEASE member_row");
+            const { m, changes: c } = this.db.savepoint(() => {
+              const created = this.createInTx(input);
+              opts.onCreatedInTx?.(created.m, start + j);
+              return created;
+            });
             all.push(...c);
-            out.push({ ok: true, member: m });
+            results.push({ ok: true, member: m });
           } catch (err) {
-            this.db.exec("ROLLBACK TO member_row");
-            this.db.exec("RELEASE member_row");
-            out.push({ ok: false, error: err instanceof Error ? err : new Error(String(err)) });
+            results.push({ ok: false, error: err instanceof Error ? err : new Error(String(err)) });
           }
         });
-        return all;
+        return { all, results };
       });
-      this.onChange?.(changes);
+      // Collected per attempt: a transaction retried after a serialisation failure counts once.
+      out.push(...changes.results);
+      this.onChange?.(changes.all);
     }
     return out;
   }
@@ -249,7 +253,7 @@ export class MemberRegistry {
     const hash = MemberRegistry.checkPhoto(bytes, mime);
     const row = this.row(memberId);
     if (!row) throw new HubError("NOT_FOUND", `no member ${memberId}`);
-    this.db.prepare("INSERT OR IGNORE INTO photos (hash, mime, bytes, created_at) VALUES (?, ?, ?, ?)").run(hash, mime, bytes, this.clock.now());
+    this.db.prepare("INSERT INTO photos (hash, mime, bytes, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING").run(hash, mime, bytes, this.clock.now());
     this.db.prepare("UPDATE members SET headshot_hash = ?, updated_at = ? WHERE member_id = ?").run(hash, this.clock.now(), memberId);
     if (row.headshot_hash !== hash) this.dropUnusedPhoto(row.headshot_hash);
     return { hash, changes: this.recordChangeInTx(memberId, storesOf(row)) };
@@ -301,10 +305,13 @@ export class MemberRegistry {
     const now = this.clock.now();
     const out: ScopedChange[] = [];
     const insert = (storeId: string | null, kind: "upsert" | "delete"): void => {
-      const seq = Number(
-        this.db.prepare("INSERT INTO member_changes (member_id, kind, at, store_id) VALUES (?, ?, ?, ?)").run(memberId, kind, now, storeId).lastInsertRowid,
-      );
-      out.push({ storeId, change: kind === "upsert" && row ? { kind, seq, member: toRecord(row) } : { kind: "delete", seq, memberId } });
+      const change: MemberChange = kind === "upsert" && row ? { kind, seq: 0, member: toRecord(row) } : { kind: "delete", seq: 0, memberId };
+      out.push({ storeId, change });
+      // The row is appended as the transaction's last step, in commit order (sql-dialect.ts); the
+      // change carries its seq once the transaction has committed.
+      this.db.beforeCommit(() => {
+        change.seq = this.db.prepare(changelogAppendSql(this.db)).get<{ seq: number }>(memberId, kind, now, storeId)!.seq;
+      });
     };
     const wasEverywhere = previousStores.length === 0;
     const isEverywhere = stores.length === 0;
@@ -347,7 +354,7 @@ export class MemberRegistry {
 
   /** Changelog rows below this were compacted away: older cursors must take a snapshot. */
   horizon(): number {
-    return this.db.prepare("SELECT value FROM hub_meta WHERE key = 'changelog_horizon'").get<{ value: number }>()?.value ?? 0;
+    return this.db.prepare("SELECT CAST(value AS BIGINT) AS value FROM hub_meta WHERE key = 'changelog_horizon'").get<{ value: number }>()?.value ?? 0;
   }
 
   /** Drops superseded changelog rows and tombstones below `beforeSeq`; returns how many rows went. */
@@ -360,7 +367,10 @@ export class MemberRegistry {
         )
         .run(beforeSeq);
       this.db
-        .prepare("INSERT INTO hub_meta (key, value) VALUES ('changelog_horizon', ?) ON CONFLICT (key) DO UPDATE SET value = MAX(value, excluded.value)")
+        .prepare(
+          `INSERT INTO hub_meta (key, value) VALUES ('changelog_horizon', ?) ON CONFLICT (key) DO UPDATE SET value =
+             CASE WHEN CAST(hub_meta.value AS BIGINT) >= CAST(excluded.value AS BIGINT) THEN hub_meta.value ELSE excluded.value END`,
+        )
         .run(beforeSeq);
       return r.changes;
     });

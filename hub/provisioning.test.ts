@@ -3,10 +3,10 @@ import { describe, it, expect, beforeEach, afterEach } from "vitest";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openDatabase, migrate, type Database } from "../storage/sqlite.js";
+import type { Database } from "../storage/sqlite.js";
+import { openTestHubDb } from "../test/postgres.js";
 import { ManualClock } from "../protocol/clock.js";
 import { createLogger, MemoryLogSink } from "../protocol/log.js";
-import { HUB_MIGRATIONS } from "./schema.js";
 import { DeviceRegistry } from "./devices.js";
 import { Provisioning } from "./provisioning.js";
 import { checkMosquittoHash } from "./mosquitto-auth.js";
@@ -36,8 +36,7 @@ function provisioning(withMosquitto = true): Provisioning {
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), "prov-"));
-  db = await openDatabase(join(dir, "hub.db"));
-  migrate(db, HUB_MIGRATIONS);
+  db = await openTestHubDb(dir);
   clock = new ManualClock(1_800_000_000_000);
   devices = new DeviceRegistry(db, clock);
   sink = new MemoryLogSink();

@@ -17,7 +17,8 @@ import { mosquittoHash, renderAcl, renderPasswordFile, signalReload, writeFileAt
 
 /**
  * Created here with IF NOT EXISTS rather than as a numbered migration in hub/schema.ts, so that
- * this module's tables never collide with the core schema's version numbers.
+ * this module's tables never collide with the core schema's version numbers. Epoch-millisecond
+ * columns are BIGINT: the same INTEGER affinity on SQLite, and 64-bit on PostgreSQL (its INTEGER is 32-bit).
  */
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS provision_tokens (
@@ -25,14 +26,14 @@ const SCHEMA = `
     chain_id    TEXT NOT NULL,
     store_id    TEXT NOT NULL,
     device_id   TEXT NOT NULL,
-    created_at  INTEGER NOT NULL,
-    expires_at  INTEGER NOT NULL,
-    used_at     INTEGER
+    created_at  BIGINT NOT NULL,
+    expires_at  BIGINT NOT NULL,
+    used_at     BIGINT
   );
   CREATE TABLE IF NOT EXISTS broker_credentials (
     device_id       TEXT PRIMARY KEY,
     mosquitto_hash  TEXT NOT NULL,
-    updated_at      INTEGER NOT NULL
+    updated_at      BIGINT NOT NULL
   );
 `;
 

@@ -3,11 +3,11 @@ import { describe, it, expect, beforeEach, afterEach } from "vitest";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openDatabase, migrate, type Database } from "../storage/sqlite.js";
+import type { Database } from "../storage/sqlite.js";
+import { openTestHubDb } from "../test/postgres.js";
 import { ManualClock } from "../protocol/clock.js";
 import { createLogger, MemoryLogSink } from "../protocol/log.js";
 import { generateKeyPair } from "../protocol/signing.js";
-import { HUB_MIGRATIONS } from "./schema.js";
 import { DeviceRegistry } from "./devices.js";
 import { ConfigService } from "./config-service.js";
 import { Rollouts } from "./rollouts.js";
@@ -22,8 +22,7 @@ let sent: Array<[string, number]>;
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), "rollouts-"));
-  db = await openDatabase(join(dir, "hub.db"));
-  migrate(db, HUB_MIGRATIONS);
+  db = await openTestHubDb(dir);
   const clock = new ManualClock(1_800_000_000_000);
   devices = new DeviceRegistry(db, clock);
   for (const d of ["k1", "k2", "k3", "k4", "k5"]) devices.provision({ chainId: "acme", storeId: "s1", deviceId: d });

@@ -74,8 +74,8 @@ export class Rollouts {
         .run(now, storeId);
       const rid = Number(
         this.db
-          .prepare("INSERT INTO rollouts (store_id, version, state, plan, created_at) VALUES (?, ?, 'in-progress', ?, ?)")
-          .run(storeId, version, JSON.stringify(plan), now).lastInsertRowid,
+          .prepare("INSERT INTO rollouts (store_id, version, state, plan, created_at) VALUES (?, ?, 'in-progress', ?, ?) RETURNING id")
+          .get<{ id: number }>(storeId, version, JSON.stringify(plan), now)!.id,
       );
       for (const d of devices) {
         this.db.prepare("INSERT INTO rollout_targets (rollout_id, device_id, wave, status) VALUES (?, ?, ?, 'waiting')").run(rid, d, first.has(d) ? 1 : 2);

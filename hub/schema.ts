@@ -265,6 +265,22 @@ const CORE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: "job-history",
+    sql: `
+      -- Every run of a daily job (which instance, when), so a run twice would show.
+      CREATE TABLE job_history (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        job          TEXT NOT NULL,
+        day          TEXT,
+        instance     TEXT NOT NULL,
+        started_at   INTEGER NOT NULL,
+        finished_at  INTEGER
+      );
+      CREATE INDEX job_history_job_day ON job_history (job, day);
+    `,
+  },
   // 10 and up: the HQ back office, in hub/backoffice/schema.ts.
 ];
 

@@ -25,13 +25,24 @@ export interface Statement {
 }
 
 export interface Database {
-  /** Which engine is underneath: "bun:sqlite" or "better-sqlite3". */
-  readonly engine: "bun:sqlite" | "better-sqlite3";
+  /** Which engine is underneath: "bun:sqlite" or "better-sqlite3", or "postgres" (storage/postgres.ts). */
+  readonly engine: "bun:sqlite" | "better-sqlite3" | "postgres";
   readonly path: string;
   exec(sql: string): void;
   prepare(sql: string): Statement;
   /** Runs `fn` in a transaction (BEGIN IMMEDIATE); commits when it returns, rolls back when it throws. */
   transaction<T>(fn: () => T): T;
+  /**
+   * Runs `fn` inside the current transaction right before it commits (after the callback returned),
+   * in registration order; outside a transaction it runs at once. For appends that must become
+   * visible in commit order (changelog cursors): they happen last, under a short lock.
+   */
+  beforeCommit(fn: () => void): void;
+  /**
+   * Inside a transaction: runs `fn` under a savepoint; if it throws, its writes and the before-commit
+   * hooks it registered are undone and the error is rethrown, the transaction goes on.
+   */
+  savepoint<T>(fn: () => T): T;
   close(): void;
 }
 
@@ -50,6 +61,11 @@ export class StorageError extends Error {
     super(message, options);
     this.name = "StorageError";
   }
+}
+
+/** Runs before-commit hooks in order, including any a hook registers while they run. */
+export function runHooks(hooks: Array<() => void>): void {
+  for (let i = 0; i < hooks.length; i++) hooks[i]!();
 }
 
 /** True when running under Bun. */
@@ -75,6 +91,7 @@ interface RawDatabase {
 class SqliteDatabase implements Database {
   private readonly statements = new Map<string, Statement>();
   private depth = 0;
+  private hooks: Array<() => void> = [];
 
   constructor(
     readonly engine: Database["engine"],
@@ -107,12 +124,14 @@ class SqliteDatabase implements Database {
       throw new StorageError("STORAGE_NESTED_TRANSACTION", "nested transactions are not supported");
     }
     this.depth++;
+    this.hooks = [];
     this.raw.exec("BEGIN IMMEDIATE");
     try {
       const result = fn();
       if (result instanceof Promise) {
         throw new StorageError("STORAGE_NESTED_TRANSACTION", "transaction callbacks must be synchronous");
       }
+      runHooks(this.hooks);
       this.raw.exec("COMMIT");
       return result;
     } catch (err) {
@@ -120,6 +139,28 @@ class SqliteDatabase implements Database {
       throw err;
     } finally {
       this.depth--;
+      this.hooks = [];
+    }
+  }
+
+  beforeCommit(fn: () => void): void {
+    if (this.depth === 0) fn();
+    else this.hooks.push(fn);
+  }
+
+  savepoint<T>(fn: () => T): T {
+    if (this.depth === 0) throw new StorageError("STORAGE_NESTED_TRANSACTION", "a savepoint needs a transaction");
+    const hooks = this.hooks.length;
+    this.exec("SAVEPOINT sp");
+    try {
+      const result = fn();
+      this.exec("RELEASE sp");
+      return result;
+    } catch (err) {
+      this.exec("ROLLBACK TO sp");
+      this.exec("RELEASE sp");
+      this.hooks.length = hooks;
+      throw err;
     }
   }
 

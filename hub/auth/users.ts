@@ -130,7 +130,7 @@ export class UserStore {
     this.checkShape(next.role, next.stores);
     this.db
       .prepare("UPDATE bo_users SET name = ?, role = ?, stores = ?, permissions = ?, active = ?, updated_at = ? WHERE user_id = ?")
-      .run(next.name, next.role, JSON.stringify(next.role === "hq-admin" ? [] : next.stores), JSON.stringify([...new Set(next.permissions)].sort()), next.active, this.clock.now(), userId);
+      .run(next.name, next.role, JSON.stringify(next.role === "hq-admin" ? [] : next.stores), JSON.stringify([...new Set(next.permissions)].sort()), next.active ? 1 : 0, this.clock.now(), userId);
     return this.get(userId)!;
   }
 

@@ -14,6 +14,7 @@ import { takePaymentInTx } from "./payments.js";
 import { raiseLevelInTx } from "./topups.js";
 import { transact, type Work } from "./work.js";
 import { givePunchCardsInTx, shoppingCardForInTx } from "./stored-cards.js";
+import { epochSecondsToDateSql } from "../sql-dialect.js";
 
 /** Growth value per sale: one per whole yuan of what the member paid. */
 export const growthOf = (totalFen: number): number => Math.max(0, Math.floor(totalFen / 100));
@@ -78,7 +79,7 @@ export function runDailyLevels(d: BackofficeDeps, day: IsoDate, actor: Actor): {
     d.db
       .prepare(
         `SELECT m.member_id FROM members m LEFT JOIN member_levels l ON l.member_id = m.member_id
-         WHERE m.level_id = ? AND COALESCE(l.level_since, date(m.created_at / 1000 + ?, 'unixepoch')) <= ?`,
+         WHERE m.level_id = ? AND COALESCE(l.level_since, ${epochSecondsToDateSql(d.db, "m.created_at / 1000 + CAST(? AS BIGINT)")}) <= ?`,
       )
       .all<{ member_id: string }>(level.id, offsetSec, lastStart)
       .forEach((r) => candidates.add(r.member_id));

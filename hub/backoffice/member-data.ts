@@ -13,6 +13,7 @@ import type { Caller } from "./route.js";
 import type { RulesSource } from "./rules-source.js";
 import type { SettingsStore } from "./settings.js";
 import type { Work } from "./work.js";
+import { tableExistsSql } from "../sql-dialect.js";
 
 export type Gender = "female" | "male" | "other";
 export type RegistrationChannel = "till" | "online" | "import" | "secondary";
@@ -64,7 +65,7 @@ export function hasTable(db: Database, name: string): boolean {
   if (!known) tables.set(db, (known = new Map()));
   let v = known.get(name);
   if (v === undefined) {
-    v = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+    v = db.prepare(tableExistsSql(db)).get(name) !== undefined;
     if (v) known.set(name, v); // a missing table may still be created by a migration: ask again next time
   }
   return v;

@@ -6,13 +6,15 @@ import { STAFF, isHq, requireStore, type Principal } from "../auth/roles.js";
 import type { BackofficeDeps } from "./deps.js";
 import type { Routes } from "./route.js";
 import { Id, IsoDate, Period, type PeriodKind } from "./schemas.js";
+import type { Database } from "../../storage/sqlite.js";
+import { epochSecondsToDateSql } from "../sql-dialect.js";
 
 const ReportQuery = z.strictObject({ period: Period, from: IsoDate, to: IsoDate, storeId: Id.optional() });
 type ReportQueryOut = z.output<typeof ReportQuery>;
 
-/** SQL for the period key of an epoch-ms column, in the store-local calendar. */
-export function periodKey(column: string, period: PeriodKind, offsetMinutes: number): string {
-  const day = `date(${column} / 1000 + ${offsetMinutes * 60}, 'unixepoch')`;
+/** SQL for the period key of an epoch-ms column, in the store-local calendar (SQLite and PostgreSQL give the same text). */
+export function periodKey(db: Database, column: string, period: PeriodKind, offsetMinutes: number): string {
+  const day = epochSecondsToDateSql(db, `${column} / 1000 + ${offsetMinutes * 60}`);
   switch (period) {
     case "day":
       return day;
@@ -47,12 +49,13 @@ export function registerReportRoutes(r: Routes, d: BackofficeDeps): void {
       const w = window(d, principal, query);
       const rows = d.db
         .prepare(
-          `SELECT ${periodKey("s.at", query.period, w.offset)} AS period, COUNT(*) AS sales, COUNT(DISTINCT s.member_id) AS members,
-             COALESCE(SUM(s.total_fen), 0) AS totalFen, COALESCE(SUM(s.savings_fen), 0) AS savingsFen, COALESCE(SUM(s.points_earned), 0) AS pointsEarned
+          `SELECT ${periodKey(d.db, "s.at", query.period, w.offset)} AS period, COUNT(*) AS sales, COUNT(DISTINCT s.member_id) AS members,
+             COALESCE(SUM(s.total_fen), 0) AS total_fen, COALESCE(SUM(s.savings_fen), 0) AS savings_fen, COALESCE(SUM(s.points_earned), 0) AS points_earned
            FROM sales s LEFT JOIN devices dv ON dv.device_id = s.device_id
            WHERE s.at >= ? AND s.at < ?${inStores("dv.store_id", w.stores)} GROUP BY period ORDER BY period`,
         )
-        .all(w.from, w.to, ...(w.stores ?? []));
+        .all<{ period: string; sales: number; members: number; total_fen: number; savings_fen: number; points_earned: number }>(w.from, w.to, ...(w.stores ?? []))
+        .map((x) => ({ period: x.period, sales: x.sales, members: x.members, totalFen: x.total_fen, savingsFen: x.savings_fen, pointsEarned: x.points_earned }));
       return { period: query.period, from: query.from, to: query.to, storeId: query.storeId ?? null, rows };
     },
   );
@@ -70,11 +73,12 @@ export function registerReportRoutes(r: Routes, d: BackofficeDeps): void {
       const w = window(d, principal, query);
       const rows = d.db
         .prepare(
-          `SELECT ${periodKey("at", query.period, w.offset)} AS period, kind, COUNT(*) AS count, COALESCE(SUM(fee_fen), 0) AS feeFen
+          `SELECT ${periodKey(d.db, "at", query.period, w.offset)} AS period, kind, COUNT(*) AS count, COALESCE(SUM(fee_fen), 0) AS fee_fen
            FROM vip_records WHERE at >= ? AND at < ?${inStores("store_id", w.stores)}${query.classId ? " AND class_after = ?" : ""}
            GROUP BY period, kind ORDER BY period, kind`,
         )
-        .all(w.from, w.to, ...(w.stores ?? []), ...(query.classId ? [query.classId] : []));
+        .all<{ period: string; kind: string; count: number; fee_fen: number }>(w.from, w.to, ...(w.stores ?? []), ...(query.classId ? [query.classId] : []))
+        .map((x) => ({ period: x.period, kind: x.kind, count: x.count, feeFen: x.fee_fen }));
       return { period: query.period, from: query.from, to: query.to, storeId: query.storeId ?? null, rows };
     },
   );
@@ -85,12 +89,26 @@ export function registerReportRoutes(r: Routes, d: BackofficeDeps): void {
       const w = window(d, principal, query);
       const rows = d.db
         .prepare(
-          `SELECT ${periodKey("at", query.period, w.offset)} AS period, COUNT(*) AS count, COUNT(DISTINCT member_id) AS members,
-             COALESCE(SUM(amount_fen), 0) AS amountFen, COALESCE(SUM(principal_fen), 0) AS principalFen, COALESCE(SUM(bonus_fen), 0) AS bonusFen,
-             COALESCE(SUM(points), 0) AS points, COALESCE(SUM(refunded_principal_fen), 0) AS refundedPrincipalFen
+          `SELECT ${periodKey(d.db, "at", query.period, w.offset)} AS period, COUNT(*) AS count, COUNT(DISTINCT member_id) AS members,
+             COALESCE(SUM(amount_fen), 0) AS amount_fen, COALESCE(SUM(principal_fen), 0) AS principal_fen, COALESCE(SUM(bonus_fen), 0) AS bonus_fen,
+             COALESCE(SUM(points), 0) AS points, COALESCE(SUM(refunded_principal_fen), 0) AS refunded_principal_fen
            FROM top_ups WHERE at >= ? AND at < ?${inStores("store_id", w.stores)} GROUP BY period ORDER BY period`,
         )
-        .all(w.from, w.to, ...(w.stores ?? []));
+        .all<{ period: string; count: number; members: number; amount_fen: number; principal_fen: number; bonus_fen: number; points: number; refunded_principal_fen: number }>(
+          w.from,
+          w.to,
+          ...(w.stores ?? []),
+        )
+        .map((x) => ({
+          period: x.period,
+          count: x.count,
+          members: x.members,
+          amountFen: x.amount_fen,
+          principalFen: x.principal_fen,
+          bonusFen: x.bonus_fen,
+          points: x.points,
+          refundedPrincipalFen: x.refunded_principal_fen,
+        }));
       return { period: query.period, from: query.from, to: query.to, storeId: query.storeId ?? null, rows };
     },
   );

@@ -353,4 +353,16 @@ export const BACKOFFICE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 16,
+    name: "sales-indexed-flag",
+    sql: `
+      -- The sales index job takes sales not yet indexed instead of following a rowid cursor: with
+      -- several hub instances on PostgreSQL a lower id can commit after a higher one, and a cursor
+      -- would skip it. Sales the cursor had passed are marked indexed.
+      ALTER TABLE sales ADD COLUMN indexed INTEGER NOT NULL DEFAULT 0;
+      UPDATE sales SET indexed = 1 WHERE rowid <= COALESCE((SELECT CAST(value AS INTEGER) FROM bo_meta WHERE key = 'cursor:sales'), 0);
+      CREATE INDEX sales_not_indexed ON sales (indexed) WHERE indexed = 0;
+    `,
+  },
 ];

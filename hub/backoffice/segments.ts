@@ -7,6 +7,7 @@ import { STAFF, isHq, requireStore, type Principal } from "../auth/roles.js";
 import type { BackofficeDeps } from "./deps.js";
 import type { Routes } from "./route.js";
 import { Id, IsoDate, MemberParams, Note, QueryInt } from "./schemas.js";
+import { epochSecondsToDateSql, jsonArraySql } from "../sql-dialect.js";
 
 const FREQUENCIES = [...FREQUENCY_PORTRAITS, "none"] as const;
 const TAGS = ["new", "return-prone", "stored-value-lover", "coupon-expiring", "contacted"] as const;
@@ -70,7 +71,8 @@ export function findMembers(d: BackofficeDeps, p: Principal, q: SegmentFilter): 
   const stores = q.storeId ? [q.storeId] : isHq(p) ? null : p.stores;
   if (stores) add(`p.home_store_id IN (${stores.map(() => "?").join(",")})`, ...stores);
   if (q.portrait) add(`COALESCE(mp.frequency, 'none') IN (${q.portrait.map(() => "?").join(",")})`, ...q.portrait);
-  for (const t of q.tags ?? []) add("EXISTS (SELECT 1 FROM json_each(mp.tags) j WHERE j.value = ?)", t);
+  const tag = jsonArraySql(d.db, "mp.tags", "j");
+  for (const t of q.tags ?? []) add(`EXISTS (SELECT 1 FROM ${tag.from} WHERE ${tag.value} = ?)`, t);
   if (q.spentFrom || q.spentTo || q.minSpendFen !== undefined || q.maxSpendFen !== undefined) {
     const from = q.spentFrom ? startOfLocalDay(q.spentFrom, offsetMin) : 0;
     const to = q.spentTo ? startOfLocalDay(addDays(q.spentTo, 1), offsetMin) : Number.MAX_SAFE_INTEGER;
@@ -92,7 +94,8 @@ export function findMembers(d: BackofficeDeps, p: Principal, q: SegmentFilter): 
     add(`NOT EXISTS (SELECT 1 FROM sale_lines sl WHERE sl.member_id = m.member_id AND ${clause} AND sl.day >= ?)`, id, addDays(today, -(q.notBoughtWithinDays - 1)));
   }
   if (q.couponExpiringDays !== undefined) {
-    add("EXISTS (SELECT 1 FROM json_each(m.coupons) c WHERE json_extract(c.value, '$.expiresOn') BETWEEN ? AND ?)", today, addDays(today, q.couponExpiringDays - 1));
+    const coupon = jsonArraySql(d.db, "m.coupons", "c");
+    add(`EXISTS (SELECT 1 FROM ${coupon.from} WHERE ${coupon.field("expiresOn")} BETWEEN ? AND ?)`, today, addDays(today, q.couponExpiringDays - 1));
   }
   // The class the card has now: an expired VIP's record names its base class to revert to.
   const cardClass = "(CASE WHEN m.vip_expires_at IS NOT NULL AND m.vip_expires_at <= ? THEN COALESCE(m.base_card_class, m.card_class) ELSE m.card_class END)";
@@ -106,7 +109,7 @@ export function findMembers(d: BackofficeDeps, p: Principal, q: SegmentFilter): 
   if (q.ageMin !== undefined) add("p.birth_date <= ?", `${Number(today.slice(0, 4)) - q.ageMin}${today.slice(4)}`);
   if (q.ageMax !== undefined) add("p.birth_date > ?", `${Number(today.slice(0, 4)) - q.ageMax - 1}${today.slice(4)}`);
   if (q.gender) add("p.gender = ?", q.gender);
-  const issued = `COALESCE(p.card_issued_on, date(m.created_at / 1000 + ${offsetMin * 60}, 'unixepoch'))`;
+  const issued = `COALESCE(p.card_issued_on, ${epochSecondsToDateSql(d.db, `m.created_at / 1000 + ${offsetMin * 60}`)})`;
   if (q.issuedFrom) add(`${issued} >= ?`, q.issuedFrom);
   if (q.issuedTo) add(`${issued} <= ?`, q.issuedTo);
   if (q.consultantId) add("cb.consultant_id = ?", q.consultantId);
@@ -177,8 +180,9 @@ export function registerSegmentRoutes(r: Routes, d: BackofficeDeps): void {
       const frequency = d.db
         .prepare(`SELECT COALESCE(mp.frequency, 'none') AS k, COUNT(*) AS n FROM members m LEFT JOIN member_profiles p ON p.member_id = m.member_id LEFT JOIN member_portraits mp ON mp.member_id = m.member_id ${scope} GROUP BY k ORDER BY k`)
         .all<{ k: string; n: number }>(...args);
+      const tag = jsonArraySql(d.db, "mp.tags", "j");
       const tags = d.db
-        .prepare(`SELECT j.value AS k, COUNT(*) AS n FROM members m LEFT JOIN member_profiles p ON p.member_id = m.member_id JOIN member_portraits mp ON mp.member_id = m.member_id, json_each(mp.tags) j ${scope} GROUP BY k ORDER BY k`)
+        .prepare(`SELECT ${tag.value} AS k, COUNT(*) AS n FROM members m LEFT JOIN member_profiles p ON p.member_id = m.member_id JOIN member_portraits mp ON mp.member_id = m.member_id, ${tag.from} ${scope} GROUP BY k ORDER BY k`)
         .all<{ k: string; n: number }>(...args);
       const computedOn = d.db.prepare("SELECT MAX(computed_on) AS d FROM member_portraits").get<{ d: string | null }>()?.d ?? null;
       return { computedOn, frequency: Object.fromEntries(frequency.map((x) => [x.k, x.n])), tags: Object.fromEntries(tags.map((x) => [x.k, x.n])) };

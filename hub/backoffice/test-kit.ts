@@ -3,12 +3,12 @@ import { createHash } from "node:crypto";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openDatabase, migrate, type Database } from "../../storage/sqlite.js";
+import type { Database } from "../../storage/sqlite.js";
+import { openTestHubDb } from "../../test/postgres.js";
 import { ManualClock } from "../../protocol/clock.js";
 import { createLogger, MemoryLogSink } from "../../protocol/log.js";
 import { generateKeyPair, type KeyPair } from "../../protocol/signing.js";
 import { createMemberCode } from "../../protocol/member-code.js";
-import { HUB_MIGRATIONS } from "../schema.js";
 import { DeviceRegistry } from "../devices.js";
 import { MemberRegistry, type ScopedChange } from "../members.js";
 import { ConfigService } from "../config-service.js";
@@ -50,8 +50,7 @@ export interface BoWorld {
 
 export async function boWorld(opts: { rules?: Record<string, unknown>; stores?: string[] } = {}): Promise<BoWorld> {
   const dir = mkdtempSync(join(tmpdir(), "bo-"));
-  const db = await openDatabase(join(dir, "hub.db"), { synchronous: "NORMAL" });
-  migrate(db, HUB_MIGRATIONS);
+  const db = await openTestHubDb(dir, { synchronous: "NORMAL" });
   const clock = new ManualClock(T0);
   const logs = new MemoryLogSink();
   const log = createLogger("t", { destination: logs, level: "warn" });
@@ -156,7 +155,7 @@ export async function boWorld(opts: { rules?: Record<string, unknown>; stores?: 
 /** A kiosk sale as the ingest would have stored it (ledger row + sales row). */
 export function insertSale(world: BoWorld, o: { memberId: string; saleId: string; at: number; totalFen: number; lines?: Array<{ sku: string; qty: number }>; storeId?: string }): void {
   const device = `k-${o.storeId ?? "s1"}`;
-  world.db.prepare("INSERT OR IGNORE INTO devices (device_id, chain_id, store_id, secret_hash, created_at) VALUES (?, 'acme', ?, 'x', 0)").run(device, o.storeId ?? "s1");
+  world.db.prepare("INSERT INTO devices (device_id, chain_id, store_id, secret_hash, created_at) VALUES (?, 'acme', ?, 'x', 0) ON CONFLICT DO NOTHING").run(device, o.storeId ?? "s1");
   const seq = world.db.prepare("SELECT COALESCE(MAX(seq), 0) + 1 AS s FROM ledger WHERE device_id = ?").get<{ s: number }>(device)?.s ?? 1;
   const fact = { type: "sale", saleId: o.saleId, memberId: o.memberId, lines: o.lines ?? [{ sku: "rice-5kg", qty: 1 }] };
   world.db

@@ -11,8 +11,12 @@ export class Work {
 
 /** Runs `fn` in one transaction; the kiosks hear about the member changes only once it has committed. */
 export function transact<T>(db: Database, members: MemberRegistry, fn: (w: Work) => T): T {
-  const w = new Work();
-  const result = db.transaction(() => fn(w));
+  let w = new Work();
+  const result = db.transaction(() => {
+    // A fresh one per attempt: a transaction retried after a serialisation failure notifies once.
+    w = new Work();
+    return fn(w);
+  });
   members.notify(w.changes);
   return result;
 }

@@ -13,9 +13,13 @@ import { computePortraits } from "./portraits.js";
 export const JOB_NAMES = ["vip-expiry", "sales-index", "levels", "yearly-clear", "portraits"] as const;
 
 /** Builds the scheduler with every back-office job (not started). */
-export function createJobs(bo: Backoffice, log: Logger, opts: { intervalMs?: number } = {}): Scheduler {
+export function createJobs(bo: Backoffice, log: Logger, opts: { intervalMs?: number; instance?: string } = {}): Scheduler {
   const d = bo.deps;
-  const s = new Scheduler(d.db, d.clock, log, { dayOf: (at) => d.rules.chainDay(at), ...(opts.intervalMs !== undefined ? { intervalMs: opts.intervalMs } : {}) });
+  const s = new Scheduler(d.db, d.clock, log, {
+    dayOf: (at) => d.rules.chainDay(at),
+    ...(opts.intervalMs !== undefined ? { intervalMs: opts.intervalMs } : {}),
+    ...(opts.instance !== undefined ? { instance: opts.instance } : {}),
+  });
   s.add({ kind: "interval", name: "vip-expiry", run: () => void revertExpiredVips(d, jobActor("vip-expiry")) });
   s.add({ kind: "interval", name: "sales-index", run: () => void indexNewSales(d, jobActor("levels")) });
   s.add({

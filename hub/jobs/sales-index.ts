@@ -1,17 +1,17 @@
 // Follows the ledger's applied sales: indexes their lines (sku, category, brand) for segments, adds growth value, and marks level metrics changed.
 //
-// Runs on every scheduler tick from a persisted cursor (the sales table's rowid), in one transaction
-// per batch with the cursor, so each sale is counted once. Growth-value upgrades happen here, at once.
+// Runs on every scheduler tick over the sales not yet marked indexed, oldest first, in one
+// transaction per batch that reads them, indexes them and marks them, so each sale is counted once
+// (also when the transaction is retried, or two instances index at once: PostgreSQL serialises
+// them). A flag rather than a rowid cursor: with several hub instances a lower id can commit after a
+// higher one. Growth-value upgrades happen here, at once.
 import type { BackofficeDeps } from "../backoffice/deps.js";
 import { growthOf, growthUpgradeInTx } from "../backoffice/levels.js";
 import { localDate } from "../../protocol/rules/time.js";
 import type { Actor } from "../audit.js";
 import { transact } from "../backoffice/work.js";
 
-const CURSOR = "cursor:sales";
-
 interface SaleRow {
-  rid: number;
   sale_id: string;
   member_id: string;
   at: number;
@@ -24,17 +24,15 @@ interface SaleRow {
 export function indexNewSales(d: BackofficeDeps, actor: Actor, batch = 1000): number {
   let total = 0;
   for (;;) {
-    const cursor = Number(d.db.prepare("SELECT value FROM bo_meta WHERE key = ?").get<{ value: string }>(CURSOR)?.value ?? 0);
-    const rows = d.db
-      .prepare(
-        `SELECT s.rowid AS rid, s.sale_id, s.member_id, s.at, s.total_fen, l.body, l.config_version, dv.store_id
-         FROM sales s LEFT JOIN ledger l ON l.device_id = s.device_id AND l.seq = s.seq LEFT JOIN devices dv ON dv.device_id = s.device_id
-         WHERE s.rowid > ? ORDER BY s.rowid LIMIT ?`,
-      )
-      .all<SaleRow>(cursor, batch);
-    if (rows.length === 0) return total;
     const chainRules = d.rules.chain();
-    transact(d.db, d.registry, (w) => {
+    const done = transact(d.db, d.registry, (w) => {
+      const rows = d.db
+        .prepare(
+          `SELECT s.sale_id, s.member_id, s.at, s.total_fen, l.body, l.config_version, dv.store_id
+           FROM sales s LEFT JOIN ledger l ON l.device_id = s.device_id AND l.seq = s.seq LEFT JOIN devices dv ON dv.device_id = s.device_id
+           WHERE s.indexed = 0 ORDER BY s.rowid LIMIT ?`,
+        )
+        .all<SaleRow>(batch);
       const touched = new Set<string>();
       for (const r of rows) {
         const storeId = r.store_id ?? "unknown";
@@ -45,9 +43,10 @@ export function indexNewSales(d: BackofficeDeps, actor: Actor, batch = 1000): nu
         lines.forEach((line, i) => {
           const product = rules.catalog.find((p) => p.sku === line.sku);
           d.db
-            .prepare("INSERT OR IGNORE INTO sale_lines (sale_id, line, member_id, store_id, day, sku, category, brand, qty) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            .prepare("INSERT INTO sale_lines (sale_id, line, member_id, store_id, day, sku, category, brand, qty) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
             .run(r.sale_id, i, r.member_id, storeId, day, line.sku, product?.category ?? null, product?.brand ?? null, line.qty);
         });
+        d.db.prepare("UPDATE sales SET indexed = 1 WHERE sale_id = ? AND indexed = 0").run(r.sale_id);
         if (!d.registry.get(r.member_id)) continue;
         const s = d.data.levelState(r.member_id);
         const g = growthOf(r.total_fen);
@@ -55,9 +54,9 @@ export function indexNewSales(d: BackofficeDeps, actor: Actor, batch = 1000): nu
         touched.add(r.member_id);
       }
       for (const id of touched) growthUpgradeInTx(d, w, id, chainRules, actor);
-      d.db.prepare("INSERT INTO bo_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(CURSOR, String(rows.at(-1)!.rid));
+      return rows.length;
     });
-    total += rows.length;
-    if (rows.length < batch) return total;
+    total += done;
+    if (done < batch) return total;
   }
 }

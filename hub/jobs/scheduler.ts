@@ -6,10 +6,15 @@
 // job must be idempotent within its day (the back-office jobs are: ledger refs, state checks).
 // Jobs that `catchUp` run every missed day in order after downtime (the yearly clear must not skip
 // 1 January); the others only run today.
+//
+// With several hub instances on one PostgreSQL, each job runs under its lock (hub/jobs/lock.ts): an
+// instance that finds it taken skips the job this tick. The due days are read under the lock, so a
+// day another instance finished is not run again; every daily run is recorded in job_history.
 import type { Database } from "../../storage/sqlite.js";
 import type { Clock } from "../../protocol/clock.js";
 import type { Logger } from "../../protocol/log.js";
 import { addDays, daysBetween, type IsoDate } from "../../protocol/rules/time.js";
+import { jobLockFor, type JobLock } from "./lock.js";
 
 export interface DailyJob {
   kind: "daily";
@@ -42,6 +47,10 @@ export interface SchedulerOptions {
   intervalMs?: number;
   /** At most this many missed days are caught up (older ones are skipped, logged). */
   maxCatchUpDays?: number;
+  /** Who runs jobs at a time (default: by database engine, see lock.ts). */
+  lock?: JobLock;
+  /** This instance's name in job_history. */
+  instance?: string;
 }
 
 export class Scheduler {
@@ -50,13 +59,20 @@ export class Scheduler {
   private timer: ReturnType<typeof setInterval> | undefined;
   private first: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<void> | undefined;
+  private readonly lock: JobLock;
+  private readonly instance: string;
+  /** Job runs skipped because another instance held the job's lock. */
+  skippedLocked = 0;
 
   constructor(
     private readonly db: Database,
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly opts: SchedulerOptions,
-  ) {}
+  ) {
+    this.lock = opts.lock ?? jobLockFor(db);
+    this.instance = opts.instance ?? `pid-${process.pid}`;
+  }
 
   add(job: Job): this {
     if (this.jobs.some((j) => j.name === job.name)) throw new Error(`job ${job.name} is already scheduled`);
@@ -72,7 +88,10 @@ export class Scheduler {
   private markDay(job: string, day: IsoDate): void {
     // Only ever forward: a day already recorded is never recorded (or run) again.
     this.db
-      .prepare("INSERT INTO job_runs (job, last_day, updated_at) VALUES (?, ?, ?) ON CONFLICT (job) DO UPDATE SET last_day = MAX(last_day, excluded.last_day), updated_at = excluded.updated_at")
+      .prepare(
+        `INSERT INTO job_runs (job, last_day, updated_at) VALUES (?, ?, ?) ON CONFLICT (job) DO UPDATE SET
+           last_day = CASE WHEN job_runs.last_day >= excluded.last_day THEN job_runs.last_day ELSE excluded.last_day END, updated_at = excluded.updated_at`,
+      )
       .run(job, day, this.clock.now());
   }
 
@@ -102,13 +121,24 @@ export class Scheduler {
   private async runDue(): Promise<void> {
     for (const job of this.jobs) {
       const st = this.state.get(job.name)!;
+      let locked = false;
       try {
+        locked = this.lock.tryAcquire(job.name);
+        if (!locked) {
+          this.skippedLocked++;
+          this.log.debug({ job: job.name }, "job is running on another instance: skipped");
+          continue;
+        }
         if (job.kind === "interval") {
           await job.run();
         } else {
           for (const day of this.dueDays(job, this.opts.dayOf(this.clock.now()))) {
+            const run = this.db
+              .prepare("INSERT INTO job_history (job, day, instance, started_at) VALUES (?, ?, ?, ?) RETURNING id")
+              .get<{ id: number }>(job.name, day, this.instance, this.clock.now())!.id;
             await job.run(day);
             this.markDay(job.name, day);
+            this.db.prepare("UPDATE job_history SET finished_at = ? WHERE id = ?").run(this.clock.now(), run);
             this.log.info({ job: job.name, day }, "daily job applied");
           }
         }
@@ -117,8 +147,18 @@ export class Scheduler {
       } catch (err) {
         st.lastError = err instanceof Error ? err.message : String(err);
         this.log.error({ job: job.name, err }, "job failed; it is retried on the next tick");
+      } finally {
+        if (locked) this.lock.release(job.name);
       }
     }
+  }
+
+  /** Every recorded run of a daily job, oldest first. */
+  history(job: string): Array<{ day: string | null; instance: string; startedAt: number; finishedAt: number | null }> {
+    return this.db
+      .prepare("SELECT day, instance, started_at, finished_at FROM job_history WHERE job = ? ORDER BY id")
+      .all<{ day: string | null; instance: string; started_at: number; finished_at: number | null }>(job)
+      .map((r) => ({ day: r.day, instance: r.instance, startedAt: r.started_at, finishedAt: r.finished_at }));
   }
 
   status(): JobStatus[] {

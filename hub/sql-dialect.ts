@@ -1,0 +1,65 @@
+// The few places where the hub's SQL has to differ between SQLite and PostgreSQL, side by side.
+//
+// Everything else in hub/ is written once, in SQL both engines run with the same results (portable
+// CASE instead of two-argument MAX/MIN, RETURNING instead of lastInsertRowid, ON CONFLICT instead of
+// INSERT OR IGNORE, lower-case aliases, explicit CASTs on untyped parameters). What cannot be written
+// once is here: SQLite's JSON table functions and date() versus PostgreSQL's jsonb functions and
+// to_char(), and the catalog a table's existence is looked up in. JSON columns are TEXT on both.
+import type { Database } from "../storage/sqlite.js";
+
+export const isPostgres = (db: Database): boolean => db.engine === "postgres";
+
+/**
+ * The UTC calendar date, as `YYYY-MM-DD` text, of an SQL expression giving whole seconds since the
+ * epoch (store-local dates: add the store's UTC offset in seconds to the expression).
+ */
+export function epochSecondsToDateSql(db: Database, seconds: string): string {
+  return isPostgres(db) ? `to_char(to_timestamp(${seconds}) AT TIME ZONE 'UTC', 'YYYY-MM-DD')` : `date(${seconds}, 'unixepoch')`;
+}
+
+/**
+ * A FROM item over the elements of a JSON array held in a TEXT column, named `alias`:
+ * `value` is an element as text (arrays of strings), `field(name)` a top-level field of an
+ * element as text (arrays of objects). A NULL column gives no rows on both engines.
+ */
+export function jsonArraySql(db: Database, column: string, alias: string): { from: string; value: string; field(name: string): string } {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(alias)) throw new Error(`jsonArraySql: bad alias ${alias}`);
+  const checkField = (name: string): string => {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`jsonArraySql: bad field ${name}`);
+    return name;
+  };
+  if (isPostgres(db)) {
+    return {
+      from: `jsonb_array_elements(CAST(${column} AS jsonb)) AS ${alias}(value)`,
+      value: `(${alias}.value #>> '{}')`,
+      field: (name) => `(${alias}.value ->> '${checkField(name)}')`,
+    };
+  }
+  return {
+    from: `json_each(${column}) AS ${alias}`,
+    value: `${alias}.value`,
+    field: (name) => `json_extract(${alias}.value, '$.${checkField(name)}')`,
+  };
+}
+
+/** A query with one `?` (a table name) that returns a row when the table exists (on PostgreSQL: in the connection's schema). */
+export function tableExistsSql(db: Database): string {
+  return isPostgres(db)
+    ? "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name = CAST(? AS TEXT)"
+    : "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?";
+}
+
+/**
+ * Appends one member changelog row and returns its seq, such that seq order is commit order: kiosks
+ * follow the changelog by cursor, and a row that became visible after a higher one would be skipped.
+ * SQLite has one writer at a time, so its order is the commit order already. On PostgreSQL the
+ * insert takes a transaction-level advisory lock first (held until commit): callers append at the
+ * very end of their transaction (Database.beforeCommit), so the lock is held only for that moment.
+ */
+export function changelogAppendSql(db: Database): string {
+  return isPostgres(db)
+    ? `WITH ordered AS (SELECT pg_advisory_xact_lock(hashtext(current_schema()), hashtext('member_changes')))
+       INSERT INTO member_changes (member_id, kind, at, store_id)
+       SELECT CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT) FROM ordered RETURNING seq`
+    : "INSERT INTO member_changes (member_id, kind, at, store_id) VALUES (?, ?, ?, ?) RETURNING seq";
+}

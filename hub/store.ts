@@ -1,0 +1,44 @@
+// Opens the hub's store as configured: SQLite under dataDir (one hub) or PostgreSQL (several hub instances), with its migrations applied.
+import { join } from "node:path";
+import { mkdirSync } from "node:fs";
+import { openDatabase, migrate, type Database } from "../storage/sqlite.js";
+import { openPostgres } from "../storage/postgres.js";
+import type { HubConfig } from "./config.js";
+import { HUB_MIGRATIONS } from "./schema.js";
+import { HUB_PG_MIGRATIONS } from "./pg-schema.js";
+
+/** The advisory-lock key space of one hub schema: `pg_advisory_lock(hashtext(<namespace>), hashtext(<name>))`. */
+export function lockNamespace(schema: string): string {
+  return `member-hub:${schema}`;
+}
+
+/**
+ * Applies the PostgreSQL migrations while holding a session advisory lock, so instances starting
+ * together apply each migration once (the others wait, then find it recorded).
+ */
+export function migratePostgres(db: Database, schema: string): number {
+  db.prepare("SELECT pg_advisory_lock(hashtext(?), hashtext('migrate'))").get(lockNamespace(schema));
+  try {
+    return migrate(db, HUB_PG_MIGRATIONS);
+  } finally {
+    db.prepare("SELECT pg_advisory_unlock(hashtext(?), hashtext('migrate'))").get(lockNamespace(schema));
+  }
+}
+
+/** The hub's database, migrated; `instance` names the connection in pg_stat_activity. */
+export async function openHubStore(config: HubConfig, instance = `hub-${process.pid}`): Promise<Database> {
+  if (config.store.kind === "postgres") {
+    const db = await openPostgres({ url: config.store.url, schema: config.store.schema, applicationName: instance });
+    try {
+      migratePostgres(db, config.store.schema);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    return db;
+  }
+  mkdirSync(config.dataDir, { recursive: true });
+  const db = await openDatabase(join(config.dataDir, "hub.db"));
+  migrate(db, HUB_MIGRATIONS);
+  return db;
+}
