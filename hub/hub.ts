@@ -46,6 +46,7 @@ export class Hub {
   private link: HubMqttLink | undefined;
   private http: ServerType | undefined;
   private scheduler: Scheduler | undefined;
+  private brokerFilesTimer: ReturnType<typeof setInterval> | undefined;
   devices!: DeviceRegistry;
   members!: MemberRegistry;
   configs!: ConfigService;
@@ -126,6 +127,17 @@ export class Hub {
     );
     // Before connecting: on a first start the broker learns the hub's own password from these files.
     this.provisioning.writeBrokerFiles();
+    if (config.mosquitto) {
+      // Other hub instances may provision kiosks: bring this broker's files up to date now and then.
+      this.brokerFilesTimer = setInterval(() => {
+        try {
+          this.provisioning.syncBrokerFiles();
+        } catch (err) {
+          log.error({ err }, "hub: could not refresh the broker's password file and ACL");
+        }
+      }, 30_000);
+      this.brokerFilesTimer.unref();
+    }
     this.link = new HubMqttLink(
       {
         url,
@@ -202,6 +214,8 @@ export class Hub {
   }
 
   async stop(): Promise<void> {
+    if (this.brokerFilesTimer) clearInterval(this.brokerFilesTimer);
+    this.brokerFilesTimer = undefined;
     await this.scheduler?.stop();
     this.scheduler = undefined;
     const http = this.http;

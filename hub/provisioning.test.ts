@@ -106,6 +106,20 @@ describe("provisioning tokens", () => {
     expect(devices.authenticate("k1", first.password)).toBeUndefined();
   });
 
+  it("bring the files up to date when another hub instance provisioned a kiosk, and only then", () => {
+    const here = provisioning();
+    const elsewhere = provisioning(false); // another instance on the same database, no broker files of its own
+    here.writeBrokerFiles();
+    expect(here.syncBrokerFiles()).toBe(false);
+    const creds = elsewhere.redeem(elsewhere.createToken("s02", "k9").token);
+    expect(readFileSync(join(dir, "mq", "passwd"), "utf8")).not.toContain("k9:");
+    expect(here.syncBrokerFiles()).toBe(true);
+    const line = readFileSync(join(dir, "mq", "passwd"), "utf8").split("\n").find((l) => l.startsWith("k9:"))!.slice(3);
+    expect(checkMosquittoHash(creds.password, line)).toBe(true);
+    expect(readFileSync(join(dir, "mq", "acl"), "utf8")).toContain("user k9\ntopic write mk/v1/acme/s02/k9/ledger");
+    expect(here.syncBrokerFiles()).toBe(false);
+  });
+
   it("leave out devices provisioned without a broker hash, with a warning", () => {
     devices.provision({ chainId: "acme", storeId: "s01", deviceId: "old" });
     provisioning().writeBrokerFiles();

@@ -171,10 +171,8 @@ export class Provisioning {
   writeBrokerFiles(): void {
     const m = this.opts.mosquitto;
     if (!m) return;
-    const hashes = new Map(
-      this.db.prepare("SELECT device_id, mosquitto_hash FROM broker_credentials").all<{ device_id: string; mosquitto_hash: string }>().map((r) => [r.device_id, r.mosquitto_hash]),
-    );
-    const devices = this.devices.list().filter((d) => d.chainId === this.opts.chainId);
+    const { hashes, devices, fingerprint } = this.brokerState();
+    this.writtenFingerprint = fingerprint;
     const users: BrokerUser[] = [{ username: m.hubUsername, hash: mosquittoHash(m.hubPassword) }];
     const allowed: DeviceAddress[] = [];
     for (const d of devices) {
@@ -191,6 +189,30 @@ export class Provisioning {
     this.stats.brokerFileWrites++;
     const signalled = m.pidFile ? signalReload(m.pidFile) : false;
     this.log.info({ devices: allowed.length, signalled }, "mosquitto password file and ACL written");
+  }
+
+  /**
+   * Rewrites the broker files only when the devices or their credentials changed since this instance
+   * last wrote them: with several hub instances, a kiosk provisioned through another instance reaches
+   * the Mosquitto next to this one on the next call (the hub calls it every 30 s).
+   */
+  syncBrokerFiles(): boolean {
+    if (!this.opts.mosquitto || this.brokerState().fingerprint === this.writtenFingerprint) return false;
+    this.writeBrokerFiles();
+    return true;
+  }
+
+  private writtenFingerprint: string | undefined;
+
+  private brokerState(): { hashes: Map<string, string>; devices: ReturnType<DeviceRegistry["list"]>; fingerprint: string } {
+    const hashes = new Map(
+      this.db.prepare("SELECT device_id, mosquitto_hash FROM broker_credentials").all<{ device_id: string; mosquitto_hash: string }>().map((r) => [r.device_id, r.mosquitto_hash]),
+    );
+    const devices = this.devices.list().filter((d) => d.chainId === this.opts.chainId);
+    const fingerprint = createHash("sha256")
+      .update(JSON.stringify(devices.map((d) => [d.deviceId, d.storeId, hashes.get(d.deviceId) ?? null]).sort()))
+      .digest("hex");
+    return { hashes, devices, fingerprint };
   }
 }
 
