@@ -1,5 +1,5 @@
 // The kiosk's handling of config bundles and member pushes, driven message by message (no broker needed).
-import { describe, it, expect, beforeEach, afterEach } from "vitest";
+import { describe, it, expect, beforeEach, afterEach, vi } from "vitest";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -123,5 +123,53 @@ describe("kiosk sync: members and acks", () => {
     expect(clock.offset).toBe(5_000);
     expect(sync.stats.invalid).toBe(1);
     expect(sink.messages()).toContain("sync: malformed message ignored");
+  });
+});
+
+describe("kiosk sync: acks over a real broker", () => {
+  it("does not resend the batch in flight on an ack below it (the hub's reply to a heartbeat), only on one that covers it or asks", async () => {
+    const { Aedes } = await import("aedes");
+    const { createServer } = await import("node:net");
+    const mqtt = await import("mqtt");
+    const aedes = await Aedes.createBroker();
+    const server = createServer(aedes.handle);
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as { port: number }).port;
+    const live = new KioskSync(
+      { address: A, url: `mqtt://127.0.0.1:${port}`, username: "k1", password: "x", trustedKeys: { hq: hq.publicKey }, ackTimeoutMs: 60_000 },
+      store,
+      clock,
+      new ManualClock(1_800_000_000_000),
+      createLogger("t", { destination: sink }),
+    );
+    const hub = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`);
+    const batches: number[][] = [];
+    hub.on("message", (_t, p) => batches.push((JSON.parse(p.toString()) as { entries: Array<{ seq: number }> }).entries.map((e) => e.seq)));
+    await hub.subscribeAsync(deviceTopic(A, "ledger"), { qos: 1 });
+    const gate = { type: "gate_entry" as const, memberId: "m1", cardId: "C0001", admitted: true, cardClass: "standard" };
+    const ack = (body: Record<string, unknown>): Promise<unknown> => hub.publishAsync(deviceTopic(A, "ack"), JSON.stringify(body), { qos: 1 });
+    const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 150));
+    try {
+      for (let i = 0; i < 3; i++) store.appendFact(gate, clock.now(), 1);
+      await live.start();
+      await vi.waitFor(() => expect(batches).toEqual([[1, 2, 3]]));
+      await ack({ ackedSeq: 0 }); // a heartbeat's answer: the hub has nothing yet
+      await settle();
+      expect(batches).toHaveLength(1);
+      expect(live.stats.staleAcks).toBe(1);
+      await ack({ ackedSeq: 1, resendFrom: 2 }); // the hub saw a gap: send again from it
+      await vi.waitFor(() => expect(batches).toEqual([[1, 2, 3], [2, 3]]));
+      await ack({ ackedSeq: 3 });
+      store.appendFact(gate, clock.now(), 1);
+      live.flush();
+      await vi.waitFor(() => expect(batches.at(-1)).toEqual([4]));
+      expect(batches).toHaveLength(3);
+      expect(store.ackedSeq()).toBe(3);
+    } finally {
+      await live.stop();
+      await hub.endAsync();
+      await new Promise<void>((r) => aedes.close(() => r()));
+      server.close();
+    }
   });
 });

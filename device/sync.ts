@@ -47,6 +47,8 @@ export type ConfigListener = (content: ConfigContent) => void;
 export class KioskSync {
   private client: MqttClient | undefined;
   private inFlight: NodeJS.Timeout | undefined;
+  /** The last sequence number of the batch waiting for its ack. */
+  private inFlightLast = 0;
   private heartbeat: NodeJS.Timeout | undefined;
   private config: ConfigContent | undefined;
   private readonly configListeners: ConfigListener[] = [];
@@ -54,7 +56,7 @@ export class KioskSync {
   private snapshotting = false;
   private readonly photoRequests = new Set<string>();
   private readonly authWaiters = new Map<string, (r: AuthResponse) => void>();
-  readonly stats = { batchesSent: 0, acks: 0, invalid: 0, configsApplied: 0, configsRefused: 0, photosFetched: 0, photosRefused: 0, authTimeouts: 0 };
+  readonly stats = { batchesSent: 0, acks: 0, staleAcks: 0, invalid: 0, configsApplied: 0, configsRefused: 0, photosFetched: 0, photosRefused: 0, authTimeouts: 0 };
   /** Extra fields for the status message (driver health). */
   statusExtras: () => Pick<DeviceStatus, "health"> = () => ({});
 
@@ -220,6 +222,7 @@ export class KioskSync {
     if (entries.length === 0) return;
     client.publish(deviceTopic(this.opts.address, "ledger"), encodeMessage({ entries }), { qos: 1 });
     this.stats.batchesSent++;
+    this.inFlightLast = entries.at(-1)!.seq;
     this.inFlight = setTimeout(() => {
       this.inFlight = undefined;
       this.log.info({ from: entries[0]?.seq }, "sync: no ack in time; resending");
@@ -268,6 +271,14 @@ export class KioskSync {
     }
     this.store.acknowledge(ack.ackedSeq);
     for (const r of ack.rejected ?? []) this.log.warn({ seq: r.seq, reason: r.reason }, "sync: hub rejected a ledger entry (kept there for review)");
+    // The hub also acks each online status (heartbeats, reconnects) with its current mark. Such an
+    // ack below the batch in flight says nothing about that batch: sending it again now would only
+    // make a duplicate (which, with several hub instances, races the first copy on another one).
+    // The ack timeout still resends a batch that was lost; a gap in the hub's sequence says so at once.
+    if (this.inFlight && ack.ackedSeq < this.inFlightLast && ack.resendFrom === undefined) {
+      this.stats.staleAcks++;
+      return;
+    }
     this.clearInFlight();
     this.flush();
   }

@@ -83,10 +83,7 @@ export class MemberRegistry {
   constructor(
     private readonly db: Database,
     private readonly clock: Clock,
-  ) {
-    // BIGINT: a changelog position; the same INTEGER affinity as before on SQLite, 64-bit on PostgreSQL.
-    db.exec("CREATE TABLE IF NOT EXISTS hub_meta (key TEXT PRIMARY KEY, value BIGINT NOT NULL)");
-  }
+  ) {}
 
   private row(memberId: string): MemberRow | undefined {
     return this.db.prepare("SELECT * FROM members WHERE member_id = ?").get<MemberRow>(memberId);

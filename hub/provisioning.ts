@@ -15,27 +15,6 @@ import type { DeviceRegistry } from "./devices.js";
 import { HubError } from "./errors.js";
 import { mosquittoHash, renderAcl, renderPasswordFile, signalReload, writeFileAtomic, type BrokerUser } from "./mosquitto-auth.js";
 
-/**
- * Created here with IF NOT EXISTS rather than as a numbered migration in hub/schema.ts, so that
- * this module's tables never collide with the core schema's version numbers. Epoch-millisecond
- * columns are BIGINT: the same INTEGER affinity on SQLite, and 64-bit on PostgreSQL (its INTEGER is 32-bit).
- */
-const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS provision_tokens (
-    token_hash  TEXT PRIMARY KEY,
-    chain_id    TEXT NOT NULL,
-    store_id    TEXT NOT NULL,
-    device_id   TEXT NOT NULL,
-    created_at  BIGINT NOT NULL,
-    expires_at  BIGINT NOT NULL,
-    used_at     BIGINT
-  );
-  CREATE TABLE IF NOT EXISTS broker_credentials (
-    device_id       TEXT PRIMARY KEY,
-    mosquitto_hash  TEXT NOT NULL,
-    updated_at      BIGINT NOT NULL
-  );
-`;
 
 const TOKEN_PREFIX = "mkp_";
 
@@ -79,7 +58,6 @@ export class Provisioning {
     private readonly opts: ProvisioningOptions,
     private readonly log: Logger,
   ) {
-    db.exec(SCHEMA);
   }
 
   /** A single-use token for one device of one store, valid for the configured time. */

@@ -281,6 +281,30 @@ const CORE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX job_history_job_day ON job_history (job, day);
     `,
   },
+  {
+    version: 6,
+    name: "provisioning-and-meta",
+    sql: `
+      -- Were created by their modules at start; as migrations they are made once, under the
+      -- migration lock, also when several hub instances start together on PostgreSQL.
+      -- IF NOT EXISTS: hubs that ran before this migration have them already.
+      CREATE TABLE IF NOT EXISTS hub_meta (key TEXT PRIMARY KEY, value BIGINT NOT NULL);
+      CREATE TABLE IF NOT EXISTS provision_tokens (
+        token_hash  TEXT PRIMARY KEY,
+        chain_id    TEXT NOT NULL,
+        store_id    TEXT NOT NULL,
+        device_id   TEXT NOT NULL,
+        created_at  BIGINT NOT NULL,
+        expires_at  BIGINT NOT NULL,
+        used_at     BIGINT
+      );
+      CREATE TABLE IF NOT EXISTS broker_credentials (
+        device_id       TEXT PRIMARY KEY,
+        mosquitto_hash  TEXT NOT NULL,
+        updated_at      BIGINT NOT NULL
+      );
+    `,
+  },
   // 10 and up: the HQ back office, in hub/backoffice/schema.ts.
 ];
 
