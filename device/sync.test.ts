@@ -127,7 +127,10 @@ describe("kiosk sync: members and acks", () => {
 });
 
 describe("kiosk sync: acks over a real broker", () => {
-  it("does not resend the batch in flight on an ack below it (the hub's reply to a heartbeat), only on one that covers it or asks", async () => {
+  const gate = { type: "gate_entry" as const, memberId: "m1", cardId: "C0001", admitted: true, cardClass: "standard" };
+
+  /** An aedes broker, a kiosk sync connected to it and a stand-in hub client watching the kiosk's ledger topic. */
+  async function wired(opts: { ackTimeoutMs: number; maxAckTimeoutMs?: number }) {
     const { Aedes } = await import("aedes");
     const { createServer } = await import("node:net");
     const mqtt = await import("mqtt");
@@ -136,18 +139,32 @@ describe("kiosk sync: acks over a real broker", () => {
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const port = (server.address() as { port: number }).port;
     const live = new KioskSync(
-      { address: A, url: `mqtt://127.0.0.1:${port}`, username: "k1", password: "x", trustedKeys: { hq: hq.publicKey }, ackTimeoutMs: 60_000 },
+      { address: A, url: `mqtt://127.0.0.1:${port}`, username: "k1", password: "x", trustedKeys: { hq: hq.publicKey }, ...opts },
       store,
       clock,
       new ManualClock(1_800_000_000_000),
-      createLogger("t", { destination: sink }),
+      createLogger("t", { destination: sink, level: "debug" }),
     );
     const hub = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`);
     const batches: number[][] = [];
     hub.on("message", (_t, p) => batches.push((JSON.parse(p.toString()) as { entries: Array<{ seq: number }> }).entries.map((e) => e.seq)));
     await hub.subscribeAsync(deviceTopic(A, "ledger"), { qos: 1 });
-    const gate = { type: "gate_entry" as const, memberId: "m1", cardId: "C0001", admitted: true, cardClass: "standard" };
-    const ack = (body: Record<string, unknown>): Promise<unknown> => hub.publishAsync(deviceTopic(A, "ack"), JSON.stringify(body), { qos: 1 });
+    return {
+      live,
+      batches,
+      ack: (body: Record<string, unknown>): Promise<unknown> => hub.publishAsync(deviceTopic(A, "ack"), JSON.stringify(body), { qos: 1 }),
+      close: async (): Promise<void> => {
+        await live.stop();
+        await hub.endAsync();
+        await new Promise<void>((r) => aedes.close(() => r()));
+        server.close();
+      },
+    };
+  }
+
+  it("does not resend the batch in flight on an ack below it (the hub's reply to a heartbeat), only on one that covers it or asks", async () => {
+    const w = await wired({ ackTimeoutMs: 60_000 });
+    const { live, batches, ack } = w;
     const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 150));
     try {
       for (let i = 0; i < 3; i++) store.appendFact(gate, clock.now(), 1);
@@ -166,10 +183,26 @@ describe("kiosk sync: acks over a real broker", () => {
       expect(batches).toHaveLength(3);
       expect(store.ackedSeq()).toBe(3);
     } finally {
-      await live.stop();
-      await hub.endAsync();
-      await new Promise<void>((r) => aedes.close(() => r()));
-      server.close();
+      await w.close();
+    }
+  });
+
+  it("waits twice as long after each missed ack, up to the ceiling, and starts again from the base after an ack", async () => {
+    const w = await wired({ ackTimeoutMs: 40, maxAckTimeoutMs: 160 });
+    const waits = (): unknown[] => sink.lines.filter((l) => l.msg === "sync: no ack in time; resending").map((l) => l.waitedMs);
+    try {
+      store.appendFact(gate, clock.now(), 1);
+      await w.live.start();
+      await vi.waitFor(() => expect(waits()).toHaveLength(4), { timeout: 5_000 });
+      expect(waits()).toEqual([40, 80, 160, 160]);
+      expect(w.batches.every((b) => b.join() === "1")).toBe(true);
+      await w.ack({ ackedSeq: 1 });
+      store.appendFact(gate, clock.now(), 1);
+      w.live.flush();
+      await vi.waitFor(() => expect(waits()).toHaveLength(5), { timeout: 5_000 });
+      expect(waits()[4]).toBe(40);
+    } finally {
+      await w.close();
     }
   });
 });

@@ -37,7 +37,10 @@ export interface SyncOptions {
   protocolVersion?: 4 | 5;
   ca?: string | Buffer;
   batchSize?: number;
+  /** How long a batch waits for its ack before it is sent again; doubles on each further miss (default 5 s). */
   ackTimeoutMs?: number;
+  /** The longest wait for an ack after repeated misses (default 60 s). */
+  maxAckTimeoutMs?: number;
   heartbeatMs?: number;
   backoff?: BackoffOptions;
 }
@@ -49,6 +52,8 @@ export class KioskSync {
   private inFlight: NodeJS.Timeout | undefined;
   /** The last sequence number of the batch waiting for its ack. */
   private inFlightLast = 0;
+  /** The current wait for an ack: a hub working through a backlog is not sent the same batch ever faster. */
+  private ackWaitMs: number | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private config: ConfigContent | undefined;
   private readonly configListeners: ConfigListener[] = [];
@@ -223,11 +228,14 @@ export class KioskSync {
     client.publish(deviceTopic(this.opts.address, "ledger"), encodeMessage({ entries }), { qos: 1 });
     this.stats.batchesSent++;
     this.inFlightLast = entries.at(-1)!.seq;
+    const base = this.opts.ackTimeoutMs ?? 5_000;
+    const wait = this.ackWaitMs ?? base;
     this.inFlight = setTimeout(() => {
       this.inFlight = undefined;
-      this.log.info({ from: entries[0]?.seq }, "sync: no ack in time; resending");
+      this.ackWaitMs = Math.min(wait * 2, Math.max(base, this.opts.maxAckTimeoutMs ?? 60_000));
+      this.log.info({ from: entries[0]?.seq, waitedMs: wait, nextWaitMs: this.ackWaitMs }, "sync: no ack in time; resending");
       this.flush();
-    }, this.opts.ackTimeoutMs ?? 5_000);
+    }, wait);
     this.inFlight.unref();
   }
 
@@ -279,6 +287,7 @@ export class KioskSync {
       this.stats.staleAcks++;
       return;
     }
+    this.ackWaitMs = undefined;
     this.clearInFlight();
     this.flush();
   }
