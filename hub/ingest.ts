@@ -15,6 +15,7 @@ import type { TenderPlan } from "../protocol/rules/tenders.js";
 import type { MemberRegistry, ScopedChange } from "./members.js";
 import type { ConfigService } from "./config-service.js";
 import { evaluateReturn, evaluateSale, ReturnRejected, SaleRejected, saleTenders } from "./evaluate.js";
+import { rowLocks } from "./sql-dialect.js";
 import type { Authorizer } from "./authorizer.js";
 
 export interface IngestStats {
@@ -69,7 +70,14 @@ export class Ingest {
       changes = [];
       rejected = [];
       resendFrom = undefined;
-      let mark = this.ackedSeq(device.deviceId);
+      // Row locks (PostgreSQL; the transaction runs READ COMMITTED): the device's mark first, so two
+      // instances holding batches of one kiosk take turns, then the members whose money and points
+      // the batch moves, in id order, so batches touching the same members wait instead of aborting.
+      let mark = this.db.prepare(rowLocks.deviceMarkSql(this.db)).get<{ acked_seq: number }>(device.deviceId)?.acked_seq ?? 0;
+      rowLocks.lockMembers(
+        this.db,
+        entries.flatMap((e) => (e.seq > mark && (e.fact.type === "sale" || e.fact.type === "return") ? [e.fact.memberId] : [])),
+      );
       for (const entry of entries) {
         if (entry.seq <= mark) {
           this.stats.duplicates++;
@@ -97,7 +105,7 @@ export class Ingest {
   /** Runs the batch transaction; if it fails for good, the counters are as they were before it. */
   private transactionCounted<T>(statsBefore: IngestStats, fn: () => T): T {
     try {
-      return this.db.transaction(fn);
+      return this.db.transaction(fn, { isolation: "read committed" });
     } catch (err) {
       Object.assign(this.stats, statsBefore);
       throw err;
@@ -240,9 +248,8 @@ export class Ingest {
         .run(sale.memberId, -balanceFen, sale.saleId, now);
     }
     if (sale.authorization?.mode === "online") this.authorizer?.consumeInTx(sale.authorization.requestId);
-    const changes = this.members.adjustInTx(sale.memberId, result.pointsEarned - pointsSpent, -balanceFen);
+    const { changes, after } = this.members.adjustWithRecordInTx(sale.memberId, result.pointsEarned - pointsSpent, -balanceFen);
     // The money was taken at the kiosk (offline approvals, or a lapsed hold): record, never refuse.
-    const after = this.members.get(sale.memberId);
     if (after && balanceFen > 0 && after.balanceFen < 0) this.recordOverdraft(device, entry, sale, "balance", balanceFen, after.balanceFen);
     if (after && pointsSpent > 0 && after.pointsBalance < 0) this.recordOverdraft(device, entry, sale, "points", pointsSpent, after.pointsBalance);
     return changes;

@@ -286,19 +286,26 @@ export class MemberRegistry {
    * `balanceDeltaFen` changes the total; `bonusDeltaFen` is the part of it that is bonus money.
    */
   adjustInTx(memberId: string, pointsDelta: number, balanceDeltaFen: number, bonusDeltaFen = 0): ScopedChange[] {
-    this.db
-      .prepare("UPDATE members SET points_balance = points_balance + ?, balance_fen = balance_fen + ?, bonus_balance_fen = bonus_balance_fen + ?, updated_at = ? WHERE member_id = ?")
-      .run(pointsDelta, balanceDeltaFen, bonusDeltaFen, this.clock.now(), memberId);
-    const row = this.row(memberId);
-    return row ? this.recordChangeInTx(memberId, storesOf(row)) : [];
+    return this.adjustWithRecordInTx(memberId, pointsDelta, balanceDeltaFen, bonusDeltaFen).changes;
+  }
+
+  /** adjustInTx, also giving the member as they are after it (one statement: it matters to ingest on PostgreSQL). */
+  adjustWithRecordInTx(memberId: string, pointsDelta: number, balanceDeltaFen: number, bonusDeltaFen = 0): { changes: ScopedChange[]; after: MemberRecord | undefined } {
+    const row = this.db
+      .prepare(
+        `UPDATE members SET points_balance = points_balance + ?, balance_fen = balance_fen + ?, bonus_balance_fen = bonus_balance_fen + ?, updated_at = ?
+         WHERE member_id = ? RETURNING *`,
+      )
+      .get<MemberRow>(pointsDelta, balanceDeltaFen, bonusDeltaFen, this.clock.now(), memberId);
+    return row ? { changes: this.recordChangeInTx(memberId, storesOf(row), storesOf(row), row), after: toRecord(row) } : { changes: [], after: undefined };
   }
 
   /**
-   * Inside the caller's transaction: appends the member's current state to the changelog, once per
+   * Inside the caller's transaction: appends the member's current state (`current`, when the caller has the row, else read) to the changelog, once per
    * store scope, and tombstones for the stores that no longer see the member.
    */
-  recordChangeInTx(memberId: string, stores: readonly string[], previousStores: readonly string[] = stores): ScopedChange[] {
-    const row = this.row(memberId);
+  recordChangeInTx(memberId: string, stores: readonly string[], previousStores: readonly string[] = stores, current?: MemberRow): ScopedChange[] {
+    const row = current ?? this.row(memberId);
     const now = this.clock.now();
     const out: ScopedChange[] = [];
     const insert = (storeId: string | null, kind: "upsert" | "delete"): void => {

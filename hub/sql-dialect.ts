@@ -63,3 +63,22 @@ export function changelogAppendSql(db: Database): string {
        SELECT CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT) FROM ordered RETURNING seq`
     : "INSERT INTO member_changes (member_id, kind, at, store_id) VALUES (?, ?, ?, ?) RETURNING seq";
 }
+
+/**
+ * Row locks for a transaction that runs READ COMMITTED on PostgreSQL (Database.transaction's
+ * `isolation`): `SELECT ... FOR UPDATE` there; nothing on SQLite, whose transactions hold the whole
+ * database already. The member locks are taken in id order, so two batches never wait on each other
+ * in a cycle.
+ */
+export const rowLocks = {
+  /** The device's high-water mark, read under a lock held until commit. */
+  deviceMarkSql: (db: Database): string => `SELECT acked_seq FROM devices WHERE device_id = ?${isPostgres(db) ? " FOR UPDATE" : ""}`,
+  /** Locks the members' rows (no-op on SQLite). */
+  lockMembers(db: Database, memberIds: Iterable<string>): void {
+    if (!isPostgres(db)) return;
+    const ids = [...new Set(memberIds)].sort();
+    if (ids.length === 0) return;
+    const literal = `{${ids.map((id) => `"${id.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(",")}}`;
+    db.prepare("SELECT member_id FROM members WHERE member_id = ANY(CAST(? AS TEXT[])) ORDER BY member_id FOR UPDATE").all(literal);
+  },
+};

@@ -15,11 +15,11 @@
 // - transactions run SERIALIZABLE, like SQLite's single writer: a transaction that loses a
 //   serialisation race (SQLSTATE 40001) or a deadlock (40P01) is rolled back and `fn` runs again,
 //   so transaction callbacks must keep their JavaScript side effects (counters, pushes) until the
-//   call returns;
+//   call returns (a caller that locks its rows itself may ask for READ COMMITTED instead);
 // - `lastInsertRowid` does not exist here: use `INSERT ... RETURNING` (which SQLite also supports).
 import { createRequire } from "node:module";
 import pgTypes from "pg-types";
-import { runHooks, StorageError, type Database, type RunResult, type Row, type SqlParam, type Statement } from "./sqlite.js";
+import { runHooks, StorageError, type Database, type RunResult, type Row, type SqlParam, type Statement, type TransactionOptions } from "./sqlite.js";
 
 const require = createRequire(import.meta.url);
 
@@ -195,10 +195,11 @@ class PostgresDatabase implements Database {
     if (cached) return cached;
     const { text, count } = numberPlaceholders(sql);
     const name = `s${this.nextName++}`;
+    const label = sql.replace(/\s+/g, " ").slice(0, 120);
     const execute = (params: SqlParam[]): { rows: Row[]; changes: number } => {
       if (params.length !== count) throw new TypeError(`expected ${count} parameters, got ${params.length}: ${sql.slice(0, 80)}`);
       const values = params.map(toText);
-      return this.call(sql.replace(/\s+/g, " ").slice(0, 120), (c) => {
+      return this.call(label, (c) => {
         if (!this.prepared.has(name)) {
           c.prepareSync(name, text, count);
           this.prepared.add(name);
@@ -224,13 +225,14 @@ class PostgresDatabase implements Database {
     return stmt;
   }
 
-  transaction<T>(fn: () => T): T {
+  transaction<T>(fn: () => T, opts: TransactionOptions = {}): T {
+    const begin = opts.isolation === "read committed" ? "BEGIN ISOLATION LEVEL READ COMMITTED" : "BEGIN ISOLATION LEVEL SERIALIZABLE";
     if (this.depth > 0) throw new StorageError("STORAGE_NESTED_TRANSACTION", "nested transactions are not supported");
     for (let attempt = 1; ; attempt++) {
       this.depth++;
       this.hooks = [];
       try {
-        this.call("begin", (c) => c.querySync("BEGIN ISOLATION LEVEL SERIALIZABLE"));
+        this.call("begin", (c) => c.querySync(begin));
         const result = fn();
         if (result instanceof Promise) {
           throw new StorageError("STORAGE_NESTED_TRANSACTION", "transaction callbacks must be synchronous");

@@ -30,8 +30,13 @@ export interface Database {
   readonly path: string;
   exec(sql: string): void;
   prepare(sql: string): Statement;
-  /** Runs `fn` in a transaction (BEGIN IMMEDIATE); commits when it returns, rolls back when it throws. */
-  transaction<T>(fn: () => T): T;
+  /**
+   * Runs `fn` in a transaction (BEGIN IMMEDIATE); commits when it returns, rolls back when it throws.
+   * `isolation` matters on PostgreSQL only (SQLite has one writer at a time): the default is
+   * SERIALIZABLE; "read committed" is for callers that take their row locks themselves
+   * (SELECT ... FOR UPDATE, sql-dialect.ts), so that contention waits instead of aborting.
+   */
+  transaction<T>(fn: () => T, opts?: TransactionOptions): T;
   /**
    * Runs `fn` inside the current transaction right before it commits (after the callback returned),
    * in registration order; outside a transaction it runs at once. For appends that must become
@@ -44,6 +49,10 @@ export interface Database {
    */
   savepoint<T>(fn: () => T): T;
   close(): void;
+}
+
+export interface TransactionOptions {
+  isolation?: "serializable" | "read committed";
 }
 
 export interface OpenOptions {
