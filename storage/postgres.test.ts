@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { numberPlaceholders, openPostgres, PostgresError } from "./postgres.js";
 import type { Database } from "./sqlite.js";
+import { checkHooksAndSavepoints } from "./contract.testkit.js";
 import { dropSchema, freshSchemaName, postgresReachable, postgresRequired, postgresUrl } from "../test/postgres.js";
 
 describe("numberPlaceholders", () => {
@@ -72,6 +73,11 @@ describe.skipIf(!run)("openPostgres", () => {
       expect((err as PostgresError).sqlState).toBe("23505");
     }
     expect(() => db.transaction(() => db.transaction(() => 1))).toThrow(/nested/);
+  });
+
+  it("runs before-commit hooks last, in order, and drops those of a failed savepoint or transaction", () => {
+    db.exec("CREATE TABLE named (name TEXT PRIMARY KEY)");
+    checkHooksAndSavepoints(db, "named");
   });
 
   it("runs a transaction again when it loses a serialisation race, and applies it once", () => {

@@ -19,7 +19,7 @@
 // - `lastInsertRowid` does not exist here: use `INSERT ... RETURNING` (which SQLite also supports).
 import { createRequire } from "node:module";
 import pgTypes from "pg-types";
-import { runHooks, StorageError, type Database, type RunResult, type Row, type SqlParam, type Statement, type TransactionOptions } from "./sqlite.js";
+import { StorageError, TransactionScope, type Database, type RunResult, type Row, type SqlParam, type Statement, type TransactionOptions } from "./sqlite.js";
 
 const require = createRequire(import.meta.url);
 
@@ -149,12 +149,10 @@ function sleepSync(ms: number): void {
   Atomics.wait(sleeper, 0, 0, ms);
 }
 
-class PostgresDatabase implements Database {
+class PostgresDatabase extends TransactionScope implements Database {
   readonly engine = "postgres" as const;
   private readonly statements = new Map<string, Statement>();
   private prepared = new Set<string>();
-  private depth = 0;
-  private hooks: Array<() => void> = [];
   private nextName = 0;
   /** Transactions retried after a serialisation failure or deadlock, since open. */
   retries = 0;
@@ -164,7 +162,9 @@ class PostgresDatabase implements Database {
     private client: NativeClient,
     private readonly connect: () => NativeClient,
     private readonly maxAttempts: number,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Runs one call on the connection; a lost connection is re-opened for the next call (never inside a transaction). */
   private call<T>(what: string, fn: (c: NativeClient) => T): T {
@@ -237,7 +237,7 @@ class PostgresDatabase implements Database {
         if (result instanceof Promise) {
           throw new StorageError("STORAGE_NESTED_TRANSACTION", "transaction callbacks must be synchronous");
         }
-        runHooks(this.hooks);
+        this.runHooks();
         this.call("commit", (c) => c.querySync("COMMIT"));
         return result;
       } catch (err) {
@@ -254,26 +254,6 @@ class PostgresDatabase implements Database {
     }
   }
 
-  beforeCommit(fn: () => void): void {
-    if (this.depth === 0) fn();
-    else this.hooks.push(fn);
-  }
-
-  savepoint<T>(fn: () => T): T {
-    if (this.depth === 0) throw new StorageError("STORAGE_NESTED_TRANSACTION", "a savepoint needs a transaction");
-    const hooks = this.hooks.length;
-    this.exec("SAVEPOINT sp");
-    try {
-      const result = fn();
-      this.exec("RELEASE sp");
-      return result;
-    } catch (err) {
-      this.exec("ROLLBACK TO sp");
-      this.exec("RELEASE sp");
-      this.hooks.length = hooks;
-      throw err;
-    }
-  }
 
   private rollback(): void {
     try {

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDatabase, migrate, isBun, StorageError, type Database } from "./sqlite.js";
+import { checkHooksAndSavepoints } from "./contract.testkit.js";
 
 const dirs: string[] = [];
 function tempPath(): string {
@@ -68,6 +69,12 @@ describe("sqlite adapter", () => {
     ).toThrow("boom");
     const names = db.prepare("SELECT name FROM items").all<{ name: string }>().map((r) => r.name);
     expect(names).toEqual(["kept"]);
+    db.close();
+  });
+
+  it("runs before-commit hooks last, in order, and drops those of a failed savepoint or transaction", async () => {
+    const db = await fresh();
+    checkHooksAndSavepoints(db, "items");
     db.close();
   });
 

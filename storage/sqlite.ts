@@ -72,9 +72,38 @@ export class StorageError extends Error {
   }
 }
 
-/** Runs before-commit hooks in order, including any a hook registers while they run. */
-export function runHooks(hooks: Array<() => void>): void {
-  for (let i = 0; i < hooks.length; i++) hooks[i]!();
+/** The transaction bookkeeping both engines share: nesting depth, before-commit hooks, savepoints. */
+export abstract class TransactionScope {
+  protected depth = 0;
+  protected hooks: Array<() => void> = [];
+
+  abstract exec(sql: string): void;
+
+  beforeCommit(fn: () => void): void {
+    if (this.depth === 0) fn();
+    else this.hooks.push(fn);
+  }
+
+  savepoint<T>(fn: () => T): T {
+    if (this.depth === 0) throw new StorageError("STORAGE_NESTED_TRANSACTION", "a savepoint needs a transaction");
+    const hooks = this.hooks.length;
+    this.exec("SAVEPOINT sp");
+    try {
+      const result = fn();
+      this.exec("RELEASE sp");
+      return result;
+    } catch (err) {
+      this.exec("ROLLBACK TO sp");
+      this.exec("RELEASE sp");
+      this.hooks.length = hooks;
+      throw err;
+    }
+  }
+
+  /** Runs the hooks in order, including any a hook registers while they run. */
+  protected runHooks(): void {
+    for (let i = 0; i < this.hooks.length; i++) this.hooks[i]!();
+  }
 }
 
 /** True when running under Bun. */
@@ -97,16 +126,16 @@ interface RawDatabase {
   close(): void;
 }
 
-class SqliteDatabase implements Database {
+class SqliteDatabase extends TransactionScope implements Database {
   private readonly statements = new Map<string, Statement>();
-  private depth = 0;
-  private hooks: Array<() => void> = [];
 
   constructor(
     readonly engine: Database["engine"],
     readonly path: string,
     private readonly raw: RawDatabase,
-  ) {}
+  ) {
+    super();
+  }
 
   exec(sql: string): void {
     this.raw.exec(sql);
@@ -140,7 +169,7 @@ class SqliteDatabase implements Database {
       if (result instanceof Promise) {
         throw new StorageError("STORAGE_NESTED_TRANSACTION", "transaction callbacks must be synchronous");
       }
-      runHooks(this.hooks);
+      this.runHooks();
       this.raw.exec("COMMIT");
       return result;
     } catch (err) {
@@ -152,26 +181,6 @@ class SqliteDatabase implements Database {
     }
   }
 
-  beforeCommit(fn: () => void): void {
-    if (this.depth === 0) fn();
-    else this.hooks.push(fn);
-  }
-
-  savepoint<T>(fn: () => T): T {
-    if (this.depth === 0) throw new StorageError("STORAGE_NESTED_TRANSACTION", "a savepoint needs a transaction");
-    const hooks = this.hooks.length;
-    this.exec("SAVEPOINT sp");
-    try {
-      const result = fn();
-      this.exec("RELEASE sp");
-      return result;
-    } catch (err) {
-      this.exec("ROLLBACK TO sp");
-      this.exec("RELEASE sp");
-      this.hooks.length = hooks;
-      throw err;
-    }
-  }
 
   close(): void {
     this.statements.clear();

@@ -5,6 +5,7 @@
 // dataDir and HTTP port, all with the same signing key and admin token. Devices, members and a signed
 // config version per store are seeded into the store before the hubs start, through the hub's own
 // registries (hub/store.ts opens and migrates it exactly as a hub does).
+import type { IngestStats as HubIngestStats } from "../hub/ingest.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
@@ -83,14 +84,8 @@ export interface HubProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** What a hub's /stats/ingest answers. */
-export interface IngestStats {
-  applied: number;
-  duplicates: number;
-  rejected: number;
-  gaps: number;
-  disagreements: number;
-}
+/** What a hub's /stats/ingest answers (the counters this harness reads). */
+export type IngestStats = Pick<HubIngestStats, "applied" | "duplicates" | "rejected" | "gaps" | "disagreements">;
 
 /** Cumulative CPU seconds (user + system) of a process, from /proc; undefined when it is gone or not on Linux. */
 export function cpuSeconds(pid: number): number | undefined {
