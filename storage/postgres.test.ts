@@ -16,7 +16,7 @@ describe("numberPlaceholders", () => {
 
 const run = (await postgresReachable()) || postgresRequired();
 
-describe.skipIf(!run)("openPostgres", () => {
+describe.runIf(run)("openPostgres", () => {
   const schema = freshSchemaName("storage");
   let db: Database & { retries: number };
   let other: Database;

@@ -23,14 +23,10 @@ const skipReason = !pgUp && !required
     ? "no mosquitto binary (apt-get install mosquitto; REQUIRE_MOSQUITTO=1 fails instead of skipping)"
     : undefined;
 
-if (skipReason) {
-  process.stderr.write(`hub-cluster.test.ts skipped: ${skipReason}\n`);
-  describe("hub cluster on PostgreSQL and Mosquitto", () => {
-    it.skip(`skipped: ${skipReason}`, () => undefined);
-  });
-}
+// Without PostgreSQL or Mosquitto (and neither required) the suite does not run, and says why.
+if (skipReason) process.stderr.write(`hub-cluster.test.ts not run: ${skipReason}\n`);
 
-describe.skipIf(skipReason !== undefined)(`${INSTANCES} hub processes on one PostgreSQL schema behind a Mosquitto shared subscription`, () => {
+describe.runIf(skipReason === undefined)(`${INSTANCES} hub processes on one PostgreSQL schema behind a Mosquitto shared subscription`, () => {
   let mosquitto: RunningMosquitto | undefined;
   let cluster: HubCluster | undefined;
   let db: Database | undefined;

@@ -26,7 +26,7 @@ describe("localJobLock", () => {
 
 const run = (await postgresReachable()) || postgresRequired();
 
-describe.skipIf(!run)("scheduler on PostgreSQL with two instances", () => {
+describe.runIf(run)("scheduler on PostgreSQL with two instances", () => {
   let schema: string;
   let a: Database;
   let b: Database;
