@@ -63,8 +63,8 @@ export class Ingest {
     let resendFrom: number | undefined;
     const statsBefore = { ...this.stats };
     // One transaction per batch (one fsync): every entry in it is still applied exactly once, in order.
-    // On PostgreSQL a batch that loses a serialisation race runs again from the start: what the lost
-    // attempt collected or counted is dropped first.
+    // On PostgreSQL a batch the server aborts (a deadlock with another writer) runs again from the
+    // start: what the lost attempt collected or counted is dropped first.
     const acked = this.transactionCounted(statsBefore, () => {
       Object.assign(this.stats, statsBefore);
       changes = [];
