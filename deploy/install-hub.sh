@@ -122,7 +122,9 @@ ensure_dir "$CONF" 0750 root "$USER_NAME"
 ensure_dir "$STATE" 0750 "$USER_NAME" "$USER_NAME"
 for g in "${NEW_GROUPS[@]}"; do act sh -c "echo $g >> '$R$CREATED_GROUPS'"; done
 
-install_application "$bundle"
+# pg-native (PostgreSQL store) builds against libpq: headers and a compiler, when npm ci runs here.
+if [ -z "$R" ] && ! dpkg -s libpq-dev >/dev/null 2>&1; then act apt-get install -y libpq-dev build-essential python3; fi
+install_application "$bundle" optional
 write_file /usr/local/bin/hubctl 0755 root root <<EOF
 #!/bin/sh
 # hubctl: the member-kiosk hub's command-line tool (installed by deploy/install-hub.sh).

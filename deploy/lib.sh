@@ -158,8 +158,11 @@ app_bundle_check() {
 }
 
 # Installs the bundle's compiled application and its production dependencies under $APP (both services).
+# install_application DIR [optional]: "optional" also installs the optional dependencies (the hub:
+# pg-native for its PostgreSQL store, compiled against libpq; if that build fails npm leaves it out).
 install_application() {
-  local bundle=$1
+  local bundle=$1 omit="--omit=optional"
+  [ "${2:-}" != optional ] || omit=""
   say "application in $APP"
   ensure_dir "$APP" 0755 root root
   sync_tree "$bundle/dist" "$APP/dist"
@@ -171,7 +174,7 @@ install_application() {
     sync_tree "$bundle/node_modules" "$APP/node_modules"
   elif ! cmp -s "$R$APP/package-lock.json" "$R$APP/node_modules/.installed-lock.json"; then
     [ -z "$R" ] || die "no production node_modules in the bundle: build one on the target architecture (deploy/make-bundle.sh --with-deps)"
-    # Production dependencies only; onoff (optional, compiled) is left out: the gpiod driver needs no addon.
-    act sh -c "cd '$APP' && npm ci --omit=dev --omit=optional --no-audit --no-fund && cp package-lock.json node_modules/.installed-lock.json"
+    # Production dependencies only; on a kiosk onoff (optional, compiled) is left out: the gpiod driver needs no addon.
+    act sh -c "cd '$APP' && npm ci --omit=dev $omit --no-audit --no-fund && cp package-lock.json node_modules/.installed-lock.json"
   fi
 }
