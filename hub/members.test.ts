@@ -44,6 +44,27 @@ describe("member registry", () => {
     expect(members.list().map((m) => m.memberId)).toEqual(["m1"]);
   });
 
+  it("gives many stores' changelog positions in one query, the same as one store at a time", () => {
+    members.create({ memberId: "g1", cardId: "G1", ...base }); // everywhere
+    members.create({ memberId: "a1", cardId: "A1", ...base, stores: ["s-a"] });
+    members.create({ memberId: "b1", cardId: "B1", ...base, stores: ["s-b"] });
+    members.create({ memberId: "g2", cardId: "G2", ...base });
+    members.create({ memberId: "a2", cardId: "A2", ...base, stores: ["s-a", "s-c"] });
+    const stores = ["s-a", "s-b", "s-c", "s-none"];
+    for (const before of [1, 2, 3, 4, 5, 6, 7, 100]) {
+      const batch = members.cursorsBefore(stores, before);
+      expect([...batch.keys()].sort()).toEqual(stores);
+      for (const s of stores) expect(batch.get(s), `${s} before ${before}`).toBe(members.cursorBefore(s, before));
+    }
+    // a2 (one row for s-a, one for s-c) came after g2 (everywhere), the last change s-b and a store without members see.
+    const end = members.cursorsBefore(stores, 100);
+    expect(end.get("s-c")).toBe(end.get("s-a")! + 1);
+    expect(end.get("s-a")).toBeGreaterThan(end.get("s-b")!);
+    expect(end.get("s-b")).toBe(end.get("s-none"));
+    expect(end.get("s-none")).toBeGreaterThan(0);
+    expect(members.cursorsBefore([], 10).size).toBe(0);
+  });
+
   it("pages the changelog from a cursor, latest state per member", () => {
     for (let i = 1; i <= 5; i++) members.create({ memberId: `m${i}`, cardId: `C${i}`, ...base });
     db.transaction(() => members.adjustInTx("m2", 7, 0));

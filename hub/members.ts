@@ -10,7 +10,7 @@ import { MemberRecordSchema, type MemberRecord, type MemberRecordInput, type Mem
 import { isValidCardId } from "../protocol/member-code.js";
 import { isValidSegment } from "../protocol/topics.js";
 import { HubError } from "./errors.js";
-import { changelogAppendSql } from "./sql-dialect.js";
+import { changelogAppendSql, jsonArraySql } from "./sql-dialect.js";
 
 interface MemberRow {
   member_id: string;
@@ -350,6 +350,24 @@ export class MemberRegistry {
         .prepare("SELECT COALESCE(MAX(seq), 0) AS s FROM member_changes WHERE seq < ? AND (store_id IS NULL OR store_id = ?)")
         .get<{ s: number }>(beforeSeq, storeId)?.s ?? 0
     );
+  }
+
+  /**
+   * cursorBefore for many stores in one query (a chain-wide member change is pushed to every store:
+   * one round trip, not one per store). Each store's maximum comes from the (store_id, seq) index.
+   */
+  cursorsBefore(storeIds: readonly string[], beforeSeq: number): Map<string, number> {
+    if (storeIds.length === 0) return new Map();
+    const stores = jsonArraySql(this.db, "?", "st");
+    const rows = this.db
+      .prepare(
+        `SELECT ${stores.value} AS store_id,
+           (SELECT COALESCE(MAX(c.seq), 0) FROM member_changes c WHERE c.store_id = ${stores.value} AND c.seq < ?) AS scoped,
+           (SELECT COALESCE(MAX(g.seq), 0) FROM member_changes g WHERE g.store_id IS NULL AND g.seq < ?) AS everywhere
+         FROM ${stores.from}`,
+      )
+      .all<{ store_id: string; scoped: number; everywhere: number }>(beforeSeq, beforeSeq, JSON.stringify(storeIds));
+    return new Map(rows.map((r) => [r.store_id, Math.max(r.scoped, r.everywhere)]));
   }
 
   cursor(storeId: string): number {

@@ -118,13 +118,22 @@ export class HubMqttLink {
    */
   pushMemberChanges(scoped: ScopedChange[]): void {
     if (scoped.length === 0 || !this.client) return;
-    const stores = this.deps.devices.storeIds();
-    for (const storeId of stores) {
+    // Stores grouped by where their changes start: one changelog query per group, not per store.
+    const byFirst = new Map<number, Array<{ storeId: string; changes: MemberChange[] }>>();
+    for (const storeId of this.deps.devices.storeIds()) {
       const changes: MemberChange[] = scoped.filter((c) => c.storeId === null || c.storeId === storeId).map((c) => c.change);
       if (changes.length === 0) continue;
       const first = Math.min(...changes.map((c) => c.seq));
-      const prevCursor = this.deps.members.cursorBefore(storeId, first);
-      this.client.publish(storeTopic({ chainId: this.opts.chainId, storeId }, "members"), encodeMessage({ prevCursor, changes }), { qos: 1 });
+      const group = byFirst.get(first) ?? [];
+      group.push({ storeId, changes });
+      byFirst.set(first, group);
+    }
+    for (const [first, pushes] of byFirst) {
+      const cursors = this.deps.members.cursorsBefore(pushes.map((p) => p.storeId), first);
+      for (const { storeId, changes } of pushes) {
+        const prevCursor = cursors.get(storeId) ?? 0;
+        this.client.publish(storeTopic({ chainId: this.opts.chainId, storeId }, "members"), encodeMessage({ prevCursor, changes }), { qos: 1 });
+      }
     }
   }
 

@@ -97,7 +97,8 @@ describe.each(brokerMatrix())("sync under faults on $name", ({ external }) => {
     w = new SyncWorld(broker.current);
     await w.startHub();
     w.publishDemoConfig("s01");
-    const members = Array.from({ length: 4 }, (_, i) => w.addMember(`m${i}`));
+    // Enough members that no kiosk needs more than one member code per card per second of its window.
+    const members = Array.from({ length: 16 }, (_, i) => w.addMember(`m${i}`));
     const kiosks = [await w.addKiosk("k1", "s01"), await w.addKiosk("k2", "s01"), await w.addKiosk("k3", "s01")];
     for (const k of kiosks) await w.ready(k, members.map((m) => m.memberId));
     let selling = true;
