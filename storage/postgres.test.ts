@@ -118,4 +118,17 @@ describe.runIf(run)("openPostgres", () => {
     expect(db.prepare("SELECT k FROM t WHERE k = ?").get("a")).toEqual({ k: "a" });
     expect(db.prepare("SELECT pg_backend_pid() AS pid").get<{ pid: number }>()!.pid).not.toBe(pid);
   });
+
+  it("fails a transaction whose connection is lost, and the next call works on a new one", () => {
+    const pid = db.prepare("SELECT pg_backend_pid() AS pid").get<{ pid: number }>()!.pid;
+    expect(() =>
+      db.transaction(() => {
+        db.prepare("INSERT INTO t (k, n) VALUES (?, ?)").run("lost-with-connection", 1);
+        other.prepare("SELECT pg_terminate_backend(?::int)").get(pid);
+        db.prepare("SELECT 1 AS one").get();
+      }),
+    ).toThrow(PostgresError);
+    expect(db.prepare("SELECT k FROM t WHERE k = ?").get("lost-with-connection")).toBeUndefined();
+    expect(db.prepare("SELECT pg_backend_pid() AS pid").get<{ pid: number }>()!.pid).not.toBe(pid);
+  });
 });

@@ -168,22 +168,28 @@ class PostgresDatabase extends TransactionScope implements Database {
 
   /** Runs one call on the connection; a lost connection is re-opened for the next call (never inside a transaction). */
   private call<T>(what: string, fn: (c: NativeClient) => T): T {
+    // A connection lost inside a transaction is replaced once the transaction is over.
+    if (this.broken && this.depth === 0) this.reconnect();
     try {
       return fn(this.client);
     } catch (err) {
       const state = sqlState(this.client);
       const message = err instanceof Error ? err.message.trim() : String(err);
-      if (state === undefined && this.depth === 0 && /connection|server closed|terminat/i.test(message)) {
-        this.reconnect();
+      if (state === undefined && /connection|server closed|terminat/i.test(message)) {
+        this.broken = true;
+        if (this.depth === 0) this.reconnect();
       }
       throw new PostgresError(`${what}: ${message}`, state, { cause: err });
     }
   }
 
+  private broken = false;
+
   private reconnect(): void {
     retire(this.client);
     this.prepared = new Set();
     this.client = this.connect();
+    this.broken = false;
   }
 
   exec(sql: string): void {
