@@ -76,9 +76,9 @@ export const rowLocks = {
   /** Locks the members' rows (no-op on SQLite). */
   lockMembers(db: Database, memberIds: Iterable<string>): void {
     if (!isPostgres(db)) return;
-    const ids = [...new Set(memberIds)].sort();
+    const ids = [...new Set(memberIds)];
     if (ids.length === 0) return;
-    const literal = `{${ids.map((id) => `"${id.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(",")}}`;
-    db.prepare("SELECT member_id FROM members WHERE member_id = ANY(CAST(? AS TEXT[])) ORDER BY member_id FOR UPDATE").all(literal);
+    const list = jsonArraySql(db, "?", "ids");
+    db.prepare(`SELECT member_id FROM members WHERE member_id IN (SELECT ${list.value} FROM ${list.from}) ORDER BY member_id FOR UPDATE`).all(JSON.stringify(ids));
   },
 };

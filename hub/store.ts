@@ -7,21 +7,17 @@ import type { HubConfig } from "./config.js";
 import { HUB_MIGRATIONS } from "./schema.js";
 import { HUB_PG_MIGRATIONS } from "./pg-schema.js";
 
-/** The advisory-lock key space of one hub schema: `pg_advisory_lock(hashtext(<namespace>), hashtext(<name>))`. */
-export function lockNamespace(schema: string): string {
-  return `member-hub:${schema}`;
-}
-
 /**
- * Applies the PostgreSQL migrations while holding a session advisory lock, so instances starting
- * together apply each migration once (the others wait, then find it recorded).
+ * Applies the PostgreSQL migrations while holding a session advisory lock keyed by the schema (as
+ * every hub lock is: `hashtext(current_schema())`), so instances starting together apply each
+ * migration once (the others wait, then find it recorded).
  */
-export function migratePostgres(db: Database, schema: string): number {
-  db.prepare("SELECT pg_advisory_lock(hashtext(?), hashtext('migrate'))").get(lockNamespace(schema));
+export function migratePostgres(db: Database): number {
+  db.prepare("SELECT pg_advisory_lock(hashtext(current_schema()), hashtext('migrate'))").get();
   try {
     return migrate(db, HUB_PG_MIGRATIONS);
   } finally {
-    db.prepare("SELECT pg_advisory_unlock(hashtext(?), hashtext('migrate'))").get(lockNamespace(schema));
+    db.prepare("SELECT pg_advisory_unlock(hashtext(current_schema()), hashtext('migrate'))").get();
   }
 }
 
@@ -30,7 +26,7 @@ export async function openHubStore(config: HubConfig, instance = `hub-${process.
   if (config.store.kind === "postgres") {
     const db = await openPostgres({ url: config.store.url, schema: config.store.schema, applicationName: instance });
     try {
-      migratePostgres(db, config.store.schema);
+      migratePostgres(db);
     } catch (err) {
       db.close();
       throw err;

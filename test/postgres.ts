@@ -63,7 +63,7 @@ export async function openTestHubDb(dir: string, options: { synchronous?: "FULL"
   }
   const schema = freshSchemaName("hubtest");
   const db = await openPostgres({ url: postgresUrl(), schema });
-  migratePostgres(db, schema);
+  migratePostgres(db);
   const close = db.close.bind(db);
   db.close = () => {
     db.exec(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);

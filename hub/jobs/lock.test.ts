@@ -35,8 +35,8 @@ describe.runIf(run)("scheduler on PostgreSQL with two instances", () => {
     schema = freshSchemaName("jobs");
     a = await openPostgres({ url: postgresUrl(), schema });
     b = await openPostgres({ url: postgresUrl(), schema });
-    migratePostgres(a, schema);
-    migratePostgres(b, schema); // the second instance finds every migration applied
+    migratePostgres(a);
+    migratePostgres(b); // the second instance finds every migration applied
   });
   afterEach(async () => {
     a.close();
