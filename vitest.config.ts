@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["**/*.test.ts"],
-    exclude: ["node_modules/**", "dist/**"],
+    exclude: ["**/node_modules/**", "dist/**"],
     pool: "forks",
     testTimeout: 30_000,
     hookTimeout: 30_000,
