@@ -23,12 +23,18 @@ export class ManualClock implements Clock {
 /** A clock corrected by an offset learned from the hub (a Pi has no real-time clock). */
 export class OffsetClock implements Clock {
   private offsetMs = 0;
+  private learnedOffset = false;
   constructor(private readonly base: Clock) {}
   now(): number {
     return this.base.now() + this.offsetMs;
   }
   setOffset(ms: number): void {
     this.offsetMs = ms;
+    this.learnedOffset = true;
+  }
+  /** True once an offset was learned from the hub (a restarted kiosk has none until its first ack). */
+  get learned(): boolean {
+    return this.learnedOffset;
   }
   get offset(): number {
     return this.offsetMs;

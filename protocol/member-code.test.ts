@@ -1,6 +1,6 @@
 // Tests for the member live code: minting, verification window, forgery and replay.
 import { describe, it, expect } from "vitest";
-import { createMemberCode, verifyMemberCode, ReplayGuard, isMemberCodeText, parseMemberCode } from "./member-code.js";
+import { createMemberCode, verifyMemberCode, ReplayGuard, isMemberCodeText, parseMemberCode, memberCodeReplayKey } from "./member-code.js";
 import { generateKeyPair } from "./signing.js";
 import { ProtocolError } from "./errors.js";
 
@@ -60,5 +60,61 @@ describe("member code", () => {
     expect(verify(createMemberCode("C1001", card, T0 + 3_000), T0 + 3_000, replay)).toBe("C1001");
     expect(verify(createMemberCode("C1001", card, T0 + 200_000), T0 + 200_000, replay)).toBe("C1001");
     expect(replay.size).toBe(1);
+  });
+});
+
+/** The other 15 spellings of a code: the last base64url character of the signature with its 4 unused bits changed. */
+function respellings(code: string): string[] {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  const last = alphabet.indexOf(code.at(-1)!);
+  const out: string[] = [];
+  for (let low = 0; low < 16; low++) if (low !== (last & 15)) out.push(code.slice(0, -1) + alphabet[(last & 0x30) | low]!);
+  return out;
+}
+
+describe("member code spelling (one spelling per code)", () => {
+  it("refuses the 15 other spellings of a code's signature, before and after the code was used", () => {
+    const code = createMemberCode("C1001", card, T0);
+    const others = respellings(code);
+    expect(others).toHaveLength(15);
+    // Each decodes to the same 64 signature bytes as the original (that is the problem being guarded).
+    for (const o of others) expect(Buffer.from(o.split(".")[3]!, "base64url").equals(Buffer.from(code.split(".")[3]!, "base64url"))).toBe(true);
+    for (const o of others) expect(verify(o, T0 + 1_000)).toBe("CODE_MALFORMED");
+    const replay = new ReplayGuard();
+    expect(verify(code, T0 + 1_000, replay)).toBe("C1001");
+    for (const o of others) expect(verify(o, T0 + 2_000, replay)).not.toBe("C1001");
+    expect(verify(code, T0 + 2_000, replay)).toBe("CODE_REPLAYED");
+  });
+
+  it("refuses padding, a standard-base64 alphabet, wrong lengths, and non-canonical card ids or times", () => {
+    const code = createMemberCode("C1001", card, T0);
+    const [, cardId, time, sig] = code.split(".") as [string, string, string, string];
+    const bad = [
+      `${code}=`,
+      `${code}==`,
+      code.replaceAll("-", "+").replaceAll("_", "/") === code ? `${code.slice(0, -2)}+${code.at(-1)}` : code.replaceAll("-", "+").replaceAll("_", "/"),
+      `MC1.${cardId}.${time}.${sig.slice(0, -1)}`,
+      `MC1.${cardId}.${time}.${sig}A`,
+      `MC1.${cardId}.0${time}.${sig}`,
+      `MC1.${cardId}.+${time}.${sig}`,
+      `MC1.${cardId}.${time}.0.${sig}`,
+      `MC1.${cardId}.${time}.${sig} `,
+      ` ${code}`,
+      `mc1.${cardId}.${time}.${sig}`,
+      `MC1.${cardId}..${time}.${sig}`,
+      `MC1.${cardId}.${time}.${sig}\n`,
+      `MC1.${cardId}.${"１７６３７９８４００".slice(0, time.length)}.${sig}`,
+    ];
+    for (const b of bad) expect(verify(b, T0), JSON.stringify(b)).toBe("CODE_MALFORMED");
+    expect(verify(code, T0)).toBe("C1001");
+  });
+
+  it("keys the replay guard on the decoded card and time, not on the text", () => {
+    const code = createMemberCode("C1001", card, T0);
+    const parts = parseMemberCode(code);
+    expect(memberCodeReplayKey(parts)).toBe(`C1001.${T0 / 1000}`);
+    const replay = new ReplayGuard();
+    expect(replay.claim(memberCodeReplayKey(parts), T0 + 60_000, T0)).toBe(true);
+    expect(verify(code, T0 + 1_000, replay)).toBe("CODE_REPLAYED");
   });
 });

@@ -4,12 +4,36 @@
 // cannot mint codes. A code is valid for `windowSeconds` (60 by default) after its timestamp, plus a
 // small allowance for clocks running ahead; the verifier's clock is the hub-corrected clock, passed in.
 // A code already accepted inside its window is refused (a screenshot shown twice).
+//
+// A code has exactly one spelling (DESIGN.md invariant 6): the parser accepts only the canonical text
+// (card id as minted, the time without leading zeros or signs, the signature as unpadded base64url
+// whose 4 unused trailing bits are zero, and S < L), and the replay guards key on the decoded card
+// and time, so re-spelling a seen code cannot get it past them.
 import { ProtocolError } from "./errors.js";
 import { signBytes, verifyBytes, type KeyPair } from "./signing.js";
 
 export const MEMBER_CODE_PREFIX = "MC1.";
 const CARD_ID = /^[A-Za-z0-9_-]{1,32}$/;
-const CODE = /^MC1\.([A-Za-z0-9_-]{1,32})\.(\d{9,11})\.([A-Za-z0-9_-]{86})$/;
+/** Card id, time (9-11 digits, no leading zero), signature (86 base64url characters). */
+const CODE = /^MC1\.([A-Za-z0-9_-]{1,32})\.([1-9][0-9]{8,10})\.([A-Za-z0-9_-]{86})$/;
+/** Base64url characters whose 4 low bits are zero: the only ones that may end a 64-byte value. */
+const LAST_CHAR = /[AQgw]$/;
+/** The order of the Ed25519 group; a signature's S (its last 32 bytes, little-endian) must be below it. */
+const ED25519_L = (1n << 252n) + 27742317777372353535851937790883648493n;
+
+function littleEndian(bytes: Uint8Array): bigint {
+  let n = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i]!);
+  return n;
+}
+
+/** True when `sig` is the one spelling of a 64-byte Ed25519 signature with a canonical S. */
+function isCanonicalSignature(sig: string): boolean {
+  if (!LAST_CHAR.test(sig)) return false;
+  const bytes = Buffer.from(sig, "base64url");
+  if (bytes.length !== 64 || bytes.toString("base64url") !== sig) return false;
+  return littleEndian(bytes.subarray(32)) < ED25519_L;
+}
 
 export interface MemberCodeParts {
   cardId: string;
@@ -33,23 +57,36 @@ export function createMemberCode(cardId: string, cardKey: KeyPair, nowMs: number
   return `${body}.${signBytes(cardKey, body)}`;
 }
 
+/** Splits a code into its parts; CODE_MALFORMED for anything but the one canonical spelling. */
 export function parseMemberCode(text: string): MemberCodeParts {
-  const m = CODE.exec(text);
+  const m = typeof text === "string" && text.length <= 140 ? CODE.exec(text) : null;
   if (!m) throw new ProtocolError("CODE_MALFORMED", "not a member code (expected MC1.<card>.<time>.<signature>)");
-  return { cardId: m[1]!, issuedAtSec: Number(m[2]), signature: m[3]! };
+  const issuedAtSec = Number(m[2]);
+  if (!Number.isSafeInteger(issuedAtSec)) throw new ProtocolError("CODE_MALFORMED", "member code time is out of range");
+  if (!isCanonicalSignature(m[3]!)) throw new ProtocolError("CODE_MALFORMED", "member code signature is not canonical base64url (refresh the code in the app)");
+  return { cardId: m[1]!, issuedAtSec, signature: m[3]! };
+}
+
+/**
+ * What the replay guards remember for an accepted code: the decoded card and time. Ed25519 signing is
+ * deterministic, so an app makes one code per card per second; keying on the card and second (not on
+ * the text, nor on the signature) leaves no other spelling or signature of the same code to try.
+ */
+export function memberCodeReplayKey(parts: Pick<MemberCodeParts, "cardId" | "issuedAtSec">): string {
+  return `${parts.cardId}.${parts.issuedAtSec}`;
 }
 
 /** Where accepted codes are remembered until their window has passed (in memory, or durable on a kiosk). */
 export interface ReplayStore {
-  /** Records `code` as used until `expiresAtMs`; returns false when it was already used. */
-  claim(code: string, expiresAtMs: number, nowMs: number): boolean;
+  /** Records `key` (memberCodeReplayKey) as used until `expiresAtMs`; returns false when it was already used. */
+  claim(key: string, expiresAtMs: number, nowMs: number): boolean;
 }
 
 /** Remembers accepted codes in memory until their window has passed. */
 export class ReplayGuard implements ReplayStore {
   private readonly seen = new Map<string, number>();
 
-  /** Records `code` as used until `expiresAtMs`; returns false when it was already used. */
+  /** Records `key` as used until `expiresAtMs`; returns false when it was already used. */
   claim(code: string, expiresAtMs: number, nowMs: number): boolean {
     this.purge(nowMs);
     if (this.seen.has(code)) return false;
@@ -89,7 +126,7 @@ export function verifyMemberCode(text: string, opts: VerifyMemberCodeOptions): {
   if (!key) throw new ProtocolError("CODE_UNKNOWN_CARD", `no active card ${parts.cardId}`);
   const body = text.slice(0, text.lastIndexOf("."));
   if (!verifyBytes(key, body, parts.signature)) throw new ProtocolError("CODE_BAD_SIGNATURE", "member code signature is invalid");
-  if (!opts.replay.claim(text, issuedMs + windowMs, opts.nowMs)) {
+  if (!opts.replay.claim(memberCodeReplayKey(parts), issuedMs + windowMs, opts.nowMs)) {
     throw new ProtocolError("CODE_REPLAYED", "member code was already used; refresh it in the app");
   }
   return { cardId: parts.cardId, issuedAtSec: parts.issuedAtSec };

@@ -1,6 +1,7 @@
 // zod schemas for every MQTT message between kiosk and hub; both sides validate at the boundary.
 import { z } from "zod";
 import { RulesConfigSchema } from "./rules/config.js";
+import { DevicePolicySchema } from "./device-policy.js";
 import { ProtocolError } from "./errors.js";
 
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "ids are 1-64 letters, digits, _ or -");
@@ -10,88 +11,10 @@ const epochMs = z.number().int().nonnegative();
 
 // ---------------------------------------------------------------- config bundle (signed content)
 
-export const DevicePolicySchema = z.object({
-  storeName: z.string().min(1).default("Member Store"),
-  memberCodeWindowSeconds: z.number().int().min(10).max(300).default(60),
-  /** Offline approvals per member per local day, used when the hub does not answer in time. */
-  offlineLimits: z
-    .object({
-      balanceFenPerMemberPerDay: nonNegFen.default(20_000),
-      pointsPerMemberPerDay: z.number().int().nonnegative().default(2_000),
-    })
-    .default({ balanceFenPerMemberPerDay: 20_000, pointsPerMemberPerDay: 2_000 }),
-  receiptUrlBase: z.string().url().default("https://receipts.example.invalid/r/"),
-  /** How long a kiosk waits for the hub to authorise stored-value or points spending before it decides offline. */
-  authorisationTimeoutMs: z.number().int().min(100).max(30_000).default(2_000),
-  /** Checkout session timeouts (device/session): each one returns the kiosk to idle and releases the session. */
-  session: z
-    .object({
-      /** No scan or touch for this long while shopping: the session is cancelled. */
-      shoppingIdleMs: z.number().int().min(5_000).max(30 * 60_000).default(180_000),
-      /** How long the receipt / claim screen stays before the kiosk is idle again. */
-      doneMs: z.number().int().min(1_000).max(120_000).default(10_000),
-      /** How long a cancellation message stays. */
-      cancelledMs: z.number().int().min(1_000).max(120_000).default(6_000),
-      /** Staff return mode without any action for this long is closed. */
-      returnIdleMs: z.number().int().min(10_000).max(30 * 60_000).default(300_000),
-    })
-    .prefault({}),
-  /** Staff photo verification (DOMAIN 3): who is checked against their headshot before they may shop. */
-  verification: z
-    .object({
-      /** Card classes checked (the class in force: an expired VIP is checked as the class it reverted to). */
-      cardClasses: z.array(z.string().min(1).max(64)).max(50).default([]),
-      /** Check every secondary (family) card. */
-      secondaryCards: z.boolean().default(false),
-      /** Check a member's first visit of the store-local day at this kiosk. */
-      firstUseOfDay: z.boolean().default(false),
-      /** Check one member in N at random (0: never). */
-      oneInN: z.number().int().min(0).max(1_000_000).default(0),
-      /** A request no one decides within this time lapses and the member's session is cancelled. */
-      timeoutMs: z.number().int().min(5_000).max(15 * 60_000).default(120_000),
-    })
-    .prefault({}),
-  /** Store staff who may sign in on the kiosk's staff page with a PIN (stored as a scrypt hash). */
-  staff: z
-    .array(
-      z.object({
-        staffId: id,
-        name: z.string().min(1).max(64),
-        /** `scrypt$N$salt$hash` (base64url), as made by hub/secrets.ts hashSecret(pin). */
-        pinHash: z.string().regex(/^scrypt\$\d{4,7}\$[A-Za-z0-9_-]{8,}\$[A-Za-z0-9_-]{16,}$/, "a scrypt$N$salt$hash PIN hash"),
-        /** verify: photo verification; returns: reverse sales. */
-        roles: z.array(z.enum(["verify", "returns"])).min(1).default(["verify", "returns"]),
-      }),
-    )
-    .max(500)
-    .default([])
-    .refine((list) => new Set(list.map((s) => s.staffId)).size === list.length, "staff ids must be unique"),
-  /** Staff sign-in on the kiosk's staff page. */
-  staffSession: z
-    .object({
-      idleMinutes: z.number().int().min(1).max(24 * 60).default(15),
-      maxFailedPins: z.number().int().min(1).max(100).default(5),
-      lockoutMinutes: z.number().int().min(1).max(24 * 60).default(5),
-    })
-    .prefault({}),
-  /** Entrance gate of a paid-member store: the kiosks listed here admit members instead of selling. */
-  gate: z
-    .object({
-      deviceIds: z.array(id).max(200).default([]),
-      /** Card classes that open the gate; empty: every VIP (paid) class of the rules. */
-      paidCardClasses: z.array(z.string().min(1).max(64)).max(50).default([]),
-      /** Relay pulse; absent: the GPIO config's gate pulseMs. */
-      pulseMs: z.number().int().min(100).max(10_000).optional(),
-    })
-    .prefault({}),
-  /** Staff returns at the kiosk: sales of this kiosk up to this many days old. */
-  returns: z.object({ windowDays: z.number().int().min(0).max(366).default(30) }).prefault({}),
-  /** Pay at the counter: how long a claim ticket stays valid at a staffed till. */
-  claims: z.object({ validMinutes: z.number().int().min(5).max(24 * 60).default(60) }).prefault({}),
-});
-export type DevicePolicy = z.infer<typeof DevicePolicySchema>;
+/** An in-store scale label as scanned; the hub reads and prices it itself (protocol/rules/scale-label.ts), the line's sku is the kiosk's reading. */
+const scaleLabel = z.string().regex(/^\d{13}$/);
 
-export const ConfigContentSchema = z.object({
+export const ConfigContentSchema = z.strictObject({
   version: z.number().int().positive(),
   chainId: id,
   storeId: id,
@@ -121,7 +44,10 @@ export const SaleFactSchema = z.object({
   saleId: id,
   memberId: id,
   cardId: id,
-  lines: z.array(z.object({ sku: id, qty: z.number().int().positive().max(999) })).min(1).max(200),
+  lines: z
+    .array(z.object({ sku: id, qty: z.number().int().positive().max(999), scaleLabel: scaleLabel.optional() }))
+    .min(1)
+    .max(200),
   /** The kiosk's figures: hints that the hub recomputes with the same rules and config version. */
   hints: z.object({
     subtotalFen: nonNegFen,
@@ -139,6 +65,11 @@ export const SaleFactSchema = z.object({
   pointsRedeemed: z.number().int().nonnegative().optional(),
   /** How the balance tender split into principal and top-up bonus (storedValue.spendOrder). */
   balanceSplit: z.object({ principalFen: nonNegFen, bonusFen: nonNegFen }).optional(),
+  /** Random token the kiosk printed in the receipt's QR (`<receiptUrlBase><saleId>.<token>`); the hub opens the e-receipt only with it. */
+  receiptToken: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{22,43}$/)
+    .optional(),
 });
 export type SaleFact = z.infer<typeof SaleFactSchema>;
 
@@ -154,7 +85,10 @@ export const ReturnFactSchema = z.object({
   /** The staff member who did the return. */
   staffId: id,
   /** Line indexes of the sale (0-based) and the units given back now. */
-  lines: z.array(z.object({ index: z.number().int().nonnegative().max(199), qty: z.number().int().positive().max(999) })).min(1).max(200),
+  lines: z
+    .array(z.object({ index: z.number().int().nonnegative().max(199), qty: z.number().int().positive().max(999) }))
+    .min(1)
+    .max(200),
   /** The kiosk's figures: the hub recomputes them from its own evaluation of the sale. */
   hints: z.object({
     refundFen: nonNegFen,
@@ -201,7 +135,10 @@ export const VerificationFactSchema = z.object({
   decision: z.enum(["approved", "rejected"]),
   reasons: z.array(VerificationReasonSchema).max(4),
   /** The headshot the staff compared with (absent: none on file, the member was told to upload one). */
-  headshotHash: z.string().regex(/^[a-f0-9]{64}$/).optional(),
+  headshotHash: z
+    .string()
+    .regex(/^[a-f0-9]{64}$/)
+    .optional(),
   note: z.string().max(200).optional(),
 });
 export type VerificationFact = z.infer<typeof VerificationFactSchema>;
@@ -212,7 +149,10 @@ export const ClaimFactSchema = z.object({
   claimId: id,
   memberId: id,
   cardId: id,
-  lines: z.array(z.object({ sku: id, qty: z.number().int().positive().max(999) })).min(1).max(200),
+  lines: z
+    .array(z.object({ sku: id, qty: z.number().int().positive().max(999), scaleLabel: scaleLabel.optional() }))
+    .min(1)
+    .max(200),
   coupons: z.array(id).max(50).default([]),
   hints: z.object({ subtotalFen: nonNegFen, totalFen: nonNegFen, savingsFen: nonNegFen, pointsEarned: z.number().int().nonnegative() }),
   expiresAt: epochMs,
@@ -264,8 +204,14 @@ export const MemberRecordSchema = z.object({
   vipExpiresAt: epochMs.optional(),
   /** The class the card reverts to when the VIP class expires. */
   baseCardClass: z.string().max(64).optional(),
-  headshotHash: z.string().regex(/^[a-f0-9]{64}$/).optional(),
-  birthday: z.string().regex(/^\d{2}-\d{2}$/).optional(),
+  headshotHash: z
+    .string()
+    .regex(/^[a-f0-9]{64}$/)
+    .optional(),
+  birthday: z
+    .string()
+    .regex(/^\d{2}-\d{2}$/)
+    .optional(),
   /** Set on a secondary (family) card: the primary member whose paid membership it shares. */
   primaryMemberId: id.optional(),
   /** Coupons the member holds (instances of coupon definitions in the rules config). */
@@ -352,8 +298,38 @@ export const DeviceStatusSchema = z.object({
   /** The kiosk's clock correction against the hub, ms (hub - kiosk). */
   clockOffsetMs: z.number().int().optional(),
   health: z.record(z.string(), z.unknown()).optional(),
+  /** The kiosk software: package version and the runtime it runs on (the console's fleet view). */
+  software: z.object({ version: z.string().max(40), runtime: z.string().max(40) }).optional(),
+  /** Member changes this kiosk could not read and set aside (quarantined), so the hub can fix them. */
+  quarantine: z
+    .object({
+      count: z.number().int().nonnegative(),
+      /** The newest few: changelog seq (0 when unreadable), member id when readable, why. */
+      recent: z.array(z.object({ seq: z.number().int().nonnegative(), memberId: z.string().max(64).optional(), reason: z.string().max(300) })).max(10),
+    })
+    .optional(),
+  /** What the kiosk knows of the hub (not just the broker): presence, last ack, oldest unacknowledged entry. */
+  hub: z
+    .object({
+      presence: z.enum(["online", "offline", "unknown"]),
+      lastAckAgeMs: z.number().int().nonnegative().optional(),
+      oldestUnackedAgeMs: z.number().int().nonnegative().optional(),
+    })
+    .optional(),
 });
 export type DeviceStatus = z.infer<typeof DeviceStatusSchema>;
+
+/** The hub's retained presence (protocol/topics.ts hubPresenceTopic). */
+export const HubPresenceSchema = z.object({
+  online: z.boolean(),
+  /** The hub instance (one per process; several in a cluster). */
+  instance: z.string().min(1).max(128),
+  /** When this instance started (ms): a new value means the hub restarted. */
+  since: epochMs,
+  /** When this announcement was made: each (re)connect announces anew. */
+  at: epochMs,
+});
+export type HubPresence = z.infer<typeof HubPresenceSchema>;
 
 // ---------------------------------------------------------------- decoding
 

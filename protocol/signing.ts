@@ -67,11 +67,7 @@ export function signEnvelope(pair: KeyPair, keyId: string, value: unknown): Sign
  * Verifies an envelope against the trusted public keys (keyId -> key) and validates the payload with
  * `schema`. Throws SIGNATURE_INVALID or SCHEMA_INVALID; never returns unverified data.
  */
-export function openEnvelope<T>(
-  envelope: unknown,
-  trusted: Readonly<Record<string, string>>,
-  schema: z.ZodType<T>,
-): T {
+export function openEnvelope<T>(envelope: unknown, trusted: Readonly<Record<string, string>>, schema: z.ZodType<T>): T {
   const env = SignedEnvelopeSchema.safeParse(envelope);
   if (!env.success) throw new ProtocolError("SCHEMA_INVALID", `envelope: ${z.prettifyError(env.error)}`);
   const key = trusted[env.data.keyId];

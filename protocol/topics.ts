@@ -12,6 +12,9 @@
 //   mk/v1/<chain>/<store>/<device>/auth/res       hub -> kiosk   its answer
 //   mk/v1/<chain>/<store>/<device>/photos/req     kiosk -> hub   headshot by content hash
 //   mk/v1/<chain>/<store>/<device>/photos/res     hub -> kiosk   the headshot bytes
+//   mk/v1/<chain>/<store>/<device>/commands       hub -> kiosk   a signed remote command (protocol/commands.ts)
+//   mk/v1/<chain>/<store>/<device>/commands/result kiosk -> hub  the kiosk's answer to it
+//   mk/v1/<chain>/hub/presence                    hub -> kiosks  the hub's presence (retained; last will: offline)
 import { ProtocolError } from "./errors.js";
 
 export const TOPIC_ROOT = "mk/v1";
@@ -36,11 +39,13 @@ export type DeviceChannel =
   | "auth/req"
   | "auth/res"
   | "photos/req"
-  | "photos/res";
+  | "photos/res"
+  | "commands"
+  | "commands/result";
 /** Channels a kiosk publishes on (its own device topics only). */
-export const KIOSK_PUBLISHES: readonly DeviceChannel[] = ["ledger", "status", "members/req", "config/report", "auth/req", "photos/req"];
+export const KIOSK_PUBLISHES: readonly DeviceChannel[] = ["ledger", "status", "members/req", "config/report", "auth/req", "photos/req", "commands/result"];
 /** Channels the hub publishes on, per device. */
-export const HUB_PUBLISHES: readonly DeviceChannel[] = ["config", "ack", "members/res", "auth/res", "photos/res"];
+export const HUB_PUBLISHES: readonly DeviceChannel[] = ["config", "ack", "members/res", "auth/res", "photos/res", "commands"];
 
 export function isValidSegment(s: string): boolean {
   return SEGMENT.test(s);
@@ -60,6 +65,16 @@ export function storeTopic(a: StoreAddress, channel: "members"): string {
 export function deviceTopic(a: DeviceAddress, channel: DeviceChannel): string {
   check(a.chainId, a.storeId, a.deviceId);
   return `${TOPIC_ROOT}/${a.chainId}/${a.storeId}/${a.deviceId}/${channel}`;
+}
+
+/**
+ * The hub's presence for the whole chain: retained `online` (with its instance and boot time) once
+ * it has subscribed, `offline` as its last will and on a clean stop. Kiosks read it to tell a live
+ * hub from a live broker, and resend from their acknowledged mark the moment a hub comes (back).
+ */
+export function hubPresenceTopic(chainId: string): string {
+  check(chainId);
+  return `${TOPIC_ROOT}/${chainId}/hub/presence`;
 }
 
 /** The hub's subscription for one kiosk channel across all stores (optionally as a shared subscription). */
@@ -93,6 +108,7 @@ export function kioskMayPublish(a: DeviceAddress, topic: string): boolean {
 
 export function kioskMaySubscribe(a: DeviceAddress, filter: string): boolean {
   const allowed = [
+    hubPresenceTopic(a.chainId),
     storeTopic(a, "members"),
     ...HUB_PUBLISHES.map((c) => deviceTopic(a, c)),
     `${TOPIC_ROOT}/${a.chainId}/${a.storeId}/${a.deviceId}/#`,

@@ -1,10 +1,185 @@
-// Test kit: the transaction contract both Database engines must keep (before-commit hooks, savepoints), run by each engine's test.
-import { expect } from "vitest";
-import type { Database } from "./sqlite.js";
+// Test kit: the storage/database.ts contract every engine must keep (statements, transactions, isolation, savepoints, hooks, close), registered by each engine's test file.
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import type { Database } from "./database.js";
+import { StorageError } from "./errors.js";
+
+/** How an engine's test file gives the contract its databases: two connections onto the same empty storage. */
+export interface ContractEngine {
+  /** Opens a connection; every call made for one contract run reaches the same tables. */
+  open(): Promise<Database>;
+  /** Removes what the run left (temp dir, schema); called once after every connection is closed. */
+  cleanup?(): Promise<void>;
+}
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    return err instanceof StorageError ? err.code : `not a StorageError: ${String(err)}`;
+  }
+  return undefined;
+}
+
+/** Registers the whole Database contract as a describe block named `name`, run against `engine`. */
+export function describeDatabaseContract(name: string, engine: ContractEngine): void {
+  describe(`Database contract: ${name}`, () => {
+    let db: Database;
+    let other: Database;
+    const names = (on: Database = db): string[] =>
+      on
+        .prepare("SELECT name FROM contract_items ORDER BY name")
+        .all<{ name: string }>()
+        .map((r) => r.name);
+    const insert = (value: string, n = 0): void => void db.prepare("INSERT INTO contract_items (name, n) VALUES (?, ?)").run(value, n);
+
+    beforeAll(async () => {
+      db = await engine.open();
+      other = await engine.open();
+      db.exec(
+        "CREATE TABLE contract_items (name TEXT PRIMARY KEY, n BIGINT NOT NULL DEFAULT 0, flag BIGINT, note TEXT); CREATE TABLE contract_named (name TEXT PRIMARY KEY)",
+      );
+    });
+    afterAll(async () => {
+      db?.close();
+      other?.close();
+      await engine.cleanup?.();
+    });
+
+    it("names its engine and where it is", () => {
+      expect(["bun:sqlite", "better-sqlite3", "postgres"]).toContain(db.engine);
+      expect(db.path.length).toBeGreaterThan(0);
+    });
+
+    it("exec runs several statements; run reports changes; get and all read rows back", () => {
+      db.exec("INSERT INTO contract_items (name, n) VALUES ('ex-a', 1); INSERT INTO contract_items (name, n) VALUES ('ex-b', 2)");
+      expect(db.prepare("UPDATE contract_items SET n = n + 10 WHERE name LIKE ?").run("ex-%").changes).toBe(2);
+      expect(db.prepare("UPDATE contract_items SET n = 0 WHERE name = ?").run("nobody").changes).toBe(0);
+      expect(db.prepare("SELECT name, n FROM contract_items WHERE name = ?").get("ex-b")).toEqual({ name: "ex-b", n: 12 });
+      expect(db.prepare("SELECT name, n FROM contract_items WHERE name LIKE ? ORDER BY name").all("ex-%")).toEqual([
+        { name: "ex-a", n: 11 },
+        { name: "ex-b", n: 12 },
+      ]);
+      // A missing row is undefined (never null) and an empty result an empty array, on every engine.
+      expect(db.prepare("SELECT name FROM contract_items WHERE name = ?").get("nobody")).toBeUndefined();
+      expect(db.prepare("SELECT name FROM contract_items WHERE name = ?").all("nobody")).toEqual([]);
+      expect(db.prepare("DELETE FROM contract_items WHERE name LIKE ?").run("ex-%").changes).toBe(2);
+    });
+
+    it("binds booleans as 1/0, undefined as NULL and reuses a prepared statement", () => {
+      const add = db.prepare("INSERT INTO contract_items (name, flag, note) VALUES (?, ?, ?)");
+      expect(db.prepare("INSERT INTO contract_items (name, flag, note) VALUES (?, ?, ?)")).toBe(add);
+      add.run("b-yes", true, "x");
+      add.run("b-no", false, undefined);
+      expect(db.prepare("SELECT name, flag, note FROM contract_items WHERE name LIKE 'b-%' ORDER BY name").all()).toEqual([
+        { name: "b-no", flag: 0, note: null },
+        { name: "b-yes", flag: 1, note: "x" },
+      ]);
+      db.prepare("DELETE FROM contract_items WHERE name LIKE 'b-%'").run();
+    });
+
+    it("commits a transaction with its callback's value and rolls it back, rethrowing the callback's own error", () => {
+      expect(
+        db.transaction(() => {
+          insert("tx-kept");
+          return 42;
+        }),
+      ).toBe(42);
+      const boom = new Error("boom");
+      let caught: unknown;
+      try {
+        db.transaction(() => {
+          insert("tx-lost");
+          throw boom;
+        });
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught).toBe(boom);
+      expect(names()).toEqual(["tx-kept"]);
+      // After a failed transaction the connection is usable, in and out of a transaction.
+      db.transaction(() => insert("tx-after"));
+      expect(names()).toEqual(["tx-after", "tx-kept"]);
+      db.prepare("DELETE FROM contract_items").run();
+    });
+
+    it("refuses nested transactions and asynchronous callbacks with STORAGE_NESTED_TRANSACTION, changing nothing", () => {
+      expect(codeOf(() => db.transaction(() => db.transaction(() => insert("nested-inner"))))).toBe("STORAGE_NESTED_TRANSACTION");
+      expect(
+        codeOf(() =>
+          db.transaction(() => {
+            insert("nested-async");
+            return Promise.resolve(1);
+          }),
+        ),
+      ).toBe("STORAGE_NESTED_TRANSACTION");
+      expect(names()).toEqual([]);
+    });
+
+    it("keeps a transaction's writes from another connection until it commits (isolation), with either isolation option", () => {
+      for (const isolation of [undefined, "serializable", "read committed"] as const) {
+        const key = `iso-${isolation ?? "default"}`;
+        db.transaction(
+          () => {
+            insert(key);
+            expect(names(other)).not.toContain(key);
+          },
+          isolation ? { isolation } : undefined,
+        );
+        expect(names(other)).toContain(key);
+      }
+      if (db.engine === "postgres") {
+        const level = (opts?: { isolation: "read committed" | "serializable" }): string | undefined =>
+          db.transaction(() => db.prepare("SELECT current_setting('transaction_isolation') AS level").get<{ level: string }>()?.level, opts);
+        expect(level()).toBe("serializable");
+        expect(level({ isolation: "read committed" })).toBe("read committed");
+      }
+      db.prepare("DELETE FROM contract_items").run();
+    });
+
+    it("runs before-commit hooks last, in order, and drops those of a failed savepoint or transaction", () => {
+      checkHooksAndSavepoints(db, "contract_named");
+    });
+
+    it("nests savepoints: an inner one that fails is undone, the outer one and the transaction keep their writes", () => {
+      db.transaction(() => {
+        db.savepoint(() => {
+          insert("sp-outer");
+          expect(() =>
+            db.savepoint(() => {
+              insert("sp-inner");
+              throw new Error("inner refused");
+            }),
+          ).toThrow("inner refused");
+          insert("sp-outer-after");
+        });
+        // A savepoint returns its callback's value.
+        expect(db.savepoint(() => 7)).toBe(7);
+      });
+      expect(names()).toEqual(["sp-outer", "sp-outer-after"]);
+      db.prepare("DELETE FROM contract_items").run();
+    });
+
+    it("close() ends the connection: later calls throw and a second close is harmless", async () => {
+      const extra = await engine.open();
+      expect(extra.prepare("SELECT COUNT(*) AS c FROM contract_items").get<{ c: number }>()?.c).toBe(0);
+      extra.close();
+      expect(() => extra.prepare("SELECT 1 AS one").get()).toThrow();
+      expect(() => extra.exec("SELECT 1")).toThrow();
+      expect(codeOf(() => extra.transaction(() => 1))).toBe("STORAGE_CLOSED");
+      expect(() => extra.close()).not.toThrow();
+      // The other connections are unaffected.
+      expect(db.prepare("SELECT 1 AS one").get()).toEqual({ one: 1 });
+    });
+  });
+}
 
 /** Checks hooks and savepoints on `db`, whose table `table` has a TEXT column `name` and nothing else required. */
 export function checkHooksAndSavepoints(db: Database, table: string): void {
-  const names = (): string[] => db.prepare(`SELECT name FROM ${table} WHERE name LIKE 'hk-%' ORDER BY name`).all<{ name: string }>().map((r) => r.name);
+  const names = (): string[] =>
+    db
+      .prepare(`SELECT name FROM ${table} WHERE name LIKE 'hk-%' ORDER BY name`)
+      .all<{ name: string }>()
+      .map((r) => r.name);
   const insert = (name: string): void => void db.prepare(`INSERT INTO ${table} (name) VALUES (?)`).run(name);
   const order: string[] = [];
   db.transaction(() => {

@@ -1,8 +1,9 @@
 // The PostgreSQL Database adapter against the real server: placeholders, types, transactions, retries, reconnects.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { numberPlaceholders, openPostgres, PostgresError } from "./postgres.js";
-import type { Database } from "./sqlite.js";
-import { checkHooksAndSavepoints } from "./contract.testkit.js";
+import { StorageError } from "./sqlite.js";
+import type { Database } from "./database.js";
+import { describeDatabaseContract } from "./contract.testkit.js";
 import { dropSchema, freshSchemaName, postgresReachable, postgresRequired, postgresUrl } from "../test/postgres.js";
 
 describe("numberPlaceholders", () => {
@@ -15,6 +16,15 @@ describe("numberPlaceholders", () => {
 });
 
 const run = (await postgresReachable()) || postgresRequired();
+
+// The whole storage/database.ts contract, on a schema of its own reached by several connections.
+if (run) {
+  const contractSchema = freshSchemaName("contract");
+  describeDatabaseContract("postgres", {
+    open: () => openPostgres({ url: postgresUrl(), schema: contractSchema }),
+    cleanup: () => dropSchema(contractSchema),
+  });
+}
 
 describe.runIf(run)("openPostgres", () => {
   const schema = freshSchemaName("storage");
@@ -41,7 +51,9 @@ describe.runIf(run)("openPostgres", () => {
     expect(typeof row!.id).toBe("number");
     expect([...row!.b]).toEqual([0, 1, 254, 255]);
     db.prepare("INSERT INTO t (k, n, r, b, flag) VALUES (?, ?, ?, ?, ?)").run("b", 5, null, undefined, false);
-    const agg = db.prepare("SELECT COUNT(*) AS c, SUM(n) AS s, AVG(flag) AS a, EXISTS (SELECT 1 FROM t WHERE k = ?) AS e FROM t").get<Record<string, unknown>>("b");
+    const agg = db
+      .prepare("SELECT COUNT(*) AS c, SUM(n) AS s, AVG(flag) AS a, EXISTS (SELECT 1 FROM t WHERE k = ?) AS e FROM t")
+      .get<Record<string, unknown>>("b");
     expect(agg).toEqual({ c: 2, s: 12345678901239, a: 0.5, e: 1 });
     expect(db.prepare("SELECT * FROM t WHERE k = ?").get("nobody")).toBeUndefined();
   });
@@ -55,6 +67,37 @@ describe.runIf(run)("openPostgres", () => {
 
   it("refuses an integer beyond 2^53 instead of rounding it", () => {
     expect(() => db.prepare("SELECT 9007199254740993::bigint AS big").get()).toThrow(/does not fit/);
+  });
+
+  it("reports a read-only server as STORAGE_READONLY and a lock timeout as STORAGE_BUSY (StorageError, the PostgresError as cause)", () => {
+    let caught: unknown;
+    try {
+      db.transaction(() => {
+        db.exec("SET TRANSACTION READ ONLY");
+        db.prepare("INSERT INTO t (k) VALUES (?)").run("ro");
+      });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(StorageError);
+    expect(caught).toMatchObject({ code: "STORAGE_READONLY", engineCode: "25006" });
+    expect((caught as Error).cause).toBeInstanceOf(PostgresError);
+    // The lock held by another connection, and a short lock_timeout on this one.
+    other.prepare("INSERT INTO t (k) VALUES (?)").run("locked");
+    other.exec("BEGIN");
+    other.prepare("SELECT * FROM t WHERE k = ? FOR UPDATE").get("locked");
+    let busy: unknown;
+    try {
+      db.exec("SET lock_timeout = '100ms'");
+      db.transaction(() => db.prepare("UPDATE t SET n = 1 WHERE k = ?").run("locked"), { isolation: "read committed" });
+    } catch (err) {
+      busy = err;
+    } finally {
+      db.exec("SET lock_timeout = '30s'");
+      other.exec("ROLLBACK");
+    }
+    expect(busy).toMatchObject({ code: "STORAGE_BUSY", engineCode: "55P03" });
+    expect(db.prepare("SELECT COUNT(*) AS c FROM t WHERE k = ?").get<{ c: number }>("locked")?.c).toBe(1);
   });
 
   it("commits, rolls back on a throw and keeps the server's error code", () => {
@@ -73,11 +116,6 @@ describe.runIf(run)("openPostgres", () => {
       expect((err as PostgresError).sqlState).toBe("23505");
     }
     expect(() => db.transaction(() => db.transaction(() => 1))).toThrow(/nested/);
-  });
-
-  it("runs before-commit hooks last, in order, and drops those of a failed savepoint or transaction", () => {
-    db.exec("CREATE TABLE named (name TEXT PRIMARY KEY)");
-    checkHooksAndSavepoints(db, "named");
   });
 
   it("runs a transaction again when it loses a serialisation race, and applies it once", () => {

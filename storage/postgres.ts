@@ -1,4 +1,4 @@
-// The storage/sqlite.ts Database interface over PostgreSQL, so the hub's repositories run unchanged on either engine.
+// The storage/database.ts Database interface over PostgreSQL, so the hub's repositories run unchanged on either engine.
 //
 // The hub's repositories are synchronous: a ledger batch is one function call inside one transaction
 // and nothing else in the process interleaves with it. To keep that property (and the same
@@ -16,10 +16,14 @@
 //   serialisation race (SQLSTATE 40001) or a deadlock (40P01) is rolled back and `fn` runs again,
 //   so transaction callbacks must keep their JavaScript side effects (counters, pushes) until the
 //   call returns (a caller that locks its rows itself may ask for READ COMMITTED instead);
+// - a full disk (53100), a read-only server (25006), a lock timeout (55P03) or an I/O error (58030)
+//   come out as a StorageError with its code (storage/errors.ts); ROLLBACK runs only while libpq
+//   says a transaction is open, so the first error is the one reported;
 // - `lastInsertRowid` does not exist here: use `INSERT ... RETURNING` (which SQLite also supports).
 import { createRequire } from "node:module";
 import pgTypes from "pg-types";
-import { StorageError, TransactionScope, type Database, type RunResult, type Row, type SqlParam, type Statement, type TransactionOptions } from "./sqlite.js";
+import { StorageError, fromPostgresState } from "./errors.js";
+import { TransactionScope, type Database, type RunResult, type Row, type SqlParam, type Statement, type TransactionOptions } from "./database.js";
 
 const require = createRequire(import.meta.url);
 
@@ -168,6 +172,7 @@ class PostgresDatabase extends TransactionScope implements Database {
 
   /** Runs one call on the connection; a lost connection is re-opened for the next call (never inside a transaction). */
   private call<T>(what: string, fn: (c: NativeClient) => T): T {
+    this.assertOpen();
     // A connection lost inside a transaction is replaced once the transaction is over.
     if (this.broken && this.depth === 0) this.reconnect();
     try {
@@ -179,7 +184,9 @@ class PostgresDatabase extends TransactionScope implements Database {
         this.broken = true;
         if (this.depth === 0) this.reconnect();
       }
-      throw new PostgresError(`${what}: ${message}`, state, { cause: err });
+      const pgErr = new PostgresError(`${what}: ${message}`, state, { cause: err });
+      // Disk full, read-only, lock timeout, I/O: a StorageError with a code (storage/errors.ts), the PostgresError as its cause.
+      throw fromPostgresState(state, `${what}: ${message}`, pgErr) ?? pgErr;
     }
   }
 
@@ -233,6 +240,7 @@ class PostgresDatabase extends TransactionScope implements Database {
 
   transaction<T>(fn: () => T, opts: TransactionOptions = {}): T {
     const begin = opts.isolation === "read committed" ? "BEGIN ISOLATION LEVEL READ COMMITTED" : "BEGIN ISOLATION LEVEL SERIALIZABLE";
+    this.assertOpen();
     if (this.depth > 0) throw new StorageError("STORAGE_NESTED_TRANSACTION", "nested transactions are not supported");
     for (let attempt = 1; ; attempt++) {
       this.depth++;
@@ -260,7 +268,6 @@ class PostgresDatabase extends TransactionScope implements Database {
     }
   }
 
-
   private rollback(): void {
     try {
       if (this.client.pq.transactionStatus() !== TX_IDLE) this.client.querySync("ROLLBACK");
@@ -270,6 +277,8 @@ class PostgresDatabase extends TransactionScope implements Database {
   }
 
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.statements.clear();
     this.prepared.clear();
     retire(this.client);

@@ -3,8 +3,9 @@ import { describe, it, expect, afterEach } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openDatabase, migrate, isBun, StorageError, type Database } from "./sqlite.js";
-import { checkHooksAndSavepoints } from "./contract.testkit.js";
+import { openDatabase, migrate, isBun, StorageError } from "./sqlite.js";
+import type { Database } from "./database.js";
+import { describeDatabaseContract } from "./contract.testkit.js";
 
 const dirs: string[] = [];
 function tempPath(): string {
@@ -26,6 +27,13 @@ async function fresh(): Promise<Database> {
   migrate(db, migrations);
   return db;
 }
+
+// The whole storage/database.ts contract, on one file opened by several connections.
+const contractDir = mkdtempSync(join(tmpdir(), "sqlite-contract-"));
+describeDatabaseContract(isBun() ? "bun:sqlite" : "better-sqlite3", {
+  open: () => openDatabase(join(contractDir, "contract.db")),
+  cleanup: async () => rmSync(contractDir, { recursive: true, force: true }),
+});
 
 describe("sqlite adapter", () => {
   it("picks the engine of the runtime", async () => {
@@ -52,7 +60,10 @@ describe("sqlite adapter", () => {
     db.prepare("INSERT INTO items (name, flag, blob) VALUES (?, ?, ?)").run("a", true, new Uint8Array([1, 2, 3]));
     db.prepare("INSERT INTO items (name, flag, blob) VALUES (?, ?, ?)").run("b", false, undefined);
     const rows = db.prepare("SELECT name, flag, blob FROM items ORDER BY id").all<{ name: string; flag: number; blob: Uint8Array | null }>();
-    expect(rows.map((r) => [r.name, r.flag])).toEqual([["a", 1], ["b", 0]]);
+    expect(rows.map((r) => [r.name, r.flag])).toEqual([
+      ["a", 1],
+      ["b", 0],
+    ]);
     expect(Array.from(rows[0]!.blob!)).toEqual([1, 2, 3]);
     expect(rows[1]!.blob).toBeNull();
     db.close();
@@ -67,14 +78,11 @@ describe("sqlite adapter", () => {
         throw new Error("boom");
       }),
     ).toThrow("boom");
-    const names = db.prepare("SELECT name FROM items").all<{ name: string }>().map((r) => r.name);
+    const names = db
+      .prepare("SELECT name FROM items")
+      .all<{ name: string }>()
+      .map((r) => r.name);
     expect(names).toEqual(["kept"]);
-    db.close();
-  });
-
-  it("runs before-commit hooks last, in order, and drops those of a failed savepoint or transaction", async () => {
-    const db = await fresh();
-    checkHooksAndSavepoints(db, "items");
     db.close();
   });
 
@@ -109,7 +117,12 @@ describe("sqlite adapter", () => {
     migrate(db, [migrations[0]!, { version: 10, name: "later", sql: "CREATE TABLE later (x)" }]);
     expect(migrate(db, [...migrations, { version: 10, name: "later", sql: "CREATE TABLE later (x)" }])).toBe(10);
     expect(db.prepare("SELECT qty FROM items").all()).toEqual([]);
-    expect(db.prepare("SELECT version FROM schema_version ORDER BY version").all<{ version: number }>().map((r) => r.version)).toEqual([1, 2, 10]);
+    expect(
+      db
+        .prepare("SELECT version FROM schema_version ORDER BY version")
+        .all<{ version: number }>()
+        .map((r) => r.version),
+    ).toEqual([1, 2, 10]);
     db.close();
   });
 
@@ -124,6 +137,72 @@ describe("sqlite adapter", () => {
     expect(code).toBe("STORAGE_MIGRATION_FAILED");
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'ok'").get()).toBeUndefined();
     expect(db.prepare("SELECT MAX(version) AS v FROM schema_version").get<{ v: number }>()?.v).toBe(2);
+    db.close();
+  });
+
+  it("reports SQLITE_FULL in a transaction as STORAGE_FULL, not as a failed ROLLBACK, and writes again once the limit is raised", async () => {
+    const db = await fresh();
+    db.prepare("INSERT INTO items (name) VALUES (?)").run("before");
+    const pages = db.prepare("PRAGMA page_count").get<{ page_count: number }>()!.page_count;
+    // A database that cannot grow: as a full disk looks to SQLite.
+    db.exec(`PRAGMA max_page_count = ${pages}`);
+    let caught: unknown;
+    try {
+      db.transaction(() => {
+        for (let i = 0; i < 50; i++) db.prepare("INSERT INTO items (name, blob) VALUES (?, randomblob(4000))").run(`big-${i}`);
+      });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(StorageError);
+    expect((caught as StorageError).code).toBe("STORAGE_FULL");
+    expect((caught as StorageError).engineCode).toBe("SQLITE_FULL");
+    expect((caught as Error).message).not.toMatch(/cannot rollback/);
+    // Nothing of the failed transaction is left, the adapter is usable, and a statement outside a transaction maps the same way.
+    expect(
+      db
+        .prepare("SELECT name FROM items")
+        .all<{ name: string }>()
+        .map((r) => r.name),
+    ).toEqual(["before"]);
+    let single: unknown;
+    try {
+      db.prepare("INSERT INTO items (name, blob) VALUES (?, randomblob(40000))").run("one");
+    } catch (err) {
+      single = err;
+    }
+    expect((single as StorageError).code).toBe("STORAGE_FULL");
+    db.exec(`PRAGMA max_page_count = ${pages + 100}`);
+    db.transaction(() => db.prepare("INSERT INTO items (name, blob) VALUES (?, randomblob(4000))").run("after"));
+    expect(db.prepare("SELECT COUNT(*) AS n FROM items").get<{ n: number }>()?.n).toBe(2);
+    db.close();
+  });
+
+  it("keeps the first error when a savepoint's transaction was already rolled back by SQLite", async () => {
+    const db = await fresh();
+    const pages = db.prepare("PRAGMA page_count").get<{ page_count: number }>()!.page_count;
+    db.exec(`PRAGMA max_page_count = ${pages}`);
+    let code: string | undefined;
+    try {
+      db.transaction(() => db.savepoint(() => db.prepare("INSERT INTO items (name, blob) VALUES (?, randomblob(40000))").run("x")));
+    } catch (err) {
+      code = (err as StorageError).code;
+    }
+    expect(code).toBe("STORAGE_FULL");
+    db.close();
+  });
+
+  it("leaves other engine errors as they were (a constraint is not a storage condition)", async () => {
+    const db = await fresh();
+    let err: unknown;
+    try {
+      db.prepare("INSERT INTO items (id, name) VALUES (1, NULL)").run();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(Error);
+    expect(err).not.toBeInstanceOf(StorageError);
+    expect((err as { code?: string }).code).toMatch(/^SQLITE_CONSTRAINT/);
     db.close();
   });
 });

@@ -1,4 +1,4 @@
-// One small SQLite interface over bun:sqlite (under Bun) and better-sqlite3 (under Node), chosen at runtime.
+// The storage/database.ts Database over SQLite: bun:sqlite (under Bun) and better-sqlite3 (under Node), chosen at runtime, plus the migrations runner.
 //
 // Both engines are synchronous, which is what a ledger wants: a transaction is a plain function call
 // and nothing else can interleave with it. The differences we hide:
@@ -8,102 +8,20 @@
 // - Bun's database is opened with `{ strict: true }`; PRAGMAs go through `exec` on both.
 // The engine module is loaded by dynamic import, because a static `import "bun:sqlite"` breaks Node
 // and better-sqlite3 cannot load under Bun.
+//
+// Engine errors that a caller can act on (full, read-only, busy, I/O, corrupt) come out as a
+// StorageError with a code and the engine's error as cause (storage/errors.ts). When a statement
+// fails with SQLITE_FULL (or BUSY, IOERR), SQLite may already have rolled the transaction back: the
+// ROLLBACK that follows is then skipped, so the real error is what the caller sees.
+import { StorageError, fromSqliteError } from "./errors.js";
+import { TransactionScope, type Database, type SqlParam, type SqlValue, type Statement } from "./database.js";
 
-export type SqlValue = string | number | bigint | Uint8Array | null;
-export type SqlParam = SqlValue | boolean | undefined;
-export type Row = Record<string, SqlValue>;
-
-export interface RunResult {
-  changes: number;
-  lastInsertRowid: number | bigint;
-}
-
-export interface Statement {
-  run(...params: SqlParam[]): RunResult;
-  get<T = Row>(...params: SqlParam[]): T | undefined;
-  all<T = Row>(...params: SqlParam[]): T[];
-}
-
-export interface Database {
-  /** Which engine is underneath: "bun:sqlite" or "better-sqlite3", or "postgres" (storage/postgres.ts). */
-  readonly engine: "bun:sqlite" | "better-sqlite3" | "postgres";
-  readonly path: string;
-  exec(sql: string): void;
-  prepare(sql: string): Statement;
-  /**
-   * Runs `fn` in a transaction (BEGIN IMMEDIATE); commits when it returns, rolls back when it throws.
-   * `isolation` matters on PostgreSQL only (SQLite has one writer at a time): the default is
-   * SERIALIZABLE; "read committed" is for callers that take their row locks themselves
-   * (SELECT ... FOR UPDATE, sql-dialect.ts), so that contention waits instead of aborting.
-   */
-  transaction<T>(fn: () => T, opts?: TransactionOptions): T;
-  /**
-   * Runs `fn` inside the current transaction right before it commits (after the callback returned),
-   * in registration order; outside a transaction it runs at once. For appends that must become
-   * visible in commit order (changelog cursors): they happen last, under a short lock.
-   */
-  beforeCommit(fn: () => void): void;
-  /**
-   * Inside a transaction: runs `fn` under a savepoint; if it throws, its writes and the before-commit
-   * hooks it registered are undone and the error is rethrown, the transaction goes on.
-   */
-  savepoint<T>(fn: () => T): T;
-  close(): void;
-}
-
-export interface TransactionOptions {
-  isolation?: "serializable" | "read committed";
-}
+export { StorageError, isUnwritable, type StorageErrorCode } from "./errors.js";
 
 export interface OpenOptions {
   /** `FULL` fsyncs on every commit (ledger writers); `NORMAL` is enough for caches. Default FULL. */
   synchronous?: "FULL" | "NORMAL";
   readonly?: boolean;
-}
-
-export class StorageError extends Error {
-  constructor(
-    readonly code: "STORAGE_ENGINE_UNAVAILABLE" | "STORAGE_MIGRATION_FAILED" | "STORAGE_NESTED_TRANSACTION",
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = "StorageError";
-  }
-}
-
-/** The transaction bookkeeping both engines share: nesting depth, before-commit hooks, savepoints. */
-export abstract class TransactionScope {
-  protected depth = 0;
-  protected hooks: Array<() => void> = [];
-
-  abstract exec(sql: string): void;
-
-  beforeCommit(fn: () => void): void {
-    if (this.depth === 0) fn();
-    else this.hooks.push(fn);
-  }
-
-  savepoint<T>(fn: () => T): T {
-    if (this.depth === 0) throw new StorageError("STORAGE_NESTED_TRANSACTION", "a savepoint needs a transaction");
-    const hooks = this.hooks.length;
-    this.exec("SAVEPOINT sp");
-    try {
-      const result = fn();
-      this.exec("RELEASE sp");
-      return result;
-    } catch (err) {
-      this.exec("ROLLBACK TO sp");
-      this.exec("RELEASE sp");
-      this.hooks.length = hooks;
-      throw err;
-    }
-  }
-
-  /** Runs the hooks in order, including any a hook registers while they run. */
-  protected runHooks(): void {
-    for (let i = 0; i < this.hooks.length; i++) this.hooks[i]!();
-  }
 }
 
 /** True when running under Bun. */
@@ -121,6 +39,8 @@ interface RawStatement {
   all(...params: SqlValue[]): unknown[];
 }
 interface RawDatabase {
+  /** Both engines expose it: false once SQLite has rolled a failed transaction back by itself. */
+  readonly inTransaction?: boolean;
   exec(sql: string): unknown;
   prepare(sql: string): RawStatement;
   close(): void;
@@ -138,51 +58,90 @@ class SqliteDatabase extends TransactionScope implements Database {
   }
 
   exec(sql: string): void {
-    this.raw.exec(sql);
+    this.assertOpen();
+    try {
+      this.raw.exec(sql);
+    } catch (err) {
+      throw fromSqliteError(err);
+    }
   }
 
   prepare(sql: string): Statement {
+    this.assertOpen();
     const cached = this.statements.get(sql);
     if (cached) return cached;
-    const stmt = this.raw.prepare(sql);
+    let stmt: RawStatement;
+    try {
+      stmt = this.raw.prepare(sql);
+    } catch (err) {
+      throw fromSqliteError(err);
+    }
     const wrapped: Statement = {
       run: (...params) => {
-        const r = stmt.run(...bindable(params));
-        return { changes: r.changes, lastInsertRowid: r.lastInsertRowid };
+        try {
+          const r = stmt.run(...bindable(params));
+          return { changes: r.changes, lastInsertRowid: r.lastInsertRowid };
+        } catch (err) {
+          throw fromSqliteError(err);
+        }
       },
-      get: <T>(...params: SqlParam[]) => (stmt.get(...bindable(params)) ?? undefined) as T | undefined,
-      all: <T>(...params: SqlParam[]) => stmt.all(...bindable(params)) as T[],
+      get: <T>(...params: SqlParam[]) => {
+        try {
+          return (stmt.get(...bindable(params)) ?? undefined) as T | undefined;
+        } catch (err) {
+          throw fromSqliteError(err);
+        }
+      },
+      all: <T>(...params: SqlParam[]) => {
+        try {
+          return stmt.all(...bindable(params)) as T[];
+        } catch (err) {
+          throw fromSqliteError(err);
+        }
+      },
     };
     this.statements.set(sql, wrapped);
     return wrapped;
   }
 
   transaction<T>(fn: () => T): T {
+    this.assertOpen();
     if (this.depth > 0) {
       throw new StorageError("STORAGE_NESTED_TRANSACTION", "nested transactions are not supported");
     }
     this.depth++;
     this.hooks = [];
-    this.raw.exec("BEGIN IMMEDIATE");
     try {
+      this.exec("BEGIN IMMEDIATE");
       const result = fn();
       if (result instanceof Promise) {
         throw new StorageError("STORAGE_NESTED_TRANSACTION", "transaction callbacks must be synchronous");
       }
       this.runHooks();
-      this.raw.exec("COMMIT");
+      this.exec("COMMIT");
       return result;
     } catch (err) {
-      this.raw.exec("ROLLBACK");
-      throw err;
+      this.rollback();
+      throw fromSqliteError(err);
     } finally {
       this.depth--;
       this.hooks = [];
     }
   }
 
+  /** Rolls back what is still open; a transaction SQLite already rolled back (SQLITE_FULL, BUSY, IOERR) is left alone. */
+  private rollback(): void {
+    if (this.raw.inTransaction === false) return;
+    try {
+      this.raw.exec("ROLLBACK");
+    } catch {
+      // "cannot rollback - no transaction is active" (an engine without inTransaction): nothing to undo.
+    }
+  }
 
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.statements.clear();
     this.raw.close();
   }
@@ -236,26 +195,25 @@ export interface Migration {
  * branches of work landing in either order) is still applied, exactly once.
  */
 export function migrate(db: Database, migrations: readonly Migration[]): number {
-  db.exec(
-    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
-  );
+  db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
   const sorted = [...migrations].sort((a, b) => a.version - b.version);
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i]!.version === sorted[i - 1]!.version) {
       throw new StorageError("STORAGE_MIGRATION_FAILED", `duplicate migration version ${sorted[i]!.version}`);
     }
   }
-  const applied = new Set(db.prepare("SELECT version FROM schema_version").all<{ version: number }>().map((r) => r.version));
+  const applied = new Set(
+    db
+      .prepare("SELECT version FROM schema_version")
+      .all<{ version: number }>()
+      .map((r) => r.version),
+  );
   for (const m of sorted) {
     if (applied.has(m.version)) continue;
     try {
       db.transaction(() => {
         db.exec(m.sql);
-        db.prepare("INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)").run(
-          m.version,
-          m.name,
-          new Date().toISOString(),
-        );
+        db.prepare("INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)").run(m.version, m.name, new Date().toISOString());
       });
     } catch (cause) {
       throw new StorageError("STORAGE_MIGRATION_FAILED", `migration ${m.version} (${m.name}) failed`, { cause });

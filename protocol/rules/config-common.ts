@@ -18,9 +18,7 @@ export const EpochMsSchema = z.number().int().min(0).max(253_402_300_799_999);
 export const RoundingModeSchema = z.enum(ROUNDING_MODES);
 
 export const IsoDateSchema = z.string().refine(isIsoDate, { message: "expected a date YYYY-MM-DD" });
-export const MonthDaySchema = z
-  .string()
-  .regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, { message: "expected a month and day MM-DD" });
+export const MonthDaySchema = z.string().regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, { message: "expected a month and day MM-DD" });
 /** A holiday: a fixed 'MM-DD' every year, or one 'YYYY-MM-DD'. */
 export const HolidayDateSchema = z.union([IsoDateSchema, MonthDaySchema]);
 

@@ -52,8 +52,12 @@ export const VipPlanSchema = z.strictObject({
       when: z.enum(["open", "open-or-renew", "renew-before-expiry"]).default("open-or-renew"),
     })
     .optional(),
-  /** 'same-class-only': a VIP of another class cannot buy this plan (it may only re-buy its own class). */
-  rebuy: z.enum(["any", "same-class-only"]).default("any"),
+  /**
+   * How a VIP of another class moves to this plan's class (seed 000, 升级场景):
+   * 'repay' = only by buying this plan at its full price (a fresh period; the rest of the old VIP is dropped),
+   * 'difference' = only by paying the difference and keeping the expiry (quoteVipUpgrade).
+   */
+  upgrade: z.enum(["repay", "difference"]).default("repay"),
   /** Each member may buy or be given this plan once. */
   oncePerMember: z.boolean().default(false),
   enabled: z.boolean().default(true),

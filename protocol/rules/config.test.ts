@@ -35,12 +35,28 @@ describe("rules config", () => {
     ["a negative price", (c: RulesConfigInput) => void ((c.catalog ?? [])[1] = { ...(c.catalog ?? [])[1]!, priceFen: -1 }), "catalog.1.priceFen"],
     ["a fractional price", (c: RulesConfigInput) => void ((c.catalog ?? [])[1] = { ...(c.catalog ?? [])[1]!, priceFen: 1.5 }), "catalog.1.priceFen"],
     ["a duplicate sku", (c: RulesConfigInput) => void (c.catalog ?? []).push({ ...(c.catalog ?? [])[1]!, barcode: undefined }), "catalog.6"],
-    ["a discount over 100", (c: RulesConfigInput) => void ((c.levels ?? [])[1] = { ...(c.levels ?? [])[1]!, discountPercent: 110 }), "levels.1.discountPercent"],
+    [
+      "a discount over 100",
+      (c: RulesConfigInput) => void ((c.levels ?? [])[1] = { ...(c.levels ?? [])[1]!, discountPercent: 110 }),
+      "levels.1.discountPercent",
+    ],
     ["an unknown field", (c: RulesConfigInput) => void ((c.levels ?? [])[1] = { ...(c.levels ?? [])[1]!, discount: 90 } as never), "levels.1.discount"],
-    ["a downgrade to an unknown level", (c: RulesConfigInput) => void ((c.levels ?? [])[1] = { ...(c.levels ?? [])[1]!, validityDays: 30, downgrade: { kind: "to-level", levelId: "nope" } }), "levels.1.downgrade.levelId"],
+    [
+      "a downgrade to an unknown level",
+      (c: RulesConfigInput) => void ((c.levels ?? [])[1] = { ...(c.levels ?? [])[1]!, validityDays: 30, downgrade: { kind: "to-level", levelId: "nope" } }),
+      "levels.1.downgrade.levelId",
+    ],
     ["an amount-off coupon without offFen", (c: RulesConfigInput) => void (c.coupons = [{ id: "x", name: "x", kind: "amount-off" }]), "coupons.0.offFen"],
-    ["a plan of a non-VIP class", (c: RulesConfigInput) => void (c.vipPlans = [{ id: "p", classId: "standard", periodDays: 31, priceFen: 100 }]), "vipPlans.0.classId"],
-    ["ratio redemption without a ratio", (c: RulesConfigInput) => void (c.points = { ...c.points, redemption: { mode: "ratio" } }), "points.redemption.pointsPerYuan"],
+    [
+      "a plan of a non-VIP class",
+      (c: RulesConfigInput) => void (c.vipPlans = [{ id: "p", classId: "standard", periodDays: 31, priceFen: 100 }]),
+      "vipPlans.0.classId",
+    ],
+    [
+      "ratio redemption without a ratio",
+      (c: RulesConfigInput) => void (c.points = { ...c.points, redemption: { mode: "ratio" } }),
+      "points.redemption.pointsPerYuan",
+    ],
   ])("rejects %s, naming the field", (_name, patch, field) => {
     expect(() => parseRulesConfig(withDemo(patch))).toThrow(expect.objectContaining({ code: "RULES_INVALID_CONFIG", field }));
   });

@@ -17,8 +17,17 @@ import {
   PositiveFenSchema,
   RoundingModeSchema,
 } from "./config-common.js";
-import { CardClassSchema, ConsultantSettingsSchema, CouponPackSchema, PortraitThresholdsSchema, TopUpRuleSchema, TopUpSettingsSchema, VipPlanSchema } from "./config-members.js";
+import {
+  CardClassSchema,
+  ConsultantSettingsSchema,
+  CouponPackSchema,
+  PortraitThresholdsSchema,
+  TopUpRuleSchema,
+  TopUpSettingsSchema,
+  VipPlanSchema,
+} from "./config-members.js";
 import { RulesError } from "./errors.js";
+import { ScaleLabelConfigSchema } from "./scale-label.js";
 import { DEFAULT_UTC_OFFSET_MINUTES } from "./time.js";
 
 export * from "./config-common.js";
@@ -40,6 +49,8 @@ export const ProductSchema = z.strictObject({
   plusPriceFen: FenSchema.optional(),
   /** The shelf price is already a promotion. */
   promotional: z.boolean().default(false),
+  /** Sold only to paid members (an active VIP class or PLUS, seed 000): the kiosk refuses it to others. */
+  paidMembersOnly: z.boolean().default(false),
   /** Special item: this rule wins over every other earning rule. */
   specialPoints: PointsRuleSchema.optional(),
 });
@@ -183,6 +194,17 @@ export const PointsConfigSchema = z.strictObject({
       periods: z
         .array(z.strictObject({ name: z.string().min(1), from: IsoDateSchema, to: IsoDateSchema, percent: MultiplierPercentSchema.min(100) }))
         .default([]),
+      /** Member days (会员日, seed 000): a repeating day (weekdays and/or days of the month, or given dates) with a multiplier. */
+      memberDays: z
+        .array(
+          z
+            .strictObject({ name: z.string().min(1), days: DayWindowSchema, percent: MultiplierPercentSchema.min(100) })
+            .refine((d) => (d.days.weekdays?.length ?? 0) + (d.days.daysOfMonth?.length ?? 0) + (d.days.dates?.length ?? 0) > 0, {
+              message: "a member day needs weekdays, days of the month or dates",
+            }),
+        )
+        .max(20)
+        .default([]),
       /** How the level multiplier and the event multipliers combine (docs/rules.md). */
       combine: z.enum(["additive", "multiplicative", "highest"]).default("additive"),
     })
@@ -232,6 +254,8 @@ const RulesConfigShape = z.strictObject({
   topUpRules: z.array(TopUpRuleSchema).default([]),
   portraitThresholds: PortraitThresholdsSchema.prefault({}),
   consultant: ConsultantSettingsSchema.prefault({}),
+  /** In-store scale labels and the loose-item pick list (protocol/rules/scale-label.ts); null = no scale labels. */
+  scaleLabels: ScaleLabelConfigSchema.nullable().default(null),
 });
 
 /** The rules config; references between sections (levels, coupons, packs, classes, plans) are checked too. */
@@ -242,7 +266,6 @@ export const RulesConfigSchema = RulesConfigShape.superRefine((cfg, ctx) => {
 export type RulesConfig = z.infer<typeof RulesConfigSchema>;
 /** What a config file may contain before defaults are filled in. */
 export type RulesConfigInput = z.input<typeof RulesConfigSchema>;
-
 
 function issuePath(path: readonly PropertyKey[]): string {
   return path.map((p) => String(p)).join(".");
@@ -292,15 +315,16 @@ function crossCheck(cfg: z.output<typeof RulesConfigShape>, bad: Report): void {
   unique(cfg.topUpRules, (r) => r.id, "topUpRules", bad);
   const skus = new Set(cfg.catalog.map((p) => p.sku));
   const checkBonus = (b: z.infer<typeof BonusSchema> | undefined, field: string): void => {
-    b?.coupons?.forEach((c, i) => coupons.has(c.couponId) || bad(`${field}.coupons.${i}.couponId`, `unknown coupon '${c.couponId}'`));
-    b?.couponPackIds?.forEach((id, i) => packs.has(id) || bad(`${field}.couponPackIds.${i}`, `unknown coupon pack '${id}'`));
+    for (const [i, c] of (b?.coupons ?? []).entries()) if (!coupons.has(c.couponId)) bad(`${field}.coupons.${i}.couponId`, `unknown coupon '${c.couponId}'`);
+    for (const [i, id] of (b?.couponPackIds ?? []).entries()) if (!packs.has(id)) bad(`${field}.couponPackIds.${i}`, `unknown coupon pack '${id}'`);
   };
   cfg.levels.forEach((l, i) => {
     checkBonus(l.paidUpgradeReward, `levels.${i}.paidUpgradeReward`);
     const d = l.downgrade;
     if (d?.kind === "to-level" && !levels.has(d.levelId)) bad(`levels.${i}.downgrade.levelId`, `unknown level '${d.levelId}'`);
-    if (d?.kind === "by-balance")
-      d.ranges.forEach((r, j) => levels.has(r.levelId) || bad(`levels.${i}.downgrade.ranges.${j}.levelId`, `unknown level '${r.levelId}'`));
+    if (d?.kind === "by-balance") {
+      for (const [j, r] of d.ranges.entries()) if (!levels.has(r.levelId)) bad(`levels.${i}.downgrade.ranges.${j}.levelId`, `unknown level '${r.levelId}'`);
+    }
     if (d && d.kind !== "recompute" && cfg.levelUpgrade?.metric === "growth")
       bad(`levels.${i}.downgrade.kind`, "with growth-value upgrades only 'recompute' downgrades are supported");
     if (d && l.validityDays === undefined) bad(`levels.${i}.validityDays`, "a downgrade needs validityDays");
@@ -310,20 +334,30 @@ function crossCheck(cfg: z.output<typeof RulesConfigShape>, bad: Report): void {
     if (c.kind === "percent-off" && c.percent === undefined) bad(`coupons.${i}.percent`, "a percent-off coupon needs percent");
     if (c.kind === "free-item" && (c.sku === undefined || !skus.has(c.sku))) bad(`coupons.${i}.sku`, "a free-item coupon needs a catalog sku");
   });
-  cfg.couponPacks.forEach((p, i) =>
-    p.coupons.forEach((c, j) => coupons.has(c.couponId) || bad(`couponPacks.${i}.coupons.${j}.couponId`, `unknown coupon '${c.couponId}'`)),
-  );
+  for (const [i, p] of cfg.couponPacks.entries()) {
+    for (const [j, c] of p.coupons.entries()) if (!coupons.has(c.couponId)) bad(`couponPacks.${i}.coupons.${j}.couponId`, `unknown coupon '${c.couponId}'`);
+  }
   cfg.vipPlans.forEach((p, i) => {
     if (!classes.has(p.classId)) bad(`vipPlans.${i}.classId`, `unknown card class '${p.classId}'`);
     if (cfg.cardClasses.find((c) => c.id === p.classId)?.vip !== true) bad(`vipPlans.${i}.classId`, `card class '${p.classId}' is not a VIP class`);
-    p.bonus?.couponPackIds.forEach((id, j) => packs.has(id) || bad(`vipPlans.${i}.bonus.couponPackIds.${j}`, `unknown coupon pack '${id}'`));
+    for (const [j, id] of (p.bonus?.couponPackIds ?? []).entries())
+      if (!packs.has(id)) bad(`vipPlans.${i}.bonus.couponPackIds.${j}`, `unknown coupon pack '${id}'`);
   });
   cfg.topUpRules.forEach((r, i) => {
     checkBonus(r.bonus, `topUpRules.${i}.bonus`);
     if (r.bonus.vipPlanId !== undefined && !plans.has(r.bonus.vipPlanId)) bad(`topUpRules.${i}.bonus.vipPlanId`, `unknown VIP plan '${r.bonus.vipPlanId}'`);
     if (r.bonus.upgradeToLevelId !== undefined && !levels.has(r.bonus.upgradeToLevelId))
       bad(`topUpRules.${i}.bonus.upgradeToLevelId`, `unknown level '${r.bonus.upgradeToLevelId}'`);
-    r.levels?.forEach((id, j) => levels.has(id) || bad(`topUpRules.${i}.levels.${j}`, `unknown level '${id}'`));
+    for (const [j, id] of (r.levels ?? []).entries()) if (!levels.has(id)) bad(`topUpRules.${i}.levels.${j}`, `unknown level '${id}'`);
+  });
+  for (const [plu, sku] of Object.entries(cfg.scaleLabels?.plus ?? {})) {
+    if (plu.length !== cfg.scaleLabels?.pluDigits) bad(`scaleLabels.plus.${plu}`, `a PLU has ${cfg.scaleLabels?.pluDigits} digits`);
+    if (!skus.has(sku)) bad(`scaleLabels.plus.${plu}`, `unknown sku '${sku}'`);
+  }
+  (cfg.scaleLabels?.pickList ?? []).forEach((sku, i) => {
+    const p = cfg.catalog.find((x) => x.sku === sku);
+    if (!p) bad(`scaleLabels.pickList.${i}`, `unknown sku '${sku}'`);
+    else if (p.barcode !== undefined) bad(`scaleLabels.pickList.${i}`, `'${sku}' has a barcode: scan it instead of picking it`);
   });
   const red = cfg.points.redemption;
   if (red?.mode === "ratio" && red.pointsPerYuan === undefined) bad("points.redemption.pointsPerYuan", "ratio mode needs pointsPerYuan");

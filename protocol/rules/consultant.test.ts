@@ -22,6 +22,31 @@ describe("counted amounts", () => {
   });
 });
 
+describe("returns take back exactly what their sale earned (seed 002: no purchase, no reward)", () => {
+  const sale = { amountFen: 20720, kind: "new-first", channel: "till" } as const; // 207.20 yuan x2 (new, first) x0.9 (store) = 372.96
+  const ret = (amountFen: number, returnedBeforeFen = 0) => ({ ...sale, amountFen, returnOf: { saleAmountFen: 20720, returnedBeforeFen } });
+  it("a fully returned sale nets 0, not 207.20 x 0.9 less", () => {
+    const r = consultantReward(s, [sale, ret(-20720)]);
+    expect(r.lines.map((l) => l.countedFen)).toEqual([37296, -37296]);
+    expect(r.countedFen).toBe(0);
+  });
+  it("partial returns telescope: together they take back the sale's counted amount exactly, whatever the rounding", () => {
+    // 3 returns of 1 fen, 3333 fen and the rest, each rounded on its own, sum to exactly -37296.
+    const r = consultantReward(s, [sale, ret(-1), ret(-3333, 1), ret(-17386, 3334)]);
+    expect(r.countedFen).toBe(0);
+    expect(r.lines[1]!.countedFen).toBe(-2); // 1 fen x 1.8 = 1.8 -> 2
+  });
+  it("a return in a later month, alone, takes back what it earned (a regular x0.9 member's 50 yuan)", () => {
+    expect(
+      consultantReward(s, [{ amountFen: -5000, kind: "other", channel: "kiosk", returnOf: { saleAmountFen: 5000, returnedBeforeFen: 0 } }]).countedFen,
+    ).toBe(-4500);
+  });
+  it("never takes back more than the sale, and refuses a positive return", () => {
+    expect(consultantReward(s, [ret(-5000, 20000)]).countedFen).toBe(-1296); // only 720 fen were left: 720 x 1.8
+    expect(() => consultantReward(s, [ret(100)])).toThrow(expect.objectContaining({ code: "RULES_INVALID_INPUT" }));
+  });
+});
+
 describe("monthly reward (target 200000 yuan, bonus 1000 yuan)", () => {
   it.each([
     ["exactly on target", 20_000_000, 100_000, 0, 0],

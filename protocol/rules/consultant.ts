@@ -12,6 +12,12 @@ export interface ConsultantSale {
   amountFen: number;
   kind: ConsultantSaleKind;
   channel: Channel;
+  /**
+   * Set on a return (then `kind` and `channel` are the returned sale's): the sale's amount and what
+   * earlier returns already took back from it. The return takes back exactly what that part of the
+   * sale earned (seed 002: no purchase, no reward), so a fully returned sale nets 0.
+   */
+  returnOf?: { saleAmountFen: number; returnedBeforeFen: number };
 }
 
 export interface ConsultantReward {
@@ -58,7 +64,8 @@ const MULTIPLIER_KEY = {
 
 /**
  * A consultant's monthly reward. Each sale counts `amount x kind multiplier x channel multiplier`
- * (in store = kiosk and till), rounded per sale. Reaching the target earns the target bonus plus
+ * (in store = kiosk and till), rounded per sale. A return (`returnOf`) counts with its sale's
+ * multipliers and takes back exactly what the returned part earned. Reaching the target earns the target bonus plus
  * excessBonusPercent of the excess; falling short earns the bonus minus shortfallDeductPercent of the
  * shortfall, not below 0.
  */
@@ -67,7 +74,16 @@ export function consultantReward(s: ConsultantSettings, sales: readonly Consulta
     if (!Number.isSafeInteger(sale.amountFen)) throw new RulesError("RULES_INVALID_INPUT", "expected integer fen", `sales.${i}.amountFen`);
     const multiplierPercent = s.multipliers[MULTIPLIER_KEY[sale.kind]];
     const channelPercent = sale.channel === "online" ? s.channelPercent.online : s.channelPercent.inStore;
-    return { countedFen: mulDiv(sale.amountFen, multiplierPercent * channelPercent, 10_000, mode), multiplierPercent, channelPercent };
+    const count = (fen: number): number => mulDiv(fen, multiplierPercent * channelPercent, 10_000, mode);
+    const r = sale.returnOf;
+    if (r === undefined) return { countedFen: count(sale.amountFen), multiplierPercent, channelPercent };
+    if (sale.amountFen > 0 || !Number.isSafeInteger(r.saleAmountFen) || !Number.isSafeInteger(r.returnedBeforeFen) || r.returnedBeforeFen < 0)
+      throw new RulesError("RULES_INVALID_INPUT", "a return is a negative amount of a sale with integer fen", `sales.${i}.returnOf`);
+    // What the still-unreturned part counted before and after this return: the difference telescopes,
+    // so all returns of a sale together take back exactly the sale's counted amount (never more).
+    const before = Math.max(0, r.saleAmountFen - r.returnedBeforeFen);
+    const after = Math.max(0, before + sale.amountFen);
+    return { countedFen: count(after) - count(before), multiplierPercent, channelPercent };
   });
   const countedFen = lines.reduce((a, l) => a + l.countedFen, 0);
   const targetFen = s.monthlyTargetFen;

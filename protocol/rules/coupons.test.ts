@@ -38,7 +38,9 @@ function price(coupons: string[], extra: Partial<PriceCartRequest> = {}) {
 describe("coupons", () => {
   it("takes spend-200-get-50 off and allocates it to lines by largest remainder", () => {
     const cart = price(["c-200-50#1"]);
-    expect(cart.appliedCoupons).toEqual([{ instanceId: "c-200-50#1", couponId: "c-200-50", name: "Spend 200 get 50 off", kind: "amount-off", discountFen: 5000, lines: [0, 1, 2] }]);
+    expect(cart.appliedCoupons).toEqual([
+      { instanceId: "c-200-50#1", couponId: "c-200-50", name: "Spend 200 get 50 off", kind: "amount-off", discountFen: 5000, lines: [0, 1, 2] },
+    ]);
     expect(cart.lines.map((l) => l.orderDiscountFen)).toEqual([1023, 1201, 2776]);
     expect(cart.totals).toMatchObject({ subtotalFen: 54680, memberSavingsFen: 1000, couponDiscountFen: 5000, totalFen: 48680 });
   });
@@ -80,7 +82,17 @@ describe("coupons", () => {
   });
 
   it("a free-item coupon takes one unit of that item off", () => {
-    const cart = priceCart({ config, member, lines: [{ sku: "milk-1l", qty: 2 }, { sku: "rice-5kg", qty: 1 }], channel: "kiosk", at: T, coupons: ["c-free-milk#1"] });
+    const cart = priceCart({
+      config,
+      member,
+      lines: [
+        { sku: "milk-1l", qty: 2 },
+        { sku: "rice-5kg", qty: 1 },
+      ],
+      channel: "kiosk",
+      at: T,
+      coupons: ["c-free-milk#1"],
+    });
     expect(cart.appliedCoupons[0]).toMatchObject({ kind: "free-item", discountFen: 1250, lines: [0] });
     expect(cart.lines[0]?.lineTotalFen).toBe(1250);
     expect(price(["c-free-milk#1"]).rejectedCoupons).toEqual([{ instanceId: "c-free-milk#1", reason: "not-applicable" }]);
@@ -112,11 +124,24 @@ describe("coupons", () => {
     it("thresholds are checked on what is left after earlier coupons", () => {
       // 10980 + 12900 = 23880; after 50 off: 18880 < 20000 would fail, but 200-50 goes first; 100-20 is in the same group.
       const cfg = fullConfig((c) => void (c.couponPolicy = { maxPerGroup: { threshold: 2 } }));
-      const lines = [{ sku: "rice-5kg", qty: 2 }, { sku: "diapers-l52", qty: 1 }];
+      const lines = [
+        { sku: "rice-5kg", qty: 2 },
+        { sku: "diapers-l52", qty: 1 },
+      ];
       const cart = priceCart({ config: cfg, member, lines, channel: "kiosk", at: T, coupons: ["c-100-20#1", "c-200-50#1"] });
       expect(cart.appliedCoupons.map((c) => c.couponId)).toEqual(["c-200-50", "c-100-20"]);
       expect(cart.totals.couponDiscountFen).toBe(7000);
-      const small = priceCart({ config: cfg, member, lines: [{ sku: "rice-5kg", qty: 2 }, { sku: "milk-1l", qty: 8 }], channel: "kiosk", at: T, coupons: ["c-100-20#1", "c-200-50#1"] });
+      const small = priceCart({
+        config: cfg,
+        member,
+        lines: [
+          { sku: "rice-5kg", qty: 2 },
+          { sku: "milk-1l", qty: 8 },
+        ],
+        channel: "kiosk",
+        at: T,
+        coupons: ["c-100-20#1", "c-200-50#1"],
+      });
       // 10980 + 10000 = 20980 -> 50 off -> 15980 >= 10000 -> 20 off
       expect(small.totals.couponDiscountFen).toBe(7000);
       const tiny = priceCart({ config: cfg, member, lines: [{ sku: "milk-1l", qty: 12 }], channel: "kiosk", at: T, coupons: ["c-100-20#1", "c-200-50#1"] });

@@ -64,9 +64,7 @@ export function inCouponScope(def: CouponDef, p: Product): boolean {
   const any = s.skus !== undefined || s.categories !== undefined || s.brands !== undefined;
   if (!any) return true;
   return (
-    (s.skus?.includes(p.sku) ?? false) ||
-    (s.categories?.includes(p.category) ?? false) ||
-    (p.brand !== undefined && (s.brands?.includes(p.brand) ?? false))
+    (s.skus?.includes(p.sku) ?? false) || (s.categories?.includes(p.category) ?? false) || (p.brand !== undefined && (s.brands?.includes(p.brand) ?? false))
   );
 }
 
@@ -87,7 +85,8 @@ function validate(id: string, ctx: CouponContext, seen: Set<string>): Candidate 
 
 /** The discount one coupon gives on the current remaining amounts, or why it gives none. */
 function discountOf(def: CouponDef, lines: readonly CouponLine[], scoped: readonly number[], config: RulesConfig): number | CouponRejection {
-  const base = sum(scoped.map((i) => lines[i]?.remaining ?? 0));
+  let base = 0;
+  for (const i of scoped) base += lines[i]?.remaining ?? 0;
   if (scoped.length === 0 || base === 0) return "not-applicable";
   if (base < def.thresholdFen) return "below-threshold";
   let d: number;
@@ -110,7 +109,7 @@ interface RunResult {
 
 /** Applies candidates in canonical order to a copy of the lines, enforcing the stacking limits. */
 function run(cands: readonly Candidate[], lines: readonly CouponLine[], config: RulesConfig): RunResult {
-  const work = lines.map((l) => ({ ...l }));
+  const work = lines.map((l) => ({ index: l.index, product: l.product, qty: l.qty, memberUnitFen: l.memberUnitFen, remaining: l.remaining }));
   const outcome: CouponOutcome = { applied: [], rejected: [], allocations: [] };
   const perDef = new Map<string, number>();
   const perGroup = new Map<string, number>();
@@ -132,20 +131,29 @@ function run(cands: readonly Candidate[], lines: readonly CouponLine[], config: 
       reject("group-limit");
       continue;
     }
-    const scoped = work.flatMap((l, i) => (inCouponScope(c.def, l.product) && l.remaining > 0 ? [i] : []));
+    const scoped: number[] = [];
+    for (let i = 0; i < work.length; i++) {
+      const l = work[i];
+      if (l && inCouponScope(c.def, l.product) && l.remaining > 0) scoped.push(i);
+    }
     const d = discountOf(c.def, work, scoped, config);
     if (typeof d === "string") {
       reject(d);
       continue;
     }
-    const shares = allocate(d, scoped.map((i) => work[i]?.remaining ?? 0));
-    const perLine = work.map(() => 0);
-    scoped.forEach((li, k) => {
+    const weights: number[] = [];
+    for (const i of scoped) weights.push(work[i]?.remaining ?? 0);
+    const shares = allocate(d, weights);
+    const perLine = new Array<number>(work.length).fill(0);
+    const given: number[] = [];
+    for (let k = 0; k < scoped.length; k++) {
+      const li = scoped[k] as number;
       const s = shares[k] ?? 0;
       perLine[li] = s;
       const w = work[li];
       if (w) w.remaining -= s;
-    });
+      if (s > 0) given.push(w?.index ?? li);
+    }
     perDef.set(c.def.id, (perDef.get(c.def.id) ?? 0) + 1);
     perGroup.set(group, (perGroup.get(group) ?? 0) + 1);
     total += d;
@@ -155,7 +163,7 @@ function run(cands: readonly Candidate[], lines: readonly CouponLine[], config: 
       name: c.def.name,
       kind: c.def.kind,
       discountFen: d,
-      lines: scoped.filter((_, k) => (shares[k] ?? 0) > 0).map((i) => work[i]?.index ?? i),
+      lines: given,
     });
     outcome.allocations.push({ instanceId: c.held.instanceId, perLine });
   }
@@ -188,10 +196,11 @@ export function applyCoupons(requested: readonly string[], lines: CouponLine[], 
   const chosen = best ?? { run: run([], lines, ctx.config), set: [] };
   const inSet = new Set(chosen.set.map((c) => c.held.instanceId));
   for (const c of valid) if (!inSet.has(c.held.instanceId)) rejected.push({ instanceId: c.held.instanceId, reason: "exclusive" });
-  for (const a of chosen.run.outcome.allocations) a.perLine.forEach((s, i) => {
-    const l = lines[i];
-    if (l) l.remaining -= s;
-  });
+  for (const a of chosen.run.outcome.allocations)
+    a.perLine.forEach((s, i) => {
+      const l = lines[i];
+      if (l) l.remaining -= s;
+    });
   const order = new Map(requested.map((id, i) => [id, i]));
   const allRejected = [...rejected, ...chosen.run.outcome.rejected].sort((a, b) => (order.get(a.instanceId) ?? 0) - (order.get(b.instanceId) ?? 0));
   return { applied: chosen.run.outcome.applied, rejected: allRejected, allocations: chosen.run.outcome.allocations };

@@ -30,6 +30,12 @@ export { expireVip, extendVip, giveVip, quoteVipPurchase, quoteVipUpgrade, remai
 export type { VipMember, VipMemberInput, VipQuote, VipRecord, VipRecordKind } from "./vip.js";
 export { evaluateTopUp, topUpIneligibility, TopUpRequestSchema } from "./top-up.js";
 export type { TopUpIneligibility, TopUpRequest, TopUpResult } from "./top-up.js";
+export { quoteTopUpRefund } from "./top-up-refund.js";
+export type { TopUpRefundInput, TopUpRefundQuote, TopUpRefundRefusal, TopUpRefundResult } from "./top-up-refund.js";
+export { PointsGiftSchema, quoteGiftRedemption } from "./points-gifts.js";
+export type { GiftRedemptionInput, GiftRedemptionResult, GiftRefusal, PointsGift, PointsGiftInput } from "./points-gifts.js";
+export { isPaidMember, paidOnlyRefusal } from "./paid-only.js";
+export type { PaidOnlyRefusal } from "./paid-only.js";
 export { FREQUENCY_PORTRAITS, memberPortraits, MemberHistorySchema } from "./portraits.js";
 export type { FrequencyPortrait, MemberHistory, PortraitTag, Portraits } from "./portraits.js";
 export { classifyConsultantSale, consultantReward } from "./consultant.js";

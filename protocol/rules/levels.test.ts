@@ -40,8 +40,12 @@ describe("automatic upgrade", () => {
     expect(checkUpgrade(chain("points"), { levelId: "silver", points: 1500 }, "2024-05-01")).toBeNull();
   });
   it("rejects a bad member with the field", () => {
-    expect(() => checkUpgrade(chain("points"), { levelId: "bronze", points: -1 }, "2024-05-01")).toThrow(expect.objectContaining({ code: "RULES_INVALID_INPUT", field: "member.points" }));
-    expect(() => checkUpgrade(chain("points"), { levelId: "iron", points: 1 }, "2024-05-01")).toThrow(expect.objectContaining({ code: "RULES_UNKNOWN_LEVEL", field: "member.levelId" }));
+    expect(() => checkUpgrade(chain("points"), { levelId: "bronze", points: -1 }, "2024-05-01")).toThrow(
+      expect.objectContaining({ code: "RULES_INVALID_INPUT", field: "member.points" }),
+    );
+    expect(() => checkUpgrade(chain("points"), { levelId: "iron", points: 1 }, "2024-05-01")).toThrow(
+      expect.objectContaining({ code: "RULES_UNKNOWN_LEVEL", field: "member.levelId" }),
+    );
   });
 });
 
@@ -49,7 +53,10 @@ describe("downgrade at the end of validity", () => {
   const since = "2023-05-01"; // valid through 2024-04-29 (365 days)
   it("is not checked before the day after the validity ends", () => {
     expect(checkDowngrade(chain("points"), { levelId: "gold", levelSince: since, windowPoints: 0 }, "2024-04-29")).toBeNull();
-    expect(checkDowngrade(chain("points"), { levelId: "gold", levelSince: since, windowPoints: 0 }, "2024-04-30")).toMatchObject({ to: "bronze", kind: "downgrade" });
+    expect(checkDowngrade(chain("points"), { levelId: "gold", levelSince: since, windowPoints: 0 }, "2024-04-30")).toMatchObject({
+      to: "bronze",
+      kind: "downgrade",
+    });
   });
   it.each([
     ["points recomputed over the window", "points", { windowPoints: 1200 }, "silver", "downgrade"],
@@ -57,7 +64,13 @@ describe("downgrade at the end of validity", () => {
     ["spend cannot shrink: renewal", "spend", { cumulativeSpendFen: 0 }, "gold", "renewal"],
     ["top-up cannot shrink: renewal", "top-up", {}, "gold", "renewal"],
   ] as const)("%s", (_n, metric, values, to, kind) => {
-    expect(checkDowngrade(chain(metric), { levelId: "gold", levelSince: since, ...values }, "2024-05-01")).toMatchObject({ from: "gold", to, kind, effectiveOn: "2024-05-01", validUntil: "2025-04-30" });
+    expect(checkDowngrade(chain(metric), { levelId: "gold", levelSince: since, ...values }, "2024-05-01")).toMatchObject({
+      from: "gold",
+      to,
+      kind,
+      effectiveOn: "2024-05-01",
+      validUntil: "2025-04-30",
+    });
   });
   it("drops to a named level", () => {
     const cfg = chain("points", {
@@ -67,7 +80,11 @@ describe("downgrade at the end of validity", () => {
         { id: "gold", name: "Gold", upgradeThreshold: 5000, validityDays: 30, downgrade: { kind: "to-level", levelId: "silver" } },
       ],
     });
-    expect(checkDowngrade(cfg, { levelId: "gold", levelSince: "2024-04-01", points: 99999 }, "2024-05-01")).toMatchObject({ to: "silver", kind: "downgrade", validUntil: null });
+    expect(checkDowngrade(cfg, { levelId: "gold", levelSince: "2024-04-01", points: 99999 }, "2024-05-01")).toMatchObject({
+      to: "silver",
+      kind: "downgrade",
+      validUntil: null,
+    });
   });
   it.each([
     [5000, "normal"],
@@ -83,7 +100,12 @@ describe("downgrade at the end of validity", () => {
   });
   it("refuses non-recompute downgrades with growth upgrades", () => {
     expect(() =>
-      chain("growth", { levels: [{ id: "a", name: "A" }, { id: "b", name: "B", validityDays: 10, downgrade: { kind: "to-level", levelId: "a" } }] }),
+      chain("growth", {
+        levels: [
+          { id: "a", name: "A" },
+          { id: "b", name: "B", validityDays: 10, downgrade: { kind: "to-level", levelId: "a" } },
+        ],
+      }),
     ).toThrow(expect.objectContaining({ code: "RULES_INVALID_CONFIG", field: "levels.1.downgrade.kind" }));
   });
 });

@@ -138,7 +138,10 @@ export function checkDowngrade(config: RulesConfig, member: LevelMember, today: 
   } else {
     const v = metricValue(config, m, true);
     if (v !== undefined) target = levelForValue(config, v);
-    reason = v === undefined ? `validity ended ${end}; ${config.levelUpgrade?.metric ?? "no"} metric cannot shrink` : `validity ended ${end}; ${v} earned in the window`;
+    reason =
+      v === undefined
+        ? `validity ended ${end}; ${config.levelUpgrade?.metric ?? "no"} metric cannot shrink`
+        : `validity ended ${end}; ${v} earned in the window`;
   }
   const next = Math.min(target, cur);
   const to = levelAt(config, next);
@@ -173,7 +176,15 @@ export function quotePaidUpgrade(
   return {
     priceFen: to.paidUpgradeFen,
     reward: to.paidUpgradeReward ?? null,
-    change: { from: currentLevelId, to: to.id, kind: "paid-upgrade", effectiveOn: today, resetGrowth: false, validUntil: validUntil(to, today), reason: "paid upgrade" },
+    change: {
+      from: currentLevelId,
+      to: to.id,
+      kind: "paid-upgrade",
+      effectiveOn: today,
+      resetGrowth: false,
+      validUntil: validUntil(to, today),
+      reason: "paid upgrade",
+    },
   };
 }
 

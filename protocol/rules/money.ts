@@ -142,31 +142,93 @@ export function apportionBig(total: bigint, quotas: readonly bigint[], den: bigi
   return shares;
 }
 
+/**
+ * The indices of the `count` largest remainders, ties to the lower index (the order the allocations
+ * use). For short carts a few linear scans; for long ones a sort.
+ */
+export function largestRemainders<T extends number | bigint>(rems: readonly T[], count: number): number[] {
+  const n = rems.length;
+  if (count <= 0) return [];
+  if (count * n > 4096) {
+    const idx = Array.from({ length: n }, (_, i) => i);
+    idx.sort((a, b) => {
+      const ra = rems[a] as T;
+      const rb = rems[b] as T;
+      return ra === rb ? a - b : ra > rb ? -1 : 1;
+    });
+    return idx.slice(0, count);
+  }
+  const taken = new Uint8Array(n);
+  const out: number[] = [];
+  for (let k = 0; k < count && k < n; k++) {
+    let best = -1;
+    for (let i = 0; i < n; i++) {
+      if (taken[i] === 1) continue;
+      if (best < 0 || (rems[i] as T) > (rems[best] as T)) best = i;
+    }
+    taken[best] = 1;
+    out.push(best);
+  }
+  return out;
+}
+
+/** {@link largestRemainders} on numbers: an insertion sort of the indices (remainder desc, index asc) for short carts. */
+function topRemainders(rems: readonly number[], count: number): readonly number[] | Int32Array {
+  const n = rems.length;
+  if (n > 64) return largestRemainders(rems, count);
+  const idx = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = rems[i] as number;
+    let j = i - 1;
+    // Stable: an equal remainder stays after the lower index.
+    while (j >= 0 && (rems[idx[j] as number] as number) < r) {
+      idx[j + 1] = idx[j] as number;
+      j--;
+    }
+    idx[j + 1] = i;
+  }
+  return idx.subarray(0, Math.min(count, n));
+}
+
 /** {@link allocateBig} on safe integers (computed on numbers when the products stay exact). */
 export function allocate(total: number, weights: readonly number[]): number[] {
+  const n = weights.length;
   let w = 0;
-  for (const x of weights) w += x;
-  if (!Number.isSafeInteger(total) || !Number.isSafeInteger(w) || total < 0 || weights.some((x) => !Number.isSafeInteger(x) || x < 0) || !Number.isSafeInteger(total * w)) {
-    return allocateBig(BigInt(total), weights.map((x) => BigInt(x))).map(toSafeNumber);
+  let weightsOk = true;
+  for (let i = 0; i < n; i++) {
+    const x = weights[i] as number;
+    w += x;
+    if (!Number.isSafeInteger(x) || x < 0) weightsOk = false;
   }
-  const shares = weights.map(() => 0);
+  if (!Number.isSafeInteger(total) || !Number.isSafeInteger(w) || total < 0 || !weightsOk || !Number.isSafeInteger(total * w)) {
+    return allocateBig(
+      BigInt(total),
+      weights.map((x) => BigInt(x)),
+    ).map(toSafeNumber);
+  }
+  const shares = new Array<number>(n).fill(0);
   if (total === 0) return shares;
   if (w === 0) throw new RulesError("RULES_ARITHMETIC", "cannot allocate over zero weights");
-  const rems: { i: number; r: number }[] = [];
+  const rems = new Array<number>(n);
   let given = 0;
-  weights.forEach((x, i) => {
-    const [q, r] = floorDiv(total * x, w);
+  for (let i = 0; i < n; i++) {
+    const p = total * (weights[i] as number);
+    let q = Math.floor(p / w);
+    let r = p - q * w;
+    while (r < 0) {
+      q -= 1;
+      r += w;
+    }
+    while (r >= w) {
+      q += 1;
+      r -= w;
+    }
     shares[i] = q;
     given += q;
-    rems.push({ i, r });
-  });
-  let left = total - given;
-  rems.sort((a, b) => b.r - a.r || a.i - b.i);
-  for (const { i } of rems) {
-    if (left === 0) break;
-    shares[i] = (shares[i] ?? 0) + 1;
-    left -= 1;
+    rems[i] = r;
   }
+  const left = total - given;
+  if (left > 0) for (const i of topRemainders(rems, left)) shares[i] = (shares[i] as number) + 1;
   return shares;
 }
 

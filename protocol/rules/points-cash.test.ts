@@ -65,14 +65,29 @@ describe("tiered mode", () => {
     (c) =>
       void (c.points = {
         ...c.points,
-        redemption: { mode: "tiered", capPercent: 50, tiers: [{ points: 100, fen: 1000 }, { points: 200, fen: 2500 }, { points: 500, fen: 8000 }] },
+        redemption: {
+          mode: "tiered",
+          capPercent: 50,
+          tiers: [
+            { points: 100, fen: 1000 },
+            { points: 200, fen: 2500 },
+            { points: 500, fen: 8000 },
+          ],
+        },
       }),
   );
   it.each([
     ["300 points: the 200-point tier", 300, {}, 200, 2500, null],
     ["'max' with 600 points: the 500-point tier", "max", { member: { ...member, pointsBalance: 600 } }, 500, 8000, null],
     ["99 points: no tier", 99, {}, 0, 0, "nothing-to-redeem"],
-    ["a small order where no tier fits under the cap", 500, { lines: [{ sku: "milk-1l", qty: 1 }], member: { ...member, pointsBalance: 600 } }, 0, 0, "nothing-to-redeem"],
+    [
+      "a small order where no tier fits under the cap",
+      500,
+      { lines: [{ sku: "milk-1l", qty: 1 }], member: { ...member, pointsBalance: 600 } },
+      0,
+      0,
+      "nothing-to-redeem",
+    ],
   ] as const)("%s", (_n, req, extra, used, cashFen, rejected) => {
     expect(redeem(req, extra as Partial<PriceCartRequest>, tiered).pointsRedemption).toEqual({ requested: req, used, cashFen, rejected });
   });

@@ -64,9 +64,7 @@ export function redeemPoints(config: RulesConfig, req: RedemptionRequest): Redem
   if (offered < r.minPoints) return none("below-minimum");
   const cap = redemptionCapFen(config, req.orderFen);
   if (r.mode === "tiered") {
-    const tier = [...r.tiers]
-      .sort((a, b) => b.points - a.points || b.fen - a.fen)
-      .find((t) => t.points <= offered && t.fen <= cap);
+    const tier = [...r.tiers].sort((a, b) => b.points - a.points || b.fen - a.fen).find((t) => t.points <= offered && t.fen <= cap);
     return tier ? { used: tier.points, cashFen: tier.fen, rejected: null } : none("nothing-to-redeem");
   }
   const unitsPerYuan = (r.pointsPerYuan ?? 1) * 10 ** config.points.decimals;

@@ -1,6 +1,5 @@
 // Tests for points earning: the DOMAIN example, rule priority, options, multipliers and their combination, yearly clear.
 import { describe, expect, it } from "vitest";
-import type { RulesConfigInput } from "./config.js";
 import { parseRulesConfig } from "./config.js";
 import { DEMO_RULES_CONFIG, minimalDemoRulesConfig } from "./demo-config.js";
 import { daysUntilYearlyClear, yearlyClearAction } from "./points.js";
@@ -28,10 +27,51 @@ describe("earning on the demo config (1 point per 100 yuan)", () => {
     expect(cart.totals.pointsEarned).toBe(10);
     expect(cart.lines.reduce((s, l) => s + l.pointsEarned, 0)).toBe(10);
   });
+  it("'100 yuan = 1 point' is on the order's eligible amount: two 150.00 lines earn 3, not 1 + 1 (#16)", () => {
+    const lines: CartLine[] = [
+      { sku: "milk-1l", qty: 12 },
+      { sku: "milk-1l", qty: 12 },
+    ];
+    const cart = priceCart({ config: demo, member: { id: "m", levelId: "normal" }, lines, channel: "kiosk", at: T });
+    expect(cart.totals.pointsEarned).toBe(3);
+    // The order's 3 points are split back over the lines (largest fraction first), summing exactly.
+    expect(cart.lines.map((l) => l.pointsEarned)).toEqual([2, 1]);
+  });
   it("guests earn nothing; a level that does not earn earns nothing", () => {
     expect(priceCart({ config: demo, member: null, lines: [{ sku: "milk-1l", qty: 80 }], channel: "kiosk", at: T }).totals.pointsEarned).toBe(0);
     const noEarn = parseRulesConfig({ ...DEMO_RULES_CONFIG, levels: [{ id: "normal", name: "N", earnsPoints: false }] });
-    expect(priceCart({ config: noEarn, member: { id: "m", levelId: "normal" }, lines: [{ sku: "milk-1l", qty: 80 }], channel: "kiosk", at: T }).totals.pointsEarned).toBe(0);
+    expect(
+      priceCart({ config: noEarn, member: { id: "m", levelId: "normal" }, lines: [{ sku: "milk-1l", qty: 80 }], channel: "kiosk", at: T }).totals.pointsEarned,
+    ).toBe(0);
+  });
+});
+
+describe("member day (会员日): a repeating day with a multiplier", () => {
+  const withDays = parseRulesConfig({
+    ...DEMO_RULES_CONFIG,
+    points: {
+      ...DEMO_RULES_CONFIG.points,
+      multipliers: {
+        memberDays: [
+          { name: "周三会员日", days: { weekdays: [3] }, percent: 200 },
+          { name: "每月18日", days: { daysOfMonth: [18] }, percent: 150 },
+        ],
+      },
+    },
+  });
+  const earn = (when: string): number =>
+    priceCart({ config: withDays, member: { id: "m", levelId: "normal" }, lines: [{ sku: "milk-1l", qty: 80 }], channel: "kiosk", at: at(when) }).totals
+      .pointsEarned;
+  it.each([
+    ["Wednesday 2024-05-01: 1000 yuan x2 = 20", "2024-05-01T10:00", 20],
+    ["Thursday 2024-05-02: no member day, 10", "2024-05-02T10:00", 10],
+    ["Saturday the 18th: x1.5 = 15", "2024-05-18T10:00", 15],
+    ["Wednesday the 18th (2024-09-18): both, additive 100 + 100 + 50 = 25", "2024-09-18T10:00", 25],
+  ])("%s", (_n, when, points) => expect(earn(when)).toBe(points));
+  it("refuses a member day with no day", () => {
+    expect(() => parseRulesConfig({ ...DEMO_RULES_CONFIG, points: { multipliers: { memberDays: [{ name: "x", days: {}, percent: 200 }] } } })).toThrow(
+      expect.objectContaining({ code: "RULES_INVALID_CONFIG" }),
+    );
   });
 });
 
@@ -79,7 +119,16 @@ describe("rule priority and options (full config)", () => {
   });
   it("keeps 2 decimals of points when not rounding to integers", () => {
     const cfg = fullConfig((c) => void (c.points = { ...c.points, decimals: 2 }));
-    const cart = priceCart({ config: cfg, member: normal, lines: [{ sku: "formula-900g", qty: 1 }, { sku: "rice-5kg", qty: 2 }], channel: "kiosk", at: T });
+    const cart = priceCart({
+      config: cfg,
+      member: normal,
+      lines: [
+        { sku: "formula-900g", qty: 1 },
+        { sku: "rice-5kg", qty: 2 },
+      ],
+      channel: "kiosk",
+      at: T,
+    });
     expect(cart.lines.map((l) => l.pointsEarned)).toEqual([596, 109]); // 5.96 + 1.098 = 7.058 -> 7.05
     expect(cart.totals.pointsEarned).toBe(705);
   });
@@ -90,7 +139,13 @@ describe("multipliers", () => {
   // One infant formula (no level discount): 29800 fen / 5000 per point = 5.96 base points.
   const run = (combine: "additive" | "multiplicative" | "highest", date: string, birthday: string) => {
     const cfg = fullConfig((c) => void (c.points = { ...c.points, multipliers: { ...c.points?.multipliers, combine } }));
-    const cart = priceCart({ config: cfg, member: { id: "m", levelId: "l90", birthday }, lines: [{ sku: "formula-900g", qty: 1 }], channel: "kiosk", at: at(`${date}T10:00`) });
+    const cart = priceCart({
+      config: cfg,
+      member: { id: "m", levelId: "l90", birthday },
+      lines: [{ sku: "formula-900g", qty: 1 }],
+      channel: "kiosk",
+      at: at(`${date}T10:00`),
+    });
     return [cart.totals.pointsEarned, cart.totals.pointsReturnable, cart.pointsMultiplier.total];
   };
   it.each([
@@ -107,7 +162,13 @@ describe("multipliers", () => {
     expect(run(combine, date, birthday)).toEqual(want);
   });
   it("reports the events that applied", () => {
-    const cart = priceCart({ config: fullConfig(), member: { id: "m", levelId: "l90", birthday: "10-01" }, lines: [{ sku: "milk-1l", qty: 1 }], channel: "kiosk", at: at("2024-10-01T10:00") });
+    const cart = priceCart({
+      config: fullConfig(),
+      member: { id: "m", levelId: "l90", birthday: "10-01" },
+      lines: [{ sku: "milk-1l", qty: 1 }],
+      channel: "kiosk",
+      at: at("2024-10-01T10:00"),
+    });
     expect(cart.pointsMultiplier).toEqual({
       levelPercent: 150,
       events: [
@@ -139,5 +200,3 @@ describe("yearly clear", () => {
     expect(daysUntilYearlyClear("2025-01-01")).toBe(0);
   });
 });
-
-export type { RulesConfigInput };

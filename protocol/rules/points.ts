@@ -1,8 +1,9 @@
 // Points earning: rule priority, options, multipliers and their combination, order-level rounding; yearly clear.
 import type { Level, PointsRule, Product, RulesConfig } from "./config.js";
 import { apportionBig, divRoundBig, lcmBig, toSafeNumber } from "./money.js";
+import { fastEarn } from "./points-fast.js";
 import type { PointsMultiplierInfo, PointsRuleUsed } from "./pricing-types.js";
-import { daysBetween, inDateRange, isBirthday, monthDay, type IsoDate } from "./time.js";
+import { daysBetween, inDateRange, inDayWindow, isBirthday, monthDay, type IsoDate } from "./time.js";
 
 export { returnLines } from "./returns.js";
 export type { ReturnInput, ReturnResult, ReturnedLine } from "./returns.js";
@@ -81,7 +82,7 @@ function basePoints(rule: PointsRule | null, line: EarnLine, decimals: number): 
   }
 }
 
-/** Birthday, holiday and period multipliers that apply on `date`. */
+/** Birthday, holiday, period and member-day multipliers that apply on `date`. */
 export function eventMultipliers(config: RulesConfig, birthday: string | undefined, date: IsoDate): { name: string; percent: number }[] {
   const m = config.points.multipliers;
   const out: { name: string; percent: number }[] = [];
@@ -90,6 +91,7 @@ export function eventMultipliers(config: RulesConfig, birthday: string | undefin
   }
   for (const h of m.holidays) if (h.date === date || h.date === monthDay(date)) out.push({ name: h.name, percent: h.percent });
   for (const p of m.periods) if (inDateRange(date, p.from, p.to)) out.push({ name: p.name, percent: p.percent });
+  for (const md of m.memberDays) if (inDayWindow(date, md.days)) out.push({ name: md.name, percent: md.percent });
   return out;
 }
 
@@ -122,17 +124,41 @@ function ratioString(r: Ratio): string {
  * is rounded once (points.rounding, to point units), and the rounded total is split back over the
  * lines (each line gets its exact points rounded down or up, the largest fractions rounding up),
  * separately for the returnable part (base x level multiplier) and the event extras, so that line
- * points add up exactly to the order's points.
+ * points add up exactly to the order's points. `bigintOnly` skips the number fast path (tests compare both).
  */
-export function earnPoints(lines: readonly EarnLine[], ctx: EarnContext): EarnResult {
+export function earnPoints(lines: readonly EarnLine[], ctx: EarnContext, options: { bigintOnly?: boolean } = {}): EarnResult {
   const { config } = ctx;
   const levelPercent = ctx.level?.pointsMultiplierPercent ?? 100;
   const events = eventMultipliers(config, ctx.birthday, ctx.date);
   const combine = config.points.multipliers.combine;
-  const mult = combineMultipliers(combine, levelPercent, events.map((e) => e.percent));
+  const mult = combineMultipliers(
+    combine,
+    levelPercent,
+    events.map((e) => e.percent),
+  );
   const multiplier: PointsMultiplierInfo = { levelPercent, events, combine, total: ratioString(mult) };
   const earns = ctx.memberPresent && (ctx.level?.earnsPoints ?? true);
   const chosen = lines.map((l) => (earns ? pointsRuleFor(config, l) : { used: "none" as const, rule: null }));
+  // Plain numbers when every value stays exact (nearly every cart); the bigint arithmetic otherwise. Same results.
+  const fast =
+    options.bigintOnly === true
+      ? undefined
+      : fastEarn(
+          chosen.map((c) => c.rule),
+          lines,
+          config.points.decimals,
+          levelPercent,
+          mult.num,
+          mult.den,
+          config.points.rounding,
+        );
+  if (fast) {
+    const fastLines: EarnedLine[] = lines.map((_, i) => {
+      const r = fast.retShares[i] ?? 0;
+      return { rule: chosen[i]?.used ?? "none", returnable: r, points: r + (fast.extraShares[i] ?? 0) };
+    });
+    return { lines: fastLines, points: fast.tTot, returnable: fast.tRet, multiplier };
+  }
   const bases = lines.map((l, i) => basePoints(chosen[i]?.rule ?? null, l, config.points.decimals));
   const lvl = BigInt(levelPercent);
   let d = 1n;
@@ -145,7 +171,11 @@ export function earnPoints(lines: readonly EarnLine[], ctx: EarnContext): EarnRe
   const tRet = divRoundBig(sumRet, d, mode);
   const tTot = divRoundBig(sumTot, d, mode);
   const retShares = apportionBig(tRet, ret, d);
-  const extraShares = apportionBig(tTot - tRet, tot.map((t, i) => t - (ret[i] ?? 0n)), d);
+  const extraShares = apportionBig(
+    tTot - tRet,
+    tot.map((t, i) => t - (ret[i] ?? 0n)),
+    d,
+  );
   const out: EarnedLine[] = lines.map((_, i) => {
     const r = toSafeNumber(retShares[i] ?? 0n);
     return { rule: chosen[i]?.used ?? "none", returnable: r, points: r + toSafeNumber(extraShares[i] ?? 0n) };

@@ -20,8 +20,16 @@ describe("frequency portrait", () => {
     ["purchase 90 days ago is outside it", old({ purchases: ago(90) }), "sleeping"],
     ["2 in 90 days: active", old({ purchases: ago(1, 50) }), "active"],
     ["6 in 90 days: highly active", old({ purchases: range(6, 10) }), "highly-active"],
-    ["highly active and 12 in a year with 5000 yuan lifetime: loyal wins", old({ purchases: [...range(6, 10), ...range(6, 30, 100)], lifetimeSpendFen: 600000 }), "loyal"],
-    ["12 in a year but only 1000 yuan lifetime: highly active", old({ purchases: [...range(6, 10), ...range(6, 30, 100)], lifetimeSpendFen: 100000 }), "highly-active"],
+    [
+      "highly active and 12 in a year with 5000 yuan lifetime: loyal wins",
+      old({ purchases: [...range(6, 10), ...range(6, 30, 100)], lifetimeSpendFen: 600000 }),
+      "loyal",
+    ],
+    [
+      "12 in a year but only 1000 yuan lifetime: highly active",
+      old({ purchases: [...range(6, 10), ...range(6, 30, 100)], lifetimeSpendFen: 100000 }),
+      "highly-active",
+    ],
     ["15 in 90 days: loyal whatever the spend", old({ purchases: range(15, 5) }), "loyal"],
     ["a new card without purchases is not lost", { cardIssuedOn: "2024-04-20" }, "none"],
   ] as const)("%s", (_n, history, frequency) => {

@@ -73,7 +73,14 @@ export function memberPortraits(t: PortraitThresholds, history: MemberHistory, t
   const frequency = FREQUENCY_PORTRAITS.find((p) => matches[p]) ?? "none";
   const tags: PortraitTag[] = [];
   if (age >= 0 && age < t.newDays) tags.push("new");
-  if (within(h.returns.map((x) => x.date), today, t.returnProne.days) >= t.returnProne.minReturns) tags.push("return-prone");
+  if (
+    within(
+      h.returns.map((x) => x.date),
+      today,
+      t.returnProne.days,
+    ) >= t.returnProne.minReturns
+  )
+    tags.push("return-prone");
   if (h.cumulativeTopUpFen >= t.storedValueLoverMinFen) tags.push("stored-value-lover");
   const lastCouponDay = addDays(today, t.couponExpiringDays - 1);
   if (h.coupons.some((x) => x.expiresOn >= today && x.expiresOn <= lastCouponDay)) tags.push("coupon-expiring");

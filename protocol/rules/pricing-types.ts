@@ -35,11 +35,16 @@ export const CartLineSchema = z
   .strictObject({
     sku: IdSchema.optional(),
     barcode: z.string().min(1).optional(),
+    /** An in-store scale label as scanned (13 digits): read with the config's scaleLabels; qty counts identical labelled packs. */
+    scaleLabel: z
+      .string()
+      .regex(/^\d{13}$/)
+      .optional(),
     qty: z.number().int().positive().max(100_000),
     /** Group buys and flash sales earn points only if configured. */
     campaign: z.enum(["group-buy", "flash-sale"]).optional(),
   })
-  .refine((l) => (l.sku === undefined) !== (l.barcode === undefined), { message: "give exactly one of sku or barcode" });
+  .refine((l) => [l.sku, l.barcode, l.scaleLabel].filter((x) => x !== undefined).length === 1, { message: "give exactly one of sku, barcode or scaleLabel" });
 export type CartLine = z.input<typeof CartLineSchema>;
 
 /** A cart without its config: what a kiosk, the hub or the what-if tool sends. */
@@ -98,6 +103,12 @@ export interface PricedLine {
   pointsEarned: number;
   /** The part of pointsEarned taken back on a return (base and level multiplier). */
   pointsReturnable: number;
+  /**
+   * Set for a scale-label line: what the label said. unitPriceFen / memberUnitPriceFen are then one
+   * labelled pack (qty counts identical packs); perUnit* are the per-kg prices of a weight label, or
+   * the product's price a price label was taken in proportion to.
+   */
+  scale?: { label: string; plu: string; weightG?: number; labelPriceFen?: number; perUnitFen: number; memberPerUnitFen: number };
 }
 
 export interface AppliedCoupon {

@@ -65,7 +65,8 @@ describe("member unit price", () => {
   });
   it("promotional items get no percent discount unless configured", () => {
     const price = (on: boolean) =>
-      priceCart({ config: pct({ pricing: { percentDiscountOnPromotional: on } }), member: gold, lines: [{ sku: "promo", qty: 1 }], channel: "kiosk", at: T }).lines[0]?.lineMemberFen;
+      priceCart({ config: pct({ pricing: { percentDiscountOnPromotional: on } }), member: gold, lines: [{ sku: "promo", qty: 1 }], channel: "kiosk", at: T })
+        .lines[0]?.lineMemberFen;
     expect(price(false)).toBe(1000);
     expect(price(true)).toBe(900);
   });
@@ -103,13 +104,32 @@ describe("priceCart totals", () => {
   });
   it("rounds the amount to pay down to the jiao and allocates the difference", () => {
     const cfg = parseRulesConfig({ ...DEMO_RULES_CONFIG, rounding: { cashUnitFen: 10 } });
-    const cart = priceCart({ config: cfg, member: gold, channel: "kiosk", at: T, lines: [{ sku: "rice-5kg", qty: 1 }, { sku: "milk-1l", qty: 1 }] });
+    const cart = priceCart({
+      config: cfg,
+      member: gold,
+      channel: "kiosk",
+      at: T,
+      lines: [
+        { sku: "rice-5kg", qty: 1 },
+        { sku: "milk-1l", qty: 1 },
+      ],
+    });
     // 5391 + 1125 = 6516 -> 6510
     expect(cart.totals).toMatchObject({ cashRoundingFen: 6, discountFen: 6, totalFen: 6510 });
     expect(cart.lines.map((l) => l.allocations)).toEqual([[{ source: "cash-rounding", fen: 5 }], [{ source: "cash-rounding", fen: 1 }]]);
   });
   it.each([
-    ["unknown sku", { lines: [{ sku: "rice-5kg", qty: 1 }, { sku: "nope", qty: 1 }] }, "RULES_UNKNOWN_PRODUCT", "lines.1.sku"],
+    [
+      "unknown sku",
+      {
+        lines: [
+          { sku: "rice-5kg", qty: 1 },
+          { sku: "nope", qty: 1 },
+        ],
+      },
+      "RULES_UNKNOWN_PRODUCT",
+      "lines.1.sku",
+    ],
     ["unknown barcode", { lines: [{ barcode: "6900000000000", qty: 1 }] }, "RULES_UNKNOWN_PRODUCT", "lines.0.barcode"],
     ["zero qty", { lines: [{ sku: "rice-5kg", qty: 0 }] }, "RULES_INVALID_INPUT", "lines.0.qty"],
     ["fractional qty", { lines: [{ sku: "rice-5kg", qty: 1.5 }] }, "RULES_INVALID_INPUT", "lines.0.qty"],

@@ -1,25 +1,20 @@
 // priceCart: a cart in, a priced receipt out (member prices, coupons, points as cash, cash rounding, points earned).
-import { parseWith, type CardClass, type RulesConfig } from "./config.js";
+import type { CardClass, RulesConfig } from "./config.js";
 import { applyCoupons, type CouponLine } from "./coupons.js";
 import { RulesError } from "./errors.js";
 import { allocate, divRound, sum } from "./money.js";
 import { redeemPoints } from "./points-cash.js";
 import { earnPoints } from "./points.js";
-import {
-  PriceCartRequestSchema,
-  type CartMember,
-  type LineAllocation,
-  type PriceCartInput,
-  type PricedCart,
-  type PricedLine,
-} from "./pricing-types.js";
+import { parsePriceCartRequest } from "./pricing-request.js";
+import type { CartMember, LineAllocation, PriceCartInput, PricedCart, PricedLine } from "./pricing-types.js";
+import { priceScaleLine } from "./scale-label.js";
 import { localDate } from "./time.js";
-import { findProduct, memberLinePrice, type PricingIdentity } from "./unit-price.js";
+import { catalogIndex, findProduct, memberLinePrice, type PricingIdentity } from "./unit-price.js";
 
 /** The level and card class that set a member's prices at `at`. */
 export function pricingIdentity(config: RulesConfig, member: CartMember | null | undefined, at: number): PricingIdentity {
   if (!member) return { isMember: false, isPlus: false, level: undefined, cardClass: undefined };
-  let level;
+  let level: RulesConfig["levels"][number] | undefined;
   if (member.levelId !== undefined) {
     level = config.levels.find((l) => l.id === member.levelId);
     if (!level) throw new RulesError("RULES_UNKNOWN_LEVEL", `no level '${member.levelId}'`, "member.levelId");
@@ -49,15 +44,33 @@ function addAllocation(target: LineAllocation[], source: string, fen: number): v
  */
 export function priceCart(input: PriceCartInput): PricedCart {
   const { config, ...request } = input;
-  const req = parseWith(PriceCartRequestSchema, request, "RULES_INVALID_INPUT");
+  const req = parsePriceCartRequest(request);
   const member = req.member;
   const date = localDate(req.at, config.utcOffsetMinutes);
   const who = pricingIdentity(config, member, req.at);
 
+  const catalog = catalogIndex(config.catalog);
   const base = req.lines.map((l, index) => {
-    const product = findProduct(config, l, `lines.${index}.${l.sku !== undefined ? "sku" : "barcode"}`);
+    if (l.scaleLabel !== undefined) {
+      // A scale label: one labelled pack priced from its price or weight, times the identical packs; points as an item without a barcode.
+      const s = priceScaleLine(config, l.scaleLabel, who, req.channel, `lines.${index}.scaleLabel`);
+      const price = { unitFen: s.price.lineMemberFen, lineFen: s.price.lineMemberFen * l.qty, source: s.price.source };
+      const { barcode: _barcode, ...earnProduct } = s.product;
+      const scale: NonNullable<PricedLine["scale"]> = {
+        label: l.scaleLabel,
+        plu: s.label.plu,
+        perUnitFen: s.price.unitPriceFen,
+        memberPerUnitFen: s.price.memberUnitPriceFen,
+      };
+      if (s.label.weightG !== undefined) scale.weightG = s.label.weightG;
+      if (s.label.labelPriceFen !== undefined) scale.labelPriceFen = s.label.labelPriceFen;
+      return { index, line: l, product: s.product, earnProduct, price, listUnitFen: s.price.lineBaseFen, scale };
+    }
+    // The error (and its field name) only when the product is missing.
+    const found = l.sku !== undefined ? catalog.bySku.get(l.sku) : l.barcode !== undefined ? catalog.byBarcode.get(l.barcode) : undefined;
+    const product = found ?? findProduct(config, l, `lines.${index}.${l.sku !== undefined ? "sku" : "barcode"}`);
     const price = memberLinePrice(product, l.qty, who, req.channel, config);
-    return { index, line: l, product, price };
+    return { index, line: l, product, earnProduct: product, price, listUnitFen: product.priceFen, scale: undefined };
   });
 
   // Coupons.
@@ -77,7 +90,10 @@ export function priceCart(input: PriceCartInput): PricedCart {
     channel: req.channel,
   });
   const allocations: LineAllocation[][] = base.map(() => []);
-  for (const a of coupons.allocations) a.perLine.forEach((fen, i) => addAllocation(allocations[i] ?? [], `coupon:${a.instanceId}`, fen));
+  for (const a of coupons.allocations) {
+    const source = `coupon:${a.instanceId}`;
+    for (let i = 0; i < a.perLine.length; i++) addAllocation(allocations[i] ?? [], source, a.perLine[i] ?? 0);
+  }
   const afterCoupons = couponLines.map((l) => l.remaining);
   const orderAfterCoupons = sum(afterCoupons);
 
@@ -102,14 +118,14 @@ export function priceCart(input: PriceCartInput): PricedCart {
   const payable = sum(leftToPay);
   const roundingFen = payable - divRound(payable, unit, "floor") * unit;
   const roundShares = roundingFen > 0 ? allocate(roundingFen, leftToPay) : leftToPay.map(() => 0);
-  roundShares.forEach((fen, i) => addAllocation(allocations[i] ?? [], "cash-rounding", fen));
+  for (let i = 0; i < roundShares.length; i++) addAllocation(allocations[i] ?? [], "cash-rounding", roundShares[i] ?? 0);
 
   // Points earned on what each line costs.
   const earned = earnPoints(
     base.map((b, i) => {
       const lineTotal = (afterCoupons[i] ?? 0) - (roundShares[i] ?? 0);
       return {
-        product: b.product,
+        product: b.earnProduct,
         qty: b.line.qty,
         amountFen: config.points.options.earnOnPointsCash ? lineTotal : lineTotal - (cashShares[i] ?? 0),
         memberPriced: b.price.source !== "base",
@@ -120,22 +136,23 @@ export function priceCart(input: PriceCartInput): PricedCart {
   );
 
   const lines: PricedLine[] = base.map((b, i) => {
-    const orderDiscountFen = sum((allocations[i] ?? []).map((a) => a.fen));
+    let orderDiscountFen = 0;
+    for (const a of allocations[i] ?? []) orderDiscountFen += a.fen;
     const lineTotalFen = b.price.lineFen - orderDiscountFen;
     const pointsCashFen = cashShares[i] ?? 0;
-    const memberSavingsFen = b.product.priceFen * b.line.qty - b.price.lineFen;
+    const memberSavingsFen = b.listUnitFen * b.line.qty - b.price.lineFen;
     const e = earned.lines[i];
-    return {
+    const line: PricedLine = {
       index: b.index,
       sku: b.product.sku,
       barcode: b.product.barcode ?? null,
       name: b.product.name,
       category: b.product.category,
       qty: b.line.qty,
-      unitPriceFen: b.product.priceFen,
+      unitPriceFen: b.listUnitFen,
       memberUnitPriceFen: b.price.unitFen,
       priceSource: b.price.source,
-      lineBaseFen: b.product.priceFen * b.line.qty,
+      lineBaseFen: b.listUnitFen * b.line.qty,
       lineMemberFen: b.price.lineFen,
       memberSavingsFen,
       allocations: allocations[i] ?? [],
@@ -149,10 +166,18 @@ export function priceCart(input: PriceCartInput): PricedCart {
       pointsEarned: e?.points ?? 0,
       pointsReturnable: e?.returnable ?? 0,
     };
+    if (b.scale) line.scale = b.scale;
+    return line;
   });
 
-  const subtotalFen = sum(lines.map((l) => l.lineBaseFen));
-  const memberSavingsFen = sum(lines.map((l) => l.memberSavingsFen));
+  let subtotalFen = 0;
+  let memberSavingsFen = 0;
+  let itemCount = 0;
+  for (const l of lines) {
+    subtotalFen += l.lineBaseFen;
+    memberSavingsFen += l.memberSavingsFen;
+    itemCount += l.qty;
+  }
   const couponDiscountFen = sum(coupons.applied.map((c) => c.discountFen));
   const discountFen = couponDiscountFen + roundingFen;
   const totalFen = subtotalFen - memberSavingsFen - discountFen;
@@ -172,7 +197,7 @@ export function priceCart(input: PriceCartInput): PricedCart {
     },
     pointsMultiplier: earned.multiplier,
     totals: {
-      itemCount: sum(lines.map((l) => l.qty)),
+      itemCount,
       subtotalFen,
       memberSavingsFen,
       couponDiscountFen,

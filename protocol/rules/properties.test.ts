@@ -12,7 +12,13 @@ const configs = [
   fullConfig(),
   fullConfig((c) => void (c.rounding = { mode: "half-even", discountBasis: "line", cashUnitFen: 10 })),
   fullConfig((c) => {
-    c.points = { ...c.points, decimals: 2, rounding: "half-up", multipliers: { ...c.points?.multipliers, combine: "multiplicative" }, redemption: { mode: "ratio", pointsPerYuan: 7, capPercent: 100 } };
+    c.points = {
+      ...c.points,
+      decimals: 2,
+      rounding: "half-up",
+      multipliers: { ...c.points?.multipliers, combine: "multiplicative" },
+      redemption: { mode: "ratio", pointsPerYuan: 7, capPercent: 100 },
+    };
     c.storedValue = { spendOrder: "bonus-first" };
     c.couponPolicy = { maxPerGroup: { threshold: 3, voucher: 3 } };
   }),
@@ -146,7 +152,9 @@ describe("pricing properties", () => {
           if (lines.length === 0) continue;
           const r = returnLines({ cart, tenders, lines, previouslyReturned: [...done].map(([index, qty]) => ({ index, qty })) });
           for (const l of r.lines) {
-            expect(Math.min(l.principalFen, l.bonusFen, l.externalFen, l.pointsCashFen, l.pointsGivenBack, l.pointsTakenBack, l.pointsKept)).toBeGreaterThanOrEqual(0);
+            expect(
+              Math.min(l.principalFen, l.bonusFen, l.externalFen, l.pointsCashFen, l.pointsGivenBack, l.pointsTakenBack, l.pointsKept),
+            ).toBeGreaterThanOrEqual(0);
             done.set(l.index, (done.get(l.index) ?? 0) + l.qty);
           }
           totals.principal += r.totals.principalFen;
@@ -198,8 +206,8 @@ describe("arithmetic properties", () => {
         fc.pre(W > 0);
         const shares = allocate(t, w);
         expect(sum(shares)).toBe(t);
-        shares.forEach((s, i) => expect(Math.abs(s - (t * (w[i] ?? 0)) / W)).toBeLessThan(1));
-        if (t <= W) shares.forEach((s, i) => expect(s).toBeLessThanOrEqual(w[i] ?? 0));
+        for (const [i, s] of shares.entries()) expect(Math.abs(s - (t * (w[i] ?? 0)) / W)).toBeLessThan(1);
+        if (t <= W) for (const [i, s] of shares.entries()) expect(s).toBeLessThanOrEqual(w[i] ?? 0);
       }),
     );
   });

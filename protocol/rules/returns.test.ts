@@ -68,7 +68,10 @@ describe("returnLines", () => {
       cart,
       tenders,
       lines: [{ index: 0 }, { index: 1 }, { index: 2 }],
-      previouslyReturned: [{ index: 0, qty: 1 }, { index: 3, qty: 5 }],
+      previouslyReturned: [
+        { index: 0, qty: 1 },
+        { index: 3, qty: 5 },
+      ],
     });
     const both = (k: "principalFen" | "bonusFen" | "externalFen" | "pointsCashFen" | "moneyFen" | "pointsGivenBack" | "pointsTakenBack" | "pointsKept") =>
       first.totals[k] + second.totals[k];

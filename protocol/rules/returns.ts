@@ -53,7 +53,10 @@ function perUnit(total: number, n: number): number[] {
  * each tender allocated over the units by what is left of them (points cash, then principal, then
  * bonus; external takes the rest). Rows and columns both add up exactly.
  */
-function unitRows(line: PricedCart["lines"][number], tender: TenderPlan["lines"][number] | undefined): { cash: number[]; principal: number[]; bonus: number[]; external: number[] } {
+function unitRows(
+  line: PricedCart["lines"][number],
+  tender: TenderPlan["lines"][number] | undefined,
+): { cash: number[]; principal: number[]; bonus: number[]; external: number[] } {
   const capacity = perUnit(line.lineTotalFen, line.qty);
   const take = (amount: number): number[] => {
     const shares = amount > 0 ? allocate(amount, capacity) : capacity.map(() => 0);

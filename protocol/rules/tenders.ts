@@ -101,9 +101,7 @@ export function settleTenders(config: RulesConfig, input: TenderInput): TenderPl
     balancePrincipalFen: split.principalFen,
     balanceBonusFen: split.bonusFen,
     externalFen: sum(external),
-    balanceAfter: balance
-      ? { principalFen: balance.principalFen - split.principalFen, bonusFen: balance.bonusFen - split.bonusFen }
-      : null,
+    balanceAfter: balance ? { principalFen: balance.principalFen - split.principalFen, bonusFen: balance.bonusFen - split.bonusFen } : null,
     lines: cart.lines.map((l, i) => ({
       index: l.index,
       principalFen: principal[i] ?? 0,

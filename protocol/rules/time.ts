@@ -12,12 +12,21 @@ export const DEFAULT_UTC_OFFSET_MINUTES = 480;
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
+/** Dates already found valid (a sale's date and coupon expiry dates recur on every cart); bounded. */
+const validDates = new Set<string>();
+
 export function isIsoDate(s: string): boolean {
+  if (validDates.has(s)) return true;
   const m = DATE_RE.exec(s);
   if (!m) return false;
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
   const t = new Date(Date.UTC(y, mo - 1, d));
-  return t.getUTCFullYear() === y && t.getUTCMonth() === mo - 1 && t.getUTCDate() === d;
+  const ok = t.getUTCFullYear() === y && t.getUTCMonth() === mo - 1 && t.getUTCDate() === d;
+  if (ok) {
+    if (validDates.size >= 4096) validDates.clear();
+    validDates.add(s);
+  }
+  return ok;
 }
 
 function assertDate(date: IsoDate, field = "date"): void {
@@ -43,10 +52,19 @@ export function daysBetween(from: IsoDate, to: IsoDate): number {
   return dayNumber(to) - dayNumber(from);
 }
 
+/** The last local day asked for and its date. */
+let lastLocalDay: { day: number; date: IsoDate } = { day: Number.NaN, date: "" };
+
 /** The store-local calendar date of an instant. */
 export function localDate(at: EpochMs, utcOffsetMinutes: number): IsoDate {
   if (!Number.isFinite(at) || Math.abs(at) > 8.64e15) throw new RulesError("RULES_INVALID_INPUT", "time must be epoch milliseconds", "at");
-  return new Date(at + utcOffsetMinutes * 60_000).toISOString().slice(0, 10);
+  const local = at + utcOffsetMinutes * 60_000;
+  // The date depends only on the local day: remember the last one (Date#toISOString is slow).
+  const day = Math.floor(local / DAY_MS);
+  if (day === lastLocalDay.day) return lastLocalDay.date;
+  const date = new Date(local).toISOString().slice(0, 10);
+  lastLocalDay = { day, date };
+  return date;
 }
 
 /** The instant at which a store-local date begins (00:00 local). */

@@ -58,7 +58,8 @@ describe("eligibility and bonuses", () => {
     // ...unless the weekend rule is named.
     expect(evaluateTopUp(config, req(100000, { at: at("2024-05-04T10:00"), ruleId: "t-any-weekend" })).bonusFen).toBe(2000);
   });
-  const only = (rule: Record<string, unknown>) => (c: RulesConfigInput) => void (c.topUpRules = [{ id: "r", name: "r", amountFen: 10000, bonus: { balanceFen: 1 }, ...rule }]);
+  const only = (rule: Record<string, unknown>) => (c: RulesConfigInput) =>
+    void (c.topUpRules = [{ id: "r", name: "r", amountFen: 10000, bonus: { balanceFen: 1 }, ...rule }]);
   it.each([
     ["stores", only({ stores: ["s1"] }), { storeId: "s2" }, "store"],
     ["levels", only({ levels: ["l90"] }), {}, "level"],
@@ -69,7 +70,9 @@ describe("eligibility and bonuses", () => {
     const cfg = fullConfig(patch);
     const r = evaluateTopUp(cfg, req(10000, extra));
     expect(r.ineligible).toEqual([{ ruleId: "r", reason }]);
-    expect(() => evaluateTopUp(cfg, req(10000, { ...extra, ruleId: "r" }))).toThrow(expect.objectContaining({ code: "RULES_TOP_UP_NOT_ALLOWED", field: "ruleId" }));
+    expect(() => evaluateTopUp(cfg, req(10000, { ...extra, ruleId: "r" }))).toThrow(
+      expect.objectContaining({ code: "RULES_TOP_UP_NOT_ALLOWED", field: "ruleId" }),
+    );
   });
   it("gives several bonuses of one rule at once, and tops up a shopping card", () => {
     const cfg = fullConfig(

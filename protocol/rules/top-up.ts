@@ -82,7 +82,8 @@ export function evaluateTopUp(config: RulesConfig, request: TopUpRequest): TopUp
   const req = parsed.data;
   const s = config.topUp;
   if (req.amountFen < s.minFen) throw new RulesError("RULES_TOP_UP_NOT_ALLOWED", `the minimum top-up is ${s.minFen} fen`, "amountFen");
-  if (req.amountFen % s.multipleOfFen !== 0) throw new RulesError("RULES_TOP_UP_NOT_ALLOWED", `top-ups must be a multiple of ${s.multipleOfFen} fen`, "amountFen");
+  if (req.amountFen % s.multipleOfFen !== 0)
+    throw new RulesError("RULES_TOP_UP_NOT_ALLOWED", `top-ups must be a multiple of ${s.multipleOfFen} fen`, "amountFen");
   if (!s.anyAmount && !config.topUpRules.some((r) => r.amountFen === req.amountFen))
     throw new RulesError("RULES_TOP_UP_NOT_ALLOWED", "only the fixed amounts of the top-up rules can be topped up", "amountFen");
   const ineligible: TopUpResult["ineligible"] = [];

@@ -86,12 +86,12 @@ export function memberLinePrice(product: Product, qty: number, who: PricingIdent
     const classPct = who.cardClass?.discountPercent;
     if (classPct !== undefined && classPct < 100) {
       const c = percentPrice(base, qty, classPct, config);
-      if (c.lineFen < best.lineFen) best = { ...c, source: "class-discount" };
+      if (c.lineFen < best.lineFen) best = { unitFen: c.unitFen, lineFen: c.lineFen, source: "class-discount" };
     }
     const levelPct = levelPayPercent(who.level, product.category);
     if (levelPct < 100) {
       const c = percentPrice(base, qty, levelPct, config);
-      if (c.lineFen < best.lineFen) best = { ...c, source: "level-discount" };
+      if (c.lineFen < best.lineFen) best = { unitFen: c.unitFen, lineFen: c.lineFen, source: "level-discount" };
     }
   }
   return best;

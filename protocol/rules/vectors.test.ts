@@ -4,7 +4,9 @@ import { describe, expect, it } from "vitest";
 import { parseVectorFile, runVectorCase } from "./vectors.js";
 
 const dir = new URL("./vectors/", import.meta.url);
-const files = readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith(".json"))
+  .sort();
 const update = process.env["UPDATE_VECTORS"] === "1";
 
 describe("shared rules vectors", () => {

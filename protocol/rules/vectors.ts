@@ -48,7 +48,8 @@ export type VectorFile = z.infer<typeof VectorFileSchema>;
 
 export function parseVectorFile(json: unknown): { file: VectorFile; config: RulesConfig } {
   const r = VectorFileSchema.safeParse(json);
-  if (!r.success) throw new RulesError("RULES_INVALID_INPUT", r.error.issues[0]?.message ?? "invalid vector file", r.error.issues[0]?.path.map(String).join("."));
+  if (!r.success)
+    throw new RulesError("RULES_INVALID_INPUT", r.error.issues[0]?.message ?? "invalid vector file", r.error.issues[0]?.path.map(String).join("."));
   return { file: r.data, config: parseRulesConfig(r.data.config) };
 }
 

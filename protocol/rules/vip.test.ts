@@ -25,7 +25,17 @@ describe("buying and renewing", () => {
       vip: { classId: "vip-gold", expiresAt: T + 396 * DAY_MS, previousClass: "standard", previousValidUntil: null, paidFen: 36600, paidDays: 366 },
       planHistory: ["gold-1y"],
     });
-    expect(q.record).toEqual({ memberId: "m1", kind: "purchase", planId: "gold-1y", classBefore: "standard", classAfter: "vip-gold", at: T, feeFen: 36600, expiresAt: T + 396 * DAY_MS, note: "bonus 30 days" });
+    expect(q.record).toEqual({
+      memberId: "m1",
+      kind: "purchase",
+      planId: "gold-1y",
+      classBefore: "standard",
+      classAfter: "vip-gold",
+      at: T,
+      feeFen: 36600,
+      expiresAt: T + 396 * DAY_MS,
+      note: "bonus 30 days",
+    });
   });
   it.each([
     ["outside the window: no bonus", standard, "gold-1y", at("2025-02-01T10:00"), "purchase", 0, []],
@@ -43,15 +53,31 @@ describe("buying and renewing", () => {
     expect(q.record.kind).toBe("renewal");
   });
   it("a renewal before expiry gets the renewal bonus", () => {
-    const diamond: VipMemberInput = { ...goldVip(T + 5 * DAY_MS), cardClass: "vip-diamond", vip: { classId: "vip-diamond", expiresAt: T + 5 * DAY_MS, previousClass: "standard", paidFen: 58800, paidDays: 366 } };
+    const diamond: VipMemberInput = {
+      ...goldVip(T + 5 * DAY_MS),
+      cardClass: "vip-diamond",
+      vip: { classId: "vip-diamond", expiresAt: T + 5 * DAY_MS, previousClass: "standard", paidFen: 58800, paidDays: 366 },
+    };
     const q = quoteVipPurchase(config, diamond, "diamond-1y", T);
     expect(q).toMatchObject({ kind: "renewal", priceFen: 58800, bonusDays: 30, couponPackIds: ["pack-vip-60"] });
   });
-  it("prices by the member's current class", () => {
-    // diamond-1y costs 558 for VIP Gold holders, but it is same-class-only: they upgrade by the difference instead.
+  it("prices by the member's current class; the plan's upgrade scenario decides whether a VIP of another class may buy it", () => {
+    // diamond-1y costs 558 for VIP Gold holders, but its upgrade scenario is 'difference': they upgrade by the difference instead.
     expect(() => quoteVipPurchase(config, goldVip(T + DAY_MS), "diamond-1y", T)).toThrow(expect.objectContaining({ code: "RULES_VIP_NOT_ALLOWED" }));
-    const cfg = fullConfig((c) => void (c.vipPlans = c.vipPlans?.map((p) => (p.id === "diamond-1y" ? { ...p, rebuy: "any" } : p))));
+    const cfg = fullConfig((c) => void (c.vipPlans = c.vipPlans?.map((p) => (p.id === "diamond-1y" ? { ...p, upgrade: "repay" } : p))));
+    // 升级场景 "VIP会员只能重新付费升级到当前VIP卡类": the full price is paid, and the difference is refused.
     expect(quoteVipPurchase(cfg, goldVip(T + DAY_MS), "diamond-1y", T).priceFen).toBe(55800);
+    expect(() => quoteVipUpgrade(cfg, goldVip(T + DAY_MS), "diamond-1y", T)).toThrow(expect.objectContaining({ code: "RULES_VIP_NOT_ALLOWED" }));
+  });
+  it("defaults to the seed's shown choice: re-pay the full price", () => {
+    const cfg = fullConfig(
+      (c) =>
+        void (c.vipPlans = c.vipPlans?.map((p) => {
+          const { upgrade: _u, ...rest } = p;
+          return rest;
+        })),
+    );
+    expect(cfg.vipPlans.every((p) => p.upgrade === "repay")).toBe(true);
   });
   it("switching class by purchase starts a fresh period and keeps the pre-VIP class to revert to", () => {
     const q = quoteVipPurchase(config, goldVip(T + 50 * DAY_MS), "diamond-1m", T);
@@ -64,7 +90,9 @@ describe("buying and renewing", () => {
   });
   it("limits once-per-member plans (bought or given)", () => {
     const once = quoteVipPurchase(config, standard, "gold-trial-7d", T).member;
-    expect(() => quoteVipPurchase(config, { ...once, vip: null, cardClass: "standard" }, "gold-trial-7d", T)).toThrow(expect.objectContaining({ code: "RULES_VIP_LIMIT_REACHED" }));
+    expect(() => quoteVipPurchase(config, { ...once, vip: null, cardClass: "standard" }, "gold-trial-7d", T)).toThrow(
+      expect.objectContaining({ code: "RULES_VIP_LIMIT_REACHED" }),
+    );
   });
   it("rejects unknown and disabled plans", () => {
     expect(() => quoteVipPurchase(config, standard, "nope", T)).toThrow(expect.objectContaining({ code: "RULES_UNKNOWN_PLAN", field: "planId" }));
@@ -74,13 +102,17 @@ describe("buying and renewing", () => {
 });
 
 describe("upgrade by price difference: (target daily price - current VIP daily price) x remaining days", () => {
+  const byDifference = fullConfig((c) => void (c.vipPlans = c.vipPlans?.map((p) => ({ ...p, upgrade: "difference" }))));
   it.each([
     // VIP Gold paid 366 yuan for 366 days (1 yuan a day), 100 days left.
     ["diamond-1y at the VIP Gold price 558: (558/366 - 1) x 100 = 52.46 yuan", "diamond-1y", {}, 5246],
     ["diamond-1y at its base price 588: (588/366 - 1) x 100 = 60.66 yuan", "diamond-1y", { noClassPrice: true }, 6066],
     ["diamond-1m 100 yuan / 31 days: (3.2258 - 1) x 100 = 222.58 yuan", "diamond-1m", {}, 22258],
   ])("%s", (_n, plan, opts, price) => {
-    const cfg = (opts as { noClassPrice?: boolean }).noClassPrice ? fullConfig((c) => void (c.vipPlans = c.vipPlans?.map((p) => ({ ...p, pricesByClass: {} })))) : config;
+    // Both diamond plans set to the 'difference' scenario (in the example only diamond-1y is).
+    const cfg = (opts as { noClassPrice?: boolean }).noClassPrice
+      ? fullConfig((c) => void (c.vipPlans = c.vipPlans?.map((p) => ({ ...p, pricesByClass: {}, upgrade: "difference" }))))
+      : byDifference;
     const q = quoteVipUpgrade(cfg, goldVip(T + 100 * DAY_MS), plan, T);
     expect(q.priceFen).toBe(price);
     expect(q.kind).toBe("upgrade");
@@ -88,11 +120,11 @@ describe("upgrade by price difference: (target daily price - current VIP daily p
     expect(q.record).toMatchObject({ kind: "upgrade", classBefore: "vip-gold", feeFen: price, note: "100 days remaining" });
   });
   it("is never negative", () => {
-    expect(quoteVipUpgrade(config, goldVip(T + 100 * DAY_MS, 100000, 31), "diamond-1m", T).priceFen).toBe(0);
+    expect(quoteVipUpgrade(byDifference, goldVip(T + 100 * DAY_MS, 100000, 31), "diamond-1m", T).priceFen).toBe(0);
   });
   it("counts remaining whole store-local days", () => {
     // expires at 2024-05-11 09:00 local: 10 calendar days from 2024-05-01 10:00
-    const q = quoteVipUpgrade(config, goldVip(at("2024-05-11T09:00")), "diamond-1m", T);
+    const q = quoteVipUpgrade(byDifference, goldVip(at("2024-05-11T09:00")), "diamond-1m", T);
     expect(q.record.note).toBe("10 days remaining");
   });
   it.each([
@@ -132,6 +164,8 @@ describe("gifts, extension and expiry", () => {
     expect(r?.record).toMatchObject({ kind: "revert", classBefore: "vip-gold", classAfter: "standard" });
   });
   it("rejects a malformed member naming the field", () => {
-    expect(() => quoteVipPurchase(config, { id: "x" } as VipMemberInput, "gold-1y", T)).toThrow(expect.objectContaining({ code: "RULES_INVALID_INPUT", field: "member.cardClass" }));
+    expect(() => quoteVipPurchase(config, { id: "x" } as VipMemberInput, "gold-1y", T)).toThrow(
+      expect.objectContaining({ code: "RULES_INVALID_INPUT", field: "member.cardClass" }),
+    );
   });
 });

@@ -88,8 +88,8 @@ function checkOnce(m: VipMember, plan: VipPlan): void {
 /**
  * Buying a plan. An active VIP of the same class renews: the new period (and any bonus days) is
  * added to the current expiry. Anyone else opens: the period starts now; an active VIP of another
- * class may switch only if the plan allows it ('any'), and loses the rest of the old VIP (use
- * {@link quoteVipUpgrade} to keep the expiry and pay the difference). The price is the plan's price
+ * class may switch by full re-payment only when the plan's `upgrade` is 'repay', and loses the rest of
+ * the old VIP (with 'difference' it must use {@link quoteVipUpgrade}: keep the expiry, pay the difference). The price is the plan's price
  * for the member's current class. Bonus days and coupon packs apply inside the plan's window,
  * depending on `bonus.when`.
  */
@@ -100,8 +100,12 @@ export function quoteVipPurchase(config: RulesConfig, member: VipMemberInput, pl
   const m = reverted(before, at);
   const active = m.vip !== null;
   const renewing = m.vip?.classId === plan.classId;
-  if (active && !renewing && plan.rebuy === "same-class-only")
-    throw new RulesError("RULES_VIP_NOT_ALLOWED", `a VIP of another class cannot buy '${plan.id}'`, "planId");
+  if (active && !renewing && plan.upgrade === "difference")
+    throw new RulesError(
+      "RULES_VIP_NOT_ALLOWED",
+      `a VIP of another class moves to '${plan.id}' by paying the difference (upgrade), not by buying it`,
+      "planId",
+    );
   const priceFen = plan.pricesByClass[m.cardClass] ?? plan.priceFen;
   const date = localDate(at, config.utcOffsetMinutes);
   const b = plan.bonus;
@@ -114,7 +118,8 @@ export function quoteVipPurchase(config: RulesConfig, member: VipMemberInput, pl
   const start = renewing && m.vip ? m.vip.expiresAt : at;
   const expiresAt = start + days * DAY_MS;
   const base = m.vip ?? { previousClass: m.cardClass, previousValidUntil: m.cardValidUntil };
-  const paid = renewing && m.vip ? { paidFen: m.vip.paidFen + priceFen, paidDays: m.vip.paidDays + plan.periodDays } : { paidFen: priceFen, paidDays: plan.periodDays };
+  const paid =
+    renewing && m.vip ? { paidFen: m.vip.paidFen + priceFen, paidDays: m.vip.paidDays + plan.periodDays } : { paidFen: priceFen, paidDays: plan.periodDays };
   const next: VipMember = {
     ...m,
     cardClass: plan.classId,
@@ -129,7 +134,17 @@ export function quoteVipPurchase(config: RulesConfig, member: VipMemberInput, pl
     bonusDays,
     couponPackIds: bonusApplies ? [...b.couponPackIds] : [],
     member: next,
-    record: { memberId: m.id, kind, planId: plan.id, classBefore: before.cardClass, classAfter: plan.classId, at, feeFen: priceFen, expiresAt, note: bonusDays > 0 ? `bonus ${bonusDays} days` : "" },
+    record: {
+      memberId: m.id,
+      kind,
+      planId: plan.id,
+      classBefore: before.cardClass,
+      classAfter: plan.classId,
+      at,
+      feeFen: priceFen,
+      expiresAt,
+      note: bonusDays > 0 ? `bonus ${bonusDays} days` : "",
+    },
   };
 }
 
@@ -139,7 +154,8 @@ export function remainingVipDays(config: RulesConfig, expiresAt: EpochMs, at: Ep
 }
 
 /**
- * Upgrade an active VIP to the class of `planId`, keeping the expiry:
+ * Upgrade an active VIP to the class of `planId`, keeping the expiry (only for plans with
+ * `upgrade: "difference"`):
  * `(target daily price - current VIP daily price) x remaining days`, where the target daily price is
  * the plan's price over its days and the current one what the member paid over its days. Computed
  * exactly and rounded once (`rounding.mode`); never below 0.
@@ -150,6 +166,8 @@ export function quoteVipUpgrade(config: RulesConfig, member: VipMemberInput, pla
   checkOnce(m, plan);
   if (!m.vip || at >= m.vip.expiresAt) throw new RulesError("RULES_VIP_NOT_ALLOWED", "only an active VIP can upgrade by paying the difference", "member.vip");
   if (m.vip.classId === plan.classId) throw new RulesError("RULES_VIP_NOT_ALLOWED", "already in this VIP class; renew instead", "planId");
+  if (plan.upgrade !== "difference")
+    throw new RulesError("RULES_VIP_NOT_ALLOWED", `'${plan.id}' is reached by re-paying its full price (purchase), not by the difference`, "planId");
   const days = remainingVipDays(config, m.vip.expiresAt, at);
   const targetPrice = BigInt(plan.pricesByClass[m.cardClass] ?? plan.priceFen);
   // (tP / tD - cP / cD) x days = (tP x cD - cP x tD) x days / (tD x cD)
@@ -168,7 +186,17 @@ export function quoteVipUpgrade(config: RulesConfig, member: VipMemberInput, pla
     bonusDays: 0,
     couponPackIds: [],
     member: next,
-    record: { memberId: m.id, kind: "upgrade", planId: plan.id, classBefore: m.cardClass, classAfter: plan.classId, at, feeFen: priceFen, expiresAt: m.vip.expiresAt, note: `${days} days remaining` },
+    record: {
+      memberId: m.id,
+      kind: "upgrade",
+      planId: plan.id,
+      classBefore: m.cardClass,
+      classAfter: plan.classId,
+      at,
+      feeFen: priceFen,
+      expiresAt: m.vip.expiresAt,
+      note: `${days} days remaining`,
+    },
   };
 }
 
@@ -196,7 +224,17 @@ export function giveVip(config: RulesConfig, member: VipMemberInput, planId: str
     bonusDays: 0,
     couponPackIds: [],
     member: next,
-    record: { memberId: m.id, kind: "gift", planId: plan.id, classBefore: before.cardClass, classAfter: plan.classId, at, feeFen: 0, expiresAt, note: `given by ${source}` },
+    record: {
+      memberId: m.id,
+      kind: "gift",
+      planId: plan.id,
+      classBefore: before.cardClass,
+      classAfter: plan.classId,
+      at,
+      feeFen: 0,
+      expiresAt,
+      note: `given by ${source}`,
+    },
   };
 }
 
@@ -210,7 +248,17 @@ export function extendVip(member: VipMemberInput, newExpiresAt: EpochMs, reason:
   const next: VipMember = { ...m, cardValidUntil: newExpiresAt, vip: { ...m.vip, expiresAt: newExpiresAt } };
   return {
     member: next,
-    record: { memberId: m.id, kind: "extension", planId: null, classBefore: m.cardClass, classAfter: m.cardClass, at, feeFen: 0, expiresAt: newExpiresAt, note: reason },
+    record: {
+      memberId: m.id,
+      kind: "extension",
+      planId: null,
+      classBefore: m.cardClass,
+      classAfter: m.cardClass,
+      at,
+      feeFen: 0,
+      expiresAt: newExpiresAt,
+      note: reason,
+    },
   };
 }
 
@@ -221,6 +269,16 @@ export function expireVip(member: VipMemberInput, at: EpochMs): { member: VipMem
   const next = reverted(m, at);
   return {
     member: next,
-    record: { memberId: m.id, kind: "revert", planId: null, classBefore: m.cardClass, classAfter: next.cardClass, at, feeFen: 0, expiresAt: next.cardValidUntil, note: "VIP expired" },
+    record: {
+      memberId: m.id,
+      kind: "revert",
+      planId: null,
+      classBefore: m.cardClass,
+      classAfter: next.cardClass,
+      at,
+      feeFen: 0,
+      expiresAt: next.cardValidUntil,
+      note: "VIP expired",
+    },
   };
 }

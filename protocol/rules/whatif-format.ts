@@ -10,7 +10,11 @@ export function yuan(fen: number): string {
 
 function table(head: string[], rows: string[][], right: readonly number[]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const fmt = (r: string[]) => r.map((c, i) => (right.includes(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join("  ").trimEnd();
+  const fmt = (r: string[]) =>
+    r
+      .map((c, i) => (right.includes(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd();
   return [fmt(head), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(fmt)].join("\n");
 }
 
@@ -64,7 +68,15 @@ export function formatWhatIf(r: WhatIfReport): string {
   }
   if (r.tenders) {
     const p = r.tenders;
-    out.push("", "Tenders", kv([["balance (principal)", yuan(p.balancePrincipalFen)], ["balance (bonus)", yuan(p.balanceBonusFen)], ["external payment", yuan(p.externalFen)]]));
+    out.push(
+      "",
+      "Tenders",
+      kv([
+        ["balance (principal)", yuan(p.balancePrincipalFen)],
+        ["balance (bonus)", yuan(p.balanceBonusFen)],
+        ["external payment", yuan(p.externalFen)],
+      ]),
+    );
     if (p.balanceAfter) out.push(`  balance after: principal ${yuan(p.balanceAfter.principalFen)}, bonus ${yuan(p.balanceAfter.bonusFen)}`);
   }
   if (r.return) {
@@ -84,21 +96,34 @@ export function formatWhatIf(r: WhatIfReport): string {
   if (r.points) {
     const m = c?.pointsMultiplier;
     const events = m && m.events.length > 0 ? `, events ${m.events.map((e) => `${e.name} x${e.percent / 100}`).join(", ")}` : "";
-    out.push("", `Points: +${r.points.earned} earned (x${m?.total ?? "1"}: level x${(m?.levelPercent ?? 100) / 100}${events}; ${r.points.returnable} returnable), -${r.points.redeemed} spent${r.points.balanceAfter === null ? "" : `, balance after ${r.points.balanceAfter}`}`);
+    out.push(
+      "",
+      `Points: +${r.points.earned} earned (x${m?.total ?? "1"}: level x${(m?.levelPercent ?? 100) / 100}${events}; ${r.points.returnable} returnable), -${r.points.redeemed} spent${r.points.balanceAfter === null ? "" : `, balance after ${r.points.balanceAfter}`}`,
+    );
   }
   if (r.level) {
     const l = r.level;
-    out.push("", `Level: ${l.kind} ${l.from} -> ${l.to} from ${l.effectiveOn}${l.validUntil ? ` until ${l.validUntil}` : ""}${l.resetGrowth ? ", growth reset to 0" : ""} (${l.reason})`);
+    out.push(
+      "",
+      `Level: ${l.kind} ${l.from} -> ${l.to} from ${l.effectiveOn}${l.validUntil ? ` until ${l.validUntil}` : ""}${l.resetGrowth ? ", growth reset to 0" : ""} (${l.reason})`,
+    );
   } else if (c || r.portraits) out.push("", "Level: no change");
   if (r.vip) {
     if (r.vip.expiry) out.push("", `VIP: expired, back to ${r.vip.expiry.classAfter}`);
     const q = r.vip.quote;
-    if (q) out.push("", `VIP ${q.kind}: ${q.record.classBefore} -> ${q.record.classAfter}, price ${yuan(q.priceFen)}, until ${q.record.expiresAt === null ? "-" : new Date(q.record.expiresAt).toISOString()}${q.bonusDays ? `, bonus ${q.bonusDays} days` : ""}${q.couponPackIds.length ? `, coupon packs ${q.couponPackIds.join(", ")}` : ""}`);
+    if (q)
+      out.push(
+        "",
+        `VIP ${q.kind}: ${q.record.classBefore} -> ${q.record.classAfter}, price ${yuan(q.priceFen)}, until ${q.record.expiresAt === null ? "-" : new Date(q.record.expiresAt).toISOString()}${q.bonusDays ? `, bonus ${q.bonusDays} days` : ""}${q.couponPackIds.length ? `, coupon packs ${q.couponPackIds.join(", ")}` : ""}`,
+      );
     if (!r.vip.expiry && !q) out.push("", "VIP: no change");
   }
   if (r.topUp) {
     const t = r.topUp;
-    out.push("", `Top-up ${yuan(t.amountFen)} (${t.rule ? t.rule.name : "no rule"}): +${yuan(t.principalFen)} principal, +${yuan(t.bonusFen)} bonus${t.points ? `, +${t.points} points` : ""}${t.upgradeToLevelId ? `, level ${t.upgradeToLevelId}` : ""}${t.vipPlanId ? `, VIP ${t.vipPlanId}` : ""}`);
+    out.push(
+      "",
+      `Top-up ${yuan(t.amountFen)} (${t.rule ? t.rule.name : "no rule"}): +${yuan(t.principalFen)} principal, +${yuan(t.bonusFen)} bonus${t.points ? `, +${t.points} points` : ""}${t.upgradeToLevelId ? `, level ${t.upgradeToLevelId}` : ""}${t.vipPlanId ? `, VIP ${t.vipPlanId}` : ""}`,
+    );
     for (const n of t.notGiven) out.push(`  not given: ${n}`);
   }
   if (r.portraits) out.push("", `Portrait: ${r.portraits.frequency}${r.portraits.tags.length ? `; tags ${r.portraits.tags.join(", ")}` : ""}`);

@@ -74,7 +74,11 @@ export interface WhatIfReport {
   return: ReturnResult | null;
   points: { earned: number; returnable: number; redeemed: number; balanceAfter: number | null } | null;
   level: LevelChange | null;
-  vip: { expiry: VipRecord | null; quote: { kind: string; priceFen: number; bonusDays: number; couponPackIds: string[]; record: VipRecord } | null; member: VipMember | null } | null;
+  vip: {
+    expiry: VipRecord | null;
+    quote: { kind: string; priceFen: number; bonusDays: number; couponPackIds: string[]; record: VipRecord } | null;
+    member: VipMember | null;
+  } | null;
   topUp: (TopUpResult & { vipGift: VipRecord | null }) | null;
   portraits: Portraits | null;
   yearlyClear: ReturnType<typeof yearlyClearAction>;
@@ -135,7 +139,10 @@ export function runWhatIf(config: RulesConfig, cartJson: unknown, historyJson: u
       lm.points = Math.max(0, lm.points + receipt.totals.pointsEarned - receipt.totals.pointsRedeemed);
       lm.growth += Math.floor(receipt.totals.totalFen / 100);
     }
-    level = relabel(() => evaluateLevel(config, lm, today), (f) => `history.level.${f.replace(/^member\./, "")}`);
+    level = relabel(
+      () => evaluateLevel(config, lm, today),
+      (f) => `history.level.${f.replace(/^member\./, "")}`,
+    );
   }
 
   let vip: WhatIfReport["vip"] = null;
@@ -164,7 +171,12 @@ export function runWhatIf(config: RulesConfig, cartJson: unknown, historyJson: u
     const vipNow = vipState?.vip ? at < vipState.vip.expiresAt : false;
     const result = prefixed("history.topUp", () =>
       evaluateTopUp(config, {
-        member: { id: vipState?.id ?? cart?.member?.id ?? "member", levelId: history.level?.levelId ?? cart?.member?.levelId, vipActive: vipNow, usedRuleIds: t.usedRuleIds },
+        member: {
+          id: vipState?.id ?? cart?.member?.id ?? "member",
+          levelId: history.level?.levelId ?? cart?.member?.levelId,
+          vipActive: vipNow,
+          usedRuleIds: t.usedRuleIds,
+        },
         amountFen: t.amountFen,
         channel: t.channel,
         storeId: t.storeId,
@@ -177,7 +189,12 @@ export function runWhatIf(config: RulesConfig, cartJson: unknown, historyJson: u
     topUp = { ...result, vipGift: gift?.record ?? null };
   }
   const portrait = history?.portrait;
-  const portraits = portrait ? relabel(() => memberPortraits(config.portraitThresholds, portrait, today), (f) => f.replace(/^history\./, "history.portrait.")) : null;
+  const portraits = portrait
+    ? relabel(
+        () => memberPortraits(config.portraitThresholds, portrait, today),
+        (f) => f.replace(/^history\./, "history.portrait."),
+      )
+    : null;
   return {
     at,
     localDate: today,

@@ -23,7 +23,7 @@ export function exitOnSignals(log: Logger, shutdown: () => Promise<void>): void 
 /** The last word of a service that failed to start. */
 export function failedToStart(service: string) {
   return (err: unknown): never => {
-    process.stderr.write(`${service} failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.stderr.write(`${service} failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(1);
   };
 }

@@ -11,24 +11,32 @@ const schema = z.object({
   logLevel: z.enum(["info", "debug"]).default("info"),
   http: z.object({ port: z.number().int(), open: z.boolean().default(false) }).default({ port: 1, open: false }),
   broker: z
-    .discriminatedUnion("mode", [z.object({ mode: z.literal("embedded"), port: z.number() }), z.object({ mode: z.literal("external"), url: z.string(), protocolVersion: z.union([z.literal(4), z.literal(5)]) })])
+    .discriminatedUnion("mode", [
+      z.object({ mode: z.literal("embedded"), port: z.number() }),
+      z.object({ mode: z.literal("external"), url: z.string(), protocolVersion: z.union([z.literal(4), z.literal(5)]) }),
+    ])
     .optional(),
   trustedKeys: z.record(z.string(), z.string()).optional(),
 });
 
 describe("applyEnvOverrides", () => {
   it("converts each value to the type the schema expects at its path", () => {
-    const o = applyEnvOverrides(schema, { storeId: "s1", http: { port: 80 } }, {
-      APP__STORE_ID: "007",
-      APP__LOG_LEVEL: "debug",
-      APP__HTTP__PORT: "9090",
-      APP__HTTP__OPEN: "yes",
-      APP__BROKER__MODE: "external",
-      APP__BROKER__URL: "mqtts://hq:8883",
-      APP__BROKER__PROTOCOL_VERSION: "5",
-      APP__TRUSTED_KEYS: '{"k1":"abc"}',
-      OTHER__HTTP__PORT: "1",
-    }, "APP");
+    const o = applyEnvOverrides(
+      schema,
+      { storeId: "s1", http: { port: 80 } },
+      {
+        APP__STORE_ID: "007",
+        APP__LOG_LEVEL: "debug",
+        APP__HTTP__PORT: "9090",
+        APP__HTTP__OPEN: "yes",
+        APP__BROKER__MODE: "external",
+        APP__BROKER__URL: "mqtts://hq:8883",
+        APP__BROKER__PROTOCOL_VERSION: "5",
+        APP__TRUSTED_KEYS: '{"k1":"abc"}',
+        OTHER__HTTP__PORT: "1",
+      },
+      "APP",
+    );
     expect(o.errors).toEqual([]);
     expect(schema.parse(o.config)).toEqual({
       storeId: "007",
@@ -66,7 +74,9 @@ describe("secret files", () => {
       expect(secretFileWarning(f)).toMatch(/accessible to every user \(mode 0644\)/);
       writeFileSync(f, "\n");
       expect(() => readSecretFile(f, "device secret")).toThrow(expect.objectContaining({ code: "SECRET_FILE_EMPTY" }));
-      expect(() => readSecretFile(join(dir, "missing"), "device secret")).toThrow(expect.objectContaining({ code: "SECRET_FILE_UNREADABLE", message: expect.stringContaining("ENOENT") }));
+      expect(() => readSecretFile(join(dir, "missing"), "device secret")).toThrow(
+        expect.objectContaining({ code: "SECRET_FILE_UNREADABLE", message: expect.stringContaining("ENOENT") }),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

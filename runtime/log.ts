@@ -39,6 +39,11 @@ export function createLogger(service: string, options: LogOptions = {}): Logger 
   );
 }
 
+/** A logger that drops everything (benches, tools). */
+export function createSilentLogger(): Logger {
+  return pino({ level: "silent" });
+}
+
 /** A child logger for one module, e.g. `ns(log, "kiosk:printer")`. */
 export function ns(log: Logger, namespace: string): Logger {
   return log.child({ ns: namespace });

@@ -93,6 +93,9 @@ export async function within<T>(ms: number, p: Promise<T>): Promise<T | undefine
  * broker that stopped answering can never hang a shutdown.
  */
 export async function endClient(client: MqttClient, graceMs = 2_000): Promise<void> {
-  const ended = await within(graceMs, client.endAsync(false).then(() => true));
+  const ended = await within(
+    graceMs,
+    client.endAsync(false).then(() => true),
+  );
   if (!ended) await client.endAsync(true);
 }
