@@ -6,7 +6,7 @@
 // status and resync talk to the running service's local API; the hardware checks build the drivers
 // from the kiosk's config themselves; outbox reads the ledger database read-only. Exit codes: see
 // EXIT in device/cli/common.ts.
-import { isMainModule, reportCliError } from "../protocol/cli-common.js";
+import { isMainModule, reportCliError } from "../runtime/cli-common.js";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -21,7 +21,7 @@ const HELP = `kioskctl: operate a member kiosk
 Usage: kioskctl <command> [options]
 
 Commands:
-  status                         the running service: hub connection, config version, outbox, drivers
+  status                         the running service: broker and hub (presence, last ack, oldest unacked sale), config, outbox, drivers
   provision --hub URL --token T  redeem a one-time token from the hub (hubctl provision-token) and write
                                  the identity, the secret (0600), the broker CA and the config
             [--force]            replace an existing identity (the old ledger database is kept aside)
@@ -77,7 +77,10 @@ function seconds(v: string | undefined, flag: string, dflt: number): number {
 }
 
 interface Healthz {
+  /** The broker connection only. */
   connected: boolean;
+  /** The hub itself (device/health.ts HubHealth); absent from kiosks before it was added. */
+  hub?: { level?: string; presence?: string; instance?: string; lastAckAgeMs?: number; oldestUnackedAgeMs?: number; message?: string };
   configVersion: number;
   lastSeq: number;
   ackedSeq: number;
@@ -90,17 +93,28 @@ interface Healthz {
 async function status(io: CliIo, v: Values, base: string): Promise<number> {
   const h = await localApi<Healthz>(io, base, "GET", "/healthz");
   const bad = (h.drivers ?? []).filter((d) => d.level === "down");
-  const healthy = h.connected && bad.length === 0;
+  const hubOnline = h.hub === undefined ? h.connected : h.hub.presence === "online";
+  const healthy = h.connected && hubOnline && bad.length === 0;
+  const age = (ms: number | undefined): string => (ms === undefined ? "-" : ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`);
   if (v.json) io.stdout(`${JSON.stringify({ healthy, ...h })}\n`);
   else {
     io.stdout(
       [
-        `hub         ${h.connected ? "connected" : "NOT CONNECTED (selling offline)"}`,
+        `broker      ${h.connected ? "connected" : "NOT CONNECTED (selling offline)"}`,
+        ...(h.hub
+          ? [
+              `hub         ${hubOnline ? "online" : `${(h.hub.presence ?? "unknown").toUpperCase()} (selling offline)`}${h.hub.instance ? ` (${h.hub.instance})` : ""}; last ack ${age(h.hub.lastAckAgeMs)} ago; oldest unacknowledged sale ${age(h.hub.oldestUnackedAgeMs)}`,
+              ...(h.hub.level !== "ok" && h.hub.message ? [`            ${h.hub.message}`] : []),
+            ]
+          : []),
         `config      version ${h.configVersion}`,
         `ledger      last ${h.lastSeq}, acknowledged ${h.ackedSeq}, outbox ${h.outboxDepth}`,
         `members     ${h.members} cached`,
         `clock       offset ${h.clockOffsetMs} ms`,
-        ...(h.drivers ?? []).map((d) => `${(d.component ?? "?").padEnd(11)} ${d.level ?? "?"} (${d.driver ?? "?"})${d.errorCode ? ` ${d.errorCode}` : ""}${d.message ? `: ${d.message}` : ""}`),
+        ...(h.drivers ?? []).map(
+          (d) =>
+            `${(d.component ?? "?").padEnd(11)} ${d.level ?? "?"} (${d.driver ?? "?"})${d.errorCode ? ` ${d.errorCode}` : ""}${d.message ? `: ${d.message}` : ""}`,
+        ),
       ].join("\n") + "\n",
     );
   }
@@ -133,11 +147,15 @@ async function outbox(io: CliIo, v: Values, configPath: string): Promise<number>
   }
 }
 
+function parseCommandLine(argv: readonly string[]) {
+  return parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+}
+
 /** Runs one kioskctl command; returns the exit code (never calls process.exit). */
 export async function runKioskctl(argv: readonly string[], io: CliIo): Promise<number> {
-  let parsed;
+  let parsed: ReturnType<typeof parseCommandLine>;
   try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseCommandLine(argv);
   } catch (err) {
     io.stderr(`kioskctl: ${(err as Error).message}\n(see kioskctl --help)\n`);
     return EXIT.USAGE;
@@ -166,7 +184,10 @@ export async function runKioskctl(argv: readonly string[], io: CliIo): Promise<n
           force: v.force,
           group: v.group ?? "member-kiosk",
         });
-        out(r, `provisioned ${r.chainId}/${r.storeId}/${r.deviceId}; broker ${r.brokerUrl}\n  config ${r.config}\n  secret ${r.secretFile} (0600)\n${r.caFile ? `  CA     ${r.caFile}\n` : ""}${r.movedAside.map((m) => `  old ledger kept at ${m}\n`).join("")}then: systemctl restart member-kiosk\n`);
+        out(
+          r,
+          `provisioned ${r.chainId}/${r.storeId}/${r.deviceId}; broker ${r.brokerUrl}\n  config ${r.config}\n  secret ${r.secretFile} (0600)\n${r.caFile ? `  CA     ${r.caFile}\n` : ""}${r.movedAside.map((m) => `  old ledger kept at ${m}\n`).join("")}then: systemctl restart member-kiosk\n`,
+        );
         return EXIT.OK;
       }
       case "print-test": {
@@ -174,7 +195,10 @@ export async function runKioskctl(argv: readonly string[], io: CliIo): Promise<n
         const { printTest } = await import("./cli/hardware.js");
         const r = await printTest(io, loadConfig(configPath, io.env), v.verbose);
         const st = r.outcome.status;
-        out(r, `printed ${r.outcome.bytes} bytes on ${r.transport} in ${r.outcome.attempts} attempt(s)${st?.supported ? `; paper ${st.paperOut ? "OUT" : st.paperLow ? "low" : "ok"}` : ""}\n`);
+        out(
+          r,
+          `printed ${r.outcome.bytes} bytes on ${r.transport} in ${r.outcome.attempts} attempt(s)${st?.supported ? `; paper ${st.paperOut ? "OUT" : st.paperLow ? "low" : "ok"}` : ""}\n`,
+        );
         return EXIT.OK;
       }
       case "scan-test": {
@@ -182,12 +206,21 @@ export async function runKioskctl(argv: readonly string[], io: CliIo): Promise<n
         if (!v.file && !v.camera) throw new CliError(EXIT.USAGE, "USAGE", "scan-test needs --file IMG or --camera");
         const { scanCamera, scanFile } = await import("./cli/hardware.js");
         const r = v.file ? await scanFile(config, v.file) : await scanCamera(io, config, seconds(v.timeout, "--timeout", 15) * 1000, v.verbose);
-        out(r, r.symbols.length === 0 ? `no code found in ${r.source} (${r.ms} ms)\n` : r.symbols.map((s) => `${s.kind.padEnd(8)} ${s.format.padEnd(8)} ${s.text}\n`).join("") + `(${r.ms} ms)\n`);
+        out(
+          r,
+          r.symbols.length === 0
+            ? `no code found in ${r.source} (${r.ms} ms)\n`
+            : r.symbols.map((s) => `${s.kind.padEnd(8)} ${s.format.padEnd(8)} ${s.text}\n`).join("") + `(${r.ms} ms)\n`,
+        );
         return r.symbols.length > 0 ? EXIT.OK : EXIT.CHECK_FAILED;
       }
       case "gpio-test": {
         const { gpioTest } = await import("./cli/hardware.js");
-        const r = await gpioTest(io, loadConfig(configPath, io.env), { gate: v.gate, buttonWaitMs: seconds(v.button, "--button", 0) * 1000, verbose: v.verbose });
+        const r = await gpioTest(io, loadConfig(configPath, io.env), {
+          gate: v.gate,
+          buttonWaitMs: seconds(v.button, "--button", 0) * 1000,
+          verbose: v.verbose,
+        });
         out(r, `GPIO driver ${r.driver}\n` + r.steps.map((s) => `  ${s.ok ? "ok  " : "FAIL"} ${s.step}${s.detail ? `: ${s.detail}` : ""}\n`).join(""));
         return r.steps.every((s) => s.ok) ? EXIT.OK : EXIT.CHECK_FAILED;
       }
@@ -214,7 +247,6 @@ export async function runKioskctl(argv: readonly string[], io: CliIo): Promise<n
   }
 }
 
-
 if (isMainModule(import.meta.url)) {
   runKioskctl(process.argv.slice(2), {
     stdout: (s) => process.stdout.write(s),
@@ -228,7 +260,7 @@ if (isMainModule(import.meta.url)) {
       setTimeout(() => process.exit(code), 200).unref();
     },
     (err: unknown) => {
-      process.stderr.write(`kioskctl: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+      process.stderr.write(`kioskctl: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
       process.exitCode = EXIT.FAILURE;
     },
   );

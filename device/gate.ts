@@ -4,7 +4,7 @@
 // known card (admitted or refused, and why) is a gate_entry ledger fact; an invalid or unknown code is
 // refused with a message and logged, and changes nothing.
 import type { Clock } from "../protocol/clock.js";
-import type { Logger } from "../protocol/log.js";
+import type { Logger } from "../runtime/log.js";
 import type { ConfigContent, GateEntryFact, GateRefusal, MemberRecord } from "../protocol/messages.js";
 import type { ReplayStore } from "../protocol/member-code.js";
 import { localDate } from "../protocol/rules/time.js";
@@ -48,8 +48,13 @@ function day(config: ConfigContent, at: number): string {
 }
 
 /** Whether a card class is a paid membership in this store, and until when the member holds it. */
-function paidStatus(config: ConfigContent, m: MemberRecord, at: number): { ok: true; until?: number } | { ok: false; reason: "not-paid" | "expired"; until?: number } {
-  const paid = config.device.gate.paidCardClasses.length > 0 ? config.device.gate.paidCardClasses : config.rules.cardClasses.filter((c) => c.vip).map((c) => c.id);
+function paidStatus(
+  config: ConfigContent,
+  m: MemberRecord,
+  at: number,
+): { ok: true; until?: number } | { ok: false; reason: "not-paid" | "expired"; until?: number } {
+  const paid =
+    config.device.gate.paidCardClasses.length > 0 ? config.device.gate.paidCardClasses : config.rules.cardClasses.filter((c) => c.vip).map((c) => c.id);
   if (!paid.includes(m.cardClass)) return { ok: false, reason: "not-paid" };
   if (m.vipExpiresAt !== undefined && at >= m.vipExpiresAt) return { ok: false, reason: "expired", until: m.vipExpiresAt };
   return m.vipExpiresAt !== undefined ? { ok: true, until: m.vipExpiresAt } : { ok: true };
@@ -109,7 +114,10 @@ export class Gate {
       if (!(err instanceof CheckoutError)) throw err;
       deps.log.warn({ code: err.code }, `gate: ${err.message}`);
       deps.relay.failure();
-      const message = err.code === "MEMBER_UNKNOWN" ? "Card not recognised. Please see the service desk." : "This member code is not valid. Please refresh the code in your app.";
+      const message =
+        err.code === "MEMBER_UNKNOWN"
+          ? "Card not recognised. Please see the service desk."
+          : "This member code is not valid. Please refresh the code in your app.";
       return this.show({ admitted: false, code: err.code, message, at });
     }
     const decision = this.decide(config, member, at);
@@ -125,7 +133,13 @@ export class Gate {
     };
     const entry = deps.store.appendFact(fact, at, config.version);
     deps.onCommitted();
-    const base = { memberId: member.memberId, memberName: member.name, at, seq: entry.seq, ...(decision.until !== undefined ? { validUntil: decision.until } : {}) };
+    const base = {
+      memberId: member.memberId,
+      memberName: member.name,
+      at,
+      seq: entry.seq,
+      ...(decision.until !== undefined ? { validUntil: decision.until } : {}),
+    };
     if (decision.reason) {
       deps.log.info({ member: member.memberId, reason: decision.reason, seq: entry.seq }, "gate: entry refused");
       deps.relay.failure();

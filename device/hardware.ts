@@ -3,7 +3,7 @@
 // Real and simulated drivers are picked here, by configuration only; nothing in the business logic
 // knows which one it talks to.
 import type { Clock } from "../protocol/clock.js";
-import { ns, type Logger } from "../protocol/log.js";
+import { ns, type Logger } from "../runtime/log.js";
 import type { KioskConfig } from "./config.js";
 import type { KioskHardware } from "./kiosk.js";
 import { Scanner } from "./scan/scanner.js";

@@ -1,6 +1,7 @@
 // Driver health reports: the shared schema every driver's report satisfies, and how the kiosk folds them together.
 import { describe, expect, it } from "vitest";
-import { collectHealth, createMemoryLogger, driverHealthSchema, worstLevel, type DriverHealth } from "./health.js";
+import { collectHealth, driverHealthSchema, worstLevel, type DriverHealth } from "./health.js";
+import { createMemoryLogger } from "../runtime/testing/memory-logger.js";
 import { createGpio } from "./gpio/create-gpio.js";
 import { createPrinter } from "./printer/create-printer.js";
 import { InlineDecoder } from "./scan/inline-decoder.js";

@@ -1,5 +1,6 @@
-// Driver health reports (camera, decoder, printer, GPIO, watchdog) and the small logger/clock shapes every driver takes.
+// Driver health reports (camera, decoder, printer, GPIO, watchdog); re-exports the tree's Clock and Logger for the drivers.
 import { z } from "zod";
+import type { Clock } from "../protocol/clock.js";
 
 /** ok: working; degraded: working with trouble (restarts, paper low, slow); down: not working; disabled: not configured. */
 export const healthLevels = ["ok", "degraded", "down", "disabled"] as const;
@@ -38,10 +39,7 @@ export function worstLevel(reports: readonly DriverHealth[]): HealthLevel {
 }
 
 /** Collects every reporter's health; a reporter that throws is reported as down instead of breaking /healthz. */
-export function collectHealth(
-  reporters: readonly { name: string; reporter: HealthReporter }[],
-  clock: Clock,
-): { level: HealthLevel; drivers: DriverHealth[] } {
+export function collectHealth(reporters: readonly { name: string; reporter: HealthReporter }[], clock: Clock): { level: HealthLevel; drivers: DriverHealth[] } {
   const drivers = reporters.map(({ name, reporter }) => {
     try {
       return reporter.health();
@@ -60,56 +58,63 @@ export function collectHealth(
   return { level: worstLevel(drivers), drivers };
 }
 
-/** A clock passed in through constructors (tests use a fake one). */
-export interface Clock {
-  now(): number;
+/** Why an optional driver could not start (its error's code, else DEVICE_START_FAILED). */
+export interface StartFailure {
+  code: string;
+  message: string;
 }
 
-export const systemClock: Clock = { now: () => Date.now() };
-
-/** The subset of pino's logger the drivers use. */
-export interface LogFn {
-  (obj: object, msg?: string): void;
-  (msg: string): void;
-}
-export interface Logger {
-  info: LogFn;
-  warn: LogFn;
-  error: LogFn;
-  debug: LogFn;
-  child(bindings: Record<string, unknown>): Logger;
+export function startFailure(err: unknown): StartFailure {
+  const code = typeof err === "object" && err !== null && "code" in err && typeof err.code === "string" ? err.code : "DEVICE_START_FAILED";
+  return { code, message: err instanceof Error ? err.message : String(err) };
 }
 
-/** A logger that drops everything (tests, benches). */
-export function createSilentLogger(): Logger {
-  const noop = (): void => {};
-  const logger: Logger = { info: noop, warn: noop, error: noop, debug: noop, child: () => logger };
-  return logger;
+/** A driver that failed to start: its own report marked down with the start error, so health says why while the kiosk sells on. */
+export function failedStartHealth(report: DriverHealth, failure: StartFailure): DriverHealth {
+  return { ...report, level: "down", errorCode: failure.code, message: failure.message };
 }
 
-/** A logger that keeps every line in memory so tests can assert on what was logged. */
-export interface MemoryLogLine {
-  level: "info" | "warn" | "error" | "debug";
-  msg: string;
-  obj: object | undefined;
-  bindings: Record<string, unknown>;
+// The one Clock and Logger of the tree (protocol/clock.ts, pino's logger), re-exported for the drivers that import them from here.
+export { systemClock } from "../protocol/clock.js";
+export type { Clock } from "../protocol/clock.js";
+export type { Logger } from "../runtime/log.js";
+export { createSilentLogger } from "../runtime/log.js";
+
+/** The hub as the kiosk sees it, apart from the broker (a live broker with a dead hub is not "connected"). */
+export interface HubHealth {
+  level: HealthLevel;
+  /** The broker connection only. */
+  broker: "connected" | "disconnected";
+  /** From the hub's retained presence topic (or its answers): online, offline, or not known yet. */
+  presence: "online" | "offline" | "unknown";
+  instance?: string;
+  /** Since the hub last acknowledged anything from this kiosk (absent: not since the kiosk started). */
+  lastAckAgeMs?: number;
+  /** Age of the oldest ledger entry the hub has not acknowledged (absent: the outbox is empty). */
+  oldestUnackedAgeMs?: number;
+  /** zh-CN first, with English, and what to do. */
+  message: string;
 }
-export function createMemoryLogger(
-  lines: MemoryLogLine[] = [],
-  bindings: Record<string, unknown> = {},
-): Logger & { lines: MemoryLogLine[] } {
-  const make =
-    (level: MemoryLogLine["level"]): LogFn =>
-    (a: object | string, b?: string): void => {
-      if (typeof a === "string") lines.push({ level, msg: a, obj: undefined, bindings });
-      else lines.push({ level, msg: b ?? "", obj: a, bindings });
+
+/** Sales waiting longer than this make the hub's state degraded even while it is online (it is not keeping up). */
+export const HUB_LAG_DEGRADED_MS = 5 * 60_000;
+
+export function hubHealth(
+  view: { presence: HubHealth["presence"]; instance?: string; lastAckAgeMs?: number; oldestUnackedAgeMs?: number },
+  brokerConnected: boolean,
+): HubHealth {
+  const base = { broker: brokerConnected ? ("connected" as const) : ("disconnected" as const), ...view };
+  if (!brokerConnected)
+    return { ...base, level: "degraded", message: "未连接消息服务器，离线销售中；检查网络。Not connected to the broker: selling offline; check the network." };
+  if (view.presence === "offline")
+    return { ...base, level: "degraded", message: "总部服务离线，离线销售中；请联系总部 IT。The hub is offline: selling offline; ask HQ IT to check the hub." };
+  if (view.presence === "unknown") return { ...base, level: "degraded", message: "尚未收到总部服务状态。The hub has not announced itself yet." };
+  if ((view.oldestUnackedAgeMs ?? 0) > HUB_LAG_DEGRADED_MS) {
+    return {
+      ...base,
+      level: "degraded",
+      message: "总部服务在线但未确认销售记录；请联系总部 IT。The hub is online but has not acknowledged sales for over 5 minutes; ask HQ IT.",
     };
-  return {
-    lines,
-    info: make("info"),
-    warn: make("warn"),
-    error: make("error"),
-    debug: make("debug"),
-    child: (more) => createMemoryLogger(lines, { ...bindings, ...more }),
-  };
+  }
+  return { ...base, level: "ok", message: "总部服务在线。The hub is online." };
 }

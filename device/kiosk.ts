@@ -1,33 +1,37 @@
-// The kiosk service: wires storage, sync, scanner, checkout session, gate, returns, staff sign-in, printer and lights.
-import { mkdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { openDatabase, migrate, type Database } from "../storage/sqlite.js";
-import { OffsetClock, type Clock } from "../protocol/clock.js";
-import { ns, type Logger } from "../protocol/log.js";
-import { parseRulesConfig } from "../protocol/rules/config.js";
-import { KIOSK_MIGRATIONS } from "./schema.js";
-import { KioskStore } from "./store.js";
-import { SqliteReplayStore } from "./replay-store.js";
-import { KioskSync } from "./sync.js";
-import { Checkout, CheckoutError, type Indicator, type CheckoutPrinter } from "./checkout.js";
-import { Gate, type GateRelay } from "./gate.js";
-import { Returns, ReturnError } from "./returns.js";
-import { StaffAuth } from "./staff-auth.js";
-import { systemTimers, type Timers } from "./session/timers.js";
+// The kiosk service: starts and stops the parts buildKiosk() gives it (device/compose.ts) and routes scans to them.
+import type { Database } from "../storage/database.js";
+import type { OffsetClock } from "../protocol/clock.js";
+import type { Logger } from "../runtime/log.js";
+import type { KioskStore } from "./store.js";
+import type { KioskSync } from "./sync.js";
+import { CheckoutError, type Checkout, type Indicator, type CheckoutPrinter } from "./session/index.js";
+import type { Gate, GateRelay } from "./gate.js";
+import { ReturnError, type Returns } from "./returns.js";
+import type { StaffAuth } from "./staff-auth.js";
 import type { KioskConfig } from "./config.js";
 import type { Scanner } from "./scan/scanner.js";
 import type { FrameSource, ScanResult } from "./scan/types.js";
-import { collectHealth, type DriverHealth, type HealthLevel, type HealthReporter } from "./health.js";
+import type { DriverHealth, HealthLevel, HealthReporter } from "./health.js";
+import type { KioskHealth } from "./kiosk-health.js";
 import { classifyScan } from "./scan/classify.js";
+import { STORAGE_REFUSAL_MESSAGE, type StorageGuard } from "./storage-guard.js";
+import type { ClockStatus } from "./clock-sync/index.js";
+import type { KioskCommands } from "./commands.js";
 
 /** The hardware the kiosk drives, built from the config by device/hardware.ts (real or simulated drivers). */
 export interface KioskHardware {
   source: FrameSource;
   scanner: Scanner;
-  printer: CheckoutPrinter & { start(): Promise<void>; stop(): Promise<void> } & HealthReporter;
-  indicator: Indicator & Pick<GateRelay, "openGate"> & { start(): Promise<void>; stop(): Promise<void> } & HealthReporter;
-  /** Extra health reporters (camera, GPIO...). */
-  reporters: Array<{ name: string; reporter: HealthReporter }>;
+  /** printRaw: the driver's raw ESC/POS path (a remote printer test uses it), when it has one. */
+  printer: CheckoutPrinter & {
+    start(): Promise<void>;
+    stop(): Promise<void>;
+    printRaw?(job: Buffer, meta?: { receiptNo?: string }): Promise<unknown>;
+  } & HealthReporter;
+  /** hasGate: whether a gate relay line is configured (a remote "open gate" needs one; absent: assumed). */
+  indicator: Indicator & Pick<GateRelay, "openGate"> & { start(): Promise<void>; stop(): Promise<void>; hasGate?(): boolean } & HealthReporter;
+  /** Extra health reporters (camera...). */
+  reporters: ReadonlyArray<{ name: string; reporter: HealthReporter }>;
 }
 
 export type ScanOutcome =
@@ -35,58 +39,44 @@ export type ScanOutcome =
   | { kind: "product"; sku: string; name: string; qty: number }
   | { kind: "gate"; admitted: boolean; code?: string; message: string; memberId?: string }
   | { kind: "receipt"; saleId: string }
-  | { kind: "refused"; code: string; message: string }
+  | { kind: "refused"; code: string; message: string; reason?: string }
   | { kind: "ignored" };
 
-/** Injected time and chance for the session, gate and returns (tests pass manual timers and a fixed random). */
-export interface KioskOptions {
-  timers?: Timers;
-  random?: () => number;
+/** The kiosk's parts, built by buildKiosk() (device/compose.ts); the Kiosk only starts and stops them. */
+export interface KioskParts {
+  config: KioskConfig;
+  hardware: KioskHardware;
+  /** The hub-corrected clock every part shares. */
+  clock: OffsetClock;
+  log: Logger;
+  db: Database;
+  store: KioskStore;
+  sync: KioskSync;
+  checkout: Checkout;
+  gate: Gate;
+  returns: Returns;
+  staff: StaffAuth;
+  storage: StorageGuard;
+  clockStatus: ClockStatus;
+  health: KioskHealth;
+  /** Remote commands from the hub (device/commands.ts). */
+  commands?: KioskCommands;
+  /** Fired by the parts built before the kiosk (storage, clock) when their state changes. */
+  changes: ChangeFeed;
 }
 
-export class Kiosk {
-  private db: Database | undefined;
-  store!: KioskStore;
-  sync!: KioskSync;
-  checkout!: Checkout;
-  gate!: Gate;
-  returns!: Returns;
-  staff!: StaffAuth;
-  readonly clock: OffsetClock;
-  /** The last scan and what the kiosk did with it (the customer display shows refusals). */
-  lastScan: { outcome: ScanOutcome; at: number } | undefined;
-  /** The staff decisions this kiosk recorded since it started (the staff page lists the latest). */
-  readonly recentDecisions: Array<{ requestId: string; staffId: string; decision: string; member: string; at: number }> = [];
-  private readonly changeListeners = new Set<() => void>();
-  private readonly timers: Timers;
-  /** Counters for /metrics (device/metrics.ts). */
-  readonly stats = { checkouts: 0 };
-  private readonly scanListeners: Array<(r: ScanResult, o: ScanOutcome) => void> = [];
-  private unsubscribeScan: (() => void) | undefined;
+/** Listeners for "something the pages show changed"; parts built before the Kiosk fire it. */
+export class ChangeFeed {
+  private readonly listeners = new Set<() => void>();
+  constructor(private readonly log: Logger) {}
 
-  constructor(
-    private readonly config: KioskConfig,
-    private readonly hardware: KioskHardware,
-    private readonly baseClock: Clock,
-    private readonly log: Logger,
-    private readonly options: KioskOptions = {},
-  ) {
-    this.clock = new OffsetClock(baseClock);
-    this.timers = options.timers ?? systemTimers();
+  on(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
-  get deviceId(): string {
-    return this.config.deviceId;
-  }
-
-  /** Anything the pages show changed (session, gate, returns, members, config, a scan): for live updates. */
-  onChange(listener: () => void): () => void {
-    this.changeListeners.add(listener);
-    return () => this.changeListeners.delete(listener);
-  }
-
-  private changed(): void {
-    for (const l of this.changeListeners) {
+  emit(): void {
+    for (const l of this.listeners) {
       try {
         l();
       } catch (err) {
@@ -94,82 +84,67 @@ export class Kiosk {
       }
     }
   }
+}
 
-  async start(): Promise<void> {
-    const { config, log, hardware } = this;
-    mkdirSync(config.dataDir, { recursive: true });
-    const db = await openDatabase(join(config.dataDir, "kiosk.db"));
-    this.db = db;
-    migrate(db, KIOSK_MIGRATIONS);
-    this.store = new KioskStore(db);
-    const address = { chainId: config.chainId, storeId: config.storeId, deviceId: config.deviceId };
-    this.sync = new KioskSync(
-      {
-        address,
-        url: config.hub.url,
-        username: config.hub.username,
-        password: readFileSync(config.hub.passwordFile, "utf8").trim(),
-        trustedKeys: config.hub.trustedKeys,
-        protocolVersion: config.hub.protocolVersion,
-        ...(config.hub.caFile ? { ca: readFileSync(config.hub.caFile) } : {}),
-      },
-      this.store,
-      this.clock,
-      this.baseClock,
-      ns(log, "kiosk:sync"),
-    );
-    // A bundle whose rules fail the cross-checks is refused before it replaces the one in force.
-    this.sync.onConfig((content) => {
-      parseRulesConfig(content.rules);
-    });
-    this.sync.statusExtras = () => ({ health: this.health() });
-    const onCommitted = (): void => this.sync.flush();
-    // Durable, so a code accepted just before a restart is not accepted again after it.
-    const replay = new SqliteReplayStore(db);
-    this.checkout = new Checkout({
-      store: this.store,
-      config: () => this.sync.current,
-      clock: this.clock,
-      replay,
-      printer: hardware.printer,
-      indicator: hardware.indicator,
-      deviceId: config.deviceId,
-      log: ns(log, "kiosk:checkout"),
-      onCommitted,
-      authorize: (req, deadlineMs) => this.sync.authorize(req, deadlineMs),
-      timers: this.timers,
-      ...(this.options.random ? { random: this.options.random } : {}),
-    });
-    this.gate = new Gate({
-      store: this.store,
-      config: () => this.sync.current,
-      clock: this.clock,
-      replay,
-      relay: hardware.indicator,
-      deviceId: config.deviceId,
-      log: ns(log, "kiosk:gate"),
-      timers: this.timers,
-      onCommitted,
-    });
-    this.returns = new Returns({
-      store: this.store,
-      config: () => this.sync.current,
-      clock: this.clock,
-      timers: this.timers,
-      deviceId: config.deviceId,
-      log: ns(log, "kiosk:returns"),
-      printer: hardware.printer,
-      onCommitted,
-      kioskFree: () => ["idle", "done", "cancelled"].includes(this.checkout.current.name),
-    });
-    this.staff = new StaffAuth({ policy: () => this.sync.current?.device, clock: this.clock, log: ns(log, "kiosk:staff") });
+export class Kiosk {
+  private db: Database | undefined;
+  readonly store: KioskStore;
+  readonly sync: KioskSync;
+  readonly checkout: Checkout;
+  readonly gate: Gate;
+  readonly returns: Returns;
+  readonly staff: StaffAuth;
+  /** Whether the ledger can be written; refuses new sales while it cannot (full disk). */
+  readonly storage: StorageGuard;
+  /** Whether the verification clock is trusted (NTP, or the hub's offset). */
+  readonly clockStatus: ClockStatus;
+  readonly clock: OffsetClock;
+  /** Remote commands from the hub: their counters (tests, metrics). */
+  readonly commands: KioskCommands | undefined;
+  /** The last scan and what the kiosk did with it (the customer display shows refusals). */
+  lastScan: { outcome: ScanOutcome; at: number } | undefined;
+  /** The staff decisions this kiosk recorded since it started (the staff page lists the latest). */
+  readonly recentDecisions: Array<{ requestId: string; staffId: string; decision: string; member: string; at: number }> = [];
+  private readonly changes: ChangeFeed;
+  private readonly config: KioskConfig;
+  private readonly hardware: KioskHardware;
+  private readonly log: Logger;
+  private readonly healthReport: KioskHealth;
+  /** Counters for /metrics (device/metrics.ts). */
+  readonly stats = { checkouts: 0 };
+  private readonly scanListeners: Array<(r: ScanResult, o: ScanOutcome) => void> = [];
+  private unsubscribeScan: (() => void) | undefined;
+
+  constructor(parts: KioskParts) {
+    this.config = parts.config;
+    this.hardware = parts.hardware;
+    this.clock = parts.clock;
+    this.log = parts.log;
+    this.db = parts.db;
+    this.store = parts.store;
+    this.sync = parts.sync;
+    this.checkout = parts.checkout;
+    this.gate = parts.gate;
+    this.returns = parts.returns;
+    this.staff = parts.staff;
+    this.storage = parts.storage;
+    this.clockStatus = parts.clockStatus;
+    this.healthReport = parts.health;
+    this.commands = parts.commands;
+    this.changes = parts.changes;
     this.checkout.onChange((state, event) => {
       if (event.type === "paid") this.stats.checkouts++;
       // A member starting a session ends a finished return's screen.
       if ((state.name === "verifying" || state.name === "shopping") && this.returns.current.name === "done") this.returns.cancel();
       if (event.type === "verification-approved" || event.type === "verification-rejected") {
         const member = "member" in state && state.member ? `${state.member.name} (${state.member.memberId})` : "";
-        this.recentDecisions.push({ requestId: event.requestId, staffId: event.staffId, decision: event.type === "verification-approved" ? "approved" : "rejected", member, at: this.clock.now() });
+        this.recentDecisions.push({
+          requestId: event.requestId,
+          staffId: event.staffId,
+          decision: event.type === "verification-approved" ? "approved" : "rejected",
+          member,
+          at: this.clock.now(),
+        });
         if (this.recentDecisions.length > 50) this.recentDecisions.shift();
       }
       this.changed();
@@ -178,10 +153,54 @@ export class Kiosk {
     this.gate.onChange(() => this.changed());
     this.returns.onChange(() => this.changed());
     this.sync.onMembersChanged(() => this.changed());
-    await hardware.indicator.start();
-    await hardware.printer.start();
+  }
+
+  get deviceId(): string {
+    return this.config.deviceId;
+  }
+
+  /** The open ledger database (tools and fault tests: PRAGMA max_page_count stands in for a full disk). */
+  get database(): Database | undefined {
+    return this.db;
+  }
+
+  /** Anything the pages show changed (session, gate, returns, members, config, a scan): for live updates. */
+  onChange(listener: () => void): () => void {
+    return this.changes.on(listener);
+  }
+
+  private changed(): void {
+    this.changes.emit();
+  }
+
+  /** The last "call staff" press on the customer display (shown on the staff pages until answered). */
+  staffCall: { at: number; answeredAt?: number } | undefined;
+
+  /** The customer asked for help: the staff pages ring, and the GPIO buzzer and red LED where configured. */
+  callStaff(): { at: number } {
+    const at = this.clock.now();
+    this.staffCall = { at };
+    this.hardware.indicator.failure();
+    this.log.info({ at }, "customer called staff");
+    this.changed();
+    return { at };
+  }
+
+  /** A staff member answered the call. */
+  answerStaffCall(): void {
+    if (this.staffCall && this.staffCall.answeredAt === undefined) this.staffCall.answeredAt = this.clock.now();
+    this.changed();
+  }
+
+  /** Starts what it was given, in order: GPIO and printer (optional: they fail soft), scanner, clock, sync. */
+  async start(): Promise<void> {
+    const { config, log, hardware } = this;
+    // Optional hardware fails soft: a missing GPIO chip or printer shows as down in health, and the kiosk sells on.
+    await this.healthReport.startOptional("gpio", hardware.indicator);
+    await this.healthReport.startOptional("printer", hardware.printer);
     this.unsubscribeScan = hardware.scanner.onResult((r) => this.onScan(r));
     await hardware.scanner.start();
+    await this.clockStatus.start();
     await this.sync.start();
     log.info({ device: config.deviceId, store: config.storeId }, "kiosk started");
   }
@@ -219,13 +238,21 @@ export class Kiosk {
   handleScan(result: ScanResult): ScanOutcome {
     try {
       if (this.returns.takesScans) {
-        if (result.kind === "member") return this.noteScan({ kind: "refused", code: "RETURN_IN_PROGRESS", message: "staff are doing a return on this kiosk; please wait" });
+        if (result.kind === "member")
+          return this.noteScan({ kind: "refused", code: "RETURN_IN_PROGRESS", message: "staff are doing a return on this kiosk; please wait" });
         return this.noteScan({ kind: "receipt", saleId: this.returns.loadReceipt(result.text).sale.saleId });
       }
       if (this.gate.active) {
         if (result.kind !== "member") return this.noteScan({ kind: "refused", code: "GATE_MODE", message: "this is the entrance: show your member code" });
+        if (!this.storage.check()) return this.noteScan(this.storageRefusal());
         const r = this.gate.admit(result.text);
-        return this.noteScan({ kind: "gate", admitted: r.admitted, message: r.message, ...(r.code ? { code: r.code } : {}), ...(r.memberId ? { memberId: r.memberId } : {}) });
+        return this.noteScan({
+          kind: "gate",
+          admitted: r.admitted,
+          message: r.message,
+          ...(r.code ? { code: r.code } : {}),
+          ...(r.memberId ? { memberId: r.memberId } : {}),
+        });
       }
       switch (result.kind) {
         case "member": {
@@ -239,9 +266,18 @@ export class Kiosk {
           return this.noteScan({ kind: "refused", code: "UNRECOGNISED_CODE", message: "this code is not recognised" });
       }
     } catch (err) {
-      if (err instanceof CheckoutError || err instanceof ReturnError) return this.noteScan({ kind: "refused", code: err.code, message: err.message });
+      if (err instanceof CheckoutError)
+        return this.noteScan({ kind: "refused", code: err.code, message: err.message, ...(err.reason ? { reason: err.reason } : {}) });
+      if (err instanceof ReturnError) return this.noteScan({ kind: "refused", code: err.code, message: err.message });
+      // A write that failed outside the checkout's own mapping (gate entry): refused with the same words.
+      if (this.storage.failed(err, "scan")) return this.noteScan(this.storageRefusal());
       throw err;
     }
+  }
+
+  private storageRefusal(): ScanOutcome {
+    const reason = this.storage.state.code;
+    return { kind: "refused", code: "STORAGE_UNAVAILABLE", message: STORAGE_REFUSAL_MESSAGE, ...(reason ? { reason } : {}) };
   }
 
   /** A code that did not come from the camera (typed, or a keyboard-wedge scanner): classified and handled the same way. */
@@ -253,39 +289,60 @@ export class Kiosk {
 
   /** Every driver's health report and the worst level among them (for /healthz and the status message). */
   health(): { level: HealthLevel; drivers: DriverHealth[] } {
-    const h = this.hardware;
-    return collectHealth(
-      [
-        { name: "scanner", reporter: h.scanner },
-        { name: "printer", reporter: h.printer },
-        { name: "gpio", reporter: h.indicator },
-        ...h.reporters,
-      ],
-      this.clock,
-    );
+    return this.healthReport.report();
   }
 
-  /** Stops in reverse order; the ledger is durable at every point, so a stop can come at any time. */
+  /**
+   * Stops in reverse start order; each step is guarded, so one that fails is logged and the rest
+   * still run. The ledger is durable at every point, so a stop can come at any time.
+   */
   async stop(): Promise<void> {
-    this.checkout?.reset("stopped");
-    this.gate?.stop();
-    this.returns?.stop();
-    await this.sync?.stop();
-    this.unsubscribeScan?.();
-    await this.hardware.scanner.stop();
-    await this.hardware.printer.stop();
-    await this.hardware.indicator.stop();
-    this.db?.close();
-    this.db = undefined;
+    const h = this.hardware;
+    await this.stopSteps([
+      ["checkout", () => this.checkout.reset("stopped")],
+      ["gate", () => this.gate.stop()],
+      ["returns", () => this.returns.stop()],
+      ["sync", () => this.sync.stop()],
+      ["clock", () => this.clockStatus.stop()],
+      [
+        "scanner",
+        async () => {
+          this.unsubscribeScan?.();
+          await h.scanner.stop();
+        },
+      ],
+      ["printer", () => h.printer.stop()],
+      ["gpio", () => h.indicator.stop()],
+      ["storage", () => this.storage.stop()],
+      ["ledger", () => this.closeDatabase()],
+    ]);
     this.log.info("kiosk stopped");
+  }
+
+  private async stopSteps(steps: ReadonlyArray<readonly [string, () => unknown]>): Promise<void> {
+    for (const [step, run] of steps) {
+      try {
+        await run();
+      } catch (err) {
+        this.log.error({ step, err: err instanceof Error ? err.message : String(err) }, "kiosk stop: a step failed; stopping the rest");
+      }
+    }
+  }
+
+  private closeDatabase(): void {
+    const db = this.db;
+    this.db = undefined;
+    db?.close();
   }
 
   /** Simulates a crash (tests): the connection drops without a goodbye and nothing is flushed. */
   async crash(): Promise<void> {
-    this.checkout?.reset("stopped");
-    this.gate?.stop();
-    this.returns?.stop();
-    await this.sync?.kill();
+    this.storage.stop();
+    this.clockStatus.stop();
+    this.checkout.reset("stopped");
+    this.gate.stop();
+    this.returns.stop();
+    await this.sync.kill();
     this.unsubscribeScan?.();
     await this.hardware.scanner.stop();
     this.db?.close();

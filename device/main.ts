@@ -1,19 +1,19 @@
-// The kiosk's composition root: reads the config file, builds the hardware and the service, runs until a signal.
+// The kiosk's entry point: reads the config file and the secret once, builds the graph (device/compose.ts), runs until a signal.
 //
 //   node dist/device/main.js --config /etc/member-kiosk/kiosk.json
 import { parseArgs } from "node:util";
 import { serve } from "@hono/node-server";
 import { systemClock } from "../protocol/clock.js";
-import { exitOnSignals, failedToStart } from "../protocol/process-lifecycle.js";
+import { exitOnSignals, failedToStart } from "../runtime/process-lifecycle.js";
 import { pino } from "pino";
-import { createLogger } from "../protocol/log.js";
-import { ConfigEnvError, readSecretFile, secretFileWarning } from "../protocol/config-env.js";
+import { createLogger } from "../runtime/log.js";
+import { ConfigEnvError, readSecretFile, secretFileWarning } from "../runtime/config-env.js";
 import { KioskMetrics, LogLevelCounter, kioskMetricsSource, mountKioskMetrics } from "./metrics.js";
 import { SystemdNotifyTransport, RecordingNotifyTransport } from "./systemd/systemd-notify.js";
 import { SystemdService } from "./systemd/watchdog.js";
-import { loadKioskConfig, KioskConfigError } from "./config.js";
+import { loadKioskConfig, KioskConfigError, type KioskConfig } from "./config.js";
 import { createHardware } from "./hardware.js";
-import { Kiosk } from "./kiosk.js";
+import { buildKiosk, openKioskLedger } from "./compose.js";
 import { createKioskApp } from "./http.js";
 
 async function main(): Promise<void> {
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
       "http-host": { type: "string" },
     },
   });
-  let config;
+  let config: KioskConfig;
   try {
     config = loadKioskConfig(values.config);
   } catch (err) {
@@ -34,9 +34,10 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  let password: string;
   try {
-    // Fail early and clearly on a missing or empty secret (the error names the file, never the value).
-    readSecretFile(config.hub.passwordFile, "device secret");
+    // Read once, early: a missing or empty secret fails clearly (the error names the file, never the value).
+    password = readSecretFile(config.hub.passwordFile, "device secret");
   } catch (err) {
     if (err instanceof ConfigEnvError) {
       process.stderr.write(`${err.message}\n`);
@@ -48,8 +49,9 @@ async function main(): Promise<void> {
   const log = createLogger("kiosk", { level: config.logLevel, destination: counter.wrap(pino.destination({ fd: 1, sync: false })) });
   const secretWarning = secretFileWarning(config.hub.passwordFile);
   if (secretWarning) log.warn(secretWarning);
+  // The object graph, built here and handed over; kiosk.start() only starts it.
   const hardware = await createHardware(config, { clock: systemClock, log });
-  const kiosk = new Kiosk(config, hardware, systemClock, log);
+  const ledger = await openKioskLedger(config);
   // READY=1 once serving; WATCHDOG=1 at half WatchdogSec while the loop ticks and storage answers.
   const notify =
     config.systemd.notify === "off"
@@ -59,10 +61,19 @@ async function main(): Promise<void> {
     transport: notify,
     logger: log,
     clock: systemClock,
-    isHealthy: () => kiosk.store.lastSeq() >= 0,
+    isHealthy: () => ledger.store.lastSeq() >= 0,
     ...(config.systemd.maxLoopStallMs ? { maxLoopStallMs: config.systemd.maxLoopStallMs } : {}),
   });
-  hardware.reporters.push({ name: "watchdog", reporter: systemd });
+  const kiosk = await buildKiosk(config, {
+    hardware,
+    clock: systemClock,
+    log,
+    password,
+    ledger,
+    reporters: [{ name: "watchdog", reporter: systemd }],
+    // A remote "restart the service": the same clean stop as SIGTERM; systemd (Restart=always) starts it again.
+    restart: () => process.kill(process.pid, "SIGTERM"),
+  });
   await kiosk.start();
   const metrics = new KioskMetrics(kioskMetricsSource(kiosk, () => counter.counts));
   const host = values["http-host"] ?? process.env.KIOSK_HTTP_HOST ?? "127.0.0.1";

@@ -1,10 +1,10 @@
-// The kiosk's Prometheus metrics (prom-client, one registry per kiosk): checkouts, scans and decode latency, outbox and sync lag, config version, driver health, errors.
+// The kiosk's Prometheus metrics (prom-client, one registry per kiosk): checkouts, scans and decode latency, outbox and sync lag, config version, driver health, storage and clock state, errors.
 //
 // Figures other modules keep (KioskSync.stats, the store, driver health reports) are read at scrape
 // time; scan outcomes and their latency are observed through Kiosk.onScanOutcome.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { Clock } from "../protocol/clock.js";
-import { LogLevelCounter, mountMetricsRoute } from "../protocol/metrics-http.js";
+import { LogLevelCounter, mountMetricsRoute } from "../runtime/metrics-http.js";
 
 export { LogLevelCounter };
 /** `GET /metrics` on this service's HTTP API. */
@@ -15,7 +15,16 @@ import type { Kiosk, ScanOutcome } from "./kiosk.js";
 /** What the metrics read from the running kiosk (Kiosk satisfies it through kioskMetricsSource). */
 export interface KioskMetricsSource {
   checkouts: () => number;
-  sync: () => { connected: boolean; batchesSent: number; acks: number; invalid: number; configsApplied: number; configsRefused: number };
+  sync: () => {
+    connected: boolean;
+    batchesSent: number;
+    acks: number;
+    invalid: number;
+    configsApplied: number;
+    configsRefused: number;
+    quarantined?: number;
+    handlerErrors?: Readonly<Record<string, number | undefined>>;
+  };
   store: () => { lastSeq: number; ackedSeq: number; outboxDepth: number; oldestPendingAt: number | undefined; configVersion: number };
   clockOffsetMs: () => number;
   /** Driver health reports (camera, scanner, printer, GPIO, watchdog). */
@@ -23,6 +32,10 @@ export interface KioskMetricsSource {
   onScanOutcome: (listener: (r: ScanResult, o: ScanOutcome) => void) => () => void;
   logCounts: () => Readonly<Record<string, number>>;
   clock: Clock;
+  /** Storage errors by code, refused attempts, and whether the ledger can be written now (device/storage-guard.ts). */
+  storage?: () => { writable: boolean; errors: Readonly<Partial<Record<string, number>>>; refusals: number };
+  /** The verification clock: synchronised, hub-corrected or unsynchronised (device/clock-sync/status.ts). */
+  clockState?: () => string;
 }
 
 interface HealthShape {
@@ -80,7 +93,10 @@ export class KioskMetrics {
       collect() {
         this.reset();
         const m = healthOf().find((h) => h.component === "scanner")?.metrics;
-        for (const [q, key] of [["0.5", "decodeMsP50"], ["0.95", "decodeMsP95"]] as const) {
+        for (const [q, key] of [
+          ["0.5", "decodeMsP50"],
+          ["0.95", "decodeMsP95"],
+        ] as const) {
           const v = m?.[key];
           if (typeof v === "number") this.set({ quantile: q }, v);
         }
@@ -94,7 +110,11 @@ export class KioskMetrics {
       collect() {
         const m = healthOf().find((h) => h.component === "scanner")?.metrics ?? {};
         const n = (k: string): number => (typeof m[k] === "number" ? (m[k] as number) : 0);
-        mirror(this, [[{ fate: "decoded" }, n("framesDecoded")], [{ fate: "dropped" }, n("framesDropped")], [{ fate: "error" }, n("decodeErrors")]]);
+        mirror(this, [
+          [{ fate: "decoded" }, n("framesDecoded")],
+          [{ fate: "dropped" }, n("framesDropped")],
+          [{ fate: "error" }, n("decodeErrors")],
+        ]);
       },
     });
     new Gauge({
@@ -138,7 +158,32 @@ export class KioskMetrics {
       registers: r,
       collect() {
         const s = src.sync();
-        mirror(this, [[{ kind: "batch_sent" }, s.batchesSent], [{ kind: "ack" }, s.acks], [{ kind: "invalid" }, s.invalid]]);
+        mirror(this, [
+          [{ kind: "batch_sent" }, s.batchesSent],
+          [{ kind: "ack" }, s.acks],
+          [{ kind: "invalid" }, s.invalid],
+        ]);
+      },
+    });
+    new Counter({
+      name: "kiosk_message_handler_errors_total",
+      help: "MQTT messages (or sync timers) whose handler failed, e.g. a full disk: logged, dropped, the kiosk carried on",
+      labelNames: ["channel"],
+      registers: r,
+      collect() {
+        const e = src.sync().handlerErrors ?? {};
+        mirror(
+          this,
+          Object.entries(e).map(([channel, n]) => [{ channel }, n ?? 0] as [Record<string, string>, number]),
+        );
+      },
+    });
+    new Counter({
+      name: "kiosk_member_changes_quarantined_total",
+      help: "Member changes from the hub that could not be read and were set aside (the cursor moved past them)",
+      registers: r,
+      collect() {
+        mirror(this, [[{}, src.sync().quarantined ?? 0]]);
       },
     });
     new Counter({
@@ -148,7 +193,10 @@ export class KioskMetrics {
       registers: r,
       collect() {
         const s = src.sync();
-        mirror(this, [[{ result: "applied" }, s.configsApplied], [{ result: "refused" }, s.configsRefused]]);
+        mirror(this, [
+          [{ result: "applied" }, s.configsApplied],
+          [{ result: "refused" }, s.configsRefused],
+        ]);
       },
     });
     new Gauge({
@@ -181,12 +229,56 @@ export class KioskMetrics {
       },
     });
     new Counter({
+      name: "kiosk_storage_errors_total",
+      help: "Writes that failed because the ledger could not be written, by storage code (STORAGE_FULL, STORAGE_READONLY, STORAGE_BUSY, ...)",
+      labelNames: ["code"],
+      registers: r,
+      collect() {
+        const errors = src.storage?.().errors ?? {};
+        mirror(
+          this,
+          Object.entries(errors).map(([code, n]) => [{ code }, n ?? 0] as [Record<string, string>, number]),
+        );
+      },
+    });
+    new Counter({
+      name: "kiosk_storage_refusals_total",
+      help: "Member scans and payments refused because the ledger could not be written",
+      registers: r,
+      collect() {
+        mirror(this, [[{}, src.storage?.().refusals ?? 0]]);
+      },
+    });
+    new Gauge({
+      name: "kiosk_storage_writable",
+      help: "1 while the ledger can be written, 0 while sales are refused (full disk, read-only, busy)",
+      registers: r,
+      collect() {
+        this.set(src.storage?.().writable === false ? 0 : 1);
+      },
+    });
+    new Gauge({
+      name: "kiosk_clock_state",
+      help: "1 for the verification clock's current state (synchronised, hub-corrected, unsynchronised), 0 for the others",
+      labelNames: ["state"],
+      registers: r,
+      collect() {
+        this.reset();
+        const state = src.clockState?.();
+        if (state === undefined) return;
+        for (const s of ["synchronised", "hub-corrected", "unsynchronised"]) this.set({ state: s }, s === state ? 1 : 0);
+      },
+    });
+    new Counter({
       name: "kiosk_log_messages_total",
       help: "Log lines written at warn level and above (errors)",
       labelNames: ["level"],
       registers: r,
       collect() {
-        mirror(this, Object.entries(src.logCounts()).map(([level, n]) => [{ level }, n] as [Record<string, string>, number]));
+        mirror(
+          this,
+          Object.entries(src.logCounts()).map(([level, n]) => [{ level }, n] as [Record<string, string>, number]),
+        );
       },
     });
   }
@@ -208,7 +300,13 @@ export function kioskMetricsSource(kiosk: Kiosk, logCounts: () => Readonly<Recor
     store: () => {
       const s = kiosk.store;
       const ackedSeq = s.ackedSeq();
-      return { lastSeq: s.lastSeq(), ackedSeq, outboxDepth: s.outboxDepth(), oldestPendingAt: s.pending(ackedSeq + 1, 1)[0]?.at, configVersion: s.configVersion() };
+      return {
+        lastSeq: s.lastSeq(),
+        ackedSeq,
+        outboxDepth: s.outboxDepth(),
+        oldestPendingAt: s.pending(ackedSeq + 1, 1)[0]?.at,
+        configVersion: s.configVersion(),
+      };
     },
     clockOffsetMs: () => kiosk.clock.offset,
     health: () => {
@@ -220,5 +318,7 @@ export function kioskMetricsSource(kiosk: Kiosk, logCounts: () => Readonly<Recor
     onScanOutcome: (l) => kiosk.onScanOutcome(l),
     logCounts,
     clock: kiosk.clock,
+    storage: () => ({ writable: kiosk.storage.state.writable, errors: kiosk.storage.stats.errors, refusals: kiosk.storage.stats.refusals }),
+    clockState: () => kiosk.clockStatus.state,
   };
 }

@@ -8,7 +8,7 @@
 // `return` ledger fact with the staff id, committed with their member effect in one transaction.
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../protocol/clock.js";
-import type { Logger } from "../protocol/log.js";
+import type { Logger } from "../runtime/log.js";
 import type { ConfigContent, MemberRecord, ReturnFact } from "../protocol/messages.js";
 import { returnLines, type ReturnResult } from "../protocol/rules/returns.js";
 import { isRulesError } from "../protocol/rules/errors.js";
@@ -16,7 +16,8 @@ import { localDate } from "../protocol/rules/time.js";
 import type { ReceiptData } from "./printer/types.js";
 import type { HeldCouponRecord, KioskStore, MemberEffect, StoredSale } from "./store.js";
 import type { TimerHandle, Timers } from "./session/timers.js";
-import { maskCard } from "./session/payment.js";
+import { maskCardNo } from "./printer/receipt.js";
+import { saleReceiptUrl } from "./session/payment.js";
 
 export type ReturnErrorCode =
   | "RETURN_NOT_STARTED"
@@ -153,11 +154,13 @@ export class Returns {
     const t = text.trim();
     const base = config.device.receiptUrlBase;
     let saleId: string | undefined;
-    if (t.startsWith(base)) saleId = t.slice(base.length);
+    // `<base><saleId>.<receipt token>` (the token only opens the hub's e-receipt page).
+    if (t.startsWith(base)) saleId = t.slice(base.length).split(".")[0];
     else {
       const m = /^([A-Za-z0-9_-]{1,64})-(\d{1,12})$/.exec(t);
       if (m && m[1] === this.deps.deviceId) saleId = this.deps.store.saleIdBySeq(Number(m[2]));
-      else if (m && !/^[0-9a-f]{8}-/.test(t)) throw new ReturnError("RECEIPT_OTHER_KIOSK", `this receipt is from kiosk ${m[1]}: return it there or at the service desk`);
+      else if (m && !/^[0-9a-f]{8}-/.test(t))
+        throw new ReturnError("RECEIPT_OTHER_KIOSK", `this receipt is from kiosk ${m[1]}: return it there or at the service desk`);
       else saleId = t;
     }
     const sale = saleId && /^[A-Za-z0-9_-]{1,64}$/.test(saleId) ? this.deps.store.sale(saleId) : undefined;
@@ -178,7 +181,14 @@ export class Returns {
     const ageDays = Math.round((Date.parse(`${today}T00:00:00Z`) - Date.parse(`${soldOn}T00:00:00Z`)) / 86_400_000);
     if (ageDays > windowDays) throw new ReturnError("RETURN_WINDOW_PASSED", `sold on ${soldOn}: returns are accepted for ${windowDays} days`);
     const returned = new Map(this.deps.store.returnedUnits(sale.saleId).map((r) => [r.index, r.qty]));
-    const lines = sale.priced.lines.map((l) => ({ index: l.index, sku: l.sku, name: l.name, sold: l.qty, returned: returned.get(l.index) ?? 0, lineTotalFen: l.lineTotalFen }));
+    const lines = sale.priced.lines.map((l) => ({
+      index: l.index,
+      sku: l.sku,
+      name: l.name,
+      sold: l.qty,
+      returned: returned.get(l.index) ?? 0,
+      lineTotalFen: l.lineTotalFen,
+    }));
     if (lines.every((l) => l.returned >= l.sold)) throw new ReturnError("NOTHING_LEFT", "everything on this receipt has already been returned");
     const next = { name: "selecting" as const, staffId: s.staffId, sale, member: this.deps.store.member(sale.memberId), lines, since: now };
     this.deps.log.info({ sale: sale.saleId, staff: s.staffId }, "return: receipt loaded");
@@ -195,7 +205,12 @@ export class Returns {
 
   private compute(sale: StoredSale, lines: ReadonlyArray<{ index: number; qty: number }>): ReturnResult {
     try {
-      return returnLines({ cart: sale.priced, tenders: sale.tenders, lines: lines.map((l) => ({ ...l })), previouslyReturned: this.deps.store.returnedUnits(sale.saleId) });
+      return returnLines({
+        cart: sale.priced,
+        tenders: sale.tenders,
+        lines: lines.map((l) => ({ ...l })),
+        previouslyReturned: this.deps.store.returnedUnits(sale.saleId),
+      });
     } catch (err) {
       if (isRulesError(err)) throw new ReturnError("RETURN_INVALID", err.message);
       throw err;
@@ -248,7 +263,10 @@ export class Returns {
     };
     const entry = this.deps.store.appendFact(fact, at, config.version, effect, () => this.deps.store.addReturnedUnitsInTx(sale.saleId, fact.lines));
     this.deps.onCommitted();
-    this.deps.log.info({ return: returnId, sale: sale.saleId, seq: entry.seq, staff: s.staffId, refundFen: t.refundFen, netPoints: t.netPoints }, "return committed");
+    this.deps.log.info(
+      { return: returnId, sale: sale.saleId, seq: entry.seq, staff: s.staffId, refundFen: t.refundFen, netPoints: t.netPoints },
+      "return committed",
+    );
     const after = this.deps.store.member(sale.memberId);
     const receipt = this.slip(config, sale, result, entry.seq, at, after);
     const completed: CompletedReturn = { returnId, seq: entry.seq, saleId: sale.saleId, result, couponsRestored, receipt };
@@ -264,27 +282,39 @@ export class Returns {
   private slip(config: ConfigContent, sale: StoredSale, result: ReturnResult, seq: number, at: number, after: MemberRecord | undefined): ReceiptData {
     const t = result.totals;
     const tenders = [
-      ...(t.principalFen + t.bonusFen > 0 ? [{ method: "balance", label: "Refund to stored value", amountFen: t.principalFen + t.bonusFen }] : []),
-      ...(t.externalFen > 0 ? [{ method: "external", label: "Refund by staff (card/cash)", amountFen: t.externalFen }] : []),
-      ...(t.pointsCashFen > 0 ? [{ method: "points", label: `Points back (${t.pointsGivenBack})`, amountFen: t.pointsCashFen }] : []),
+      ...(t.principalFen + t.bonusFen > 0 ? [{ method: "balance", label: "退回储值", amountFen: t.principalFen + t.bonusFen }] : []),
+      ...(t.externalFen > 0 ? [{ method: "external", label: "店员退款(原支付方式)", amountFen: t.externalFen }] : []),
+      ...(t.pointsCashFen > 0 ? [{ method: "points", label: `退回积分(${t.pointsGivenBack}分)`, amountFen: t.pointsCashFen }] : []),
     ];
     return {
       storeName: config.device.storeName,
       kioskId: this.deps.deviceId,
       receiptNo: `RETURN-${this.deps.deviceId}-${seq}`,
       time: at,
-      member: { maskedCardNo: maskCard(sale.cardId) },
+      kind: "return",
+      member: { maskedCardNo: maskCardNo(sale.cardId) },
       lines: result.lines.map((l) => {
         const line = sale.priced.lines[l.index]!;
-        return { name: line.name, qty: l.qty, unitPriceFen: line.unitPriceFen, memberUnitPriceFen: line.memberUnitPriceFen, lineTotalFen: -l.refundFen, savingsFen: 0 };
+        return {
+          name: line.name,
+          qty: l.qty,
+          unitPriceFen: line.unitPriceFen,
+          memberUnitPriceFen: line.memberUnitPriceFen,
+          lineTotalFen: -l.refundFen,
+          savingsFen: 0,
+          ...(line.scale?.weightG !== undefined
+            ? { weight: { grams: line.scale.weightG, perKgFen: line.scale.perUnitFen, memberPerKgFen: line.scale.memberPerUnitFen } }
+            : {}),
+        };
       }),
       coupons: [],
       totalFen: -t.refundFen,
       points: after ? { earned: t.pointsGivenBack - t.pointsTakenBack, balance: after.pointsBalance } : null,
-      tenders: tenders.length > 0 ? tenders : [{ method: "external", label: "Nothing to refund", amountFen: 0 }],
-      storedValueBalanceFen: after ? after.balanceFen : null,
-      eReceiptUrl: `${config.device.receiptUrlBase}${sale.saleId}`,
-      footer: [`RETURN of receipt ${this.deps.deviceId}-${sale.seq}`],
+      tenders: tenders.length > 0 ? tenders : [{ method: "external", label: "无退款", amountFen: 0 }],
+      storedValueBalanceFen: after && (after.balanceFen !== 0 || t.principalFen + t.bonusFen > 0) ? after.balanceFen : null,
+      // The sale's own e-receipt (with its token, as the sale receipt printed it): the hub's page shows the sale and its returns.
+      eReceiptUrl: saleReceiptUrl(config, sale.saleId, this.deps.store.saleReceiptToken(sale.seq)),
+      footer: [`原小票 Original receipt ${this.deps.deviceId}-${sale.seq}`],
     };
   }
 }

@@ -123,4 +123,20 @@ export const KIOSK_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX seen_codes_expiry ON seen_codes (expires_at);
     `,
   },
+  {
+    version: 5,
+    name: "member-quarantine",
+    sql: `
+      -- Member changes from the hub this kiosk could not read (out-of-range figures, a broken record):
+      -- set aside with the reason so the cursor still moves, reported to the hub in the status message.
+      CREATE TABLE member_quarantine (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        seq         INTEGER NOT NULL,
+        member_id   TEXT,
+        reason      TEXT NOT NULL,
+        raw         TEXT NOT NULL,
+        at          INTEGER NOT NULL
+      );
+    `,
+  },
 ];

@@ -3,7 +3,8 @@ import { describe, it, expect, beforeEach, afterEach } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openDatabase, migrate, type Database } from "../storage/sqlite.js";
+import { openDatabase, migrate } from "../storage/sqlite.js";
+import type { Database } from "../storage/database.js";
 import { generateKeyPair } from "../protocol/signing.js";
 import { MemberRecordSchema, type Fact, type MemberRecord } from "../protocol/messages.js";
 import { KIOSK_MIGRATIONS } from "./schema.js";
@@ -25,14 +26,27 @@ afterEach(() => {
 });
 
 const member: MemberRecord = MemberRecordSchema.parse({
-  memberId: "m1", cardId: "C1", name: "x", levelId: "gold", cardClass: "standard",
-  cardPublicKey: generateKeyPair().publicKey, status: "active", pointsBalance: 10, balanceFen: 0,
+  memberId: "m1",
+  cardId: "C1",
+  name: "x",
+  levelId: "gold",
+  cardClass: "standard",
+  cardPublicKey: generateKeyPair().publicKey,
+  status: "active",
+  pointsBalance: 10,
+  balanceFen: 0,
 });
 
 function sale(n: number): Fact {
   return {
-    type: "sale", saleId: `s${n}`, memberId: "m1", cardId: "C1", lines: [{ sku: "rice-5kg", qty: 1 }],
-    hints: { subtotalFen: 100, totalFen: 100, savingsFen: 0, pointsEarned: 2 }, tenders: [{ kind: "external", amountFen: 100 }], offlineApproved: false,
+    type: "sale",
+    saleId: `s${n}`,
+    memberId: "m1",
+    cardId: "C1",
+    lines: [{ sku: "rice-5kg", qty: 1 }],
+    hints: { subtotalFen: 100, totalFen: 100, savingsFen: 0, pointsEarned: 2 },
+    tenders: [{ kind: "external", amountFen: 100 }],
+    offlineApproved: false,
   };
 }
 

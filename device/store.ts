@@ -1,14 +1,7 @@
 // The kiosk's durable state: ledger + outbox (committed with their effects), member cache, applied config.
 import { randomUUID } from "node:crypto";
-import type { Database } from "../storage/sqlite.js";
-import {
-  LedgerEntrySchema,
-  MemberRecordSchema,
-  type Fact,
-  type LedgerEntry,
-  type MemberChange,
-  type MemberRecord,
-} from "../protocol/messages.js";
+import type { Database } from "../storage/database.js";
+import { LedgerEntrySchema, MemberRecordSchema, type Fact, type LedgerEntry, type MemberChange, type MemberRecord } from "../protocol/messages.js";
 import type { SignedEnvelope } from "../protocol/signing.js";
 import type { PricedCart } from "../protocol/rules/pricing-types.js";
 import type { TenderPlan } from "../protocol/rules/tenders.js";
@@ -25,6 +18,17 @@ export interface MemberEffect {
   coupons?: Array<{ action: "use" | "restore"; coupon: HeldCouponRecord }>;
   /** Set for an offline approval: counted against the member's offline limits for that day. */
   offline?: { day: string; balanceFen: number; points: number };
+}
+
+/** A member change the kiosk could not read: kept aside with the reason (device/sync/member-follower.ts). */
+export interface QuarantinedChange {
+  /** Its changelog position, 0 when even that was unreadable. */
+  seq: number;
+  memberId?: string;
+  reason: string;
+  /** The change as received (truncated). */
+  raw: string;
+  at: number;
 }
 
 export type HeldCouponRecord = MemberRecord["coupons"][number];
@@ -142,10 +146,18 @@ export class KioskStore {
    * Applies a page of changes; a snapshot replaces the whole cache. Returns whether any headshot
    * reference changed (so photo upkeep, which reads every cached member, runs only then).
    */
-  applyMemberChanges(changes: readonly MemberChange[], cursor: number, snapshot: boolean): boolean {
+  applyMemberChanges(changes: readonly MemberChange[], cursor: number, snapshot: boolean, quarantined: readonly QuarantinedChange[] = []): boolean {
     return this.db.transaction(() => {
       let photosChanged = snapshot;
       if (snapshot) this.db.exec("DELETE FROM members");
+      for (const q of quarantined) {
+        this.db
+          .prepare("INSERT INTO member_quarantine (seq, member_id, reason, raw, at) VALUES (?, ?, ?, ?, ?)")
+          .run(q.seq, q.memberId ?? null, q.reason.slice(0, 300), q.raw.slice(0, 4096), q.at);
+        // Fail closed: what HQ now says about this member cannot be read (a block?), so the old copy goes.
+        if (q.memberId !== undefined) this.db.prepare("DELETE FROM members WHERE member_id = ?").run(q.memberId);
+      }
+      if (quarantined.length > 0) this.db.prepare("DELETE FROM member_quarantine WHERE id <= (SELECT MAX(id) FROM member_quarantine) - 1000").run();
       const headshotOf = (memberId: string): string | undefined => {
         const row = this.db.prepare("SELECT record FROM members WHERE member_id = ?").get<{ record: string }>(memberId);
         return row ? (JSON.parse(row.record) as { headshotHash?: string }).headshotHash : undefined;
@@ -160,7 +172,9 @@ export class KioskStore {
         if (!photosChanged && headshotOf(m.memberId) !== m.headshotHash) photosChanged = true;
         this.db.prepare("DELETE FROM members WHERE card_id = ? AND member_id <> ?").run(m.cardId, m.memberId);
         this.db
-          .prepare("INSERT INTO members (member_id, card_id, record) VALUES (?, ?, ?) ON CONFLICT (member_id) DO UPDATE SET card_id = excluded.card_id, record = excluded.record")
+          .prepare(
+            "INSERT INTO members (member_id, card_id, record) VALUES (?, ?, ?) ON CONFLICT (member_id) DO UPDATE SET card_id = excluded.card_id, record = excluded.record",
+          )
           .run(m.memberId, m.cardId, JSON.stringify(m));
       }
       if (cursor > this.getState("member_cursor")) this.setState("member_cursor", cursor);
@@ -179,6 +193,16 @@ export class KioskStore {
   member(memberId: string): MemberRecord | undefined {
     const row = this.db.prepare("SELECT record FROM members WHERE member_id = ?").get<{ record: string }>(memberId);
     return row ? this.withPending(MemberRecordSchema.parse(JSON.parse(row.record))) : undefined;
+  }
+
+  /** Member changes set aside since the kiosk was installed (ever), and the newest few. */
+  quarantine(limit = 10): { count: number; recent: Array<{ seq: number; memberId?: string; reason: string; at: number }> } {
+    const count = this.db.prepare("SELECT COALESCE(MAX(id), 0) AS n FROM member_quarantine").get<{ n: number }>()?.n ?? 0;
+    const recent = this.db
+      .prepare("SELECT seq, member_id, reason, at FROM member_quarantine ORDER BY id DESC LIMIT ?")
+      .all<{ seq: number; member_id: string | null; reason: string; at: number }>(limit)
+      .map((r) => ({ seq: r.seq, ...(r.member_id !== null ? { memberId: r.member_id } : {}), reason: r.reason, at: r.at }));
+    return { count, recent };
   }
 
   memberCount(): number {
@@ -235,6 +259,13 @@ export class KioskStore {
       : undefined;
   }
 
+  /** The e-receipt token the sale's fact carried (printed in its receipt's QR), while the ledger holds the entry. */
+  saleReceiptToken(seq: number): string | undefined {
+    const r = this.db.prepare("SELECT body FROM ledger WHERE seq = ? AND type = 'sale'").get<{ body: string }>(seq);
+    const token = r ? (JSON.parse(r.body) as { receiptToken?: unknown }).receiptToken : undefined;
+    return typeof token === "string" ? token : undefined;
+  }
+
   saleIdBySeq(seq: number): string | undefined {
     return this.db.prepare("SELECT sale_id FROM sales WHERE seq = ?").get<{ sale_id: string }>(seq)?.sale_id;
   }
@@ -267,7 +298,9 @@ export class KioskStore {
 
   /** What this kiosk has already approved offline for the member on that day. */
   offlineUsage(memberId: string, day: string): { balanceFen: number; points: number } {
-    const r = this.db.prepare("SELECT balance_fen, points FROM offline_usage WHERE member_id = ? AND day = ?").get<{ balance_fen: number; points: number }>(memberId, day);
+    const r = this.db
+      .prepare("SELECT balance_fen, points FROM offline_usage WHERE member_id = ? AND day = ?")
+      .get<{ balance_fen: number; points: number }>(memberId, day);
     return { balanceFen: r?.balance_fen ?? 0, points: r?.points ?? 0 };
   }
 
@@ -281,28 +314,27 @@ export class KioskStore {
     this.db.prepare("INSERT OR REPLACE INTO photos (hash, mime, bytes) VALUES (?, ?, ?)").run(hash, mime, bytes);
   }
 
-  /** Headshot hashes cached members point at that are not stored here yet. */
+  /** Headshot hashes cached members point at that are not stored here yet (found in SQL: 100,000 records never come into memory). */
   missingPhotos(): string[] {
-    const hashes = new Set<string>();
-    for (const r of this.db.prepare("SELECT record FROM members").all<{ record: string }>()) {
-      const h = (JSON.parse(r.record) as { headshotHash?: string }).headshotHash;
-      if (h && !this.photo(h)) hashes.add(h);
-    }
-    return [...hashes];
+    return this.db
+      .prepare(
+        `SELECT DISTINCT json_extract(record, '$.headshotHash') AS hash FROM members
+         WHERE json_extract(record, '$.headshotHash') IS NOT NULL
+           AND json_extract(record, '$.headshotHash') NOT IN (SELECT hash FROM photos)`,
+      )
+      .all<{ hash: string }>()
+      .map((r) => r.hash)
+      .filter((h) => h !== "");
   }
 
   /** Deletes photos no cached member points at (a deleted headshot or member is deleted here too). */
   dropUnusedPhotos(): number {
-    const used = new Set<string>();
-    for (const r of this.db.prepare("SELECT record FROM members").all<{ record: string }>()) {
-      const h = (JSON.parse(r.record) as { headshotHash?: string }).headshotHash;
-      if (h) used.add(h);
-    }
-    let dropped = 0;
-    for (const { hash } of this.db.prepare("SELECT hash FROM photos").all<{ hash: string }>()) {
-      if (!used.has(hash)) dropped += this.db.prepare("DELETE FROM photos WHERE hash = ?").run(hash).changes;
-    }
-    return dropped;
+    return this.db
+      .prepare(
+        `DELETE FROM photos WHERE hash NOT IN
+           (SELECT json_extract(record, '$.headshotHash') FROM members WHERE json_extract(record, '$.headshotHash') IS NOT NULL)`,
+      )
+      .run().changes;
   }
 
   photoCount(): number {
@@ -324,7 +356,9 @@ export class KioskStore {
   saveConfig(version: number, envelope: SignedEnvelope, at: number): void {
     this.db.transaction(() => {
       this.db
-        .prepare("INSERT INTO config (id, version, envelope, applied_at) VALUES (1, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version, envelope = excluded.envelope, applied_at = excluded.applied_at")
+        .prepare(
+          "INSERT INTO config (id, version, envelope, applied_at) VALUES (1, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version, envelope = excluded.envelope, applied_at = excluded.applied_at",
+        )
         .run(version, JSON.stringify(envelope), at);
       this.setState("config_version", version);
     });

@@ -1,5 +1,7 @@
 // What kioskctl's commands share: exit codes, the I/O they write to, the local API client and the config loader.
-import { CliError, type CliIoBase } from "../../protocol/cli-common.js";
+import { pino } from "pino";
+import type { Logger } from "../../runtime/log.js";
+import { CliError, type CliIoBase } from "../../runtime/cli-common.js";
 import { loadKioskConfig, KioskConfigError, type KioskConfig } from "../config.js";
 
 /** Exit codes scripts can rely on (documented in docs/operations.md). */
@@ -30,8 +32,12 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv): KioskConfig {
     return loadKioskConfig(path, env);
   } catch (err) {
     if (err instanceof KioskConfigError) {
-      const missing = err.message.includes("ENOENT");
-      throw new CliError(missing ? EXIT.NOT_FOUND : EXIT.CONFIG, err.code, missing ? `${err.message} (not provisioned yet? kioskctl provision --help)` : err.message);
+      const missing = err.code === "CONFIG_NOT_FOUND";
+      throw new CliError(
+        missing ? EXIT.NOT_FOUND : EXIT.CONFIG,
+        err.code,
+        missing ? `${err.message} (not provisioned yet? kioskctl provision --help)` : err.message,
+      );
     }
     throw err;
   }
@@ -43,30 +49,27 @@ export async function localApi<T>(io: CliIo, base: string, method: "GET" | "POST
   try {
     res = await io.fetch(new URL(path, base), { method, signal: AbortSignal.timeout(10_000) });
   } catch (err) {
-    throw new CliError(EXIT.NOT_FOUND, "KIOSK_UNREACHABLE", `the kiosk service at ${base} did not answer (${(err as Error).message}); is it running? systemctl status member-kiosk`);
+    throw new CliError(
+      EXIT.NOT_FOUND,
+      "KIOSK_UNREACHABLE",
+      `the kiosk service at ${base} did not answer (${(err as Error).message}); is it running? systemctl status member-kiosk`,
+    );
   }
   const json = (await res.json().catch(() => ({}))) as T & { error?: string; message?: string };
   if (!res.ok) throw new CliError(EXIT.FAILURE, json.error ?? `HTTP_${res.status}`, json.message ?? `HTTP ${res.status}`);
   return json;
 }
 
-/** A logger for the hardware drivers that writes warnings and errors to stderr. */
-export function stderrLogger(io: CliIo, verbose: boolean) {
-  type Fn = { (obj: object, msg?: string): void; (msg: string): void };
-  const make =
-    (level: string, on: boolean): Fn =>
-    (a: object | string, b?: string): void => {
-      if (!on) return;
-      const msg = typeof a === "string" ? a : (b ?? "");
-      const extra = typeof a === "string" ? "" : ` ${JSON.stringify(a)}`;
-      io.stderr(`[${level}] ${msg}${extra}\n`);
-    };
-  const logger = {
-    info: make("info", verbose),
-    debug: make("debug", verbose),
-    warn: make("warn", true),
-    error: make("error", true),
-    child: () => logger,
-  };
-  return logger;
+/** A logger (pino, the tree's Logger) for the hardware drivers that writes warnings and errors (and more when verbose) to stderr, one readable line each. */
+export function stderrLogger(io: CliIo, verbose: boolean): Logger {
+  return pino(
+    { level: verbose ? "debug" : "warn", base: null, timestamp: false },
+    {
+      write: (line: string): void => {
+        const { level, msg, ...extra } = JSON.parse(line) as { level: number; msg?: string } & Record<string, unknown>;
+        const fields = Object.keys(extra).length > 0 ? ` ${JSON.stringify(extra)}` : "";
+        io.stderr(`[${pino.levels.labels[level] ?? level}] ${msg ?? ""}${fields}\n`);
+      },
+    },
+  );
 }

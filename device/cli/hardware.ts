@@ -88,7 +88,11 @@ export async function scanCamera(io: CliIo, config: KioskConfig, timeoutMs: numb
     await scanner.start();
   } catch (err) {
     const code = (err as { code?: string }).code ?? "SOURCE_FAILED";
-    throw new CliError(EXIT.FAILURE, code, `camera (${config.scan.source.driver}) did not start: ${(err as Error).message} (is the service holding it? systemctl stop member-kiosk)`);
+    throw new CliError(
+      EXIT.FAILURE,
+      code,
+      `camera (${config.scan.source.driver}) did not start: ${(err as Error).message} (is the service holding it? systemctl stop member-kiosk)`,
+    );
   }
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -112,7 +116,11 @@ export interface GpioStep {
 }
 
 /** Walks the configured GPIO roles: each LED on then off, the buzzer, the gate (only with `gate`), and reads the inputs. */
-export async function gpioTest(io: CliIo, config: KioskConfig, opts: { gate: boolean; buttonWaitMs: number; verbose: boolean }): Promise<{ driver: string; steps: GpioStep[] }> {
+export async function gpioTest(
+  io: CliIo,
+  config: KioskConfig,
+  opts: { gate: boolean; buttonWaitMs: number; verbose: boolean },
+): Promise<{ driver: string; steps: GpioStep[] }> {
   const gpio = await createGpio(config.gpio, { logger: stderrLogger(io, opts.verbose), clock: systemClock });
   const steps: GpioStep[] = [];
   const step = async (name: string, fn: () => Promise<string | undefined> | string | undefined): Promise<void> => {
@@ -127,11 +135,18 @@ export async function gpioTest(io: CliIo, config: KioskConfig, opts: { gate: boo
   try {
     await gpio.start();
   } catch (err) {
-    throw new CliError(EXIT.FAILURE, (err as { code?: string }).code ?? "GPIO_FAILED", `GPIO (${config.gpio.driver}) did not start: ${(err as Error).message} (is the service holding the lines? systemctl stop member-kiosk)`);
+    throw new CliError(
+      EXIT.FAILURE,
+      (err as { code?: string }).code ?? "GPIO_FAILED",
+      `GPIO (${config.gpio.driver}) did not start: ${(err as Error).message} (is the service holding the lines? systemctl stop member-kiosk)`,
+    );
   }
   try {
     const cfg = gpio.config;
-    for (const [role, color] of [["greenLed", "green"], ["redLed", "red"]] as const) {
+    for (const [role, color] of [
+      ["greenLed", "green"],
+      ["redLed", "red"],
+    ] as const) {
       if (!cfg[role]) continue;
       await step(`${role} on/off (line ${cfg[role].line})`, async () => {
         gpio.setLed(color, "on");
@@ -147,7 +162,8 @@ export async function gpioTest(io: CliIo, config: KioskConfig, opts: { gate: boo
       if (opts.gate) await step(`gate pulse (line ${cfg.gate.line})`, async () => (await gpio.pulseGate(), undefined));
       else steps.push({ step: `gate (line ${cfg.gate.line})`, ok: true, detail: "skipped: add --gate to open it" });
     }
-    if (cfg.doorSensor) await step(`door sensor (line ${cfg.doorSensor.line})`, () => `door ${gpio.doorOpen() === null ? "unknown" : gpio.doorOpen() ? "open" : "closed"}`);
+    if (cfg.doorSensor)
+      await step(`door sensor (line ${cfg.doorSensor.line})`, () => `door ${gpio.doorOpen() === null ? "unknown" : gpio.doorOpen() ? "open" : "closed"}`);
     if (cfg.staffButton && opts.buttonWaitMs > 0) {
       io.stderr(`press the staff button within ${Math.round(opts.buttonWaitMs / 1000)} s...\n`);
       await step(`staff button (line ${cfg.staffButton.line})`, async () => {
@@ -167,7 +183,8 @@ export async function gpioTest(io: CliIo, config: KioskConfig, opts: { gate: boo
       });
     }
     const h = gpio.health();
-    if (h.level === "down" || h.level === "degraded") steps.push({ step: "driver health", ok: false, detail: `${h.level}${h.errorCode ? ` ${h.errorCode}` : ""}` });
+    if (h.level === "down" || h.level === "degraded")
+      steps.push({ step: "driver health", ok: false, detail: `${h.level}${h.errorCode ? ` ${h.errorCode}` : ""}` });
     return { driver: config.gpio.driver, steps };
   } finally {
     await gpio.stop().catch(() => undefined);

@@ -6,18 +6,25 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { createMemoryLogger, type Clock } from "../health.js";
+import type { Clock } from "../health.js";
+import { createMemoryLogger } from "../../runtime/testing/memory-logger.js";
 import { GpiodGpioBackend } from "./gpiod-driver.js";
 import { SimulatedGpioBackend } from "./simulated-driver.js";
 import { contractLines, runGpioContract, type ContractResult } from "./testing/gpio-contract.js";
 import { makeFakeGpiod } from "./testing/fake-gpiod-tools.js";
+import { requireTool } from "../../test/support/requires.js";
 
 const run = promisify(execFile);
+// Debian's libgpiod tools for the real error paths; root and unshare for onoff on a fake sysfs.
+const gpiodTools = requireTool("gpiod");
+const mountNamespace = requireTool("unshare");
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, "../..");
 const clock: Clock = { now: () => Date.now() };
 const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 const expectedChecks = [
   "outputs start inactive",
@@ -79,7 +86,7 @@ describe("GPIO contract", () => {
     expect(log).toContain(`gpioget -l --bias=pull-up gpiochip0 ${contractLines.staffButton}`);
   }, 20_000);
 
-  it("gpiod backend with Debian's real libgpiod tools: a chip that is not there is GPIO_CHIP_NOT_FOUND", async () => {
+  gpiodTools.it("gpiod backend with Debian's real libgpiod tools: a chip that is not there is GPIO_CHIP_NOT_FOUND", async () => {
     const backend = new GpiodGpioBackend({ chip: "gpiochip99", toolsDir: "" }, { logger: createMemoryLogger() });
     await backend.open(); // real `gpioset --version`
     await expect(backend.output(17, { activeLow: false, initial: 0 })).rejects.toMatchObject({ code: "GPIO_CHIP_NOT_FOUND" });
@@ -92,20 +99,31 @@ describe("GPIO contract", () => {
     await expect(backend.open()).rejects.toMatchObject({ code: "GPIO_TOOL_MISSING" });
   });
 
-  it("onoff backend: the real onoff module on a fake sysfs tree (private mount namespace)", async () => {
-    const harness = join(here, "testing/onoff-harness.ts");
-    // unshare gives this child its own mount table; the tmpfs hides /sys/class from nothing else.
-    const script = `mount -t tmpfs tmpfs /sys/class && exec "${process.execPath}" --import tsx "${harness}"`;
-    let stdout: string;
-    try {
-      ({ stdout } = await run("unshare", ["-m", "--propagation", "private", "sh", "-c", script], { cwd: repo, timeout: 60_000 }));
-    } catch (err) {
-      throw new Error(`the onoff harness needs root and unshare (util-linux) to mount a fake /sys/class: ${String(err)}`);
-    }
-    const out = JSON.parse(stdout.trim().split("\n").pop() ?? "{}") as { results?: ContractResult[]; sysfs?: Record<string, string>; fatal?: string };
-    expect(out.fatal).toBeUndefined();
-    expectAllPass(out.results ?? []);
-    // Lines were numbered base + offset (512 + 17) and configured through sysfs.
-    expect(out.sysfs).toMatchObject({ "529/direction": "out", "534/direction": "out", "517/direction": "in", "517/edge": "both", "517/active_low": "1", "518/active_low": "0" });
-  }, 90_000);
+  mountNamespace.it(
+    "onoff backend: the real onoff module on a fake sysfs tree (private mount namespace)",
+    async () => {
+      const harness = join(here, "testing/onoff-harness.ts");
+      // unshare gives this child its own mount table; the tmpfs hides /sys/class from nothing else.
+      const script = `mount -t tmpfs tmpfs /sys/class && exec "${process.execPath}" --import tsx "${harness}"`;
+      let stdout: string;
+      try {
+        ({ stdout } = await run("unshare", ["-m", "--propagation", "private", "sh", "-c", script], { cwd: repo, timeout: 60_000 }));
+      } catch (err) {
+        throw new Error(`the onoff harness needs root and unshare (util-linux) to mount a fake /sys/class: ${String(err)}`);
+      }
+      const out = JSON.parse(stdout.trim().split("\n").pop() ?? "{}") as { results?: ContractResult[]; sysfs?: Record<string, string>; fatal?: string };
+      expect(out.fatal).toBeUndefined();
+      expectAllPass(out.results ?? []);
+      // Lines were numbered base + offset (512 + 17) and configured through sysfs.
+      expect(out.sysfs).toMatchObject({
+        "529/direction": "out",
+        "534/direction": "out",
+        "517/direction": "in",
+        "517/edge": "both",
+        "517/active_low": "1",
+        "518/active_low": "0",
+      });
+    },
+    90_000,
+  );
 });

@@ -38,7 +38,8 @@ export class GpiodGpioBackend implements GpioBackend {
     try {
       out = (await run(this.tool("gpioset"), ["--version"])).stdout;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new GpioError("GPIO_TOOL_MISSING", "gpioset not found: install the gpiod package (apt-get install gpiod)", { cause: err });
+      if ((err as NodeJS.ErrnoException).code === "ENOENT")
+        throw new GpioError("GPIO_TOOL_MISSING", "gpioset not found: install the gpiod package (apt-get install gpiod)", { cause: err });
       throw new GpioError("GPIO_IO_FAILED", `gpioset --version failed: ${String(err)}`, { cause: err });
     }
     this.version = /v1\./.test(out) ? 1 : 2;
@@ -162,7 +163,8 @@ export class GpiodGpioBackend implements GpioBackend {
   }
 
   private toolError(tool: string, offset: number, err: unknown): GpioError {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return new GpioError("GPIO_TOOL_MISSING", `${tool} not found: install the gpiod package`, { cause: err });
+    if ((err as NodeJS.ErrnoException).code === "ENOENT")
+      return new GpioError("GPIO_TOOL_MISSING", `${tool} not found: install the gpiod package`, { cause: err });
     return new GpioError("GPIO_IO_FAILED", `${tool} on line ${offset} failed: ${String(err)}`, { cause: err });
   }
 }

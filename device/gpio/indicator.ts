@@ -41,6 +41,11 @@ export class GpioIndicator implements HealthReporter {
     this.guard("buzzer", () => void this.gpio.buzz("error"));
   }
 
+  /** Whether a gate relay line is configured (a remote "open gate" needs one). */
+  hasGate(): boolean {
+    return this.gpio.config.gate !== undefined;
+  }
+
   /** Opens the entrance gate (paid-member store); resolves when the relay drops. */
   openGate(ms?: number): Promise<void> {
     return this.gpio.config.gate ? this.gpio.pulseGate(ms) : Promise.resolve();

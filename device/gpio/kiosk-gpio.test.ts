@@ -1,6 +1,7 @@
 // Role behaviour on the simulated backend with fake timers: gate pulse, LED blink, buzzer patterns, debounce, door, indicator.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createMemoryLogger, type Clock } from "../health.js";
+import type { Clock } from "../health.js";
+import { createMemoryLogger } from "../../runtime/testing/memory-logger.js";
 import { createGpio } from "./create-gpio.js";
 import { GpioIndicator } from "./indicator.js";
 import { KioskGpio } from "./kiosk-gpio.js";
@@ -137,7 +138,10 @@ describe("GPIO config and factory", () => {
   });
 
   it("refuses two roles on one line", async () => {
-    const gpio = await createGpio({ driver: "simulated", greenLed: { line: 1 }, redLed: { line: 1 } }, { logger: createMemoryLogger(), clock: { now: () => 0 } });
+    const gpio = await createGpio(
+      { driver: "simulated", greenLed: { line: 1 }, redLed: { line: 1 } },
+      { logger: createMemoryLogger(), clock: { now: () => 0 } },
+    );
     await expect(gpio.start()).rejects.toMatchObject({ code: "GPIO_LINE_BUSY" });
   });
 });

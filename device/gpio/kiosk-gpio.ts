@@ -1,6 +1,17 @@
 // The kiosk's GPIO roles on any backend: gate relay pulse, LEDs with blink, buzzer patterns, debounced staff button, door sensor.
 import type { Clock, DriverHealth, HealthReporter, Logger } from "../health.js";
-import type { Bit, BuzzerPatternName, GpioBackend, GpioConfig, GpioConfigInput, GpioTransition, InputLine, InputRole, OutputLine, OutputRole } from "./types.js";
+import type {
+  Bit,
+  BuzzerPatternName,
+  GpioBackend,
+  GpioConfig,
+  GpioConfigInput,
+  GpioTransition,
+  InputLine,
+  InputRole,
+  OutputLine,
+  OutputRole,
+} from "./types.js";
 import { GpioError, gpioConfigSchema, inputRoles, outputRoles } from "./types.js";
 
 const HISTORY_LIMIT = 500;
@@ -186,7 +197,10 @@ export class KioskGpio implements HealthReporter {
     s.raw = value;
     if (s.timer) clearTimeout(s.timer);
     s.timer = undefined;
-    if (s.debounceMs === 0) return this.settle(role, s);
+    if (s.debounceMs === 0) {
+      this.settle(role, s);
+      return;
+    }
     s.timer = setTimeout(() => {
       s.timer = undefined;
       this.settle(role, s);

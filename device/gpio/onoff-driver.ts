@@ -51,7 +51,8 @@ export class OnoffGpioBackend implements GpioBackend {
 
   async open(): Promise<void> {
     this.mod = await this.load();
-    if (!this.mod.Gpio.accessible) throw new GpioError("GPIO_NOT_ACCESSIBLE", "sysfs GPIO is not accessible (no /sys/class/gpio/export or no permission: add the user to the gpio group)");
+    if (!this.mod.Gpio.accessible)
+      throw new GpioError("GPIO_NOT_ACCESSIBLE", "sysfs GPIO is not accessible (no /sys/class/gpio/export or no permission: add the user to the gpio group)");
   }
 
   async output(offset: number, opts: LineOptions & { initial: Bit }): Promise<OutputLine> {
@@ -120,7 +121,9 @@ export class OnoffGpioBackend implements GpioBackend {
       return g;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      throw new GpioError(code === "EBUSY" ? "GPIO_LINE_BUSY" : "GPIO_IO_FAILED", `cannot request sysfs gpio ${number} (line ${offset}): ${String(err)}`, { cause: err });
+      throw new GpioError(code === "EBUSY" ? "GPIO_LINE_BUSY" : "GPIO_IO_FAILED", `cannot request sysfs gpio ${number} (line ${offset}): ${String(err)}`, {
+        cause: err,
+      });
     }
   }
 

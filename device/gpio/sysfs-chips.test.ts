@@ -11,7 +11,9 @@ import { listSysfsChips, resolveSysfsLine } from "./sysfs-chips.js";
 const run = promisify(execFile);
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const roots: string[] = [];
-afterAll(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
+afterAll(() => {
+  for (const r of roots) rmSync(r, { recursive: true, force: true });
+});
 
 function tree(chips: [name: string, base: number, ngpio: number, label: string][]): string {
   const root = mkdtempSync(join(tmpdir(), "sysfs-"));
@@ -76,7 +78,8 @@ describe("onoff loading", () => {
 
   it("fails under Bun with DRIVER_LOAD_FAILED and says what to use instead", async () => {
     const bun = join(repo, "node_modules/.bin/bun");
-    const code = 'const m = await import("./device/gpio/onoff-driver.ts"); try { await m.loadOnoff(); console.log("{}") } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })) }';
+    const code =
+      'const m = await import("./device/gpio/onoff-driver.ts"); try { await m.loadOnoff(); console.log("{}") } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })) }';
     const { stdout } = await run(bun, ["-e", code], { cwd: repo, timeout: 60_000 });
     const out = JSON.parse(stdout.trim().split("\n").pop() ?? "{}") as { code?: string; message?: string };
     expect(out.code).toBe("DRIVER_LOAD_FAILED");

@@ -35,7 +35,11 @@ export async function listSysfsChips(sysfsRoot: string): Promise<SysfsChip[]> {
 export function pickChip(chips: readonly SysfsChip[], label: string): SysfsChip {
   if (label) {
     const c = chips.find((ch) => ch.label === label || ch.name === label);
-    if (!c) throw new GpioError("GPIO_CHIP_NOT_FOUND", `no gpiochip labelled "${label}" (found: ${chips.map((ch) => `${ch.name}=${ch.label}`).join(", ") || "none"})`);
+    if (!c)
+      throw new GpioError(
+        "GPIO_CHIP_NOT_FOUND",
+        `no gpiochip labelled "${label}" (found: ${chips.map((ch) => `${ch.name}=${ch.label}`).join(", ") || "none"})`,
+      );
     return c;
   }
   for (const l of piHeaderLabels) {
@@ -43,7 +47,10 @@ export function pickChip(chips: readonly SysfsChip[], label: string): SysfsChip 
     if (c) return c;
   }
   if (chips.length === 1 && chips[0]) return chips[0];
-  throw new GpioError("GPIO_CHIP_NOT_FOUND", `cannot tell which gpiochip has the header pins (found: ${chips.map((ch) => `${ch.name}=${ch.label}`).join(", ") || "none"}); set gpio.chip`);
+  throw new GpioError(
+    "GPIO_CHIP_NOT_FOUND",
+    `cannot tell which gpiochip has the header pins (found: ${chips.map((ch) => `${ch.name}=${ch.label}`).join(", ") || "none"}); set gpio.chip`,
+  );
 }
 
 /** The sysfs GPIO number of a chip-relative line: base + offset (e.g. 512 + 17 on a Pi 4 with kernel 6.6). */

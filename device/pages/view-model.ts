@@ -1,8 +1,11 @@
 // What the customer display and the staff page show: JSON views built from the kiosk's state (the pages only render them).
+import QRCode from "qrcode";
 import type { ConfigContent, MemberRecord } from "../../protocol/messages.js";
+import type { PricedLine } from "../../protocol/rules/pricing-types.js";
 import { localDate } from "../../protocol/rules/time.js";
-import { maskCardNo, maskName } from "../printer/receipt.js";
+import { formatTime, maskCardNo, maskName } from "../printer/receipt.js";
 import type { Kiosk } from "../kiosk.js";
+import { lineKey, pickList } from "../session/cart.js";
 import { effectiveCardClass } from "../session/verification-policy.js";
 import type { ReturnState } from "../returns.js";
 import type { StaffSession } from "../staff-auth.js";
@@ -52,20 +55,60 @@ export interface DisplayView {
   state: string;
   /** What the person at the kiosk should do next. */
   next: { tone: Tone; text: string };
-  /** The last refusal (a bad scan, a declined payment), while it is recent. */
-  notice?: { tone: Tone; code: string; text: string; at: number };
+  /** The last refusal (a bad scan, a declined payment), while it is recent; the page words it by code (static/words.js). */
+  notice?: { tone: Tone; code: string; reason?: string; text: string; at: number };
+  /** The customer pressed "call staff" and nobody has answered yet. */
+  staffCall?: { at: number };
   member?: MemberView;
   verification?: { headshotOnFile: boolean; expiresAt: number; secondsLeft: number };
   cart?: {
-    lines: Array<{ sku: string; name: string; qty: number; unitPriceFen: number; memberUnitPriceFen: number; lineTotalFen: number; savingsFen: number }>;
-    totals: { itemCount: number; subtotalFen: number; memberSavingsFen: number; couponDiscountFen: number; totalFen: number; savingsFen: number; pointsCashFen: number; pointsRedeemed: number; payableFen: number; pointsEarned: number };
+    lines: Array<{
+      /** What PUT/DELETE /session/lines/:key take: the sku, or scale-<label> for a scale-label line. */
+      key: string;
+      sku: string;
+      name: string;
+      qty: number;
+      unitPriceFen: number;
+      memberUnitPriceFen: number;
+      lineTotalFen: number;
+      savingsFen: number;
+      /** A scale-label line: the weight (grams) and the per-kg list and member prices, or the label's price. */
+      scale?: { weightG?: number; labelPriceFen?: number; perUnitFen: number; memberPerUnitFen: number };
+    }>;
+    totals: {
+      itemCount: number;
+      subtotalFen: number;
+      memberSavingsFen: number;
+      couponDiscountFen: number;
+      totalFen: number;
+      savingsFen: number;
+      pointsCashFen: number;
+      pointsRedeemed: number;
+      payableFen: number;
+      pointsEarned: number;
+    };
     coupons: Array<{ name: string; discountFen: number }>;
     usePoints: boolean;
     pointsOffer: { points: number; cashFen: number } | null;
     balanceCovers: boolean;
+    /** Each way to pay, and why it cannot be used now (a refusal code the page words, with amounts). */
+    tenders: Record<"balance" | "balanceCard" | "card" | "counter", { available: boolean; why?: { code: string; shortFen?: number; limitFen?: number } }>;
   };
-  done?: { kind: "sale" | "claim"; receiptNo: string; totalFen: number; tenders: Array<{ label: string; amountFen: number }>; pointsEarned: number; pointsBalance?: number; balanceFen?: number; claimUrl?: string };
+  /** After paying no balances or names are shown (the next shopper may be behind): only what this sale did. */
+  done?: {
+    kind: "sale" | "claim";
+    receiptNo: string;
+    totalFen: number;
+    tenders: Array<{ label: string; amountFen: number }>;
+    pointsEarned: number;
+    claimUrl?: string;
+    /** The claim ticket's QR as an SVG path (viewBox 0 0 size size) and its expiry in store time. */
+    claimQr?: { size: number; path: string };
+    claimExpires?: string;
+  };
   gate?: { admitted: boolean; message: string; name?: string; validUntil?: string };
+  /** Loose items without a label the customer may pick on screen while shopping (store policy device.loosePickList). */
+  picks?: Array<{ sku: string; name: string; priceFen: number }>;
 }
 
 const NOTICE_MS = 8_000;
@@ -82,11 +125,34 @@ export function displayView(kiosk: Kiosk): DisplayView {
   const last = kiosk.lastScan;
   const notice =
     last && last.outcome.kind === "refused" && at - last.at < NOTICE_MS
-      ? { notice: { tone: "error" as Tone, code: last.outcome.code, text: last.outcome.message, at: last.at } }
+      ? {
+          notice: {
+            tone: "error" as Tone,
+            code: last.outcome.code,
+            ...(last.outcome.reason ? { reason: last.outcome.reason } : {}),
+            text: last.outcome.message,
+            at: last.at,
+          },
+        }
       : {};
-  if (!config) return { ...base, mode: "checkout", state: "starting", next: { tone: "warn", text: "The kiosk is starting: waiting for the store's settings." } };
+  const call =
+    kiosk.staffCall && kiosk.staffCall.answeredAt === undefined && at - kiosk.staffCall.at < 10 * 60_000 ? { staffCall: { at: kiosk.staffCall.at } } : {};
+  Object.assign(base, call);
+  if (!config)
+    return {
+      ...base,
+      mode: "checkout",
+      state: "starting",
+      next: { tone: "warn", text: "设备正在启动，请稍候 The kiosk is starting: waiting for the store's settings." },
+    };
   if (kiosk.returns.active) {
-    return { ...base, ...notice, mode: "returns", state: kiosk.returns.current.name, next: { tone: "info", text: "Staff are doing a return on this kiosk. 员工退货中" } };
+    return {
+      ...base,
+      ...notice,
+      mode: "returns",
+      state: kiosk.returns.current.name,
+      next: { tone: "info", text: "Staff are doing a return on this kiosk. 员工退货中" },
+    };
   }
   if (kiosk.gate.active) {
     const g = kiosk.gate.last;
@@ -106,7 +172,13 @@ export function displayView(kiosk: Kiosk): DisplayView {
     };
   }
   const s = kiosk.checkout.current;
-  const view: DisplayView = { ...base, ...notice, mode: "checkout", state: s.name, next: { tone: "info", text: "Scan your member code to start. 请扫描会员码" } };
+  const view: DisplayView = {
+    ...base,
+    ...notice,
+    mode: "checkout",
+    state: s.name,
+    next: { tone: "info", text: "请出示会员码开始 Scan your member code to start." },
+  };
   if (s.name === "idle") return view;
   if (s.name === "cancelled") {
     view.next = { tone: s.reason === "customer" ? "info" : "warn", text: s.message };
@@ -132,19 +204,26 @@ export function displayView(kiosk: Kiosk): DisplayView {
         totalFen: r.totalFen,
         tenders: r.tenders.map((t) => ({ label: t.label, amountFen: t.amountFen })),
         pointsEarned: s.outcome.sale.priced.totals.pointsEarned,
-        ...(r.points ? { pointsBalance: r.points.balance } : {}),
-        ...(r.storedValueBalanceFen !== null ? { balanceFen: r.storedValueBalanceFen } : {}),
       };
-      view.next = { tone: "ok", text: "Paid. Thank you! Please take your receipt. 支付成功，谢谢光临" };
+      view.next = { tone: "ok", text: "支付成功，请取走小票，谢谢光临 Paid. Thank you! Please take your receipt." };
     } else {
       const c = s.outcome.claim;
-      view.done = { kind: "claim", receiptNo: c.receipt.receiptNo, totalFen: c.receipt.totalFen, tenders: [], pointsEarned: c.priced.totals.pointsEarned, claimUrl: c.receipt.eReceiptUrl };
-      view.next = { tone: "ok", text: "Take your ticket to a staffed till to pay. 请持小票到人工收银台付款" };
+      view.done = {
+        kind: "claim",
+        receiptNo: c.receipt.receiptNo,
+        totalFen: c.receipt.totalFen,
+        tenders: [],
+        pointsEarned: c.priced.totals.pointsEarned,
+        claimUrl: c.receipt.eReceiptUrl,
+        claimQr: qrPath(c.receipt.eReceiptUrl),
+        claimExpires: formatTime(c.expiresAt, storeTimeZone(config)).slice(0, 16),
+      };
+      view.next = { tone: "ok", text: "请持小票到人工收银台付款，付款后积分入账 Take your ticket to a staffed till to pay; points are added once paid." };
     }
     return view;
   }
   // shopping or paying
-  let quote;
+  let quote: ReturnType<Kiosk["checkout"]["sessionQuote"]>;
   try {
     quote = kiosk.checkout.sessionQuote();
   } catch {
@@ -154,7 +233,18 @@ export function displayView(kiosk: Kiosk): DisplayView {
     const p = quote.priced;
     const t = p.totals;
     view.cart = {
-      lines: p.lines.map((l) => ({ sku: l.sku, name: l.name, qty: l.qty, unitPriceFen: l.unitPriceFen, memberUnitPriceFen: l.memberUnitPriceFen, lineTotalFen: l.lineTotalFen, savingsFen: l.savingsFen })),
+      // Lines at member prices with member savings only: coupons are shown once, below (not again in each line).
+      lines: p.lines.map((l) => ({
+        key: lineKey({ sku: l.sku, scaleLabel: l.scale?.label }),
+        ...(l.scale ? { scale: scaleView(l.scale) } : {}),
+        sku: l.sku,
+        name: l.name,
+        qty: l.qty,
+        unitPriceFen: l.unitPriceFen,
+        memberUnitPriceFen: l.memberUnitPriceFen,
+        lineTotalFen: l.lineMemberFen,
+        savingsFen: l.memberSavingsFen,
+      })),
       totals: {
         itemCount: t.itemCount,
         subtotalFen: t.subtotalFen,
@@ -171,13 +261,60 @@ export function displayView(kiosk: Kiosk): DisplayView {
       usePoints: s.usePoints,
       pointsOffer: quote.pointsOffer,
       balanceCovers: member.balanceFen >= t.payableFen,
+      tenders: tenderChoices(kiosk, config, member, t.payableFen, at),
     };
   }
-  if (s.name === "paying") view.next = { tone: "info", text: "Paying, please wait… 支付中" };
-  else if (s.lines.length === 0) view.next = { tone: "info", text: "Scan your first item. 请扫描商品" };
-  else view.next = { tone: "info", text: "Scan more items, or choose how to pay. 继续扫描或选择支付方式" };
-  if (member.coupons.length > 0 && view.cart && view.cart.coupons.length === 0) view.next.text += " (none of your coupons applies to this cart yet)";
+  const picks = pickList(config);
+  if (s.name === "shopping" && picks.length > 0) view.picks = picks.map((p) => ({ sku: p.sku, name: p.name, priceFen: p.priceFen }));
+  if (s.name === "paying") view.next = { tone: "info", text: "支付中，请稍候 Paying, please wait…" };
+  else if (s.lines.length === 0) view.next = { tone: "info", text: "请扫描商品 Scan your first item." };
+  else view.next = { tone: "info", text: "继续扫描或选择支付方式 Scan more items, or choose how to pay." };
+  if (member.coupons.length > 0 && view.cart && view.cart.coupons.length === 0) view.next.text += "（优惠券暂不适用 none of your coupons applies yet）";
   return view;
+}
+
+function scaleView(s: NonNullable<PricedLine["scale"]>): NonNullable<NonNullable<DisplayView["cart"]>["lines"][number]["scale"]> {
+  const out: NonNullable<NonNullable<DisplayView["cart"]>["lines"][number]["scale"]> = { perUnitFen: s.perUnitFen, memberPerUnitFen: s.memberPerUnitFen };
+  if (s.weightG !== undefined) out.weightG = s.weightG;
+  if (s.labelPriceFen !== undefined) out.labelPriceFen = s.labelPriceFen;
+  return out;
+}
+
+/** The store's time zone for what people read: an IANA name for whole-hour offsets (Etc/GMT-8 is UTC+8). */
+function storeTimeZone(config: ConfigContent): string {
+  const off = config.rules.utcOffsetMinutes;
+  if (off === 480) return "Asia/Shanghai";
+  return off % 60 === 0 ? `Etc/GMT${off > 0 ? "-" : "+"}${Math.abs(off / 60)}` : "UTC";
+}
+
+/** A QR code as one SVG path of dark modules (the page draws it; no image file, no network). */
+function qrPath(text: string): { size: number; path: string } {
+  const q = QRCode.create(text, { errorCorrectionLevel: "M" });
+  const n = q.modules.size;
+  let path = "";
+  for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) if (q.modules.get(x, y)) path += `M${x} ${y}h1v1h-1z`;
+  return { size: n, path };
+}
+
+/** Which tenders the member can use now, and why not (the stored value short, the offline limit reached). */
+function tenderChoices(kiosk: Kiosk, config: ConfigContent, member: MemberRecord, payableFen: number, at: number): NonNullable<DisplayView["cart"]>["tenders"] {
+  const offline = !kiosk.sync.connected;
+  const used = offline ? kiosk.store.offlineUsage(member.memberId, localDate(at, config.rules.utcOffsetMinutes)) : { balanceFen: 0, points: 0 };
+  const offlineLeft = Math.max(0, config.device.offlineLimits.balanceFenPerMemberPerDay - used.balanceFen);
+  const balance: { available: boolean; why?: { code: string; shortFen?: number; limitFen?: number } } =
+    member.balanceFen < payableFen
+      ? { available: false, why: { code: "BALANCE_INSUFFICIENT", shortFen: payableFen - Math.max(0, member.balanceFen) } }
+      : offline && payableFen > offlineLeft
+        ? { available: false, why: { code: "OFFLINE_LIMIT", limitFen: offlineLeft } }
+        : { available: true };
+  const part = Math.min(Math.max(0, member.balanceFen), payableFen);
+  const balanceCard =
+    part <= 0 || part >= payableFen
+      ? { available: false }
+      : offline && part > offlineLeft
+        ? { available: false, why: { code: "OFFLINE_LIMIT", limitFen: offlineLeft } }
+        : { available: true };
+  return { balance, balanceCard, card: { available: true }, counter: { available: true } };
 }
 
 export interface VerificationCard {
@@ -203,13 +340,31 @@ export interface StaffView {
   session: { state: string; member?: string; items?: number; totalFen?: number };
   returns: StaffReturnView;
   recent: Array<{ requestId: string; staffId: string; decision: string; member: string; at: number }>;
+  /** A customer pressed "call staff" at this kiosk and nobody has answered yet. */
+  staffCall?: { kioskId: string; at: number };
 }
 
 export type StaffReturnView =
   | { state: "idle" }
   | { state: "awaiting-receipt" }
-  | { state: "selecting"; saleId: string; receiptNo: string; soldAt: number; member?: string; lines: Array<{ index: number; name: string; sold: number; returned: number; lineTotalFen: number }> }
-  | { state: "done"; returnId: string; refundFen: number; toBalanceFen: number; externalFen: number; pointsGivenBack: number; pointsTakenBack: number; couponsRestored: number };
+  | {
+      state: "selecting";
+      saleId: string;
+      receiptNo: string;
+      soldAt: number;
+      member?: string;
+      lines: Array<{ index: number; name: string; sold: number; returned: number; lineTotalFen: number }>;
+    }
+  | {
+      state: "done";
+      returnId: string;
+      refundFen: number;
+      toBalanceFen: number;
+      externalFen: number;
+      pointsGivenBack: number;
+      pointsTakenBack: number;
+      couponsRestored: number;
+    };
 
 function returnView(kiosk: Kiosk, r: ReturnState): StaffReturnView {
   switch (r.name) {
@@ -257,7 +412,12 @@ export function staffView(kiosk: Kiosk, staff: StaffSession): StaffView {
       requestedAt: v.verification.requestedAt,
       expiresAt: v.verification.expiresAt,
       secondsLeft: Math.max(0, Math.ceil((v.verification.expiresAt - at) / 1000)),
-      member: { ...memberView(config, m, at, false), memberId: m.memberId, status: m.status, ...(m.primaryMemberId ? { primaryMemberId: m.primaryMemberId } : {}) },
+      member: {
+        ...memberView(config, m, at, false),
+        memberId: m.memberId,
+        status: m.status,
+        ...(m.primaryMemberId ? { primaryMemberId: m.primaryMemberId } : {}),
+      },
       headshot,
       ...(headshot === "on-file" ? { photoUrl: `/staff/verifications/${encodeURIComponent(v.verification.requestId)}/photo` } : {}),
     });
@@ -276,5 +436,6 @@ export function staffView(kiosk: Kiosk, staff: StaffSession): StaffView {
     session,
     returns: returnView(kiosk, kiosk.returns.current),
     recent: kiosk.recentDecisions.slice(-10).reverse(),
+    ...(kiosk.staffCall && kiosk.staffCall.answeredAt === undefined ? { staffCall: { kioskId: kiosk.deviceId, at: kiosk.staffCall.at } } : {}),
   };
 }

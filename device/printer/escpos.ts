@@ -6,9 +6,10 @@
 // ourselves through Printer.raw(): its Code 128 has no length byte and no {B (an independent decoder
 // then swallows the rest of the receipt), its qrcode() is not Epson's GS ( k, and style("B") adds
 // ESC 4 (italic on Star printers, unknown on Epson), so bold is ESC E from its own command table.
-import iconv from "iconv-lite";
 import { Adapter } from "@node-escpos/adapter";
 import { Printer, command } from "@node-escpos/core";
+import { code128Payload, code128Segments } from "./code128.js";
+import { printableText } from "./gbk-text.js";
 import { PrinterError } from "./types.js";
 
 const ESC = 0x1b;
@@ -17,37 +18,8 @@ const FS = 0x1c;
 const DLE = 0x10;
 const EOT = 0x04;
 
-/**
- * Text for a GBK printer: `¥` (U+00A5, not in GBK) becomes the full-width `￥` (U+FFE5, GBK A3A4);
- * control characters other than newline are dropped so text can never forge a command.
- */
-export function printableText(text: string): string {
-  return text.replace(/\u00a5/g, "\uffe5").replace(/[\u0000-\u0009\u000b-\u001f\u007f]/g, "");
-}
-
-export function encodeGbk(text: string): Buffer {
-  return iconv.encode(printableText(text), "gbk");
-}
-
-/** Printed width in columns of font A: CJK and full-width characters take two. */
-export function textColumns(text: string): number {
-  let cols = 0;
-  for (const ch of text) cols += isWide(ch.codePointAt(0) ?? 0) ? 2 : 1;
-  return cols;
-}
-
-function isWide(cp: number): boolean {
-  return (
-    (cp >= 0x1100 && cp <= 0x115f) ||
-    (cp >= 0x2e80 && cp <= 0xa4cf) ||
-    (cp >= 0xac00 && cp <= 0xd7a3) ||
-    (cp >= 0xf900 && cp <= 0xfaff) ||
-    (cp >= 0xfe30 && cp <= 0xfe4f) ||
-    (cp >= 0xff00 && cp <= 0xff60) ||
-    (cp >= 0xffe0 && cp <= 0xffe6) ||
-    (cp >= 0x20000 && cp <= 0x3fffd)
-  );
-}
+/** Text helpers live in gbk-text.ts (mapping to GBK, width in GBK bytes, wrapping); re-exported for callers. */
+export { encodeGbk, printableText, textColumns } from "./gbk-text.js";
 
 export type Align = "left" | "center" | "right";
 export type QrEcLevel = "L" | "M" | "Q" | "H";
@@ -115,15 +87,18 @@ export class EscPosBuilder {
   }
 
   /**
-   * Code 128 as Epson documents it: GS k 73 n, then "{B" (code set B) and the data, n counting both.
+   * Code 128 as Epson documents it: GS k 73 n, then "{B" / "{C" code set switches and the data, n
+   * counting all of it; digit runs go in code set C (one byte per pair), which halves their width.
    * (The npm libraries omit n and {B, and an independent decoder then eats the rest of the job.)
    */
   code128(data: string, opts: { height?: number; moduleWidth?: number; hri?: boolean } = {}): this {
     if (!/^[\x20-\x7e]+$/.test(data) || data.includes("{")) throw new PrinterError("RECEIPT_INVALID", "Code 128 data must be printable ASCII without '{'");
-    const payload = Buffer.from(`{B${data}`, "ascii");
+    const payload = code128Payload(code128Segments(data));
     if (payload.length > 255) throw new PrinterError("RECEIPT_INVALID", "Code 128 data too long");
+    const mw = opts.moduleWidth ?? 2;
+    if (!Number.isInteger(mw) || mw < 1 || mw > 6) throw new PrinterError("RECEIPT_INVALID", "Code 128 module width must be 1..6");
     this.bytes(GS, 0x68, opts.height ?? 80); // GS h: height in dots
-    this.bytes(GS, 0x77, opts.moduleWidth ?? 2); // GS w: module width
+    this.bytes(GS, 0x77, mw); // GS w: module width
     this.bytes(GS, 0x48, opts.hri === false ? 0 : 2); // GS H: HRI below
     this.bytes(GS, 0x6b, 73, payload.length);
     this.printer.raw(payload);

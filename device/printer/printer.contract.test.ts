@@ -3,13 +3,15 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createMemoryLogger, type Clock } from "../health.js";
+import type { Clock } from "../health.js";
+import { createMemoryLogger } from "../../runtime/testing/memory-logger.js";
 import { createPrinter } from "./create-printer.js";
 import type { ReceiptPrinter } from "./receipt-printer.js";
 import { renderReceipt } from "./receipt.js";
 import { decodeEscPos } from "./testing/decode-escpos.js";
 import { FakeTcpPrinter, FakeUsbPrinter, statusCoverOpen, statusOk, statusPaperOut, type FakeStatus } from "./testing/fake-printers.js";
 import { sampleReceipt } from "./testing/sample-receipt.js";
+import { requireTool } from "../../test/support/requires.js";
 import { SimulatedPrinterTransport } from "./transports/simulated.js";
 import type { PrinterConfigInput } from "./types.js";
 
@@ -44,7 +46,13 @@ const cases: Case[] = [
         printer,
         received: async () => Buffer.concat(transport.jobs),
         setStatus: (s) => {
-          transport.state = { online: (s.printer & 0x08) === 0, paperOut: (s.paper & 0x60) !== 0, paperLow: false, coverOpen: (s.offline & 0x04) !== 0, error: false };
+          transport.state = {
+            online: (s.printer & 0x08) === 0,
+            paperOut: (s.paper & 0x60) !== 0,
+            paperLow: false,
+            coverOpen: (s.offline & 0x04) !== 0,
+            error: false,
+          };
         },
         close: async () => undefined,
       };
@@ -100,63 +108,66 @@ const cases: Case[] = [
   },
 ];
 
-describe.each(cases)("printer contract: $name", (c) => {
-  let env: Env;
-  afterEach(async () => {
-    await env.printer.stop();
-    await env.close();
-  });
+// The usblp case needs socat for its pty pair (see test/support/requires.ts).
+const socat = requireTool("socat");
+for (const c of cases)
+  (c.name === "usblp" ? socat.describe : describe)(`printer contract: ${c.name}`, () => {
+    let env: Env;
+    afterEach(async () => {
+      await env.printer.stop();
+      await env.close();
+    });
 
-  it("delivers the exact rendered job, which an independent parser decodes", async () => {
-    env = await c.setup();
-    await env.printer.start();
-    const data = sampleReceipt();
-    const outcome = await env.printer.print(data);
-    const expected = renderReceipt(data);
-    expect(outcome.bytes).toBe(expected.length);
-    const got = await env.received(expected.length);
-    expect(got.equals(expected)).toBe(true);
-    const d = decodeEscPos(got);
-    expect(d.commands[0]).toBe("ESC @");
-    expect(d.lines.join("\n")).toContain("有机牛奶 1L");
-    expect(d.barcodes).toEqual([{ type: 73, data: data.receiptNo }]);
-    expect(d.qrCodes).toEqual([data.eReceiptUrl]);
-    expect(env.printer.health()).toMatchObject({ component: "printer", driver: c.name, level: "ok", metrics: { jobsPrinted: 1 } });
-  });
+    it("delivers the exact rendered job, which an independent parser decodes", async () => {
+      env = await c.setup();
+      await env.printer.start();
+      const data = sampleReceipt();
+      const outcome = await env.printer.print(data);
+      const expected = renderReceipt(data);
+      expect(outcome.bytes).toBe(expected.length);
+      const got = await env.received(expected.length);
+      expect(got.equals(expected)).toBe(true);
+      const d = decodeEscPos(got);
+      expect(d.commands[0]).toBe("ESC @");
+      expect(d.lines.join("\n")).toContain("有机牛奶 1L");
+      expect(d.barcodes).toMatchObject([{ type: 73, data: data.receiptNo }]);
+      expect(d.qrCodes).toEqual([data.eReceiptUrl]);
+      expect(env.printer.health()).toMatchObject({ component: "printer", driver: c.name, level: "ok", metrics: { jobsPrinted: 1 } });
+    });
 
-  it("keeps concurrent jobs whole and in order", async () => {
-    env = await c.setup();
-    await env.printer.start();
-    const a = sampleReceipt({ receiptNo: "R-A" });
-    const b = sampleReceipt({ receiptNo: "R-B" });
-    await Promise.all([env.printer.print(a), env.printer.print(b)]);
-    const expected = Buffer.concat([renderReceipt(a), renderReceipt(b)]);
-    const got = await env.received(expected.length);
-    expect(got.equals(expected)).toBe(true);
-  });
+    it("keeps concurrent jobs whole and in order", async () => {
+      env = await c.setup();
+      await env.printer.start();
+      const a = sampleReceipt({ receiptNo: "R-A" });
+      const b = sampleReceipt({ receiptNo: "R-B" });
+      await Promise.all([env.printer.print(a), env.printer.print(b)]);
+      const expected = Buffer.concat([renderReceipt(a), renderReceipt(b)]);
+      const got = await env.received(expected.length);
+      expect(got.equals(expected)).toBe(true);
+    });
 
-  it("reports paper out and cover open where the printer can tell, and refuses to print into them", async () => {
-    env = await c.setup();
-    await env.printer.start();
-    const set = env.setStatus;
-    if (!set) {
-      // The file sink cannot report status: it says so, and printing goes on.
-      expect(await env.printer.status()).toMatchObject({ supported: false, paperOut: null });
+    it("reports paper out and cover open where the printer can tell, and refuses to print into them", async () => {
+      env = await c.setup();
+      await env.printer.start();
+      const set = env.setStatus;
+      if (!set) {
+        // The file sink cannot report status: it says so, and printing goes on.
+        expect(await env.printer.status()).toMatchObject({ supported: false, paperOut: null });
+        await env.printer.print(sampleReceipt());
+        return;
+      }
+      expect(await env.printer.status()).toMatchObject({ supported: true, online: true, paperOut: false, coverOpen: false });
+      set(statusPaperOut);
+      expect(await env.printer.status()).toMatchObject({ supported: true, paperOut: true });
+      await expect(env.printer.print(sampleReceipt())).rejects.toMatchObject({ code: "PRINTER_PAPER_OUT" });
+      expect(env.printer.health()).toMatchObject({ level: "down", errorCode: "PRINTER_PAPER_OUT", metrics: { paperOut: true } });
+      set(statusCoverOpen);
+      await expect(env.printer.print(sampleReceipt())).rejects.toMatchObject({ code: "PRINTER_COVER_OPEN" });
+      set(statusOk);
       await env.printer.print(sampleReceipt());
-      return;
-    }
-    expect(await env.printer.status()).toMatchObject({ supported: true, online: true, paperOut: false, coverOpen: false });
-    set(statusPaperOut);
-    expect(await env.printer.status()).toMatchObject({ supported: true, paperOut: true });
-    await expect(env.printer.print(sampleReceipt())).rejects.toMatchObject({ code: "PRINTER_PAPER_OUT" });
-    expect(env.printer.health()).toMatchObject({ level: "down", errorCode: "PRINTER_PAPER_OUT", metrics: { paperOut: true } });
-    set(statusCoverOpen);
-    await expect(env.printer.print(sampleReceipt())).rejects.toMatchObject({ code: "PRINTER_COVER_OPEN" });
-    set(statusOk);
-    await env.printer.print(sampleReceipt());
-    expect(env.printer.health()).toMatchObject({ level: "ok", metrics: { paperOut: false, coverOpen: false } });
+      expect(env.printer.health()).toMatchObject({ level: "ok", metrics: { paperOut: false, coverOpen: false } });
+    });
   });
-});
 
 describe("TCP 9100 transport faults", () => {
   it("retries a refused connection, then fails with PRINTER_UNREACHABLE", async () => {
@@ -165,7 +176,10 @@ describe("TCP 9100 transport faults", () => {
     const port = fake.port;
     await fake.stop(); // nothing listens there now
     const logger = createMemoryLogger();
-    const printer = createPrinter({ transport: "tcp", host: "127.0.0.1", port, retries: 2, retryDelayMs: 10, checkStatusBeforePrint: false }, { logger, clock });
+    const printer = createPrinter(
+      { transport: "tcp", host: "127.0.0.1", port, retries: 2, retryDelayMs: 10, checkStatusBeforePrint: false },
+      { logger, clock },
+    );
     await printer.start();
     await expect(printer.print(sampleReceipt())).rejects.toMatchObject({ code: "PRINTER_UNREACHABLE" });
     expect(logger.lines.filter((l) => l.msg === "printer unreachable; retrying").length).toBe(2);
@@ -190,7 +204,10 @@ describe("TCP 9100 transport faults", () => {
   it("uses one connection per job", async () => {
     const fake = new FakeTcpPrinter();
     await fake.start();
-    const printer = createPrinter({ transport: "tcp", host: "127.0.0.1", port: fake.port, checkStatusBeforePrint: false }, { logger: createMemoryLogger(), clock });
+    const printer = createPrinter(
+      { transport: "tcp", host: "127.0.0.1", port: fake.port, checkStatusBeforePrint: false },
+      { logger: createMemoryLogger(), clock },
+    );
     await printer.start();
     const before = fake.connections;
     await printer.print(sampleReceipt());

@@ -1,6 +1,6 @@
 // The printer service on the simulated transport: status polling between jobs, refused data, stopped service.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createMemoryLogger } from "../health.js";
+import { createMemoryLogger } from "../../runtime/testing/memory-logger.js";
 import { createPrinter } from "./create-printer.js";
 import { sampleReceipt } from "./testing/sample-receipt.js";
 import { SimulatedPrinterTransport } from "./transports/simulated.js";
@@ -11,7 +11,10 @@ describe("ReceiptPrinter", () => {
 
   it("polls the status between jobs so health shows paper out before a sale fails", async () => {
     const transport = new SimulatedPrinterTransport();
-    const printer = createPrinter({ transport: "simulated", statusPollMs: 1000 }, { logger: createMemoryLogger(), clock: { now: () => Date.now() }, transport });
+    const printer = createPrinter(
+      { transport: "simulated", statusPollMs: 1000 },
+      { logger: createMemoryLogger(), clock: { now: () => Date.now() }, transport },
+    );
     await printer.start();
     expect(printer.health()).toMatchObject({ level: "ok", metrics: { paperOut: false } });
     transport.state.paperOut = true;

@@ -4,47 +4,68 @@ import type { HealthReporter } from "../health.js";
 
 const fen = z.number().int();
 
-/** Everything printed on a receipt. Amounts are integer fen; the printer does no arithmetic beyond display. */
-export const receiptDataSchema = z.object({
-  storeName: z.string().min(1).max(64),
-  storeAddress: z.string().max(128).optional(),
-  kioskId: z.string().min(1).max(64),
-  receiptNo: z.string().min(1).max(64),
-  /** Sale time, ms since epoch (rendered in the printer config's time zone). */
-  time: z.number().int(),
-  /** Already masked (see maskCardNo / maskName); null for a non-member sale. */
-  member: z
-    .object({
-      maskedCardNo: z.string().min(1).max(32),
-      maskedName: z.string().max(32).optional(),
-      level: z.string().max(32).optional(),
-    })
-    .nullable(),
-  lines: z
-    .array(
-      z.object({
-        name: z.string().min(1).max(64),
-        /** Units, or kilograms for weighed goods. */
-        qty: z.number().positive(),
-        unitPriceFen: fen.nonnegative(),
-        memberUnitPriceFen: fen.nonnegative(),
-        lineTotalFen: fen,
-        savingsFen: fen.nonnegative(),
-      }),
-    )
-    .min(1),
-  coupons: z.array(z.object({ name: z.string().min(1).max(64), amountFen: fen.nonnegative() })).default([]),
-  /** What the member pays, after member prices and coupons. */
-  totalFen: fen,
-  points: z.object({ earned: z.number().int(), balance: z.number().int() }).nullable(),
-  tenders: z.array(z.object({ method: z.string().min(1).max(32), label: z.string().min(1).max(32), amountFen: fen })).min(1),
-  changeFen: fen.nonnegative().default(0),
-  /** Stored-value balance left after this sale; null when the member has none. */
-  storedValueBalanceFen: fen.nullable(),
-  /** Printed as a QR code for the e-receipt. */
-  eReceiptUrl: z.string().url().max(512),
-  footer: z.array(z.string().max(64)).default([]),
-});
+/**
+ * Everything printed on a receipt. Amounts are integer fen; the printer adds up only what it prints
+ * (the lines, the coupons and the rounding must come to the total, or RECEIPT_INVALID).
+ */
+export const receiptDataSchema = z
+  .object({
+    /** What the paper is: a sale receipt (e-receipt QR), a counter claim ticket (not paid), a return slip. */
+    kind: z.enum(["sale", "claim", "return"]).default("sale"),
+    storeName: z.string().min(1).max(64),
+    storeAddress: z.string().max(128).optional(),
+    kioskId: z.string().min(1).max(64),
+    receiptNo: z.string().min(1).max(64),
+    /** Sale time, ms since epoch (rendered in the printer config's time zone). */
+    time: z.number().int(),
+    /** Already masked (see maskCardNo / maskName); null for a non-member sale. */
+    member: z
+      .object({
+        maskedCardNo: z.string().min(1).max(32),
+        maskedName: z.string().max(32).optional(),
+        level: z.string().max(32).optional(),
+      })
+      .nullable(),
+    lines: z
+      .array(
+        z.object({
+          name: z.string().min(1).max(64),
+          /** Units, or kilograms for weighed goods. */
+          qty: z.number().positive(),
+          unitPriceFen: fen.nonnegative(),
+          memberUnitPriceFen: fen.nonnegative(),
+          /** The line at member prices, before order-level discounts (coupons and rounding are printed once, below). */
+          lineTotalFen: fen,
+          /** Member-price savings of this line only (list x qty - lineTotalFen). */
+          savingsFen: fen.nonnegative(),
+          /** A weighed item from a scale label: the weight and the per-kg prices (unitPriceFen is then one labelled pack). */
+          weight: z.object({ grams: z.number().int().positive().max(1_000_000), perKgFen: fen.nonnegative(), memberPerKgFen: fen.nonnegative() }).optional(),
+        }),
+      )
+      .min(1),
+    coupons: z.array(z.object({ name: z.string().min(1).max(64), amountFen: fen.nonnegative() })).default([]),
+    /** Cash rounding given off the order (抹零). */
+    roundingFen: fen.nonnegative().default(0),
+    /** What the member pays (points as cash included), after member prices, coupons and rounding. */
+    totalFen: fen,
+    points: z.object({ earned: z.number().int(), balance: z.number().int() }).nullable(),
+    tenders: z.array(z.object({ method: z.string().min(1).max(32), label: z.string().min(1).max(32), amountFen: fen })).min(1),
+    changeFen: fen.nonnegative().default(0),
+    /** Stored-value balance left after this sale; null when the member has none. */
+    storedValueBalanceFen: fen.nullable(),
+    /** Printed as a QR code: the e-receipt (sale), the claim for a staffed till (claim), the original sale (return). */
+    eReceiptUrl: z.string().url().max(512),
+    /** A claim ticket's expiry (ms since epoch, printed in the layout's time zone like the header). */
+    validUntil: z.number().int().optional(),
+    footer: z.array(z.string().max(64)).default([]),
+  })
+  .refine(
+    (d) => d.lines.reduce((s, l) => s + l.lineTotalFen, 0) - (d.coupons ?? []).reduce((s, c) => s + c.amountFen, 0) - (d.roundingFen ?? 0) === d.totalFen,
+    {
+      message: "lines minus coupons minus rounding must equal the total (is a coupon counted twice?)",
+      path: ["totalFen"],
+    },
+  );
 export type ReceiptData = z.input<typeof receiptDataSchema>;
 export type ParsedReceiptData = z.output<typeof receiptDataSchema>;
 
@@ -57,13 +78,17 @@ export const layoutSchema = z.object({
   qrModuleSize: z.number().int().min(1).max(16).default(6),
   /** Send FS & after ESC @ (two-byte GBK mode of Chinese printers). */
   cjk: z.boolean().default(true),
-  /** Print the receipt number as a Code 128 barcode (for returns). */
+  /** Print the receipt number as a Code 128 barcode (for returns); left out when it would not fit the paper. */
   receiptBarcode: z.boolean().default(true),
+  /** Print area in dots (font A is 12 dots a column: 384 on 58 mm, 576 on 80 mm); default widthChars x 12. */
+  printDots: z.number().int().min(200).max(2000).optional(),
+  /** English after the Chinese labels (合计 Total). */
+  english: z.boolean().default(false),
 });
 export type ReceiptLayout = z.infer<typeof layoutSchema>;
 
 const common = {
-  layout: layoutSchema.default({ widthChars: 48, timeZone: "Asia/Shanghai", qrModuleSize: 6, cjk: true, receiptBarcode: true }),
+  layout: layoutSchema.default({ widthChars: 48, timeZone: "Asia/Shanghai", qrModuleSize: 6, cjk: true, receiptBarcode: true, english: false }),
   /** Ask the printer for paper/cover status before each job and refuse to print into a paper-out printer. */
   checkStatusBeforePrint: z.boolean().default(true),
   /** Also read the status this often between jobs, so /healthz shows paper out before a sale fails (0: off). */

@@ -1,21 +1,23 @@
-// Decode worker: loads zxing-wasm/reader from node_modules (never a CDN) and decodes gray planes or image bytes; plain ES module so it runs as a Node worker thread.
+// Decode worker: loads zxing-wasm/reader from node_modules (never a CDN) and decodes gray planes or image bytes; plain ES module so it runs as a Node worker thread
+// (and under Bun, and from dist/) with no loader; `// @ts-check` + JSDoc make `npm run typecheck` check it (tsconfig allowJs).
+// @ts-check
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { isMainThread, parentPort } from "node:worker_threads";
-import {
-  BINARIZERS,
-  CHARACTER_SETS,
-  EAN_ADD_ON_SYMBOLS,
-  TEXT_MODES,
-  encodeFormats,
-  prepareZXingModule,
-  readBarcodes,
-} from "zxing-wasm/reader";
+import { BINARIZERS, CHARACTER_SETS, EAN_ADD_ON_SYMBOLS, TEXT_MODES, encodeFormats, prepareZXingModule, readBarcodes } from "zxing-wasm/reader";
 
 /** @typedef {import("zxing-wasm/reader").ReaderOptions} ReaderOptions */
 /** @typedef {import("zxing-wasm/reader").ZXingReaderModule} ZXingReaderModule */
 /** @typedef {{ text: string, format: string, bytes: Uint8Array, isValid: boolean, symbologyIdentifier: string }} DecodedSymbol */
 /** @typedef {{ kind: "gray", data: Uint8Array, width: number, height: number } | { kind: "image", bytes: Uint8Array }} DecodeInput */
+/** @typedef {DecodedSymbol} WorkerDecodedSymbol */
+/** @typedef {DecodeInput} WorkerDecodeInput */
+/** @typedef {"pixmap" | "rgba"} GrayInputMode */
+/**
+ * The embind surface decodeGray uses, which zxing-wasm's ZXingReaderModule type leaves out.
+ * @typedef {{ size(): number, get(i: number): unknown, delete?: () => void }} EmVector
+ * @typedef {{ _malloc(n: number): number, _free(ptr: number): void, HEAPU8: Uint8Array, readBarcodesFromPixmap(ptr: number, width: number, height: number, options: unknown): EmVector }} PixmapModule
+ */
 
 /** Absolute path of the reader's .wasm inside node_modules/zxing-wasm/dist/reader. */
 export function readerWasmPath() {
@@ -111,22 +113,25 @@ export async function decodeGray(mod, frame, options, mode) {
       rgba[j + 2] = v;
       rgba[j + 3] = 255;
     }
-    const results = await readBarcodes(/** @type {ImageData} */ ({ data: rgba, width, height, colorSpace: "srgb" }), options);
+    // An ImageData-shaped object (Node has no ImageData class).
+    const image = /** @type {Parameters<typeof readBarcodes>[0]} */ (/** @type {unknown} */ ({ data: rgba, width, height, colorSpace: "srgb" }));
+    const results = await readBarcodes(image, options);
     return results.map(toSymbol);
   }
-  const ptr = mod._malloc(data.byteLength);
+  const em = /** @type {PixmapModule} */ (/** @type {unknown} */ (mod));
+  const ptr = em._malloc(data.byteLength);
   if (!ptr) throw new Error(`wasm malloc of ${data.byteLength} bytes failed`);
-  /** @type {{ size(): number, get(i: number): unknown, delete?: () => void } | undefined} */
+  /** @type {EmVector | undefined} */
   let vec;
   try {
-    mod.HEAPU8.set(data, ptr);
-    vec = /** @type {never} */ (mod.readBarcodesFromPixmap(ptr, width, height, /** @type {never} */ (toZXingOptions(options))));
+    em.HEAPU8.set(data, ptr);
+    vec = em.readBarcodesFromPixmap(ptr, width, height, toZXingOptions(options));
     /** @type {DecodedSymbol[]} */
     const out = [];
-    for (let i = 0; i < vec.size(); i++) out.push(toSymbol(/** @type {never} */ (vec.get(i))));
+    for (let i = 0; i < vec.size(); i++) out.push(toSymbol(/** @type {Parameters<typeof toSymbol>[0]} */ (vec.get(i))));
     return out;
   } finally {
-    mod._free(ptr);
+    em._free(ptr);
     if (vec && typeof vec.delete === "function") vec.delete();
   }
 }

@@ -45,7 +45,10 @@ export class InlineDecoder implements FrameDecoder {
     if (!mod) throw new ScanError("DECODER_STOPPED", "decoder not started");
     const started = performance.now();
     try {
-      const input = frame.kind === "gray" ? { kind: "gray" as const, data: frame.data, width: frame.width, height: frame.height } : { kind: "image" as const, bytes: frame.bytes };
+      const input =
+        frame.kind === "gray"
+          ? { kind: "gray" as const, data: frame.data, width: frame.width, height: frame.height }
+          : { kind: "image" as const, bytes: frame.bytes };
       const symbols: DecodedSymbol[] = await decodeInput(mod, input, options, this.grayInput);
       return { symbols: symbols.filter((s) => s.isValid), decodeMs: performance.now() - started };
     } catch (err) {

@@ -1,6 +1,7 @@
 // Scanner service: worker decoding, classification, duplicate window, newest-frame-wins, idle thorough pass.
 import { describe, expect, it } from "vitest";
-import { createMemoryLogger, type Clock } from "../health.js";
+import type { Clock } from "../health.js";
+import { createMemoryLogger } from "../../runtime/testing/memory-logger.js";
 import { classifyScan } from "./classify.js";
 import { DuplicateFilter } from "./dedupe.js";
 import { InlineDecoder } from "./inline-decoder.js";
@@ -17,9 +18,9 @@ function waitFor<T>(get: () => T | undefined, ms = 10_000): Promise<T> {
   return new Promise((resolve, reject) => {
     const poll = (): void => {
       const v = get();
-      if (v !== undefined) return resolve(v);
-      if (Date.now() - started > ms) return reject(new Error("timed out"));
-      setTimeout(poll, 10);
+      if (v !== undefined) resolve(v);
+      else if (Date.now() - started > ms) reject(new Error("timed out"));
+      else setTimeout(poll, 10);
     };
     poll();
   });
@@ -146,6 +147,82 @@ describe("Scanner scheduling", () => {
     for (const t of [100, 500, 1100, 1200, 1900, 2200, 2300]) await step(t);
     expect(decoder.seen.map((s) => s.pass)).toEqual(["fast", "fast", "thorough", "fast", "fast", "thorough", "fast"]);
     await scanner.stop();
+  });
+
+  it("holds a single doubtful 1D read until a second frame reads the same text; a fast-pass read and QR count at once", async () => {
+    let now = 0;
+    const fake: Clock = { now: () => now };
+    const logger = createMemoryLogger();
+    const source = new SimulatedFrameSource({ clock: fake, logger });
+    // What the decoder "reads" per pass, set before each frame (a thorough-pass misread of a UPC-A photo, as seen on a kiosk).
+    let reads: Partial<Record<DecodePass, { format: string; text: string }[]>> = {};
+    const decoder: FrameDecoder = {
+      start: () => Promise.resolve(),
+      stop: () => Promise.resolve(),
+      decode: (_f: Frame, pass: DecodePass): Promise<DecodeOutcome> =>
+        Promise.resolve({
+          symbols: (reads[pass] ?? []).map((r) => ({ ...r, bytes: new Uint8Array(), isValid: true, symbologyIdentifier: "" })),
+          decodeMs: 1,
+        } as DecodeOutcome),
+    };
+    // Every frame gets the thorough pass (idle at once, no interval to wait).
+    const scanner = new Scanner({
+      source,
+      decoder,
+      logger,
+      clock: fake,
+      config: { idleAfterMs: 0, thoroughIntervalMs: 1, duplicateWindowMs: 0, confirmWindowMs: 3000 },
+    });
+    const results: ScanResult[] = [];
+    scanner.onResult((r) => results.push(r));
+    await scanner.start();
+    const gray = { data: new Uint8Array(4), width: 2, height: 2 };
+    const frame = async (t: number): Promise<void> => {
+      now = t;
+      source.push(gray);
+      await scanner.idle();
+    };
+    try {
+      reads = { thorough: [{ format: "EAN13", text: "9074932437075" }] };
+      await frame(10);
+      expect(results).toEqual([]);
+      expect(scanner.stats).toMatchObject({ held: 1, results: 0 });
+      // Not seen again within the window: dropped, never charged.
+      reads = {};
+      await frame(1000);
+      reads = { thorough: [{ format: "EAN13", text: "9074932437075" }] };
+      await frame(5000);
+      expect(results).toEqual([]);
+      // The same text in the next frame confirms it.
+      await frame(5100);
+      expect(results.map((r) => [r.text, r.kind, r.pass])).toEqual([["9074932437075", "product", "thorough"]]);
+      expect(scanner.stats.confirmed).toBe(1);
+      // A different text in the second frame confirms neither.
+      reads = { thorough: [{ format: "UPCA", text: "023942431015" }] };
+      await frame(5200);
+      reads = { thorough: [{ format: "UPCA", text: "023942431016" }] };
+      await frame(5300);
+      expect(results).toHaveLength(1);
+      // A QR code (member code or not) counts from one thorough frame.
+      reads = { thorough: [{ format: "QRCode", text: sampleMemberCode() }] };
+      await frame(5400);
+      expect(results.at(-1)).toMatchObject({ kind: "member", pass: "thorough" });
+    } finally {
+      await scanner.stop();
+    }
+    // A fast-pass 1D read counts at once; with confirmLinear "always" it waits too.
+    for (const mode of ["thorough", "always"] as const) {
+      const src = new SimulatedFrameSource({ clock: fake, logger });
+      const sc = new Scanner({ source: src, decoder, logger, clock: fake, config: { idleAfterMs: 60_000, confirmLinear: mode } });
+      const got: ScanResult[] = [];
+      sc.onResult((r) => got.push(r));
+      await sc.start();
+      reads = { fast: [{ format: "EAN13", text: "6901234567892" }] };
+      src.push(gray);
+      await sc.idle();
+      expect(got.map((r) => r.pass)).toEqual(mode === "thorough" ? ["fast"] : []);
+      await sc.stop();
+    }
   });
 
   it("loads the wasm from node_modules and never fetches it (fresh process, fetch stubbed)", async () => {

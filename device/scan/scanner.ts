@@ -2,7 +2,7 @@
 import type { Clock, DriverHealth, HealthReporter, Logger } from "../health.js";
 import { classifyScan } from "./classify.js";
 import { DuplicateFilter } from "./dedupe.js";
-import type { DecodePass, Frame, FrameDecoder, FrameSource, ScanListener, ScanResult, ScannerConfig } from "./types.js";
+import type { DecodeOutcome, DecodePass, Frame, FrameDecoder, FrameSource, ScanListener, ScanResult, ScannerConfig } from "./types.js";
 import { ScanError, scannerConfigSchema } from "./types.js";
 
 export interface ScannerDeps {
@@ -23,6 +23,9 @@ export interface ScannerStats {
   results: number;
   duplicates: number;
   decodeErrors: number;
+  /** 1D reads held for a second frame (see confirmLinear); confirmed ones are counted in results too. */
+  held: number;
+  confirmed: number;
 }
 
 const LATENCY_WINDOW = 64;
@@ -52,7 +55,11 @@ export class Scanner implements HealthReporter {
     results: 0,
     duplicates: 0,
     decodeErrors: 0,
+    held: 0,
+    confirmed: 0,
   };
+  /** Doubtful 1D reads waiting for a second sighting: format + text -> when and in which decoded frame first seen. */
+  private readonly unconfirmed = new Map<string, { at: number; frame: number }>();
 
   constructor(private readonly deps: ScannerDeps) {
     this.config = scannerConfigSchema.parse(deps.config ?? {});
@@ -97,6 +104,33 @@ export class Scanner implements HealthReporter {
   /** Forget recent codes (after a checkout, the next customer may scan the same item at once). */
   clearDuplicates(): void {
     this.dupes.clear();
+    this.unconfirmed.clear();
+  }
+
+  /**
+   * A 1D read counts when it is confirmed: read by the fast pass (unless confirmLinear is "always"),
+   * or the same format and text seen in an earlier frame within confirmWindowMs. A single doubtful
+   * read (the idle thorough pass once read a UPC-A photo as EAN13 9074932437075) is only held.
+   */
+  private confirmed(format: string, text: string, pass: DecodePass, frame: number, now: number): boolean {
+    const mode = this.config.confirmLinear;
+    if (mode === "off" || format === "QRCode" || classifyScan(text, format) !== "product") return true;
+    if (mode === "thorough" && pass === "fast") return true;
+    for (const [k, v] of this.unconfirmed) if (now - v.at > this.config.confirmWindowMs) this.unconfirmed.delete(k);
+    const key = `${format}\u0000${text}`;
+    const seen = this.unconfirmed.get(key);
+    if (seen !== undefined && seen.frame < frame) {
+      this.unconfirmed.delete(key);
+      this.stats.confirmed++;
+      return true;
+    }
+    if (seen === undefined) {
+      if (this.unconfirmed.size >= 64) this.unconfirmed.delete(this.unconfirmed.keys().next().value ?? "");
+      this.unconfirmed.set(key, { at: now, frame });
+      this.stats.held++;
+      this.log.debug({ format, pass }, "1D read held until a second frame confirms it");
+    }
+    return false;
   }
 
   /** Resolves when the decoder has nothing in flight and nothing pending (tests). */
@@ -168,7 +202,7 @@ export class Scanner implements HealthReporter {
     const startedAt = this.deps.clock.now();
     const pass = this.choosePass(startedAt);
     if (pass === "thorough") this.stats.thoroughPasses++;
-    let symbols;
+    let symbols: DecodeOutcome["symbols"];
     try {
       ({ symbols } = await this.deps.decoder.decode(frame, pass));
     } catch (err) {
@@ -184,6 +218,7 @@ export class Scanner implements HealthReporter {
     push(this.roundTripMs, now - startedAt);
     for (const s of symbols) {
       if (!s.isValid) continue;
+      if (!this.confirmed(s.format, s.text, pass, this.stats.framesDecoded, now)) continue;
       this.lastResultAt = now;
       if (!this.dupes.accept(s.format, s.text, now)) {
         this.stats.duplicates++;

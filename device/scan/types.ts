@@ -186,11 +186,22 @@ export const scannerConfigSchema = z.object({
   /** ...at most once per this interval. */
   thoroughIntervalMs: z.number().int().positive().default(1000),
   /** Formats the store uses; fewer formats decode faster. */
-  formats: z.array(z.enum(storeFormats)).min(1).default([...storeFormats]),
+  formats: z
+    .array(z.enum(storeFormats))
+    .min(1)
+    .default([...storeFormats]),
   /** "pixmap": gray plane straight into zxing; "rgba": expand to RGBA and use the public ImageData path. */
   grayInput: z.enum(["pixmap", "rgba"]).default("pixmap"),
   /** A decode running longer than this restarts the worker. */
   decodeTimeoutMs: z.number().int().positive().default(5000),
+  /**
+   * Which 1D reads (EAN/UPC/Code 128) need a second frame with the same text before they count:
+   * "thorough" (default: a thorough-pass read waits, a fast-pass read counts at once), "always", "off".
+   * QR codes carry their own error correction and count at once.
+   */
+  confirmLinear: z.enum(["thorough", "always", "off"]).default("thorough"),
+  /** A held 1D read must be seen again within this long, or it is dropped. */
+  confirmWindowMs: z.number().int().positive().default(3000),
 });
 export type ScannerConfig = z.infer<typeof scannerConfigSchema>;
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createMemoryLogger } from "../health.js";
+import { createMemoryLogger } from "../../runtime/testing/memory-logger.js";
 import type { Frame } from "./types.js";
 import { WorkerDecoder } from "./worker-decoder.js";
 

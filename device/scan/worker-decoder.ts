@@ -80,7 +80,9 @@ export class WorkerDecoder implements FrameDecoder {
     // Frames are copied (structured clone, ~0.1 ms for 640x480), not transferred: other listeners
     // of the source may still hold the same frame.
     const input =
-      frame.kind === "gray" ? { kind: "gray" as const, data: frame.data, width: frame.width, height: frame.height } : { kind: "image" as const, bytes: frame.bytes };
+      frame.kind === "gray"
+        ? { kind: "gray" as const, data: frame.data, width: frame.width, height: frame.height }
+        : { kind: "image" as const, bytes: frame.bytes };
     return new Promise<DecodeOutcome>((resolve, reject) => {
       const timeoutMs = this.opts.decodeTimeoutMs ?? 5000;
       const timer = setTimeout(() => {
@@ -94,7 +96,7 @@ export class WorkerDecoder implements FrameDecoder {
   }
 
   private ensureWorker(): Promise<void> {
-    if (this.ready) return this.ready;
+    if (this.ready !== undefined) return this.ready;
     const url = this.opts.workerUrl ?? new URL("./decode-worker.mjs", import.meta.url);
     const worker = new Worker(url);
     this.worker = worker;

@@ -29,7 +29,7 @@ export function memberFromCode(deps: IdentifyDeps, config: ConfigContent, codeTe
   } catch (err) {
     if (err instanceof ProtocolError) {
       const code = err.code === "CODE_UNKNOWN_CARD" ? "MEMBER_UNKNOWN" : "CODE_INVALID";
-      throw Object.assign(new CheckoutError(code, `member code refused: ${err.message}`), { reason: err.code });
+      throw new CheckoutError(code, `member code refused: ${err.message}`, err.code);
     }
     throw err;
   }

@@ -7,20 +7,23 @@
 // Every timer is set on entering a state and cleared on leaving it, so a timeout can only fire in the
 // state that armed it. A failed payment goes back to shopping with the cart intact.
 import { randomInt } from "node:crypto";
-import type { Logger } from "../../protocol/log.js";
-import type { Clock } from "../../protocol/clock.js";
-import type { ReplayStore } from "../../protocol/member-code.js";
-import type { AuthRequest, AuthResponse, ConfigContent, MemberRecord, VerificationFact } from "../../protocol/messages.js";
+import type { ConfigContent, MemberRecord } from "../../protocol/messages.js";
 import type { PricedCart } from "../../protocol/rules/pricing-types.js";
 import { isRulesError } from "../../protocol/rules/errors.js";
 import { localDate } from "../../protocol/rules/time.js";
 import type { ReceiptData } from "../printer/types.js";
-import type { KioskStore } from "../store.js";
 import { systemTimers, type TimerHandle, type Timers } from "./timers.js";
+import { addPick, addToCart, CANCEL_MESSAGES, quoteKey, withQuantity } from "./cart.js";
+import type { CheckoutDeps } from "./deps.js";
+
+export type { CheckoutDeps, CheckoutPrinter, Indicator } from "./deps.js";
 import { quoteSession, type SessionQuote } from "./pricing.js";
-import { verificationReasons } from "./verification-policy.js";
+import { verificationFact, verificationReasons } from "./verification-policy.js";
 import { memberFromCode } from "./identify.js";
 import { commitClaim, paySale, saleReceipt, type PaymentDeps } from "./payment.js";
+import { isUnwritable } from "../../storage/errors.js";
+import { STORAGE_REFUSAL_MESSAGE } from "../storage-guard.js";
+import { CLOCK_REFUSAL_MESSAGE } from "../clock-sync/status.js";
 import {
   CheckoutError,
   type CancelReason,
@@ -34,47 +37,10 @@ import {
   type SessionTimer,
 } from "./types.js";
 
-export interface CheckoutPrinter {
-  print(receipt: ReceiptData): Promise<unknown>;
-}
-
-export interface Indicator {
-  success(): void;
-  failure(): void;
-}
-
-export interface CheckoutDeps {
-  store: KioskStore;
-  config: () => ConfigContent | undefined;
-  /** The hub-corrected clock. */
-  clock: Clock;
-  replay: ReplayStore;
-  printer: CheckoutPrinter;
-  indicator: Indicator;
-  deviceId: string;
-  log: Logger;
-  /** Called after a fact is committed (the sync sends the outbox). */
-  onCommitted: () => void;
-  /** Asks the hub to hold the amount; undefined when it does not answer within the deadline. */
-  authorize: (req: AuthRequest, deadlineMs: number) => Promise<AuthResponse | undefined>;
-  timers?: Timers;
-  /** Uniform in [0, 1) for the one-in-N staff check; crypto-random unless a test passes its own. */
-  random?: () => number;
-}
+/** Member-code refusals caused by the code's time: the kiosk's clock is to blame when it is not set. */
+const TIME_REFUSALS = new Set(["CODE_FROM_FUTURE", "CODE_EXPIRED"]);
 
 export type CheckoutListener = (state: CheckoutState, event: CheckoutEvent) => void;
-
-const MAX_QTY = 999;
-const MAX_LINES = 200;
-
-const CANCEL_MESSAGES: Record<CancelReason, string> = {
-  customer: "Checkout cancelled.",
-  staff: "Checkout cancelled by staff.",
-  "shopping-timeout": "Checkout cancelled: no activity for a while.",
-  "verification-timeout": "No staff member could check your photo in time. Please ask at the service desk.",
-  "verification-rejected": "Staff could not confirm this card belongs to you. Please see the service desk.",
-  stopped: "The kiosk is restarting.",
-};
 
 export class Checkout {
   private state: CheckoutState = { name: "idle" };
@@ -111,18 +77,23 @@ export class Checkout {
     this.cachedQuote = undefined;
     const policy = this.deps.config()?.device;
     const arm = (timer: SessionTimer, ms: number, fire: () => void): void => {
-      this.timer = this.timers.set(() => {
-        this.timer = undefined;
-        this.deps.log.info({ timer, state: this.state.name }, "session timeout");
-        fire();
-      }, Math.max(0, ms));
+      this.timer = this.timers.set(
+        () => {
+          this.timer = undefined;
+          this.deps.log.info({ timer, state: this.state.name }, "session timeout");
+          fire();
+        },
+        Math.max(0, ms),
+      );
     };
     switch (next.name) {
       case "verifying":
-        arm("verification", next.verification.expiresAt - this.deps.clock.now(), () => this.cancelFrom("verification-timeout", { type: "timeout", timer: "verification" }));
+        arm("verification", next.verification.expiresAt - this.deps.clock.now(), () =>
+          this.cancelFrom("verification-timeout", { type: "timeout", timer: "verification" }),
+        );
         break;
       case "shopping":
-        arm("shopping-idle", policy?.session.shoppingIdleMs ?? 180_000, () => this.cancelFrom("shopping-timeout", { type: "timeout", timer: "shopping-idle" }));
+        arm("shopping-idle", policy?.session.shoppingIdleMs ?? 90_000, () => this.cancelFrom("shopping-timeout", { type: "timeout", timer: "shopping-idle" }));
         break;
       case "done":
         arm("done", policy?.session.doneMs ?? 10_000, () => this.enter({ name: "idle" }, { type: "timeout", timer: "done" }));
@@ -156,10 +127,22 @@ export class Checkout {
     this.enter({ name: "cancelled", reason, message: CANCEL_MESSAGES[reason], ...(member ? { member } : {}), since: this.deps.clock.now() }, event);
   }
 
-  private refuse(code: CheckoutRefusal, message: string, extra: Record<string, unknown> = {}): never {
-    this.deps.log.warn({ code, ...extra }, message);
+  private refuse(code: CheckoutRefusal, message: string, extra: Record<string, unknown> = {}, reason?: string): never {
+    this.deps.log.warn({ code, ...extra, ...(reason ? { reason } : {}) }, message);
     this.deps.indicator.failure();
-    throw new CheckoutError(code, message);
+    throw new CheckoutError(code, message, reason);
+  }
+
+  /** No new sale while the ledger cannot be written (the guard probes first, so this also notices recovery). */
+  private requireWritable(): void {
+    const storage = this.deps.storage;
+    if (storage && !storage.check()) this.refuse("STORAGE_UNAVAILABLE", STORAGE_REFUSAL_MESSAGE, {}, storage.state.code);
+  }
+
+  /** A storage error met while writing: the refusal (and the guard turns unwritable); anything else is rethrown as is. */
+  private storageFailure(err: unknown, where: string): never {
+    if (this.deps.storage?.failed(err, where)) this.refuse("STORAGE_UNAVAILABLE", STORAGE_REFUSAL_MESSAGE, { where }, this.deps.storage.state.code);
+    throw err;
   }
 
   private requireConfig(): ConfigContent {
@@ -180,13 +163,20 @@ export class Checkout {
   identify(codeText: string): MemberRecord {
     const config = this.requireConfig();
     if (this.state.name === "paying") this.refuse("SESSION_BUSY", "payment in progress");
+    this.requireWritable();
     const now = this.deps.clock.now();
     let member: MemberRecord;
     try {
       member = memberFromCode(this.deps, config, codeText);
     } catch (err) {
-      if (err instanceof CheckoutError) return this.refuse(err.code, err.message, { reason: (err as CheckoutError & { reason?: string }).reason });
-      throw err;
+      if (err instanceof CheckoutError) {
+        // A code refused for its time by a kiosk whose clock is not set: tell the customer the kiosk is at fault.
+        if (err.reason !== undefined && TIME_REFUSALS.has(err.reason) && this.deps.clockStatus?.unsynchronised) {
+          return this.refuse("CLOCK_UNSYNCHRONISED", CLOCK_REFUSAL_MESSAGE, { detail: err.message }, err.reason);
+        }
+        return this.refuse(err.code, err.message, {}, err.reason);
+      }
+      return this.storageFailure(err, "member-code");
     }
     if (member.status === "blocked") this.refuse("MEMBER_BLOCKED", "this card is blocked; please see the service desk", { member: member.memberId });
     const s = this.state;
@@ -209,11 +199,23 @@ export class Checkout {
     this.deps.log.info({ member: member.memberId, verification: reasons }, "member identified");
     if (reasons.length > 0) {
       const requestId = `v-${this.deps.deviceId}-${now.toString(36)}-${(++this.requestSeq).toString(36)}`;
-      const verification = { requestId, reasons, headshotOnFile: member.headshotHash !== undefined, requestedAt: now, expiresAt: now + config.device.verification.timeoutMs };
+      const verification = {
+        requestId,
+        reasons,
+        headshotOnFile: member.headshotHash !== undefined,
+        requestedAt: now,
+        expiresAt: now + config.device.verification.timeoutMs,
+      };
       this.enter({ name: "verifying", member, lines: [], verification, since: now }, { type: "verification-requested", requestId, reasons });
       return member;
     }
-    if (tracksVisits) this.deps.store.recordVisit(member.memberId, day, now);
+    if (tracksVisits) {
+      try {
+        this.deps.store.recordVisit(member.memberId, day, now);
+      } catch (err) {
+        this.storageFailure(err, "visit");
+      }
+    }
     this.enter({ name: "shopping", member, lines: [], usePoints: false, since: now, lastActivity: now }, { type: "identified", memberId: member.memberId });
     return member;
   }
@@ -233,24 +235,22 @@ export class Checkout {
     if (s.name !== "verifying" || s.verification.requestId !== requestId) return undefined;
     const config = this.requireConfig();
     const now = this.deps.clock.now();
-    const fact: VerificationFact = {
-      type: "verification",
-      requestId,
-      memberId: s.member.memberId,
-      cardId: s.member.cardId,
-      staffId,
-      decision,
-      reasons: s.verification.reasons,
-      ...(s.member.headshotHash ? { headshotHash: s.member.headshotHash } : {}),
-      ...(note ? { note } : {}),
-    };
-    const entry = this.deps.store.appendFact(fact, now, config.version);
+    const fact = verificationFact(s, staffId, decision, note);
+    let entry: { seq: number };
+    try {
+      entry = this.deps.store.appendFact(fact, now, config.version);
+    } catch (err) {
+      return this.storageFailure(err, "verification");
+    }
     this.deps.onCommitted();
     this.deps.log.info({ requestId, staff: staffId, decision, seq: entry.seq }, "staff verification decided");
     if (decision === "approved") {
       if (config.device.verification.firstUseOfDay) this.deps.store.recordVisit(s.member.memberId, localDate(now, config.rules.utcOffsetMinutes), now);
       this.deps.indicator.success();
-      this.enter({ name: "shopping", member: s.member, lines: s.lines, usePoints: false, since: now, lastActivity: now }, { type: "verification-approved", requestId, staffId });
+      this.enter(
+        { name: "shopping", member: s.member, lines: s.lines, usePoints: false, since: now, lastActivity: now },
+        { type: "verification-approved", requestId, staffId },
+      );
     } else {
       this.deps.indicator.failure();
       this.cancelFrom("verification-rejected", { type: "verification-rejected", requestId, staffId });
@@ -258,32 +258,40 @@ export class Checkout {
     return { seq: entry.seq };
   }
 
-  /** A scanned product barcode: added to the cart (the same product again adds one more). */
-  addProduct(barcode: string): { sku: string; name: string; qty: number } {
+  /** A scanned product barcode or in-store scale label: added to the cart (the same product or label again adds one more). */
+  addProduct(barcode: string): { sku: string; name: string; qty: number; key: string } {
     const config = this.requireConfig();
     const s = this.shopping();
-    const product = config.rules.catalog.find((p) => p.barcode === barcode);
-    if (!product) return this.refuse("UNKNOWN_PRODUCT", "unknown product barcode", { barcode });
-    const line = s.lines.find((l) => l.sku === product.sku);
-    if (line && line.qty >= MAX_QTY) this.refuse("QTY_INVALID", `at most ${MAX_QTY} of one product`);
-    if (!line && s.lines.length >= MAX_LINES) this.refuse("QTY_INVALID", `at most ${MAX_LINES} different products`);
-    const lines = line ? s.lines.map((l) => (l.sku === product.sku ? { ...l, qty: l.qty + 1 } : l)) : [...s.lines, { sku: product.sku, qty: 1 }];
-    this.enter({ ...s, lines, lastActivity: this.deps.clock.now() }, { type: "cart-changed" });
-    return { sku: product.sku, name: product.name, qty: line ? line.qty + 1 : 1 };
+    return this.applyAdd(s, addToCart(config, s.member, s.lines, barcode, this.deps.clock.now()));
   }
 
-  /** Sets a line's quantity; 0 removes the line. */
-  setQuantity(sku: string, qty: number): CartLine[] {
+  /** A loose item picked from the on-screen list (store policy device.loosePickList): one more of it. */
+  addPick(sku: string): { sku: string; name: string; qty: number; key: string } {
+    const config = this.requireConfig();
     const s = this.shopping();
-    if (!Number.isInteger(qty) || qty < 0 || qty > MAX_QTY) this.refuse("QTY_INVALID", `quantity must be 0..${MAX_QTY}`);
-    if (!s.lines.some((l) => l.sku === sku)) this.refuse("LINE_NOT_FOUND", "that product is not in the cart", { sku });
-    const lines = qty === 0 ? s.lines.filter((l) => l.sku !== sku) : s.lines.map((l) => (l.sku === sku ? { ...l, qty } : l));
-    this.enter({ ...s, lines, lastActivity: this.deps.clock.now() }, { type: "cart-changed" });
-    return lines;
+    return this.applyAdd(s, addPick(config, s.member, s.lines, sku, this.deps.clock.now()));
   }
 
-  removeLine(sku: string): CartLine[] {
-    return this.setQuantity(sku, 0);
+  private applyAdd(
+    s: Extract<CheckoutState, { name: "shopping" }>,
+    added: ReturnType<typeof addToCart>,
+  ): { sku: string; name: string; qty: number; key: string } {
+    if (!added.ok) return this.refuse(added.code, added.message, added.extra, added.reason);
+    this.enter({ ...s, lines: added.lines, lastActivity: this.deps.clock.now() }, { type: "cart-changed" });
+    return added.added;
+  }
+
+  /** Sets a line's quantity (the line's key: its sku, or scale-<label>); 0 removes the line. */
+  setQuantity(key: string, qty: number): CartLine[] {
+    const s = this.shopping();
+    const changed = withQuantity(s.lines, key, qty);
+    if (!changed.ok) return this.refuse(changed.code, changed.message, changed.extra);
+    this.enter({ ...s, lines: changed.lines, lastActivity: this.deps.clock.now() }, { type: "cart-changed" });
+    return changed.lines;
+  }
+
+  removeLine(key: string): CartLine[] {
+    return this.setQuantity(key, 0);
   }
 
   /** The member opts in (or out) of paying part of the order with points. */
@@ -300,7 +308,7 @@ export class Checkout {
     if (!config) return undefined;
     const member = this.deps.store.member(s.member.memberId) ?? s.member;
     const now = this.deps.clock.now();
-    const key = JSON.stringify([config.version, s.lines, s.usePoints, member.pointsBalance, member.coupons.length, localDate(now, config.rules.utcOffsetMinutes), member.vipExpiresAt !== undefined && now >= member.vipExpiresAt]);
+    const key = quoteKey(config, member, s.lines, s.usePoints, now);
     if (this.cachedQuote?.key === key) return this.cachedQuote.quote;
     const quote = quoteSession(config, member, s.lines, now, s.usePoints);
     this.cachedQuote = { key, quote };
@@ -355,7 +363,7 @@ export class Checkout {
       paid = await paySale(this.paymentDeps(), config, s.member, s.lines, quote, payWith, at);
     } catch (err) {
       this.paymentFailed(s, err);
-      throw err;
+      return this.storageFailure(err, "sale");
     }
     this.deps.onCommitted();
     const after = this.deps.store.member(s.member.memberId) ?? s.member;
@@ -378,7 +386,7 @@ export class Checkout {
       claim = commitClaim(this.paymentDeps(), config, s.member, s.lines, quote, at);
     } catch (err) {
       this.paymentFailed(s, err);
-      throw err;
+      return this.storageFailure(err, "claim");
     }
     this.deps.onCommitted();
     this.enter({ name: "done", member: s.member, lines: s.lines, outcome: { kind: "claim", claim }, since: at }, { type: "paid", seq: claim.seq });
@@ -392,6 +400,7 @@ export class Checkout {
     const s = this.state;
     if (s.name !== "shopping") return this.refuse("NOT_SHOPPING", "no session in progress");
     if (s.lines.length === 0) return this.refuse("EMPTY_CART", "the cart is empty");
+    this.requireWritable();
     let quote: SessionQuote;
     try {
       quote = this.sessionQuote()!;
@@ -404,7 +413,7 @@ export class Checkout {
   }
 
   private paymentFailed(s: Extract<CheckoutState, { name: "shopping" }>, err: unknown): void {
-    const code = err instanceof CheckoutError ? err.code : "INTERNAL";
+    const code = err instanceof CheckoutError ? err.code : isUnwritable(err) ? "STORAGE_UNAVAILABLE" : "INTERNAL";
     this.deps.indicator.failure();
     this.enter({ ...s, lastActivity: this.deps.clock.now() }, { type: "payment-failed", code: code as CheckoutRefusal });
   }

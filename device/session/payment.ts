@@ -1,10 +1,11 @@
 // Paying: stored value and points authorised online (or within the offline limits), the sale or claim committed, the receipt.
-import { randomUUID } from "node:crypto";
-import type { Logger } from "../../protocol/log.js";
+import { randomBytes, randomUUID } from "node:crypto";
+import type { Logger } from "../../runtime/log.js";
 import type { AuthRequest, AuthResponse, ClaimFact, ConfigContent, MemberRecord, SaleFact } from "../../protocol/messages.js";
 import type { PricedCart } from "../../protocol/rules/pricing-types.js";
 import { settleTenders, type TenderPlan } from "../../protocol/rules/tenders.js";
 import { localDate } from "../../protocol/rules/time.js";
+import { maskCardNo, maskName } from "../printer/receipt.js";
 import type { ReceiptData } from "../printer/types.js";
 import type { KioskStore, MemberEffect } from "../store.js";
 import type { Timers } from "./timers.js";
@@ -46,7 +47,15 @@ interface Authorisation {
  * Online authorisation of stored value and points, or the store's offline limits (per member per
  * local day, counted in offline_usage) when the hub does not answer in time.
  */
-async function authorise(deps: PaymentDeps, config: ConfigContent, member: MemberRecord, requestId: string, balanceFen: number, points: number, at: number): Promise<Authorisation> {
+async function authorise(
+  deps: PaymentDeps,
+  config: ConfigContent,
+  member: MemberRecord,
+  requestId: string,
+  balanceFen: number,
+  points: number,
+  at: number,
+): Promise<Authorisation> {
   const answer = await askHub(deps, { requestId, memberId: member.memberId, balanceFen, points }, config.device.authorisationTimeoutMs);
   if (answer && !answer.approved) {
     const code = answer.reason === "insufficient-points" ? "POINTS_DECLINED" : "BALANCE_DECLINED";
@@ -65,7 +74,10 @@ async function authorise(deps: PaymentDeps, config: ConfigContent, member: Membe
   const local = deps.store.member(member.memberId) ?? member;
   if (balanceFen > local.balanceFen) throw new CheckoutError("BALANCE_INSUFFICIENT", "not enough stored value");
   if (points > local.pointsBalance) throw new CheckoutError("POINTS_DECLINED", "not enough points");
-  deps.log.warn({ member: member.memberId, amountFen: balanceFen, points, used: used.balanceFen, limit: limits.balanceFenPerMemberPerDay }, "stored-value payment approved offline (hub unreachable)");
+  deps.log.warn(
+    { member: member.memberId, amountFen: balanceFen, points, used: used.balanceFen, limit: limits.balanceFenPerMemberPerDay },
+    "stored-value payment approved offline (hub unreachable)",
+  );
   return { mode: "offline", offline: { day, balanceFen, points } };
 }
 
@@ -92,8 +104,9 @@ export async function paySale(
   const priced = quote.priced;
   const t = priced.totals;
   const saleId = randomUUID();
-  const useBalance = payWith === "balance" ? t.payableFen : 0;
   const local = deps.store.member(member.memberId) ?? member;
+  // balance-card: what stored value there is (never below zero), the card terminal takes the rest.
+  const useBalance = payWith === "balance" ? t.payableFen : payWith === "balance-card" ? Math.max(0, Math.min(local.balanceFen, t.payableFen)) : 0;
   const fact: SaleFact = {
     type: "sale",
     saleId,
@@ -105,6 +118,8 @@ export async function paySale(
     offlineApproved: false,
     coupons: priced.appliedCoupons.map((c) => c.instanceId),
     pointsRedeemed: t.pointsRedeemed,
+    // Opens the sale's e-receipt at the hub (printed in the receipt's QR); the sale id alone does not.
+    receiptToken: randomBytes(16).toString("base64url"),
   };
   const effect: MemberEffect = {
     memberId: member.memberId,
@@ -132,40 +147,87 @@ export async function paySale(
   if (useBalance > 0) fact.tenders.push({ kind: "balance", amountFen: useBalance });
   if (tenders.externalFen > 0 || fact.tenders.length === 0) fact.tenders.push({ kind: "external", amountFen: tenders.externalFen });
   const entry = deps.store.appendFact(fact, at, config.version, effect, (seq) =>
-    deps.store.saveSaleInTx({ saleId, seq, memberId: member.memberId, cardId: member.cardId, at, priced, tenders, coupons: (effect.coupons ?? []).map((c) => c.coupon) }),
+    deps.store.saveSaleInTx({
+      saleId,
+      seq,
+      memberId: member.memberId,
+      cardId: member.cardId,
+      at,
+      priced,
+      tenders,
+      coupons: (effect.coupons ?? []).map((c) => c.coupon),
+    }),
   );
   deps.log.info({ sale: saleId, seq: entry.seq, totalFen: t.totalFen, points: t.pointsEarned, coupons: fact.coupons?.length ?? 0 }, "sale committed");
   return { saleId, seq: entry.seq, member, priced, fact, tenders };
 }
 
-const TENDER_LABEL = { external: "Card", balance: "Stored value", points: "Points" } as const;
+/** Tender words on paper (Chinese; the printer adds English when its layout asks). */
+const TENDER_LABEL = { external: "其他支付", balance: "储值支付", points: "积分抵现" } as const;
 
-export function saleReceipt(config: ConfigContent, deviceId: string, sale: { saleId: string; seq: number; member: MemberRecord; priced: PricedCart; fact: SaleFact; at: number }, after: MemberRecord): ReceiptData {
-  const t = sale.priced.totals;
+/** The member line as docs/hardware.md describes it: masked card number, masked name, level name. */
+export function receiptMember(config: ConfigContent, member: MemberRecord): NonNullable<ReceiptData["member"]> {
+  const level = config.rules.levels.find((l) => l.id === member.levelId)?.name;
   return {
-    storeName: config.device.storeName,
-    kioskId: deviceId,
-    receiptNo: `${deviceId}-${sale.seq}`,
-    time: sale.at,
-    member: { maskedCardNo: maskCard(sale.member.cardId) },
-    lines: sale.priced.lines.map((l) => ({
+    maskedCardNo: maskCardNo(member.cardId),
+    ...(member.name ? { maskedName: maskName(member.name) } : {}),
+    ...(level ? { level: level.slice(0, 32) } : {}),
+  };
+}
+
+/** Lines at member prices with their member savings; coupons and rounding are printed once, from the totals. */
+export function receiptLines(priced: PricedCart): Pick<ReceiptData, "lines" | "coupons" | "roundingFen"> {
+  return {
+    lines: priced.lines.map((l) => ({
       name: l.name,
       qty: l.qty,
       unitPriceFen: l.unitPriceFen,
       memberUnitPriceFen: l.memberUnitPriceFen,
-      lineTotalFen: l.lineTotalFen,
-      savingsFen: l.savingsFen,
+      lineTotalFen: l.lineMemberFen,
+      savingsFen: l.memberSavingsFen,
+      ...(l.scale?.weightG !== undefined ? { weight: { grams: l.scale.weightG, perKgFen: l.scale.perUnitFen, memberPerKgFen: l.scale.memberPerUnitFen } } : {}),
     })),
-    coupons: sale.priced.appliedCoupons.map((c) => ({ name: c.name, amountFen: c.discountFen })),
+    coupons: priced.appliedCoupons.map((c) => ({ name: c.name, amountFen: c.discountFen })),
+    roundingFen: priced.totals.cashRoundingFen,
+  };
+}
+
+/** The sale's e-receipt address as its QR carries it: `<receiptUrlBase><saleId>.<token>` (the hub opens it only with the token). */
+export function saleReceiptUrl(config: ConfigContent, saleId: string, token: string | undefined): string {
+  return `${config.device.receiptUrlBase}${saleId}${token ? `.${token}` : ""}`;
+}
+
+export function saleReceipt(
+  config: ConfigContent,
+  deviceId: string,
+  sale: { saleId: string; seq: number; member: MemberRecord; priced: PricedCart; fact: SaleFact; at: number },
+  after: MemberRecord,
+): ReceiptData {
+  const t = sale.priced.totals;
+  const usedBalance = sale.fact.tenders.some((x) => x.kind === "balance");
+  return {
+    kind: "sale",
+    storeName: config.device.storeName,
+    kioskId: deviceId,
+    receiptNo: `${deviceId}-${sale.seq}`,
+    time: sale.at,
+    member: receiptMember(config, sale.member),
+    ...receiptLines(sale.priced),
     totalFen: t.totalFen,
     points: { earned: t.pointsEarned, balance: after.pointsBalance },
     tenders: sale.fact.tenders.map((x) => ({
       method: x.kind,
-      label: x.kind === "balance" && sale.fact.offlineApproved ? "Stored value (offline)" : x.kind === "points" ? `Points (${sale.fact.pointsRedeemed ?? 0})` : TENDER_LABEL[x.kind],
+      label:
+        x.kind === "balance" && sale.fact.offlineApproved
+          ? "储值支付(离线)"
+          : x.kind === "points"
+            ? `积分抵现(${sale.fact.pointsRedeemed ?? 0}分)`
+            : TENDER_LABEL[x.kind],
       amountFen: x.amountFen,
     })),
-    storedValueBalanceFen: after.balanceFen,
-    eReceiptUrl: `${config.device.receiptUrlBase}${sale.saleId}`,
+    // A member without stored value gets no "储值余额 ￥0.00" line.
+    storedValueBalanceFen: usedBalance || after.balanceFen !== 0 ? after.balanceFen : null,
+    eReceiptUrl: saleReceiptUrl(config, sale.saleId, sale.fact.receiptToken),
   };
 }
 
@@ -178,7 +240,14 @@ export function claimUrl(config: ConfigContent, claimId: string): string {
  * Pay at the counter: the priced cart (member prices and coupons, no points as cash) is recorded as a
  * claim and printed as a ticket; nothing moves until a staffed till takes the money.
  */
-export function commitClaim(deps: PaymentDeps, config: ConfigContent, member: MemberRecord, lines: readonly CartLine[], quote: SessionQuote, at: number): CompletedClaim {
+export function commitClaim(
+  deps: PaymentDeps,
+  config: ConfigContent,
+  member: MemberRecord,
+  lines: readonly CartLine[],
+  quote: SessionQuote,
+  at: number,
+): CompletedClaim {
   const priced = quote.priced;
   const t = priced.totals;
   const claimId = randomUUID();
@@ -200,15 +269,17 @@ export function commitClaim(deps: PaymentDeps, config: ConfigContent, member: Me
     kioskId: deps.deviceId,
     receiptNo: `CLAIM-${deps.deviceId}-${entry.seq}`,
     time: at,
-    member: { maskedCardNo: maskCard(member.cardId) },
-    lines: priced.lines.map((l) => ({ name: l.name, qty: l.qty, unitPriceFen: l.unitPriceFen, memberUnitPriceFen: l.memberUnitPriceFen, lineTotalFen: l.lineTotalFen, savingsFen: l.savingsFen })),
-    coupons: priced.appliedCoupons.map((c) => ({ name: c.name, amountFen: c.discountFen })),
+    kind: "claim",
+    member: receiptMember(config, member),
+    ...receiptLines(priced),
     totalFen: t.totalFen,
     points: null,
-    tenders: [{ method: "counter", label: "To pay at the counter", amountFen: t.totalFen }],
+    tenders: [{ method: "counter", label: "到收银台付款", amountFen: t.totalFen }],
     storedValueBalanceFen: null,
     eReceiptUrl: claimUrl(config, claimId),
-    footer: ["NOT PAID - show this ticket at a staffed till", `Valid until ${new Date(expiresAt).toISOString().slice(0, 16).replace("T", " ")} UTC`],
+    // Printed in the printer's (store) time zone, like the header.
+    validUntil: expiresAt,
+    footer: ["本票未付款，积分在收银台付款后计入", "Not paid: points are added once paid at the till"],
   };
   return { claimId, seq: entry.seq, member, priced, receipt, expiresAt };
 }

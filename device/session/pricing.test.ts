@@ -14,8 +14,15 @@ function config(coupons: unknown[], extra: Record<string, unknown> = {}) {
 
 function member(held: Array<[string, string, string?]>, patch: Record<string, unknown> = {}): MemberRecord {
   return MemberRecordSchema.parse({
-    memberId: "m1", cardId: "C1", name: "x", levelId: "normal", cardClass: "standard", cardPublicKey: generateKeyPair().publicKey,
-    status: "active", pointsBalance: 0, balanceFen: 0,
+    memberId: "m1",
+    cardId: "C1",
+    name: "x",
+    levelId: "normal",
+    cardClass: "standard",
+    cardPublicKey: generateKeyPair().publicKey,
+    status: "active",
+    pointsBalance: 0,
+    balanceFen: 0,
     coupons: held.map(([instanceId, couponId, expiresOn]) => ({ instanceId, couponId, expiresOn: expiresOn ?? "2026-12-31" })),
     ...patch,
   });
@@ -31,27 +38,59 @@ const FORMULA = [{ sku: "formula-900g", qty: 1 }];
 describe("chooseCoupons", () => {
   it("takes the better threshold coupon even when the engine's canonical order would take the other first", () => {
     const c = config([T200, T100, V5]);
-    const r = chooseCoupons(c, member([["a", "t200"], ["b", "t100"], ["c", "v5"]]), FORMULA, T0);
+    const r = chooseCoupons(
+      c,
+      member([
+        ["a", "t200"],
+        ["b", "t100"],
+        ["c", "v5"],
+      ]),
+      FORMULA,
+      T0,
+    );
     expect(r.coupons.sort()).toEqual(["b", "c"]);
     expect(r.priced.totals.couponDiscountFen).toBe(6500);
   });
 
   it("leaves out a coupon that would push another below its threshold", () => {
     const c = config([GIFT_MILK, { id: "t110", name: "110-30", kind: "amount-off", thresholdFen: 11000, offFen: 3000 }]);
-    const m = member([["g", "milk-free"], ["t", "t110"]]);
+    const m = member([
+      ["g", "milk-free"],
+      ["t", "t110"],
+    ]);
     // Diapers 129.00 + milk 12.50: the free milk leaves 129.00, still over 110, so both apply.
-    const roomy = chooseCoupons(c, m, [{ sku: "diapers-l52", qty: 1 }, { sku: "milk-1l", qty: 1 }], T0);
+    const roomy = chooseCoupons(
+      c,
+      m,
+      [
+        { sku: "diapers-l52", qty: 1 },
+        { sku: "milk-1l", qty: 1 },
+      ],
+      T0,
+    );
     expect(roomy.coupons.sort()).toEqual(["g", "t"]);
     expect(roomy.priced.totals.couponDiscountFen).toBe(3000 + 1250);
     // Rice 2 x 54.90 + milk 12.50: the free milk (applied first) would leave 109.80, under 110: the 30 off alone is better.
-    const tight = chooseCoupons(c, m, [{ sku: "rice-5kg", qty: 2 }, { sku: "milk-1l", qty: 1 }], T0);
+    const tight = chooseCoupons(
+      c,
+      m,
+      [
+        { sku: "rice-5kg", qty: 2 },
+        { sku: "milk-1l", qty: 1 },
+      ],
+      T0,
+    );
     expect(tight.coupons).toEqual(["t"]);
     expect(tight.priced.totals.couponDiscountFen).toBe(3000);
   });
 
   it("prefers an exclusive coupon when it beats every stackable set, and the reverse", () => {
     const c = config([T100, V5, EXCL]);
-    const m = member([["b", "t100"], ["c", "v5"], ["x", "excl"]]);
+    const m = member([
+      ["b", "t100"],
+      ["c", "v5"],
+      ["x", "excl"],
+    ]);
     expect(chooseCoupons(c, m, FORMULA, T0).coupons).toEqual(["x"]);
     const c2 = config([T100, V5, { ...EXCL, offFen: 6000 }]);
     expect(chooseCoupons(c2, m, FORMULA, T0).coupons.sort()).toEqual(["b", "c"]);
@@ -60,7 +99,12 @@ describe("chooseCoupons", () => {
   it("ignores expired, not yet valid and out-of-scope coupons, and uses the instance that expires first", () => {
     const dairy = { id: "dairy", name: "dairy 10% off", kind: "percent-off", percent: 90, scope: { categories: ["dairy"] } };
     const c = config([V5, dairy]);
-    const m = member([["late", "v5", "2026-12-31"], ["soon", "v5", "2026-11-30"], ["old", "v5", "2026-11-21"], ["d", "dairy"]]);
+    const m = member([
+      ["late", "v5", "2026-12-31"],
+      ["soon", "v5", "2026-11-30"],
+      ["old", "v5", "2026-11-21"],
+      ["d", "dairy"],
+    ]);
     const r = chooseCoupons(c, m, FORMULA, T0);
     expect(r.coupons).toEqual(["soon"]);
     expect(r.considered).toBe(1);

@@ -108,7 +108,10 @@ export function chooseCoupons(
     count++;
     // A set the engine trims (a coupon dropped to zero by an earlier one) is still valid: keep what it applied.
     const applied = priced.appliedCoupons.map((a) => a.instanceId);
-    const expiry = set.map((c) => c.held.expiresOn).sort().join(",");
+    const expiry = set
+      .map((c) => c.held.expiresOn)
+      .sort()
+      .join(",");
     const cand = { priced, ids: applied, expiry };
     if (better(cand, best)) best = cand;
   };
@@ -145,8 +148,12 @@ export function chooseCoupons(
 /** The session's full quote: best coupons, then points as cash when the member opted in (or the offer if not). */
 export function quoteSession(content: ConfigContent, member: MemberRecord, lines: readonly SaleLine[], at: number, usePoints: boolean): SessionQuote {
   const best = chooseCoupons(content, member, lines, at);
-  const withPoints = content.rules.points.redemption && member.pointsBalance > 0 ? priceSale(content, member, lines, at, { coupons: best.coupons, pointsToRedeem: member.pointsBalance }) : undefined;
-  const offer = withPoints && withPoints.totals.pointsRedeemed > 0 ? { points: withPoints.totals.pointsRedeemed, cashFen: withPoints.totals.pointsCashFen } : null;
+  const withPoints =
+    content.rules.points.redemption && member.pointsBalance > 0
+      ? priceSale(content, member, lines, at, { coupons: best.coupons, pointsToRedeem: member.pointsBalance })
+      : undefined;
+  const offer =
+    withPoints && withPoints.totals.pointsRedeemed > 0 ? { points: withPoints.totals.pointsRedeemed, cashFen: withPoints.totals.pointsCashFen } : null;
   return {
     priced: usePoints && withPoints && offer ? withPoints : best.priced,
     coupons: best.coupons,

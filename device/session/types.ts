@@ -11,6 +11,12 @@ export type CheckoutRefusal =
   | "MEMBER_BLOCKED"
   | "MEMBER_FIRST"
   | "UNKNOWN_PRODUCT"
+  /** An in-store scale label that cannot be read (check digit, price check digit, PLU not in the list, no value); `reason` says which. */
+  | "SCALE_LABEL_INVALID"
+  /** A loose item picked from the screen that the store does not offer there (pick list off, or not on it). */
+  | "PICK_NOT_OFFERED"
+  /** Goods only paid members (active VIP or PLUS) may buy (protocol/rules/paid-only.ts); the message has the words. */
+  | "PAID_MEMBERS_ONLY"
   | "UNRECOGNISED_CODE"
   | "EMPTY_CART"
   | "NOT_SHOPPING"
@@ -23,12 +29,18 @@ export type CheckoutRefusal =
   | "LINE_NOT_FOUND"
   | "QTY_INVALID"
   | "GATE_MODE"
-  | "RETURN_IN_PROGRESS";
+  | "RETURN_IN_PROGRESS"
+  /** The ledger cannot be written (full disk, read-only, busy): no new sale until it can; `reason` is the storage code. */
+  | "STORAGE_UNAVAILABLE"
+  /** A member code refused for its time while the kiosk's clock is neither NTP-synchronised nor corrected by the hub. */
+  | "CLOCK_UNSYNCHRONISED";
 
 export class CheckoutError extends Error {
   constructor(
     readonly code: CheckoutRefusal,
     message: string,
+    /** The underlying code, for staff and logs: STORAGE_FULL under STORAGE_UNAVAILABLE, CODE_FROM_FUTURE under CODE_INVALID. */
+    readonly reason?: string,
   ) {
     super(message);
     this.name = "CheckoutError";
@@ -36,20 +48,17 @@ export class CheckoutError extends Error {
 }
 
 /** Why a session ended without a sale. */
-export type CancelReason =
-  | "customer"
-  | "staff"
-  | "shopping-timeout"
-  | "verification-timeout"
-  | "verification-rejected"
-  | "stopped";
+export type CancelReason = "customer" | "staff" | "shopping-timeout" | "verification-timeout" | "verification-rejected" | "stopped";
 
 export interface CartLine {
   sku: string;
   qty: number;
+  /** A scale-label line: the label as scanned (the hub reads and prices it again); qty counts identical labelled packs. */
+  scaleLabel?: string;
 }
 
-export type PayWith = "external" | "balance" | "counter";
+/** external: card terminal; balance: stored value for all of it; balance-card: the stored value there is, the card for the rest; counter: a claim ticket. */
+export type PayWith = "external" | "balance" | "balance-card" | "counter";
 
 export interface PendingVerification {
   requestId: string;
@@ -87,7 +96,13 @@ export type CheckoutState =
   | { name: "verifying"; member: MemberRecord; lines: CartLine[]; verification: PendingVerification; since: number }
   | { name: "shopping"; member: MemberRecord; lines: CartLine[]; usePoints: boolean; since: number; lastActivity: number }
   | { name: "paying"; member: MemberRecord; lines: CartLine[]; usePoints: boolean; payWith: PayWith; since: number }
-  | { name: "done"; member: MemberRecord; lines: CartLine[]; outcome: { kind: "sale"; sale: CompletedSale } | { kind: "claim"; claim: CompletedClaim }; since: number }
+  | {
+      name: "done";
+      member: MemberRecord;
+      lines: CartLine[];
+      outcome: { kind: "sale"; sale: CompletedSale } | { kind: "claim"; claim: CompletedClaim };
+      since: number;
+    }
   | { name: "cancelled"; reason: CancelReason; message: string; member?: MemberRecord; since: number };
 
 export type CheckoutStateName = CheckoutState["name"];

@@ -1,5 +1,7 @@
-// Whether a member must be checked against their headshot by staff before shopping (DevicePolicy.verification).
-import type { DevicePolicy, MemberRecord, VerificationReason } from "../../protocol/messages.js";
+// Whether a member must be checked against their headshot by staff before shopping (DevicePolicy.verification), and the ledger fact of a staff decision.
+import type { DevicePolicy } from "../../protocol/device-policy.js";
+import type { MemberRecord, VerificationFact, VerificationReason } from "../../protocol/messages.js";
+import type { CheckoutState } from "./types.js";
 import type { RulesConfig } from "../../protocol/rules/config.js";
 
 /** The card class in force at `at`: a VIP class after its expiry is the class the card reverted to. */
@@ -27,4 +29,24 @@ export function verificationReasons(policy: DevicePolicy["verification"], member
   if (policy.firstUseOfDay && ctx.firstUseToday) reasons.push("first-use-of-day");
   if (reasons.length === 0 && policy.oneInN > 0 && Math.floor(ctx.random() * policy.oneInN) === 0) reasons.push("random");
   return reasons;
+}
+
+/** The ledger fact of a staff decision on the pending photo check `s`. */
+export function verificationFact(
+  s: Extract<CheckoutState, { name: "verifying" }>,
+  staffId: string,
+  decision: "approved" | "rejected",
+  note?: string,
+): VerificationFact {
+  return {
+    type: "verification",
+    requestId: s.verification.requestId,
+    memberId: s.member.memberId,
+    cardId: s.member.cardId,
+    staffId,
+    decision,
+    reasons: s.verification.reasons,
+    ...(s.member.headshotHash ? { headshotHash: s.member.headshotHash } : {}),
+    ...(note ? { note } : {}),
+  };
 }

@@ -20,7 +20,9 @@ export function createSystemdService(config: Partial<SystemdConfig>, deps: Syste
   const env = deps.env ?? process.env;
   const transport =
     deps.transport ??
-    (cfg.notify === "off" ? new RecordingNotifyTransport(false) : new SystemdNotifyTransport({ env, binary: cfg.binary, timeoutMs: cfg.timeoutMs, logger: deps.logger }));
+    (cfg.notify === "off"
+      ? new RecordingNotifyTransport(false)
+      : new SystemdNotifyTransport({ env, binary: cfg.binary, timeoutMs: cfg.timeoutMs, logger: deps.logger }));
   return new SystemdService({
     transport,
     logger: deps.logger,

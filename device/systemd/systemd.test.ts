@@ -6,10 +6,12 @@ import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createMemoryLogger, type Clock } from "../health.js";
+import type { Clock } from "../health.js";
+import { createMemoryLogger } from "../../runtime/testing/memory-logger.js";
 import { createSystemdService } from "./create-systemd.js";
 import { RecordingNotifyTransport, SystemdNotifyTransport } from "./systemd-notify.js";
 import { SystemdService, watchdogUsec } from "./watchdog.js";
+import { requireTool } from "../../test/support/requires.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -51,7 +53,8 @@ async function until(cond: () => boolean, ms = 5000): Promise<void> {
 
 const realClock: Clock = { now: () => Date.now() };
 
-describe("systemd-notify transport (real datagram listener)", () => {
+// The listener is a python3 script (Node has no unix datagram sockets); the transport runs systemd-notify.
+requireTool("systemd-notify", "python3").describe("systemd-notify transport (real datagram listener)", () => {
   let l: Listener;
   beforeEach(async () => {
     l = await startListener();
@@ -84,10 +87,16 @@ describe("systemd-notify transport (real datagram listener)", () => {
   });
 
   it("the factory honours notify: off, and otherwise notifies through systemd-notify", async () => {
-    const off = createSystemdService({ notify: "off" }, { logger: createMemoryLogger(), clock: realClock, env: { NOTIFY_SOCKET: l.socket }, isHealthy: () => true });
+    const off = createSystemdService(
+      { notify: "off" },
+      { logger: createMemoryLogger(), clock: realClock, env: { NOTIFY_SOCKET: l.socket }, isHealthy: () => true },
+    );
     await off.ready();
     expect(off.health().level).toBe("disabled");
-    const on = createSystemdService({}, { logger: createMemoryLogger(), clock: realClock, env: { ...process.env, NOTIFY_SOCKET: l.socket }, isHealthy: () => true });
+    const on = createSystemdService(
+      {},
+      { logger: createMemoryLogger(), clock: realClock, env: { ...process.env, NOTIFY_SOCKET: l.socket }, isHealthy: () => true },
+    );
     await on.ready("up");
     await until(() => l.messages.some((m) => m.msg === "READY=1\nSTATUS=up"));
     expect(l.messages.filter((m) => m.msg.startsWith("READY=1")).length).toBe(1);

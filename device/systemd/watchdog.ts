@@ -73,7 +73,12 @@ export class SystemdService implements HealthReporter {
       level: !this.deps.transport.enabled ? "disabled" : this.lastErrorCode ? "degraded" : "ok",
       ...(this.lastErrorCode ? { errorCode: this.lastErrorCode } : {}),
       at: now,
-      metrics: { intervalMs: this.intervalMs ?? null, pings: this.pings, skipped: this.skipped, lastPingAgeMs: this.lastPingAt === undefined ? null : now - this.lastPingAt },
+      metrics: {
+        intervalMs: this.intervalMs ?? null,
+        pings: this.pings,
+        skipped: this.skipped,
+        lastPingAgeMs: this.lastPingAt === undefined ? null : now - this.lastPingAt,
+      },
     };
   }
 

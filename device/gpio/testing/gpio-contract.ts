@@ -38,7 +38,11 @@ async function waitFor(cond: () => Promise<boolean> | boolean, ms = 2000): Promi
   return false;
 }
 
-export async function runGpioContract(backend: GpioBackend, world: GpioWorld, deps: { logger: Logger; clock: Clock; settleMs?: number }): Promise<ContractResult[]> {
+export async function runGpioContract(
+  backend: GpioBackend,
+  world: GpioWorld,
+  deps: { logger: Logger; clock: Clock; settleMs?: number },
+): Promise<ContractResult[]> {
   const results: ContractResult[] = [];
   const check = async (name: string, fn: () => Promise<string | undefined>): Promise<void> => {
     try {

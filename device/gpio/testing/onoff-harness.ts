@@ -25,7 +25,13 @@ export function buildFakeSysfs(dir: string, lines: readonly number[]): void {
   for (const l of lines) {
     const g = join(dir, `gpio${base + l}`);
     mkdirSync(g, { recursive: true });
-    for (const [f, v] of [["direction", "in"], ["value", "0"], ["edge", "none"], ["active_low", "0"]]) writeFileSync(join(g, f as string), `${v}\n`);
+    for (const [f, v] of [
+      ["direction", "in"],
+      ["value", "0"],
+      ["edge", "none"],
+      ["active_low", "0"],
+    ])
+      writeFileSync(join(g, f as string), `${v}\n`);
   }
 }
 

@@ -1,4 +1,7 @@
 // Helpers shared by the customer display and the staff page: money, DOM building, JSON calls, live views (EventSource).
+/** Builds children without null/false (replaceChildren(null) would print "null"). */
+export const kids = (...xs) => xs.flat(Infinity).filter((x) => x !== null && x !== undefined && x !== false);
+
 export const yuan = (fen) => `¥${(fen / 100).toFixed(2)}`;
 
 /** el("div", { class: "x", onclick }, "text", child...) — text is always set as text, never parsed as HTML. */
@@ -25,7 +28,7 @@ export async function api(method, path, body) {
     credentials: "same-origin",
   });
   const data = await res.json().catch(() => ({}));
-  if (!res.ok) throw Object.assign(new Error(data.message || res.statusText), { status: res.status, code: data.error });
+  if (!res.ok) throw Object.assign(new Error(data.message || res.statusText), { status: res.status, code: data.error, reason: data.reason });
   return data;
 }
 

@@ -1,5 +1,7 @@
-// The customer display: renders the kiosk's session view (live over server-sent events) and sends the customer's choices.
-import { api, el, live, yuan } from "./common.js";
+// The customer display: renders the kiosk's session view (live over server-sent events), words every refusal by code (zh-CN first), and sends the customer's choices.
+import { api, el, kids, live, yuan } from "./common.js";
+import { doneView } from "./display-done.js";
+import { beep, words } from "./words.js";
 
 const $ = (id) => document.getElementById(id);
 let view = null;
@@ -9,116 +11,309 @@ async function act(method, path, body) {
   if (busy) return;
   busy = true;
   try {
-    await api(method, path, body);
+    return await api(method, path, body);
   } catch (err) {
-    showNotice(err.message);
+    showNotice(err.code || (err.status ? "INTERNAL" : "NETWORK"), err.reason);
   } finally {
     busy = false;
+    // A touched button keeps no focus: a keyboard-wedge scan can never press it.
+    if (document.activeElement instanceof HTMLElement && document.activeElement !== document.body) document.activeElement.blur();
   }
 }
 
-function showNotice(text) {
+/** A refusal or notice: zh-CN first, English below, the code in small type for staff; announced (aria-live) and with a tone. */
+function showNotice(code, reason, extra) {
+  const w = words(code, reason);
   const n = $("notice");
-  n.textContent = text;
+  n.replaceChildren(
+    ...kids(
+      el("div", { class: "zh" }, w.zh, extra ? ` ${extra.zh}` : null),
+      el("div", { class: "en" }, w.en, extra ? ` ${extra.en}` : null),
+      el("div", { class: "code" }, reason ? `${code} · ${reason}` : code),
+    ),
+  );
+  n.dataset.code = code;
   n.classList.remove("hidden");
+  beep("error");
   clearTimeout(showNotice.t);
-  showNotice.t = setTimeout(() => n.classList.add("hidden"), 6000);
+  showNotice.t = setTimeout(() => n.classList.add("hidden"), 8000);
 }
 
 function renderMember(m) {
-  const box = $("member");
-  box.replaceChildren(
-    el("h2", {}, "Member 会员"),
-    el("div", { style: "font-size:26px;font-weight:700;margin-bottom:10px" }, m.name, m.secondary ? el("span", { class: "tag" }, "Family card 副卡") : null),
-    el(
-      "dl",
-      { class: "kv" },
-      el("dt", {}, "Card 卡号"), el("dd", {}, m.cardNo),
-      el("dt", {}, "Level 等级"), el("dd", {}, m.level),
-      el("dt", {}, "Card class 卡类"),
-      el("dd", {}, m.cardClass, m.vipExpired ? el("span", { class: "tag warn", "data-testid": "vip-expired" }, `VIP expired ${m.validUntil ?? ""}, member prices of ${m.cardClass}`) : null),
-      m.validUntil && !m.vipExpired ? [el("dt", {}, "Valid until 有效期"), el("dd", {}, m.validUntil)] : null,
-      el("dt", {}, "Points 积分"), el("dd", { "data-testid": "points-balance" }, String(m.pointsBalance)),
-      el("dt", {}, "Balance 储值"), el("dd", { "data-testid": "balance" }, yuan(m.balanceFen)),
-      el("dt", {}, "Coupons 优惠券"), el("dd", {}, String(m.couponsHeld)),
+  $("member").replaceChildren(
+    ...kids(
+      el("h2", {}, "会员 Member"),
+      el("div", { class: "member-name" }, m.name, m.secondary ? el("span", { class: "tag" }, "副卡 Family card") : null),
+      el(
+        "dl",
+        { class: "kv" },
+        el("dt", {}, "卡号 Card"),
+        el("dd", {}, m.cardNo),
+        el("dt", {}, "等级 Level"),
+        el("dd", {}, m.level),
+        el("dt", {}, "卡类 Card class"),
+        el(
+          "dd",
+          {},
+          m.cardClass,
+          m.vipExpired
+            ? el("span", { class: "tag warn", "data-testid": "vip-expired" }, `VIP已过期 ${m.validUntil ?? ""}，按${m.cardClass}会员价 VIP expired`)
+            : null,
+        ),
+        m.validUntil && !m.vipExpired ? [el("dt", {}, "有效期 Valid until"), el("dd", {}, m.validUntil)] : null,
+        el("dt", {}, "积分 Points"),
+        el("dd", { "data-testid": "points-balance" }, String(m.pointsBalance)),
+        el("dt", {}, "储值 Balance"),
+        el("dd", { "data-testid": "balance" }, yuan(m.balanceFen)),
+        el("dt", {}, "优惠券 Coupons"),
+        el("dd", {}, String(m.couponsHeld)),
+      ),
     ),
   );
 }
 
+/** Why a tender cannot be used, in words with its amounts. */
+function why(t) {
+  if (!t.why) return null;
+  const w = words(t.why.code);
+  const amount =
+    t.why.shortFen !== undefined
+      ? `（还差 ${yuan(t.why.shortFen)} short）`
+      : t.why.limitFen !== undefined
+        ? `（今日离线可用 ${yuan(t.why.limitFen)} left offline today）`
+        : "";
+  return el("div", { class: "why", "data-testid": `why-${t.key}` }, `${w.zh}${amount}`, el("span", { class: "en" }, ` ${w.en}`));
+}
+
+/** 0.750 kg × ¥15.80/kg (member ¥14.22/kg), or the price printed on a price label. */
+function scaleText(s) {
+  if (s.weightG === undefined) return `称重标签 Scale label ${yuan(s.labelPriceFen ?? 0)}`;
+  const kg = `${(s.weightG / 1000).toFixed(3)} kg × ${yuan(s.perUnitFen)}/kg`;
+  return s.memberPerUnitFen < s.perUnitFen ? `${kg} · 会员 ${yuan(s.memberPerUnitFen)}/kg` : kg;
+}
+
+/** The button that opens the loose-item list, when the store offers one. */
+function pickButton(v) {
+  if (!v.picks || v.picks.length === 0) return null;
+  return el("button", { class: "pick-open", "data-testid": "open-picks", onclick: () => renderPicks(v.picks) }, "选择散装商品 Loose items (no label)");
+}
+
+/** The loose-item list: one big button each (name, price per piece); a tap adds one and closes the list. */
+function renderPicks(picks) {
+  const box = $("picks");
+  const close = () => box.classList.add("hidden");
+  box.replaceChildren(
+    el(
+      "div",
+      { class: "box picks-box", role: "dialog", "aria-label": "loose items" },
+      el("h2", {}, "选择散装商品 Choose a loose item"),
+      el("p", {}, "没有称重标签的商品，按件计价 Items without a label, priced per piece"),
+      el(
+        "div",
+        { class: "pick-grid" },
+        picks.map((p) =>
+          el(
+            "button",
+            {
+              "data-testid": `pick-${p.sku}`,
+              onclick: async () => {
+                close();
+                await act("POST", "/session/pick", { sku: p.sku });
+              },
+            },
+            el("span", { class: "pick-name" }, p.name),
+            el("span", { class: "pick-price" }, `${yuan(p.priceFen)} / 件 each`),
+          ),
+        ),
+      ),
+      el("div", { class: "actions", style: "justify-content:center" }, el("button", { "data-testid": "close-picks", onclick: close }, "关闭 Close")),
+    ),
+  );
+  box.classList.remove("hidden");
+}
+
 function renderCart(v) {
-  const box = $("cart");
   const c = v.cart;
   const paying = v.state === "paying";
   if (!c) {
-    box.replaceChildren(el("h2", {}, "Cart 购物车"), el("p", { class: "empty" }, "Your cart is empty. 购物车为空"), el("div", { class: "actions" }, el("button", { class: "danger", "data-testid": "cancel", onclick: () => act("POST", "/session/cancel", {}) }, "Cancel 取消")));
+    $("cart").replaceChildren(...kids(el("h2", {}, "购物车 Cart"), el("p", { class: "empty" }, "购物车为空，请扫描商品 Your cart is empty"), pickButton(v)));
+    renderPaybar([
+      el(
+        "div",
+        { class: "pay-buttons" },
+        el("button", { class: "danger", "data-testid": "cancel", onclick: () => act("POST", "/session/cancel", {}) }, "取消 Cancel"),
+      ),
+    ]);
     return;
   }
   const rows = c.lines.map((l) =>
     el(
       "tr",
-      { "data-sku": l.sku },
-      el("td", {}, l.name),
+      { "data-sku": l.sku, "data-key": l.key },
+      el("td", { class: "name" }, l.name, l.scale ? el("div", { class: "weight", "data-testid": "weight" }, scaleText(l.scale)) : null),
       el(
         "td",
         {},
         el(
           "span",
           { class: "qty" },
-          el("button", { class: "small", "aria-label": "one less", disabled: paying, onclick: () => act("PUT", `/session/lines/${encodeURIComponent(l.sku)}`, { qty: l.qty - 1 }) }, "−"),
+          el(
+            "button",
+            {
+              class: "step",
+              "aria-label": "one less",
+              disabled: paying,
+              onclick: () => act("PUT", `/session/lines/${encodeURIComponent(l.key)}`, { qty: l.qty - 1 }),
+            },
+            "−",
+          ),
           el("span", { "data-testid": "qty" }, String(l.qty)),
-          el("button", { class: "small", "aria-label": "one more", disabled: paying, onclick: () => act("PUT", `/session/lines/${encodeURIComponent(l.sku)}`, { qty: l.qty + 1 }) }, "+"),
+          el(
+            "button",
+            {
+              class: "step",
+              "aria-label": "one more",
+              disabled: paying,
+              onclick: () => act("PUT", `/session/lines/${encodeURIComponent(l.key)}`, { qty: l.qty + 1 }),
+            },
+            "+",
+          ),
         ),
       ),
-      el("td", { class: "num" }, l.memberUnitPriceFen < l.unitPriceFen ? el("span", { class: "strike" }, yuan(l.unitPriceFen)) : null, yuan(l.memberUnitPriceFen)),
-      el("td", { class: "num" }, yuan(l.lineTotalFen), l.savingsFen > 0 ? el("div", { class: "save" }, `saved ${yuan(l.savingsFen)}`) : null),
-      el("td", {}, el("button", { class: "small", "aria-label": "remove", disabled: paying, onclick: () => act("DELETE", `/session/lines/${encodeURIComponent(l.sku)}`) }, "×")),
+      el(
+        "td",
+        { class: "num" },
+        ...kids(l.memberUnitPriceFen < l.unitPriceFen ? el("span", { class: "strike" }, yuan(l.unitPriceFen)) : null, yuan(l.memberUnitPriceFen)),
+      ),
+      el("td", { class: "num" }, ...kids(yuan(l.lineTotalFen), l.savingsFen > 0 ? el("div", { class: "save" }, `省 −${yuan(l.savingsFen)}`) : null)),
+      el(
+        "td",
+        {},
+        el(
+          "button",
+          { class: "step", "aria-label": "remove", disabled: paying, onclick: () => act("DELETE", `/session/lines/${encodeURIComponent(l.key)}`) },
+          "×",
+        ),
+      ),
     ),
   );
   const t = c.totals;
   const offer = c.pointsOffer;
-  box.replaceChildren(
-    el("h2", {}, `Cart 购物车 · ${t.itemCount} item(s)`),
-    el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, "Item 商品"), el("th", {}, "Qty 数量"), el("th", { class: "num" }, "Member price 会员价"), el("th", { class: "num" }, "Total 小计"), el("th", {}, ""))), el("tbody", {}, rows)),
-    c.coupons.length ? el("div", { style: "margin-top:10px", "data-testid": "coupons" }, c.coupons.map((x) => el("div", { class: "coupon" }, el("span", {}, `券 Coupon · ${x.name}`), el("span", {}, `−${yuan(x.discountFen)}`)))) : null,
-    el(
-      "div",
-      { class: "totals" },
-      el("span", {}, "Subtotal 原价"), el("span", { class: "num" }, yuan(t.subtotalFen)),
-      el("span", {}, "You save 已优惠"), el("span", { class: "num ok", "data-testid": "savings" }, `−${yuan(t.savingsFen)}`),
-      t.pointsCashFen > 0 ? [el("span", {}, `Points 积分抵现 (${t.pointsRedeemed})`), el("span", { class: "num ok" }, `−${yuan(t.pointsCashFen)}`)] : null,
-      el("span", { class: "big" }, "To pay 应付"), el("span", { class: "big num", "data-testid": "total" }, yuan(t.payableFen)),
-      el("span", {}, "Points to earn 本单积分"), el("span", { class: "num", "data-testid": "points-earn" }, `+${t.pointsEarned}`),
-    ),
-    offer || c.usePoints
-      ? el(
-          "label",
-          { class: "toggle" },
-          el("input", { type: "checkbox", "data-testid": "use-points", checked: c.usePoints, disabled: paying, onchange: (e) => act("POST", "/session/points", { use: e.target.checked }) }),
-          offer ? `Use ${offer.points} points for ${yuan(offer.cashFen)} 积分抵现` : "Use points 积分抵现",
-        )
-      : null,
-    el(
-      "div",
-      { class: "actions" },
-      el("button", { class: "primary", "data-testid": "pay-balance", disabled: paying || !c.balanceCovers, onclick: () => act("POST", "/session/finish", { payWith: "balance" }) }, `Stored value 储值支付 (${yuan(v.member.balanceFen)})`),
-      el("button", { class: "primary", "data-testid": "pay-counter", disabled: paying, onclick: () => act("POST", "/session/finish", { payWith: "counter" }) }, "Pay at the counter 到柜台付款"),
-      el("button", { "data-testid": "pay-card", disabled: paying, onclick: () => act("POST", "/session/finish", { payWith: "external" }) }, "Bank card 银行卡"),
-      el("button", { class: "danger", "data-testid": "cancel", disabled: paying, onclick: () => act("POST", "/session/cancel", {}) }, "Cancel 取消"),
+  $("cart").replaceChildren(
+    ...kids(
+      el("h2", {}, `购物车 Cart · ${t.itemCount} 件 item(s)`),
+      pickButton(v),
+      el(
+        "table",
+        {},
+        el(
+          "thead",
+          {},
+          el(
+            "tr",
+            {},
+            el("th", {}, "商品 Item"),
+            el("th", {}, "数量 Qty"),
+            el("th", { class: "num" }, "会员价 Price"),
+            el("th", { class: "num" }, "小计 Total"),
+            el("th", {}, ""),
+          ),
+        ),
+        el("tbody", {}, rows),
+      ),
+      c.coupons.length
+        ? el(
+            "div",
+            { class: "coupons", "data-testid": "coupons" },
+            c.coupons.map((x) => el("div", { class: "coupon" }, el("span", {}, `券 Coupon · ${x.name}`), el("span", {}, `−${yuan(x.discountFen)}`))),
+          )
+        : null,
+      el(
+        "div",
+        { class: "totals" },
+        el("span", {}, "原价 Subtotal"),
+        el("span", { class: "num" }, yuan(t.subtotalFen)),
+        el("span", {}, "已优惠 You save"),
+        el("span", { class: "num ok", "data-testid": "savings" }, `−${yuan(t.savingsFen)}`),
+        t.pointsCashFen > 0 ? [el("span", {}, `Points 积分抵现 (${t.pointsRedeemed})`), el("span", { class: "num ok" }, `−${yuan(t.pointsCashFen)}`)] : null,
+        el("span", {}, "本单积分 Points to earn"),
+        el("span", { class: "num", "data-testid": "points-earn" }, `+${t.pointsEarned}`),
+      ),
+      offer || c.usePoints
+        ? el(
+            "label",
+            { class: "toggle" },
+            el("input", {
+              type: "checkbox",
+              "data-testid": "use-points",
+              checked: c.usePoints,
+              disabled: paying,
+              onchange: (e) => act("POST", "/session/points", { use: e.target.checked }),
+            }),
+            offer ? `积分抵现：用 ${offer.points} 积分抵 ${yuan(offer.cashFen)} Use ${offer.points} points for ${yuan(offer.cashFen)}` : "积分抵现 Use points",
+          )
+        : null,
     ),
   );
+  const tn = c.tenders;
+  renderPaybar([
+    el("div", { class: "pay-total" }, el("span", {}, "应付 To pay"), el("span", { class: "big num", "data-testid": "total" }, yuan(t.payableFen))),
+    el(
+      "div",
+      { class: "pay-buttons" },
+      el(
+        "button",
+        {
+          class: "primary",
+          "data-testid": "pay-balance",
+          disabled: paying || !tn.balance.available,
+          onclick: () => act("POST", "/session/finish", { payWith: "balance" }),
+        },
+        `储值支付 Stored value (${yuan(v.member.balanceFen)})`,
+      ),
+      tn.balanceCard.available
+        ? el(
+            "button",
+            {
+              class: "primary",
+              "data-testid": "pay-balance-card",
+              disabled: paying,
+              onclick: () => act("POST", "/session/finish", { payWith: "balance-card" }),
+            },
+            `储值 ${yuan(Math.max(0, v.member.balanceFen))} + 银行卡 Card`,
+          )
+        : null,
+      el(
+        "button",
+        { class: "primary", "data-testid": "pay-card", disabled: paying, onclick: () => act("POST", "/session/finish", { payWith: "external" }) },
+        "银行卡 Bank card",
+      ),
+      el(
+        "button",
+        { "data-testid": "pay-counter", disabled: paying, onclick: () => act("POST", "/session/finish", { payWith: "counter" }) },
+        "到收银台付款 Pay at the counter",
+      ),
+      el("button", { class: "danger", "data-testid": "cancel", disabled: paying, onclick: () => act("POST", "/session/cancel", {}) }, "取消 Cancel"),
+    ),
+    why({ ...tn.balance, key: "balance" }),
+  ]);
 }
 
-function renderDone(v) {
-  const d = v.done;
-  $("done").replaceChildren(
-    el("h2", {}, d.kind === "sale" ? "Receipt 小票" : "Claim ticket 付款单"),
-    el("div", { class: "totals" },
-      el("span", {}, "Receipt no. 单号"), el("span", { class: "num", "data-testid": "receipt-no" }, d.receiptNo),
-      el("span", { class: "big" }, d.kind === "sale" ? "Paid 已付" : "To pay at the counter 柜台应付"), el("span", { class: "big num", "data-testid": "done-total" }, yuan(d.totalFen)),
-      d.tenders.map((t) => [el("span", {}, t.label), el("span", { class: "num" }, yuan(t.amountFen))]),
-      d.kind === "sale" ? [el("span", {}, "Points earned 获得积分"), el("span", { class: "num" }, `+${d.pointsEarned}`)] : null,
-      d.pointsBalance !== undefined ? [el("span", {}, "Points balance 积分余额"), el("span", { class: "num" }, String(d.pointsBalance))] : null,
-      d.balanceFen !== undefined ? [el("span", {}, "Stored value left 储值余额"), el("span", { class: "num" }, yuan(d.balanceFen))] : null,
+/** The bottom bar: always on screen (position fixed); the call-staff button is always there. */
+function renderPaybar(parts) {
+  const called = Boolean(view?.staffCall);
+  $("paybar").replaceChildren(
+    ...kids(
+      parts,
+      el(
+        "div",
+        { class: "help" },
+        el(
+          "button",
+          { class: called ? "called" : "", "data-testid": "call-staff", onclick: () => act("POST", "/session/call-staff", {}).then((r) => r && beep("ring")) },
+          called ? "已呼叫店员，请稍候 Staff called" : "呼叫店员 Call staff",
+        ),
+      ),
     ),
   );
 }
@@ -126,7 +321,7 @@ function renderDone(v) {
 function render(v) {
   view = v;
   $("store").textContent = v.storeName;
-  $("kiosk").textContent = `${v.deviceId} · ${v.online ? "online" : "offline (selling within limits)"}`;
+  $("kiosk").textContent = `${v.deviceId} · ${v.online ? "在线 online" : "离线（限额内可用）offline"}`;
   $("online").className = v.online ? "dot on" : "dot";
   const next = $("next");
   next.textContent = v.next.text;
@@ -135,23 +330,28 @@ function render(v) {
   document.body.dataset.state = v.state;
   if (v.notice && Date.now() - v.notice.at < 8000 && showNotice.last !== v.notice.at) {
     showNotice.last = v.notice.at;
-    showNotice(v.notice.text);
+    showNotice(v.notice.code, v.notice.reason);
   }
+  $("attract").classList.toggle("hidden", !(v.mode === "checkout" && v.state === "idle"));
   const gate = $("gate");
   gate.classList.toggle("hidden", !v.gate);
   if (v.gate) {
     gate.replaceChildren(
-      el("div", { style: `font-size:64px;font-weight:700;color:${v.gate.admitted ? "var(--ok)" : "var(--err)"}` }, v.gate.admitted ? "✓ Welcome 欢迎光临" : "✗ Not admitted 无法入场"),
-      v.gate.name ? el("div", { style: "font-size:28px" }, v.gate.name) : null,
-      el("div", { style: "font-size:22px;margin-top:8px" }, v.gate.message),
+      ...kids(
+        el("div", { class: v.gate.admitted ? "gate-ok" : "gate-no" }, v.gate.admitted ? "✓ 欢迎光临 Welcome" : "✗ 无法入场 Not admitted"),
+        v.gate.name ? el("div", { style: "font-size:28px" }, v.gate.name) : null,
+        el("div", { style: "margin-top:8px" }, v.gate.message),
+      ),
     );
   }
   const showBody = Boolean(v.member) && (v.state === "shopping" || v.state === "paying" || v.state === "verifying");
   $("body").classList.toggle("hidden", !showBody);
-  if (v.member) renderMember(v.member);
+  if (v.member && showBody) renderMember(v.member);
   if (showBody) renderCart(v);
+  else renderPaybar([]);
+  if (!v.picks) $("picks").classList.add("hidden");
   $("done").classList.toggle("hidden", !v.done);
-  if (v.done) renderDone(v);
+  if (v.done) $("done").replaceChildren(...doneView(v.done));
   const overlay = $("verify");
   overlay.classList.toggle("hidden", !v.verification);
   if (v.verification) {
@@ -160,10 +360,10 @@ function render(v) {
       el(
         "div",
         { class: "box" },
-        el("h2", {}, v.verification.headshotOnFile ? "Photo check 人工核验" : "Please upload a headshot 请上传头像"),
-        el("p", { style: "font-size:22px" }, v.next.text),
+        el("h2", {}, v.verification.headshotOnFile ? "人工核验 Photo check" : "请上传头像 Please upload a headshot"),
+        el("p", {}, v.next.text),
         el("div", { class: "countdown", "data-deadline": String(Date.now() + left * 1000) }, `${left}s`),
-        el("div", { class: "actions", style: "justify-content:center" }, el("button", { onclick: () => act("POST", "/session/cancel", {}) }, "Cancel 取消")),
+        el("div", { class: "actions", style: "justify-content:center" }, el("button", { onclick: () => act("POST", "/session/cancel", {}) }, "取消 Cancel")),
       ),
     );
   }
@@ -175,21 +375,41 @@ setInterval(() => {
   if (c) c.textContent = `${Math.max(0, Math.ceil((Number(c.dataset.deadline) - Date.now()) / 1000))}s`;
 }, 500);
 
-// A hand scanner in keyboard mode types the code and Enter: send it as a scan.
+// A hand scanner in keyboard mode types the code and Enter into whatever has focus. The display has no
+// keyboard for customers, so every key is taken here first (capture phase) and its default action is
+// cancelled: Enter or Space can never press a focused button ("Pay at the counter", "Cancel").
 let typed = "";
 let lastKey = 0;
-document.addEventListener("keydown", (e) => {
-  if (e.target instanceof HTMLInputElement) return;
-  const now = Date.now();
-  if (now - lastKey > 1000) typed = "";
-  lastKey = now;
-  if (e.key === "Enter") {
-    const text = typed.trim();
-    typed = "";
-    if (text.length >= 4) api("POST", "/session/scan", { text }).then((o) => o.kind === "refused" && showNotice(o.message)).catch((err) => showNotice(err.message));
-  } else if (e.key.length === 1) typed += e.key;
-});
+const isTextField = (t) => t instanceof HTMLInputElement && ["text", "search", "number", "password"].includes(t.type);
+for (const type of ["keypress", "keyup"])
+  window.addEventListener(
+    type,
+    (e) => {
+      if (!isTextField(e.target)) e.preventDefault();
+    },
+    true,
+  );
+window.addEventListener(
+  "keydown",
+  (e) => {
+    if (isTextField(e.target)) return;
+    e.preventDefault();
+    e.stopPropagation();
+    const now = Date.now();
+    if (now - lastKey > 1000) typed = "";
+    lastKey = now;
+    if (e.key === "Enter") {
+      const text = typed.trim();
+      typed = "";
+      if (text.length >= 4)
+        api("POST", "/session/scan", { text })
+          .then((o) => o.kind === "refused" && showNotice(o.code, o.reason))
+          .catch((err) => showNotice(err.code || "NETWORK", err.reason));
+    } else if (e.key.length === 1) typed += e.key;
+  },
+  true,
+);
 
 live("/session/events", render, (up) => {
-  if (!up && view) $("kiosk").textContent = `${view.deviceId} · reconnecting…`;
+  if (!up && view) $("kiosk").textContent = `${view.deviceId} · 重新连接中 reconnecting…`;
 });

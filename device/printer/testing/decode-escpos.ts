@@ -8,7 +8,14 @@ export interface DecodedJob {
   commands: string[];
   /** Printed text, GBK-decoded, split into lines. */
   lines: string[];
-  barcodes: { type: number; data: string }[];
+  barcodes: {
+    type: number;
+    data: string /** GS w in force (dots a module). */;
+    moduleWidth: number /** Code 128 symbols in the data (a set switch is one). */;
+    symbols: number;
+  }[];
+  /** The raw bytes of every TEXT node, for byte-level checks. */
+  textBytes: Buffer;
   qrCodes: string[];
   cuts: number;
 }
@@ -26,17 +33,23 @@ function rules(): NposRules {
 export function decodeEscPos(job: Buffer): DecodedJob {
   const ast = npos.parser(rules()).analyze(job);
   if (ast.error || !ast.tree) throw new Error(`npos could not parse the job: ${String(ast.error)}`);
-  const out: DecodedJob = { commands: [], lines: [], barcodes: [], qrCodes: [], cuts: 0 };
+  const out: DecodedJob = { commands: [], lines: [], barcodes: [], qrCodes: [], cuts: 0, textBytes: Buffer.alloc(0) };
   let text = "";
+  const texts: Buffer[] = [];
+  let moduleWidth = 3; // Epson's default GS w
   for (const node of ast.tree) {
     const raw = job.subarray(node.offset, node.offset + node.length);
     const name = nodeName(node);
     out.commands.push(name);
-    if (node.code === 2) text += iconv.decode(raw, "gbk");
-    else if (name === "GS k") decodeBarcode(raw, out);
+    if (node.code === 2) {
+      text += iconv.decode(raw, "gbk");
+      texts.push(raw);
+    } else if (name === "GS w") moduleWidth = raw[2] ?? moduleWidth;
+    else if (name === "GS k") decodeBarcode(raw, out, moduleWidth);
     else if (name === "GS (k") decodeQr(raw, out);
     else if (name === "GS V") out.cuts++;
   }
+  out.textBytes = Buffer.concat(texts);
   out.lines = text.split("\n");
   if (out.lines[out.lines.length - 1] === "") out.lines.pop();
   return out;
@@ -47,18 +60,46 @@ function nodeName(n: NposNode): string {
   return `${n.ascii} ${n.fn ?? ""}`.trim();
 }
 
-function decodeBarcode(raw: Buffer, out: DecodedJob): void {
+function decodeBarcode(raw: Buffer, out: DecodedJob, moduleWidth: number): void {
   // GS k m ... : m 0..6 is NUL-terminated, m 65..79 has a length byte n.
   const m = raw[2] ?? 0;
   if (m <= 6) {
     const end = raw.indexOf(0, 3);
-    out.barcodes.push({ type: m, data: raw.subarray(3, end < 0 ? raw.length : end).toString("latin1") });
+    const data = raw.subarray(3, end < 0 ? raw.length : end).toString("latin1");
+    out.barcodes.push({ type: m, data, moduleWidth, symbols: data.length });
     return;
   }
   const n = raw[3] ?? 0;
-  let data = raw.subarray(4, 4 + n).toString("latin1");
-  if (m === 73 && /^\{[ABC]/.test(data)) data = data.slice(2);
-  out.barcodes.push({ type: m, data });
+  const body = raw.subarray(4, 4 + n);
+  out.barcodes.push({ type: m, data: m === 73 ? code128Text(body) : body.toString("latin1"), moduleWidth, symbols: m === 73 ? code128Symbols(body) : n });
+}
+
+/** Data symbols: each switch "{X" is one symbol (the first is the start code, counted here too), each other byte one. */
+function code128Symbols(body: Buffer): number {
+  let n = 0;
+  for (let i = 0; i < body.length; i++) {
+    if (body[i] === 0x7b && i + 1 < body.length && "ABC".includes(String.fromCharCode(body[i + 1]!))) i++;
+    n++;
+  }
+  return n;
+}
+
+/** Epson's Code 128 data: "{A" / "{B" / "{C" switch the code set; in C each byte is a digit pair 00..99. */
+function code128Text(body: Buffer): string {
+  let set = "B";
+  let out = "";
+  for (let i = 0; i < body.length; i++) {
+    const b = body[i]!;
+    if (b === 0x7b && i + 1 < body.length && "ABC".includes(String.fromCharCode(body[i + 1]!))) {
+      set = String.fromCharCode(body[++i]!);
+      continue;
+    }
+    if (set === "C") {
+      if (b > 99) throw new Error(`Code 128 set C byte out of range: ${b}`);
+      out += String(b).padStart(2, "0");
+    } else out += String.fromCharCode(b);
+  }
+  return out;
 }
 
 function decodeQr(raw: Buffer, out: DecodedJob): void {

@@ -56,7 +56,7 @@ export class FakeTcpPrinter {
         // A status-only connection is not a job.
         if (job.length > 0 && !(job.length % 3 === 0 && job.every((b, i) => (i % 3 === 0 ? b === 0x10 : i % 3 === 1 ? b === 0x04 : true)))) {
           this.jobs.push(job);
-          this.waiters.splice(0).forEach((w) => w());
+          for (const w of this.waiters.splice(0)) w();
         }
         socket.end();
       });

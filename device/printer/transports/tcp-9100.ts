@@ -1,5 +1,5 @@
 // Network printer transport (raw TCP, port 9100): one socket per job, connect and job timeouts, retry only before sending, DLE EOT status.
-import { Socket, connect } from "node:net";
+import { type Socket, connect } from "node:net";
 import type { Logger } from "../../health.js";
 import { parseStatus, statusRequest } from "../escpos.js";
 import type { PrinterStatus, PrinterTransport, TcpPrinterConfig } from "../types.js";
@@ -59,7 +59,10 @@ export class Tcp9100Transport implements PrinterTransport {
         () => finish(new PrinterError("PRINTER_UNREACHABLE", `no connection to ${this.cfg.host}:${this.cfg.port} within ${this.cfg.connectTimeoutMs} ms`)),
         this.cfg.connectTimeoutMs,
       );
-      const jobTimer = setTimeout(() => finish(new PrinterError("PRINTER_TIMEOUT", `print job not accepted within ${this.cfg.jobTimeoutMs} ms`)), this.cfg.jobTimeoutMs);
+      const jobTimer = setTimeout(
+        () => finish(new PrinterError("PRINTER_TIMEOUT", `print job not accepted within ${this.cfg.jobTimeoutMs} ms`)),
+        this.cfg.jobTimeoutMs,
+      );
       socket.on("connect", () => {
         connected = true;
         clearTimeout(connectTimer);

@@ -10,8 +10,10 @@ type StatusFields = Omit<PrinterStatus, "at" | "supported">;
 
 function openError(device: string, err: unknown): PrinterError {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code === "ENOENT" || code === "ENODEV" || code === "ENXIO") return new PrinterError("DEVICE_NOT_FOUND", `${device} not found (printer unplugged or usblp not loaded)`, { cause: err });
-  if (code === "EACCES" || code === "EPERM") return new PrinterError("DEVICE_NOT_FOUND", `${device} not accessible: add the kiosk user to the lp group`, { cause: err });
+  if (code === "ENOENT" || code === "ENODEV" || code === "ENXIO")
+    return new PrinterError("DEVICE_NOT_FOUND", `${device} not found (printer unplugged or usblp not loaded)`, { cause: err });
+  if (code === "EACCES" || code === "EPERM")
+    return new PrinterError("DEVICE_NOT_FOUND", `${device} not accessible: add the kiosk user to the lp group`, { cause: err });
   return new PrinterError("PRINTER_WRITE_FAILED", `cannot open ${device}: ${String(err)}`, { cause: err });
 }
 
@@ -50,7 +52,9 @@ export class UsblpTransport implements PrinterTransport {
         }, this.cfg.jobTimeoutMs);
       });
       await Promise.race([write, timeout]).catch((err: unknown) => {
-        throw err instanceof PrinterError ? err : new PrinterError("PRINTER_WRITE_FAILED", `write to ${this.cfg.device} failed: ${String(err)}`, { cause: err });
+        throw err instanceof PrinterError
+          ? err
+          : new PrinterError("PRINTER_WRITE_FAILED", `write to ${this.cfg.device} failed: ${String(err)}`, { cause: err });
       });
     } finally {
       clearTimeout(timer);

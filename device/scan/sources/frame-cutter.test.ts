@@ -2,6 +2,9 @@
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { FrameCutter, grayLayout, yuv420Layout } from "./frame-cutter.js";
+import { requireTool } from "../../../test/support/requires.js";
+
+const ffmpeg = requireTool("ffmpeg");
 
 /** A YUV420 frame with padded rows: Y(x, y) = (x + 7 * y + frame) & 0xff, padding 0xee, chroma 0x80. */
 function paddedFrame(width: number, height: number, stride: number, frame: number): { bytes: Uint8Array; luma: Uint8Array } {
@@ -64,14 +67,18 @@ describe("FrameCutter", () => {
     expect(Buffer.from(cutter.push(f.bytes) ?? [])).toEqual(Buffer.from(f.luma));
   });
 
-  it("matches ffmpeg's own gray output when cutting a real padded YUV420 stream", () => {
+  ffmpeg.it("matches ffmpeg's own gray output when cutting a real padded YUV420 stream", () => {
     const w = 600;
     const h = 200;
     const stride = 640;
     const src = ["-f", "lavfi", "-i", `testsrc2=size=${w}x${h}:rate=10`, "-frames:v", "3"];
     // rpicam-like: rows padded to 640 bytes (ffmpeg's pad filter widens every plane's rows).
-    const yuv = execFileSync("ffmpeg", ["-v", "error", ...src, "-vf", `pad=${stride}:${h}:0:0:black,format=yuv420p`, "-f", "rawvideo", "-"], { maxBuffer: 1 << 26 });
-    const gray = execFileSync("ffmpeg", ["-v", "error", ...src, "-vf", "format=yuv420p,extractplanes=y", "-f", "rawvideo", "-pix_fmt", "gray", "-"], { maxBuffer: 1 << 26 });
+    const yuv = execFileSync("ffmpeg", ["-v", "error", ...src, "-vf", `pad=${stride}:${h}:0:0:black,format=yuv420p`, "-f", "rawvideo", "-"], {
+      maxBuffer: 1 << 26,
+    });
+    const gray = execFileSync("ffmpeg", ["-v", "error", ...src, "-vf", "format=yuv420p,extractplanes=y", "-f", "rawvideo", "-pix_fmt", "gray", "-"], {
+      maxBuffer: 1 << 26,
+    });
     const layout = yuv420Layout(w, h);
     expect(layout.strideY).toBe(stride);
     expect(yuv.length).toBe(3 * layout.frameBytes);
@@ -85,10 +92,26 @@ describe("FrameCutter", () => {
     expect(got[got.length - 1]?.equals(last)).toBe(true);
   });
 
-  it("cuts ffmpeg's packed gray output (webcam and video drivers)", () => {
-    const gray = execFileSync("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=10", "-frames:v", "2", "-f", "rawvideo", "-pix_fmt", "gray", "-"]);
+  ffmpeg.it("cuts ffmpeg's packed gray output (webcam and video drivers)", () => {
+    const gray = execFileSync("ffmpeg", [
+      "-v",
+      "error",
+      "-f",
+      "lavfi",
+      "-i",
+      "testsrc2=size=320x240:rate=10",
+      "-frames:v",
+      "2",
+      "-f",
+      "rawvideo",
+      "-pix_fmt",
+      "gray",
+      "-",
+    ]);
     const cutter = new FrameCutter(grayLayout(320, 240));
-    const frames = chunked(gray, [1000]).map((c) => cutter.push(c)).filter((f): f is Uint8Array => f !== undefined);
+    const frames = chunked(gray, [1000])
+      .map((c) => cutter.push(c))
+      .filter((f): f is Uint8Array => f !== undefined);
     expect(frames.length).toBe(2);
     expect(Buffer.from(frames[1] ?? []).equals(gray.subarray(320 * 240))).toBe(true);
   });

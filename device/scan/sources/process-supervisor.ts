@@ -125,7 +125,10 @@ export class ProcessSupervisor {
       if (!missing) {
         this.lastErrorCode = "PROCESS_EXITED";
         this.lastErrorMessage = `${command} exited (code ${code}, signal ${signal}) after ${ranFor} ms`;
-        this.deps.logger.warn({ code: "PROCESS_EXITED", exitCode: code, signal, ranForMs: ranFor, restartInMs: this.delay }, "camera process exited; restarting");
+        this.deps.logger.warn(
+          { code: "PROCESS_EXITED", exitCode: code, signal, ranForMs: ranFor, restartInMs: this.delay },
+          "camera process exited; restarting",
+        );
       }
       const wait = this.delay;
       this.delay = Math.min(this.opts.backoff.maxMs, Math.round(this.delay * this.opts.backoff.factor));

@@ -71,7 +71,16 @@ export abstract class StreamFrameSource extends BaseFrameSource {
     if (s?.lastErrorCode) this.fail(s.lastErrorCode, s.lastErrorMessage ?? s.lastErrorCode);
     else this.clearError();
     const age = this.lastFrameAt === undefined ? Number.POSITIVE_INFINITY : this.clock.now() - this.lastFrameAt;
-    const level = !this.running && !s?.ended ? "down" : s?.ended ? "ok" : s?.lastErrorCode === "BINARY_MISSING" || !s?.alive ? "down" : age > 5000 || s.lastErrorCode ? "degraded" : "ok";
+    const level =
+      !this.running && !s?.ended
+        ? "down"
+        : s?.ended
+          ? "ok"
+          : s?.lastErrorCode === "BINARY_MISSING" || !s?.alive
+            ? "down"
+            : age > 5000 || s.lastErrorCode
+              ? "degraded"
+              : "ok";
     return this.baseHealth(level, {
       restarts: this.restarts,
       skippedInChunk: this.cutter?.skipped ?? 0,

@@ -68,7 +68,7 @@ export async function imagesToGray(paths: readonly string[], batch = 40): Promis
       const sizes = await Promise.all(chunk.map((p) => pngSize(p) ?? probeSize(p)));
       const args = ["-v", "error", "-y"];
       for (const p of chunk) args.push("-i", p);
-      chunk.forEach((_, i) => args.push("-map", `${i}:v:0`, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray", join(dir, `${i}.gray`)));
+      for (let i = 0; i < chunk.length; i++) args.push("-map", `${i}:v:0`, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray", join(dir, `${i}.gray`));
       await run("ffmpeg", args, { maxBuffer: 1 << 24 });
       chunk.forEach((p, i) => {
         const size = sizes[i];

@@ -8,9 +8,18 @@ const out = [];
 let fps = "15";
 for (let i = 0; i < args.length; i++) {
   const a = args[i];
-  if (a === "-f" && args[i + 1] === "v4l2") { i++; continue; }
-  if (a === "-input_format" || a === "-video_size") { i++; continue; }
-  if (a === "-framerate") { fps = args[++i]; continue; }
+  if (a === "-f" && args[i + 1] === "v4l2") {
+    i++;
+    continue;
+  }
+  if (a === "-input_format" || a === "-video_size") {
+    i++;
+    continue;
+  }
+  if (a === "-framerate") {
+    fps = args[++i];
+    continue;
+  }
   if (a === "-i" && String(args[i + 1]).startsWith("/dev/video")) {
     i++;
     out.push("-re", "-loop", "1", "-framerate", fps, "-i", process.env.FAKE_CAMERA_IMAGE ?? "");
