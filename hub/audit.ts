@@ -1,5 +1,5 @@
 // The audit trail: every back-office and job change as who, when, what, before and after, written in the change's own transaction.
-import type { Database } from "../storage/sqlite.js";
+import type { Database } from "../storage/database.js";
 import type { Clock } from "../protocol/clock.js";
 
 /** Who made a change: a back-office user, or a scheduled job (`job:<name>`). */

@@ -1,5 +1,6 @@
 // Builds, signs (Ed25519) and stores versioned config bundles per store; the MQTT link publishes them retained.
-import type { Database } from "../storage/sqlite.js";
+import type { z } from "zod";
+import type { Database } from "../storage/database.js";
 import type { Clock } from "../protocol/clock.js";
 import { signEnvelope, type KeyPair, type SignedEnvelope } from "../protocol/signing.js";
 import { ConfigContentSchema, type ConfigContent } from "../protocol/messages.js";
@@ -23,6 +24,28 @@ export type ConfigScope = { kind: "chain" } | { kind: "store"; storeId: string }
 
 function scopeKey(scope: ConfigScope): string {
   return scope.kind === "chain" ? "chain" : `store:${scope.storeId}`;
+}
+
+/** zod issues as "path: problem", unknown keys named by their full path (device.verificaton: unknown key). */
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .slice(0, 10)
+    .map((i) => {
+      const at = i.path.map(String);
+      if (i.code === "unrecognized_keys") return i.keys.map((k) => `${[...at, k].join(".")}: unknown key`).join("; ");
+      return `${at.join(".") || "(root)"}: ${i.message}`;
+    })
+    .join("; ");
+}
+
+/** The sections a bundle is built from; a store whose layers lack one keeps the version in force's. */
+const SECTIONS = ["rules", "device"] as const;
+
+/** Unknown keys anywhere in a (possibly partial) layer, as dotted paths; other problems wait for the composed bundle. */
+export function unknownKeysInLayer(layer: Record<string, unknown>): string[] {
+  const probe = ConfigContentSchema.safeParse({ rules: {}, device: {}, ...layer, version: 1, chainId: "probe", storeId: "probe", issuedAt: 0 });
+  if (probe.success) return [];
+  return probe.error.issues.flatMap((i) => (i.code === "unrecognized_keys" ? i.keys.map((k) => [...i.path.map(String), k].join(".")) : []));
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -51,44 +74,54 @@ export class ConfigService {
     private readonly signer: SigningIdentity,
   ) {}
 
+  /** Validates `draft` as the store's bundle `version` (the rules' cross-checks too); throws INVALID_INPUT naming the field. */
+  check(storeId: string, draft: Record<string, unknown>, version = 1): ConfigContent {
+    if (draft.rules !== undefined) {
+      try {
+        parseRulesConfig(draft.rules);
+      } catch (err) {
+        if (isRulesError(err)) throw new HubError("INVALID_INPUT", err.field ? `config: rules.${err.message}` : `config: rules: ${err.message}`);
+        throw err;
+      }
+    }
+    const { version: _v, chainId: _c, storeId: _s, issuedAt: _i, ...body } = draft;
+    const parsed = ConfigContentSchema.safeParse({ ...body, version, chainId: this.chainId, storeId, issuedAt: this.clock.now() });
+    if (!parsed.success) throw new HubError("INVALID_INPUT", `config: ${describeIssues(parsed.error.issues)}`);
+    return parsed.data;
+  }
+
   /** Validates `draft`, gives it the next version for the store, signs and stores it. */
   publish(storeId: string, draft: Pick<ConfigContent, "rules" | "device"> | Record<string, unknown>): PublishedConfig {
     const published = this.db.transaction(() => {
-      const version =
-        (this.db.prepare("SELECT COALESCE(MAX(version), 0) AS v FROM configs WHERE store_id = ?").get<{ v: number }>(storeId)?.v ?? 0) + 1;
-      if (draft.rules !== undefined) {
-        try {
-          parseRulesConfig(draft.rules);
-        } catch (err) {
-          if (isRulesError(err)) throw new HubError("INVALID_INPUT", `config: rules: ${err.message}`);
-          throw err;
-        }
-      }
-      const parsed = ConfigContentSchema.safeParse({
-        ...draft,
-        version,
-        chainId: this.chainId,
-        storeId,
-        issuedAt: this.clock.now(),
-      });
-      if (!parsed.success) {
-        throw new HubError("INVALID_INPUT", `config: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-      }
-      const envelope = signEnvelope(this.signer.keys, this.signer.keyId, parsed.data);
+      const version = (this.db.prepare("SELECT COALESCE(MAX(version), 0) AS v FROM configs WHERE store_id = ?").get<{ v: number }>(storeId)?.v ?? 0) + 1;
+      const content = this.check(storeId, draft as Record<string, unknown>, version);
+      const envelope = signEnvelope(this.signer.keys, this.signer.keyId, content);
       this.db
         .prepare("INSERT INTO configs (store_id, version, envelope, content, created_at) VALUES (?, ?, ?, ?, ?)")
         .run(storeId, version, JSON.stringify(envelope), envelope.payload, this.clock.now());
-      return { storeId, version, envelope, content: parsed.data };
+      return { storeId, version, envelope, content };
     });
     this.onPublished?.(published);
     return published;
   }
 
+  /** The store's versions, newest first (at most `limit`). */
+  versions(storeId: string, limit = 100): Array<{ version: number; createdAt: number }> {
+    return this.db
+      .prepare("SELECT version, created_at FROM configs WHERE store_id = ? ORDER BY version DESC LIMIT ?")
+      .all<{ version: number; created_at: number }>(storeId, limit)
+      .map((r) => ({ version: Number(r.version), createdAt: Number(r.created_at) }));
+  }
+
   /** Replaces a layer: the chain's defaults or one store's overrides (validated when a bundle is built). */
   setLayer(scope: ConfigScope, body: Record<string, unknown>): void {
     if (!isPlainObject(body)) throw new HubError("INVALID_INPUT", "a config layer must be a JSON object");
+    const unknown = unknownKeysInLayer(body);
+    if (unknown.length > 0) throw new HubError("INVALID_INPUT", `config layer: ${unknown.map((k) => `${k}: unknown key`).join("; ")}`);
     this.db
-      .prepare("INSERT INTO config_layers (scope, body, updated_at) VALUES (?, ?, ?) ON CONFLICT (scope) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at")
+      .prepare(
+        "INSERT INTO config_layers (scope, body, updated_at) VALUES (?, ?, ?) ON CONFLICT (scope) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+      )
       .run(scopeKey(scope), JSON.stringify(body), this.clock.now());
   }
 
@@ -97,12 +130,26 @@ export class ConfigService {
     return row ? (JSON.parse(row.body) as Record<string, unknown>) : undefined;
   }
 
-  /** The chain's defaults with the store's overrides on top: the draft `publishComposed` signs. */
-  compose(storeId: string): Record<string, unknown> {
-    const chain = this.getLayer({ kind: "chain" });
-    const store = this.getLayer({ kind: "store", storeId });
-    if (!chain && !store) throw new HubError("NO_CONFIG", `no chain defaults and no overrides for store ${storeId}`);
-    return mergeLayers(chain ?? {}, store ?? {});
+  /**
+   * The chain's defaults with the store's overrides on top: the draft `publishComposed` signs. A
+   * section (rules, device) that the chain's layer lacks is taken from the store's version in force
+   * (the store's overrides of it merge onto that), so a store that was published whole and then got
+   * chain levels (PUT /bo/levels) keeps its device policy, and a store override of one device field
+   * keeps the rest.
+   * `replace` substitutes one layer (a draft being previewed) for the stored one.
+   */
+  compose(storeId: string, replace?: { scope: ConfigScope; body: Record<string, unknown> }): Record<string, unknown> {
+    const layer = (scope: ConfigScope): Record<string, unknown> | undefined =>
+      replace && scopeKey(replace.scope) === scopeKey(scope) ? replace.body : this.getLayer(scope);
+    const chain = layer({ kind: "chain" });
+    const store = layer({ kind: "store", storeId });
+    const inForce = this.latest(storeId)?.content;
+    if (!chain && !store && !inForce) throw new HubError("NO_CONFIG", `no chain defaults and no overrides for store ${storeId}`);
+    // A section the chain's layer lacks is inherited from the version in force: the store's
+    // overrides of it (a form that sets one field) merge onto that, not onto nothing.
+    const base: Record<string, unknown> = { ...(chain ?? {}) };
+    for (const section of SECTIONS) if (base[section] === undefined && inForce) base[section] = inForce[section];
+    return mergeLayers(base, store ?? {});
   }
 
   /** Builds the store's bundle from the layers and publishes it as the next version. */
@@ -135,10 +182,18 @@ export class ConfigService {
   }
 
   stores(): string[] {
-    return this.db.prepare("SELECT DISTINCT store_id FROM configs ORDER BY store_id").all<{ store_id: string }>().map((r) => r.store_id);
+    return this.db
+      .prepare("SELECT DISTINCT store_id FROM configs ORDER BY store_id")
+      .all<{ store_id: string }>()
+      .map((r) => r.store_id);
   }
 
   get publicKeys(): Record<string, string> {
     return { [this.signer.keyId]: this.signer.keys.publicKey };
+  }
+
+  /** Signs any value with the HQ key kiosks trust for config (remote commands, hub/fleet.ts). */
+  sign(value: unknown): SignedEnvelope {
+    return signEnvelope(this.signer.keys, this.signer.keyId, value);
   }
 }

@@ -1,7 +1,7 @@
 // The hub's configuration file schema: types, defaults and readable errors in one place.
 import { z } from "zod";
 import { readFileSync } from "node:fs";
-import { applyEnvOverrides, describeIssues } from "../protocol/config-env.js";
+import { applyEnvOverrides, describeIssues } from "../runtime/config-env.js";
 
 const segment = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "letters, digits, _ or -, at most 64");
 
@@ -9,9 +9,7 @@ export const HubConfigSchema = z.object({
   chainId: segment.default("demo"),
   /** SQLite file and keys live here. */
   dataDir: z.string().min(1).default("./data/hub"),
-  http: z
-    .object({ host: z.string().default("127.0.0.1"), port: z.number().int().min(0).max(65535).default(8080) })
-    .default({ host: "127.0.0.1", port: 8080 }),
+  http: z.object({ host: z.string().default("127.0.0.1"), port: z.number().int().min(0).max(65535).default(8080) }).default({ host: "127.0.0.1", port: 8080 }),
   broker: z
     .discriminatedUnion("mode", [
       z.object({
@@ -42,7 +40,10 @@ export const HubConfigSchema = z.object({
         kind: z.literal("postgres"),
         /** libpq connection string, e.g. postgresql://hub@db.internal/member_hub (no password here: use PGPASSFILE). */
         url: z.string().min(1),
-        schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "lower-case letters, digits and _").default("public"),
+        schema: z
+          .string()
+          .regex(/^[a-z_][a-z0-9_]{0,62}$/, "lower-case letters, digits and _")
+          .default("public"),
       }),
     ])
     .default({ kind: "sqlite" }),
@@ -54,11 +55,19 @@ export const HubConfigSchema = z.object({
   provisioning: z
     .object({
       /** The broker URL kiosks use (default: the hub's own broker URL). */
-      brokerUrl: z.string().regex(/^mqtts?:\/\//, "must start with mqtt:// or mqtts://").optional(),
+      brokerUrl: z
+        .string()
+        .regex(/^mqtts?:\/\//, "must start with mqtt:// or mqtts://")
+        .optional(),
       /** PEM file of the CA that signed the broker's certificate, handed to kiosks. */
       caFile: z.string().optional(),
       /** How long a provisioning token stays valid. */
-      tokenTtlMinutes: z.number().int().min(1).max(7 * 24 * 60).default(60),
+      tokenTtlMinutes: z
+        .number()
+        .int()
+        .min(1)
+        .max(7 * 24 * 60)
+        .default(60),
     })
     .default({ tokenTtlMinutes: 60 }),
   /** With an external Mosquitto: where the hub writes its password file and ACL (see docs/operations.md). */
@@ -68,8 +77,30 @@ export const HubConfigSchema = z.object({
       aclFile: z.string().min(1),
       /** Mosquitto's pid file: the hub sends it SIGHUP after rewriting the files (else a systemd path unit reloads it). */
       pidFile: z.string().optional(),
+      /** Other hub instances' broker usernames (same broker password): Mosquitto binds client id to username, so each instance needs its own. */
+      extraHubUsernames: z.array(segment).max(32).optional(),
     })
     .optional(),
+  /** The web console under /console (docs/console.md). */
+  console: z
+    .object({
+      /** The URL people reach the hub at (behind the TLS proxy), for the links the hub prints; default http://<http.host>:<port>. */
+      publicUrl: z
+        .string()
+        .regex(/^https?:\/\/[^/]+$/, "scheme and host, no path")
+        .optional(),
+      /** Session cookie Secure flag: `auto` when the request came over TLS (URL or X-Forwarded-Proto). */
+      secureCookie: z.enum(["auto", "always", "never"]).default("auto"),
+      idleMinutes: z
+        .number()
+        .int()
+        .min(1)
+        .max(24 * 60)
+        .default(30),
+      /** The built console (default: hub/console/dist beside the hub's code). */
+      dir: z.string().optional(),
+    })
+    .default({ secureCookie: "auto", idleMinutes: 30 }),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 export type HubConfig = z.infer<typeof HubConfigSchema>;
@@ -89,7 +120,7 @@ export function parseHubConfig(input: unknown, env: NodeJS.ProcessEnv = {}): Hub
   const o = applyEnvOverrides(HubConfigSchema, input ?? {}, env, HUB_ENV_PREFIX);
   const r = HubConfigSchema.safeParse(o.config);
   const problems = [...o.errors, ...(r.success ? [] : describeIssues(r.error.issues, o.sources))];
-  if (r.success && r.data.mosquitto && r.data.broker.mode !== "external") problems.push("mosquitto: needs broker.mode \"external\"");
+  if (r.success && r.data.mosquitto && r.data.broker.mode !== "external") problems.push('mosquitto: needs broker.mode "external"');
   if (problems.length > 0 || !r.success) {
     throw new ConfigFileError(`invalid hub config:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
   }

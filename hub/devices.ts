@@ -1,8 +1,8 @@
 // The hub's device registry: provisioning kiosk identities, checking their credentials, sequence marks.
-import type { Database } from "../storage/sqlite.js";
+import type { Database } from "../storage/database.js";
 import type { Clock } from "../protocol/clock.js";
 import { isValidSegment, type DeviceAddress } from "../protocol/topics.js";
-import { newSecret, hashSecret, checkSecret } from "./secrets.js";
+import { newSecret, hashSecret, verifySecret } from "./secrets.js";
 import { HubError } from "./errors.js";
 
 export interface DeviceCredentials extends DeviceAddress {
@@ -80,12 +80,15 @@ export class DeviceRegistry {
     return { ...address, username: address.deviceId, password };
   }
 
-  /** The device's address when the credentials are right, otherwise undefined. */
-  authenticate(username: string, password: string): DeviceAddress | undefined {
+  /**
+   * The device's address when the credentials are right, otherwise undefined. Asynchronous scrypt
+   * (the event loop stays free); an unknown id is checked against a dummy hash, so it takes as long.
+   */
+  async authenticate(username: string, password: string): Promise<DeviceAddress | undefined> {
     const row = this.db
       .prepare("SELECT device_id, chain_id, store_id, secret_hash FROM devices WHERE device_id = ?")
       .get<{ device_id: string; chain_id: string; store_id: string; secret_hash: string }>(username);
-    if (!row || !checkSecret(password, row.secret_hash)) return undefined;
+    if (!(await verifySecret(password, row?.secret_hash)) || !row) return undefined;
     return { deviceId: row.device_id, chainId: row.chain_id, storeId: row.store_id };
   }
 
@@ -100,12 +103,25 @@ export class DeviceRegistry {
 
   /** The stores that have kiosks (one query: the member push runs this for every ingested batch). */
   storeIds(): string[] {
-    return this.db.prepare("SELECT DISTINCT store_id FROM devices ORDER BY store_id").all<{ store_id: string }>().map((r) => r.store_id);
+    return this.db
+      .prepare("SELECT DISTINCT store_id FROM devices ORDER BY store_id")
+      .all<{ store_id: string }>()
+      .map((r) => r.store_id);
   }
 
+  /**
+   * A kiosk's status message. An offline one (its last will is only `{online: false, at: 0}`) keeps
+   * the figures of the last online one, and a repeated offline one (the retained will again, after a
+   * hub restart) changes nothing, so "last seen" stays when the kiosk went away.
+   */
   recordStatus(deviceId: string, status: unknown): void {
-    this.db
-      .prepare("UPDATE devices SET last_status = ?, last_seen_at = ? WHERE device_id = ?")
-      .run(JSON.stringify(status), this.clock.now(), deviceId);
+    let stored = status;
+    const s = status as { online?: unknown; at?: unknown };
+    if (s.online === false) {
+      const prev = this.get(deviceId)?.lastStatus as Record<string, unknown> | null | undefined;
+      if (prev && prev.online === false) return;
+      if (prev) stored = { ...prev, ...(status as Record<string, unknown>), at: typeof s.at === "number" && s.at > 0 ? s.at : prev.at };
+    }
+    this.db.prepare("UPDATE devices SET last_status = ?, last_seen_at = ? WHERE device_id = ?").run(JSON.stringify(stored), this.clock.now(), deviceId);
   }
 }

@@ -4,10 +4,10 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Database } from "../storage/sqlite.js";
+import type { Database } from "../storage/database.js";
 import { openTestHubDb } from "../test/postgres.js";
 import { ManualClock } from "../protocol/clock.js";
-import { createLogger, MemoryLogSink } from "../protocol/log.js";
+import { createLogger, MemoryLogSink } from "../runtime/log.js";
 import { generateKeyPair } from "../protocol/signing.js";
 import { DeviceRegistry } from "./devices.js";
 import { MemberRegistry } from "./members.js";
@@ -70,27 +70,39 @@ describe("hub http", () => {
     const body = JSON.stringify({ rules, device: { storeName: "S1" } });
     expect((await app.request("/stores/s1/config", { method: "POST", body })).status).toBe(401);
     expect((await app.request("/stores/s1/config", { method: "POST", body, headers: { authorization: "Bearer wrong" } })).status).toBe(401);
-    const bad = await app.request("/stores/s1/config", { method: "POST", body: JSON.stringify({ rules: { catalog: [{ sku: 1 }] }, device: {} }), headers: auth });
+    const bad = await app.request("/stores/s1/config", {
+      method: "POST",
+      body: JSON.stringify({ rules: { catalog: [{ sku: 1 }] }, device: {} }),
+      headers: auth,
+    });
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { message: string }).message).toMatch(/rules: catalog\.0\.sku/);
+    expect(((await bad.json()) as { message: string }).message).toMatch(/rules\.catalog\.0\.sku/);
     expect((await app.request("/stores/s1/config", { method: "POST", body: "not json", headers: auth })).status).toBe(400);
     const ok = await app.request("/stores/s1/config", { method: "POST", body, headers: auth });
     expect(ok.status).toBe(201);
     expect(await ok.json()).toMatchObject({ version: 1, rollout: { state: "completed", version: 1 } });
     const again = await app.request("/stores/s1/config", { method: "POST", body, headers: auth });
     expect(await again.json()).toMatchObject({ version: 2 });
-    const read = (await (await app.request("/stores/s1/config")).json()) as { version: number; content: { device: { storeName: string } } };
+    const read = (await (await app.request("/stores/s1/config", { headers: auth })).json()) as { version: number; content: { device: { storeName: string } } };
     expect(read.version).toBe(2);
+    // A config carries staff PIN hashes: no token, no config.
+    expect((await app.request("/stores/s1/config")).status).toBe(401);
     expect(read.content.device.storeName).toBe("S1");
   });
 
   it("composes a store's bundle from chain defaults and store overrides", async () => {
     expect((await app.request("/stores/s2/publish", { method: "POST", body: "{}", headers: auth })).status).toBe(503);
-    await app.request("/config/chain", { method: "PUT", body: JSON.stringify({ rules, device: { storeName: "Chain", memberCodeWindowSeconds: 45 } }), headers: auth });
+    await app.request("/config/chain", {
+      method: "PUT",
+      body: JSON.stringify({ rules, device: { storeName: "Chain", memberCodeWindowSeconds: 45 } }),
+      headers: auth,
+    });
     await app.request("/stores/s2/config/overrides", { method: "PUT", body: JSON.stringify({ device: { storeName: "Store two" } }), headers: auth });
     const published = await app.request("/stores/s2/publish", { method: "POST", body: "{}", headers: auth });
     expect(published.status).toBe(201);
-    const read = (await (await app.request("/stores/s2/config")).json()) as { content: { device: { storeName: string; memberCodeWindowSeconds: number } } };
+    const read = (await (await app.request("/stores/s2/config", { headers: auth })).json()) as {
+      content: { device: { storeName: string; memberCodeWindowSeconds: number } };
+    };
     expect(read.content.device).toMatchObject({ storeName: "Store two", memberCodeWindowSeconds: 45 });
     expect((await app.request("/config/chain", { method: "PUT", body: "[1]", headers: auth })).status).toBe(400);
     expect((await app.request("/rollouts/abc")).status).toBe(400);

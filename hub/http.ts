@@ -8,6 +8,9 @@ import type { Ingest } from "./ingest.js";
 import type { Rollouts, RolloutStatus } from "./rollouts.js";
 import type { PublishedConfig } from "./config-service.js";
 import { HubError, httpStatusOf } from "./errors.js";
+import { limitBodies, type BodyLimit } from "../runtime/body-limit.js";
+import { PHOTO_MAX_BYTES } from "./members.js";
+import { redactConfigSecrets } from "./config-redact.js";
 
 export interface HubHttpDeps {
   members: MemberRegistry;
@@ -20,6 +23,10 @@ export interface HubHttpDeps {
   /** sha256 hex of the admin token; undefined disables the write endpoints. */
   adminTokenHash: string | undefined;
   health: () => Record<string, unknown>;
+  /** Totals from the database for /stats/ingest (the in-memory counters restart with the process). */
+  ingestTotals?: () => Record<string, unknown>;
+  /** When this hub process started (ms), for the "since start" counters. */
+  startedAt?: number;
   /**
    * Checks an admin Authorization header, replacing the built-in check against adminTokenHash (the
    * back office passes one that also accepts its hq-admin users' tokens).
@@ -27,6 +34,20 @@ export interface HubHttpDeps {
   requireAdmin?: (authorization: string | undefined) => void;
   /** Route groups added at the root (operations: /metrics, /provision, broker hooks, member import). */
   mounts?: ReadonlyArray<(app: Hono, requireAdmin: (authorization: string | undefined) => void) => void>;
+}
+
+/**
+ * Body limits per route, enforced before any route reads (issue 13, finding 11): small for the
+ * unauthenticated endpoints, larger for the JSON member import and headshots, streamed (declared
+ * length checked here, bytes counted by the route against settings.import.maxBytes) for file imports.
+ */
+export function hubBodyLimit(_method: string, path: string): BodyLimit {
+  if (path === "/provision" || path.startsWith("/broker/")) return 4 * 1024;
+  if (path === "/members/import") return 8 * 1024 * 1024;
+  if (path === "/bo/members/import") return { stream: 8 * 1024 ** 3 };
+  if (path === "/bo/config/catalog/import") return { stream: 32 * 1024 * 1024 };
+  if (/^\/bo\/members\/[^/]+\/headshot$/.test(path)) return PHOTO_MAX_BYTES;
+  return 1024 * 1024;
 }
 
 function sha256(s: string): Buffer {
@@ -40,14 +61,17 @@ export function createHubApp(deps: HubHttpDeps): Hono {
     if (err instanceof HubError) return c.json({ error: err.code, message: err.message }, httpStatusOf(err.code));
     return c.json({ error: "INTERNAL", message: "internal error" }, 500);
   });
+  app.use("*", limitBodies(hubBodyLimit));
 
-  const requireAdmin = deps.requireAdmin ?? ((authorization: string | undefined): void => {
-    const token = authorization?.startsWith("Bearer ") ? authorization.slice(7) : undefined;
-    if (!deps.adminTokenHash || !token) throw new HubError("UNAUTHORIZED", "admin token required");
-    const expected = Buffer.from(deps.adminTokenHash, "hex");
-    const actual = sha256(token);
-    if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) throw new HubError("UNAUTHORIZED", "admin token required");
-  });
+  const requireAdmin =
+    deps.requireAdmin ??
+    ((authorization: string | undefined): void => {
+      const token = authorization?.startsWith("Bearer ") ? authorization.slice(7) : undefined;
+      if (!deps.adminTokenHash || !token) throw new HubError("UNAUTHORIZED", "admin token required");
+      const expected = Buffer.from(deps.adminTokenHash, "hex");
+      const actual = sha256(token);
+      if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) throw new HubError("UNAUTHORIZED", "admin token required");
+    });
 
   app.get("/healthz", (c) => c.json({ ok: true, ...deps.health() }));
 
@@ -68,10 +92,12 @@ export function createHubApp(deps: HubHttpDeps): Hono {
 
   app.get("/devices", (c) => c.json({ devices: deps.devices.list() }));
 
+  // A store's config carries staff PIN hashes: reading it needs the admin token, and secrets are redacted.
   app.get("/stores/:store/config", (c) => {
+    requireAdmin(c.req.header("authorization"));
     const latest = deps.configs.latest(c.req.param("store"));
     if (!latest) throw new HubError("NOT_FOUND", "no config for this store");
-    return c.json({ version: latest.version, content: latest.content });
+    return c.json({ version: latest.version, content: redactConfigSecrets(latest.content) });
   });
 
   const jsonObject = async (req: { json(): Promise<unknown> }): Promise<Record<string, unknown>> => {
@@ -93,7 +119,17 @@ export function createHubApp(deps: HubHttpDeps): Hono {
     return c.json({ version: config.version, rollout: status }, 201);
   });
 
-  /** Chain defaults and store overrides (partial bundles), then a publish built from them. */
+  /** Chain defaults and store overrides (partial bundles), then a publish built from them. Reads: admin token, secrets redacted. */
+  app.get("/config/chain", (c) => {
+    requireAdmin(c.req.header("authorization"));
+    const layer = deps.configs.getLayer({ kind: "chain" });
+    return c.json({ scope: "chain", layer: layer ? redactConfigSecrets(layer) : null });
+  });
+  app.get("/stores/:store/config/overrides", (c) => {
+    requireAdmin(c.req.header("authorization"));
+    const layer = deps.configs.getLayer({ kind: "store", storeId: c.req.param("store") });
+    return c.json({ scope: "store", storeId: c.req.param("store"), layer: layer ? redactConfigSecrets(layer) : null });
+  });
   app.put("/config/chain", async (c) => {
     requireAdmin(c.req.header("authorization"));
     deps.configs.setLayer({ kind: "chain" }, await jsonObject(c.req));
@@ -118,7 +154,16 @@ export function createHubApp(deps: HubHttpDeps): Hono {
     return c.json(deps.rollouts.status(id));
   });
 
-  app.get("/stats/ingest", (c) => c.json(deps.ingest.stats));
+  // The flat counters are this process's, since it started (they reset on a restart and count only
+  // this instance); `totals` are read from the database: every instance, since the hub was installed.
+  app.get("/stats/ingest", (c) =>
+    c.json({
+      ...deps.ingest.stats,
+      scope: "since start",
+      ...(deps.startedAt !== undefined ? { since: new Date(deps.startedAt).toISOString() } : {}),
+      ...(deps.ingestTotals ? { totals: deps.ingestTotals() } : {}),
+    }),
+  );
 
   for (const mount of deps.mounts ?? []) mount(app, requireAdmin);
 

@@ -1,130 +1,117 @@
-// The hub service: builds storage, registries, broker, MQTT link and HTTP server, and starts/stops them in order.
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
-import { join } from "node:path";
+// The hub service: starts and stops the parts buildHub() gives it (hub/compose.ts): broker, MQTT link, HTTP server, jobs.
+import type { Hono } from "hono";
 import { serve, type ServerType } from "@hono/node-server";
-import { hostname } from "node:os";
-import type { Database } from "../storage/sqlite.js";
-import { openHubStore } from "./store.js";
-import type { Clock } from "../protocol/clock.js";
-import { ns, type Logger } from "../protocol/log.js";
-import { generateKeyPair } from "../protocol/signing.js";
+import type { Database } from "../storage/database.js";
+import type { Logger } from "../runtime/log.js";
 import type { HubConfig } from "./config.js";
-import { DeviceRegistry } from "./devices.js";
-import { MemberRegistry } from "./members.js";
-import { ConfigService, type SigningIdentity } from "./config-service.js";
-import { Ingest } from "./ingest.js";
-import { EmbeddedBroker, HUB_USERNAME } from "./broker.js";
-import { HubMqttLink } from "./mqtt-link.js";
-import { createHubApp } from "./http.js";
-import { Rollouts } from "./rollouts.js";
-import { Authorizer } from "./authorizer.js";
-import type { PublishedConfig } from "./config-service.js";
-import type { RolloutStatus } from "./rollouts.js";
-import { readSecretFile, secretFileWarning } from "../protocol/config-env.js";
-import { Provisioning, mountProvisioning } from "./provisioning.js";
-import { HubMetrics, mountMetrics } from "./metrics.js";
-import { mountBrokerAuth } from "./mosquitto-auth.js";
-import { mountMemberImport } from "./member-import.js";
-import { Backoffice } from "./backoffice/index.js";
-import { createJobs } from "./jobs/index.js";
+import type { DeviceRegistry } from "./devices.js";
+import type { MemberRegistry } from "./members.js";
+import type { ConfigService, PublishedConfig } from "./config-service.js";
+import type { Ingest } from "./ingest.js";
+import type { EmbeddedBroker } from "./broker.js";
+import type { HubMqttLink } from "./mqtt-link.js";
+import type { Rollouts, RolloutStatus } from "./rollouts.js";
+import type { Authorizer } from "./authorizer.js";
+import type { Provisioning } from "./provisioning.js";
+import type { HubMetrics } from "./metrics.js";
+import type { Backoffice } from "./backoffice/index.js";
 import type { Scheduler } from "./jobs/scheduler.js";
+import { CONSOLE_PREFIX } from "./console/serve.js";
 
-function loadOrCreateSigningKey(path: string): SigningIdentity {
-  if (existsSync(path)) {
-    const raw = JSON.parse(readFileSync(path, "utf8")) as { keyId: string; publicKey: string; privateKey: string };
-    return { keyId: raw.keyId, keys: { publicKey: raw.publicKey, privateKey: raw.privateKey } };
-  }
-  const keys = generateKeyPair();
-  const identity = { keyId: `hq-${keys.publicKey.slice(0, 8)}`, keys };
-  writeFileSync(path, JSON.stringify({ keyId: identity.keyId, ...keys }), { mode: 0o600 });
-  return identity;
+export type PublishConfig = (storeId: string, draft?: Record<string, unknown>, plan?: unknown) => { config: PublishedConfig; rollout: RolloutStatus };
+
+/**
+ * Signs the next config version for a store (from `draft`, or from the chain defaults and store
+ * overrides when absent) and rolls it out to the store's kiosks according to `plan`.
+ */
+export function publishConfig(configs: ConfigService, rollouts: Rollouts): PublishConfig {
+  return (storeId, draft, plan) => {
+    const config = draft ? configs.publish(storeId, draft) : configs.publishComposed(storeId);
+    return { config, rollout: rollouts.start(storeId, config.version, plan) };
+  };
+}
+
+/** The hub's parts, built by buildHub() (hub/compose.ts). */
+export interface HubParts {
+  config: HubConfig;
+  log: Logger;
+  instance: string;
+  db: Database;
+  devices: DeviceRegistry;
+  members: MemberRegistry;
+  configs: ConfigService;
+  ingest: Ingest;
+  rollouts: Rollouts;
+  authorizer: Authorizer;
+  provisioning: Provisioning;
+  metrics: HubMetrics;
+  backoffice: Backoffice;
+  /** The embedded broker, when the config asks for one. */
+  broker: EmbeddedBroker | undefined;
+  /** The MQTT URL kiosks should use (the embedded broker's once it listens, or the configured external one). */
+  brokerUrl: () => string;
+  link: HubMqttLink;
+  app: Hono;
+  scheduler: Scheduler;
 }
 
 export class Hub {
-  private db: Database | undefined;
-  private broker: EmbeddedBroker | undefined;
-  private link: HubMqttLink | undefined;
-  private http: ServerType | undefined;
-  private scheduler: Scheduler | undefined;
-  private brokerFilesTimer: ReturnType<typeof setInterval> | undefined;
-  devices!: DeviceRegistry;
-  members!: MemberRegistry;
-  configs!: ConfigService;
-  ingest!: Ingest;
-  rollouts!: Rollouts;
-  authorizer!: Authorizer;
-  provisioning!: Provisioning;
-  metrics!: HubMetrics;
-  backoffice!: Backoffice;
-  /** The MQTT URL kiosks should use (the embedded broker's, or the configured external one). */
-  brokerUrl = "";
-  httpPort = 0;
+  readonly devices: DeviceRegistry;
+  readonly members: MemberRegistry;
+  readonly configs: ConfigService;
+  readonly ingest: Ingest;
+  readonly rollouts: Rollouts;
+  readonly authorizer: Authorizer;
+  readonly provisioning: Provisioning;
+  readonly metrics: HubMetrics;
+  readonly backoffice: Backoffice;
   /** This instance's name: in job_history, pg_stat_activity and the MQTT client id. */
-  readonly instance = `hub-${hostname()}-${process.pid}`;
+  readonly instance: string;
+  readonly publishConfig: PublishConfig;
+  httpPort = 0;
+  private readonly config: HubConfig;
+  private readonly log: Logger;
+  private readonly parts: HubParts;
+  /** The embedded broker, if any (the end-to-end test reads its hub secret to play a rogue hub). */
+  private readonly broker: EmbeddedBroker | undefined;
+  private db: Database | undefined;
+  private http: ServerType | undefined;
+  private brokerFilesTimer: ReturnType<typeof setInterval> | undefined;
+  private linkStarted = false;
 
-  constructor(
-    private readonly config: HubConfig,
-    private readonly clock: Clock,
-    private readonly log: Logger,
-    /** Log lines counted by level on their way out (main.ts), for the errors metric. */
-    private readonly logCounts: () => Readonly<Record<string, number>> = () => ({}),
-  ) {}
-
-  /** The MQTT link's counters, while it runs. */
-  get mqttStats(): { received: number; invalid: number } | undefined {
-    return this.link?.stats;
+  constructor(parts: HubParts) {
+    this.parts = parts;
+    this.broker = parts.broker;
+    this.config = parts.config;
+    this.log = parts.log;
+    this.instance = parts.instance;
+    this.db = parts.db;
+    this.devices = parts.devices;
+    this.members = parts.members;
+    this.configs = parts.configs;
+    this.ingest = parts.ingest;
+    this.rollouts = parts.rollouts;
+    this.authorizer = parts.authorizer;
+    this.provisioning = parts.provisioning;
+    this.metrics = parts.metrics;
+    this.backoffice = parts.backoffice;
+    this.publishConfig = publishConfig(parts.configs, parts.rollouts);
   }
 
-  async start(): Promise<void> {
-    const { config, clock, log } = this;
-    mkdirSync(config.dataDir, { recursive: true });
-    const db = await openHubStore(config, this.instance);
-    this.db = db;
-    const signer = loadOrCreateSigningKey(config.signingKeyFile ?? join(config.dataDir, "hq-signing-key.json"));
-    this.devices = new DeviceRegistry(db, clock);
-    this.members = new MemberRegistry(db, clock);
-    this.configs = new ConfigService(db, clock, config.chainId, signer);
-    this.authorizer = new Authorizer(db, clock, this.members);
-    this.ingest = new Ingest(db, clock, this.members, this.configs, ns(log, "hub:ingest"), this.authorizer);
-    this.rollouts = new Rollouts(db, clock, this.configs, ns(log, "hub:rollout"));
+  /** The MQTT URL kiosks should use (the embedded broker's, or the configured external one). */
+  get brokerUrl(): string {
+    return this.parts.brokerUrl();
+  }
 
-    let url: string;
-    let username = HUB_USERNAME;
-    let password: string;
-    let ca: Buffer | undefined;
-    let protocolVersion: 4 | 5 = 4;
-    let shareGroup: string | undefined;
-    if (config.broker.mode === "embedded") {
-      const broker = new EmbeddedBroker(this.devices, ns(log, "hub:broker"), { host: config.broker.host, port: config.broker.port });
-      await broker.start();
-      this.broker = broker;
-      url = broker.url;
-      password = broker.hubSecret;
-    } else {
-      url = config.broker.url;
-      username = config.broker.username;
-      const warning = secretFileWarning(config.broker.passwordFile);
-      if (warning) log.warn(warning);
-      password = readSecretFile(config.broker.passwordFile, "broker password");
-      if (config.broker.caFile) ca = readFileSync(config.broker.caFile);
-      protocolVersion = config.broker.protocolVersion;
-      shareGroup = config.broker.shareGroup;
-    }
-    this.brokerUrl = url;
-    this.provisioning = new Provisioning(
-      db,
-      clock,
-      this.devices,
-      {
-        chainId: config.chainId,
-        tokenTtlMs: config.provisioning.tokenTtlMinutes * 60_000,
-        brokerUrl: () => config.provisioning.brokerUrl ?? this.brokerUrl,
-        caPem: config.provisioning.caFile ? readFileSync(config.provisioning.caFile, "utf8") : undefined,
-        trustedKeys: () => this.trustedKeys,
-        ...(config.mosquitto ? { mosquitto: { ...config.mosquitto, hubUsername: username, hubPassword: password } } : {}),
-      },
-      ns(log, "hub:provisioning"),
-    );
+  /** The MQTT link's counters, while it runs. */
+  get mqttStats(): HubMqttLink["stats"] | undefined {
+    return this.linkStarted ? this.parts.link.stats : undefined;
+  }
+
+  /** Starts what it was given, in order: broker, broker files, MQTT link, HTTP server, jobs. */
+  async start(): Promise<void> {
+    const { config, log, parts } = this;
+    await this.broker?.start();
     // Before connecting: on a first start the broker learns the hub's own password from these files.
     this.provisioning.writeBrokerFiles();
     if (config.mosquitto) {
@@ -138,74 +125,24 @@ export class Hub {
       }, 30_000);
       this.brokerFilesTimer.unref();
     }
-    this.link = new HubMqttLink(
-      {
-        url,
-        chainId: config.chainId,
-        username,
-        password,
-        clientId: `${this.instance}-${Math.floor(clock.now() % 1e6)}`.slice(0, 64),
-        protocolVersion,
-        ...(shareGroup ? { shareGroup } : {}),
-        ...(ca ? { ca } : {}),
-      },
-      { devices: this.devices, ingest: this.ingest, members: this.members, configs: this.configs, rollouts: this.rollouts, authorizer: this.authorizer, clock, log: ns(log, "hub:mqtt") },
-    );
-    await this.link.start();
-
-    const adminTokenHash = config.adminTokenHashFile ? readSecretFile(config.adminTokenHashFile, "admin token hash") : undefined;
-    this.metrics = new HubMetrics({
-      ingest: () => this.ingest.stats,
-      mqtt: () => this.mqttStats,
-      devices: () => this.devices.list(),
-      configVersions: () => this.configs.stores().flatMap((storeId) => {
-        const latest = this.configs.latest(storeId);
-        return latest ? [{ storeId, version: latest.version }] : [];
-      }),
-      provisioning: () => this.provisioning.stats,
-      logCounts: this.logCounts,
-      clock,
-    });
-    const brokerPassword = password;
-    this.backoffice = new Backoffice({ db, clock, log: ns(log, "hub:backoffice"), members: this.members, configs: this.configs, adminTokenHash, tmpDir: config.dataDir });
-    const app = createHubApp({
-      members: this.members,
-      devices: this.devices,
-      configs: this.configs,
-      ingest: this.ingest,
-      rollouts: this.rollouts,
-      publish: (storeId, draft, plan) => this.publishConfig(storeId, draft, plan),
-      adminTokenHash,
-      requireAdmin: (authorization) => this.backoffice.requireAdmin(authorization),
-      health: () => ({ chainId: config.chainId, instance: this.instance, store: db.engine, broker: url, ingest: this.ingest.stats }),
-      mounts: [
-        mountProvisioning(this.provisioning),
-        mountMemberImport(this.members),
-        mountMetrics(this.metrics),
-        this.backoffice.mount(),
-        ...(config.broker.mode === "external"
-          ? [mountBrokerAuth({ authenticate: (u, p) => this.devices.authenticate(u, p), address: (u) => this.devices.get(u), hubUsername: username, hubPassword: brokerPassword })]
-          : []),
-      ],
-    });
+    await parts.link.start();
+    this.linkStarted = true;
     await new Promise<void>((resolve) => {
-      this.http = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port }, (info) => {
+      this.http = serve({ fetch: parts.app.fetch, hostname: config.http.host, port: config.http.port }, (info) => {
         this.httpPort = info.port;
         resolve();
       });
     });
-    this.scheduler = createJobs(this.backoffice, ns(log, "hub:jobs"), { instance: this.instance });
-    this.scheduler.start();
-    log.info({ http: `http://${config.http.host}:${this.httpPort}`, broker: url }, "hub started");
+    parts.scheduler.start();
+    log.info({ http: `http://${config.http.host}:${this.httpPort}`, broker: this.brokerUrl }, "hub started");
+    const setup = this.backoffice.setupLink(this.consoleUrl);
+    if (setup) log.warn({ url: setup }, "console: no administrator yet; open this one-time link (valid 24 h) to create the first hq-admin");
   }
 
-  /**
-   * Signs the next config version for a store (from `draft`, or from the chain defaults and store
-   * overrides when absent) and rolls it out to the store's kiosks according to `plan`.
-   */
-  publishConfig(storeId: string, draft?: Record<string, unknown>, plan?: unknown): { config: PublishedConfig; rollout: RolloutStatus } {
-    const config = draft ? this.configs.publish(storeId, draft) : this.configs.publishComposed(storeId);
-    return { config, rollout: this.rollouts.start(storeId, config.version, plan) };
+  /** Where people open the web console (config.console.publicUrl, else this server's address). */
+  get consoleUrl(): string {
+    const base = this.config.console?.publicUrl ?? `http://${this.config.http.host === "0.0.0.0" ? "127.0.0.1" : this.config.http.host}:${this.httpPort}`;
+    return `${base}${CONSOLE_PREFIX}/`;
   }
 
   /** The public keys kiosks trust for config bundles. */
@@ -213,20 +150,51 @@ export class Hub {
     return this.configs.publicKeys;
   }
 
+  /** Stops in reverse start order; each step is guarded, so one that fails is logged and the rest still run. */
   async stop(): Promise<void> {
-    if (this.brokerFilesTimer) clearInterval(this.brokerFilesTimer);
-    this.brokerFilesTimer = undefined;
-    await this.scheduler?.stop();
-    this.scheduler = undefined;
-    const http = this.http;
-    this.http = undefined;
-    if (http) await new Promise<void>((resolve) => http.close(() => resolve()));
-    await this.link?.stop();
-    this.link = undefined;
-    await this.broker?.stop();
-    this.broker = undefined;
-    this.db?.close();
-    this.db = undefined;
+    const { parts } = this;
+    const steps: Array<readonly [string, () => unknown]> = [
+      [
+        "broker-files",
+        () => {
+          if (this.brokerFilesTimer) clearInterval(this.brokerFilesTimer);
+          this.brokerFilesTimer = undefined;
+        },
+      ],
+      ["jobs", () => parts.scheduler.stop()],
+      [
+        "http",
+        () => {
+          const http = this.http;
+          this.http = undefined;
+          return http ? new Promise<void>((resolve) => http.close(() => resolve())) : undefined;
+        },
+      ],
+      [
+        "mqtt",
+        () => {
+          const started = this.linkStarted;
+          this.linkStarted = false;
+          return started ? parts.link.stop() : undefined;
+        },
+      ],
+      ["broker", () => this.broker?.stop()],
+      [
+        "store",
+        () => {
+          const db = this.db;
+          this.db = undefined;
+          db?.close();
+        },
+      ],
+    ];
+    for (const [step, run] of steps) {
+      try {
+        await run();
+      } catch (err) {
+        this.log.error({ step, err: err instanceof Error ? err.message : String(err) }, "hub stop: a step failed; stopping the rest");
+      }
+    }
     this.log.info("hub stopped");
   }
 }

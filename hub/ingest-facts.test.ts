@@ -2,7 +2,7 @@
 import { describe, it, expect, beforeEach, afterEach } from "vitest";
 import type { Fact, LedgerEntry } from "../protocol/messages.js";
 import { K1, T0, openIngestWorld, type IngestWorld } from "./ingest-world.testkit.js";
-import type { Database } from "../storage/sqlite.js";
+import type { Database } from "../storage/database.js";
 import type { Ingest } from "./ingest.js";
 import type { MemberRegistry } from "./members.js";
 
@@ -21,14 +21,26 @@ const entry = (seq: number, fact: Fact): LedgerEntry => ({ seq, entryId: `e${seq
 
 // Rice x2 at the Gold price, 53.91 each: 10782 fen from stored value, 1 point earned.
 const SALE: Fact = {
-  type: "sale", saleId: "sale-1", memberId: "m1", cardId: "C0001", lines: [{ sku: "rice-5kg", qty: 2 }],
+  type: "sale",
+  saleId: "sale-1",
+  memberId: "m1",
+  cardId: "C0001",
+  lines: [{ sku: "rice-5kg", qty: 2 }],
   hints: { subtotalFen: 11980, totalFen: 10782, savingsFen: 1198, pointsEarned: 1 },
-  tenders: [{ kind: "balance", amountFen: 10782 }], offlineApproved: false, balanceSplit: { principalFen: 10782, bonusFen: 0 },
+  tenders: [{ kind: "balance", amountFen: 10782 }],
+  offlineApproved: false,
+  balanceSplit: { principalFen: 10782, bonusFen: 0 },
 };
 
 function ret(returnId: string, qty: number, hints: Partial<Extract<Fact, { type: "return" }>["hints"]> = {}): Fact {
   return {
-    type: "return", returnId, saleId: "sale-1", memberId: "m1", cardId: "C0001", staffId: "s1", lines: [{ index: 0, qty }],
+    type: "return",
+    returnId,
+    saleId: "sale-1",
+    memberId: "m1",
+    cardId: "C0001",
+    staffId: "s1",
+    lines: [{ index: 0, qty }],
     hints: { refundFen: 5391 * qty, principalFen: 5391 * qty, bonusFen: 0, externalFen: 0, pointsCashFen: 0, pointsGivenBack: 0, pointsTakenBack: 1, ...hints },
     couponsRestored: [],
   };
@@ -47,7 +59,9 @@ describe("ingest of returns, gate entries, verifications and claims", () => {
     // The last unit, with a wrong kiosk figure: the hub credits its own and records the difference.
     ingest.handleBatch(K1, { entries: [entry(3, ret("r2", 1, { principalFen: 5000, refundFen: 5000, pointsTakenBack: 0 }))] });
     expect(members.get("m1")).toMatchObject({ balanceFen: 50_000, pointsBalance: 0 });
-    const d = db.prepare("SELECT field, kiosk_value, hub_value FROM disagreements WHERE seq = 3 ORDER BY field").all<{ field: string; kiosk_value: number; hub_value: number }>();
+    const d = db
+      .prepare("SELECT field, kiosk_value, hub_value FROM disagreements WHERE seq = 3 ORDER BY field")
+      .all<{ field: string; kiosk_value: number; hub_value: number }>();
     expect(d).toEqual([
       { field: "return.principalFen", kiosk_value: 5000, hub_value: 5391 },
       { field: "return.refundFen", kiosk_value: 5000, hub_value: 5391 },
@@ -70,7 +84,16 @@ describe("ingest of returns, gate entries, verifications and claims", () => {
       entries: [
         entry(1, { type: "gate_entry", memberId: "m1", cardId: "C0001", admitted: false, reason: "expired", cardClass: "vip-gold", vipExpiresAt: T0 - 1 }),
         entry(2, { type: "verification", requestId: "v-1", memberId: "m1", cardId: "C0001", staffId: "s7", decision: "approved", reasons: ["card-class"] }),
-        entry(3, { type: "claim", claimId: "c-1", memberId: "m1", cardId: "C0001", lines: [{ sku: "rice-5kg", qty: 1 }], coupons: [], hints: { subtotalFen: 5990, totalFen: 5391, savingsFen: 599, pointsEarned: 0 }, expiresAt: T0 + 3600_000 }),
+        entry(3, {
+          type: "claim",
+          claimId: "c-1",
+          memberId: "m1",
+          cardId: "C0001",
+          lines: [{ sku: "rice-5kg", qty: 1 }],
+          coupons: [],
+          hints: { subtotalFen: 5990, totalFen: 5391, savingsFen: 599, pointsEarned: 0 },
+          expiresAt: T0 + 3600_000,
+        }),
       ],
     });
     expect(ingest.memberActivity("m1")).toMatchObject({

@@ -2,15 +2,16 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Database } from "../storage/sqlite.js";
+import type { Database } from "../storage/database.js";
 import { openTestHubDb } from "../test/postgres.js";
 import { ManualClock } from "../protocol/clock.js";
-import { createLogger, MemoryLogSink } from "../protocol/log.js";
+import { createLogger, MemoryLogSink } from "../runtime/log.js";
 import { generateKeyPair } from "../protocol/signing.js";
 import { DeviceRegistry } from "./devices.js";
 import { MemberRegistry } from "./members.js";
 import { ConfigService } from "./config-service.js";
 import { Ingest } from "./ingest.js";
+import { Authorizer } from "./authorizer.js";
 
 export const K1 = { chainId: "acme", storeId: "s01", deviceId: "k1" };
 export const T0 = Date.UTC(2026, 10, 22, 2, 0, 0);
@@ -20,6 +21,8 @@ export interface IngestWorld {
   clock: ManualClock;
   ingest: Ingest;
   members: MemberRegistry;
+  authorizer: Authorizer;
+  configs: ConfigService;
   sink: MemoryLogSink;
   close(): void;
 }
@@ -31,17 +34,28 @@ export async function openIngestWorld(balanceFen = 0): Promise<IngestWorld> {
   const clock = new ManualClock(T0);
   new DeviceRegistry(db, clock).provision(K1);
   const members = new MemberRegistry(db, clock);
-  members.create({ memberId: "m1", cardId: "C0001", name: "Li Lei", levelId: "gold", cardClass: "standard", cardPublicKey: generateKeyPair().publicKey, balanceFen });
+  members.create({
+    memberId: "m1",
+    cardId: "C0001",
+    name: "Li Lei",
+    levelId: "gold",
+    cardClass: "standard",
+    cardPublicKey: generateKeyPair().publicKey,
+    balanceFen,
+  });
   const rules = JSON.parse(readFileSync(new URL("../protocol/rules/examples/demo-config.json", import.meta.url), "utf8")) as Record<string, unknown>;
   const configs = new ConfigService(db, clock, "acme", { keyId: "hq", keys: generateKeyPair() });
   configs.publish("s01", { rules, device: {} });
   const sink = new MemoryLogSink();
-  const ingest = new Ingest(db, clock, members, configs, createLogger("test", { destination: sink, level: "debug" }));
+  const authorizer = new Authorizer(db, clock, members);
+  const ingest = new Ingest(db, clock, members, configs, createLogger("test", { destination: sink, level: "debug" }), authorizer);
   return {
     db,
     clock,
     ingest,
     members,
+    authorizer,
+    configs,
     sink,
     close: () => {
       db.close();

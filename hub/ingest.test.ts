@@ -4,10 +4,10 @@ import { ManualClock } from "../protocol/clock.js";
 import type { LedgerEntry, SaleFact } from "../protocol/messages.js";
 import { DeviceRegistry } from "./devices.js";
 import { K1, T0, openIngestWorld, type IngestWorld } from "./ingest-world.testkit.js";
-import type { Database } from "../storage/sqlite.js";
+import type { Database } from "../storage/database.js";
 import type { Ingest } from "./ingest.js";
 import type { MemberRegistry } from "./members.js";
-import type { MemoryLogSink } from "../protocol/log.js";
+import type { MemoryLogSink } from "../runtime/log.js";
 
 let world: IngestWorld;
 let db: Database;

@@ -5,18 +5,20 @@
 // a compare-and-set, so duplicates, replays and concurrent hub instances cannot apply it twice. An
 // entry above acked+1 means something was lost in between (for example a broker dropping queued
 // messages): nothing after the gap is applied and the kiosk is asked to resend from the gap.
-import type { Database } from "../storage/sqlite.js";
+import type { Database } from "../storage/database.js";
 import type { Clock } from "../protocol/clock.js";
-import type { Logger } from "../protocol/log.js";
+import type { Logger } from "../runtime/log.js";
 import type { DeviceAddress } from "../protocol/topics.js";
 import type { Ack, ClaimFact, GateEntryFact, LedgerBatch, LedgerEntry, MemberRecord, ReturnFact, SaleFact, VerificationFact } from "../protocol/messages.js";
-import type { PricedCart } from "../protocol/rules/pricing-types.js";
-import type { TenderPlan } from "../protocol/rules/tenders.js";
 import type { MemberRegistry, ScopedChange } from "./members.js";
 import type { ConfigService } from "./config-service.js";
-import { evaluateReturn, evaluateSale, ReturnRejected, SaleRejected, saleTenders } from "./evaluate.js";
+import { checkSaleBounds, evaluateReturn, evaluateSale, hubBalanceSplit, ReturnRejected, SaleRejected, saleTenders } from "./evaluate.js";
+import { IngestGuard } from "./ingest-guard.js";
+import { memberActivity, overdrafts, saleForReturn, type MemberActivity, type OverdraftRow } from "./ingest-queries.js";
 import { rowLocks } from "./sql-dialect.js";
 import type { Authorizer } from "./authorizer.js";
+import { storeReceiptToken } from "./app/receipts.js";
+import { enqueuePurchaseReceiptInTx } from "./notify/templates.js";
 
 export interface IngestStats {
   applied: number;
@@ -32,7 +34,19 @@ export interface IngestStats {
 }
 
 export class Ingest {
-  readonly stats: IngestStats = { applied: 0, duplicates: 0, rejected: 0, gaps: 0, disagreements: 0, overdrafts: 0, returns: 0, gateEntries: 0, verifications: 0, claims: 0 };
+  readonly stats: IngestStats = {
+    applied: 0,
+    duplicates: 0,
+    rejected: 0,
+    gaps: 0,
+    disagreements: 0,
+    overdrafts: 0,
+    returns: 0,
+    gateEntries: 0,
+    verifications: 0,
+    claims: 0,
+  };
+  private readonly guard: IngestGuard;
 
   constructor(
     private readonly db: Database,
@@ -41,7 +55,9 @@ export class Ingest {
     private readonly configs: ConfigService,
     private readonly log: Logger,
     private readonly authorizer?: Authorizer,
-  ) {}
+  ) {
+    this.guard = new IngestGuard(db, clock, members, authorizer);
+  }
 
   /** Totals over everything applied so far (all devices), from the database. */
   totals(): { sales: number; totalFen: number; pointsEarned: number } {
@@ -113,15 +129,9 @@ export class Ingest {
   }
 
   /** Inside the batch transaction: applies one entry and moves the mark, or applies nothing if the mark moved. */
-  private applyOneInTx(
-    device: DeviceAddress,
-    entry: LedgerEntry,
-    expectedAcked: number,
-  ): { acked: number; changes?: ScopedChange[]; rejected?: string } {
+  private applyOneInTx(device: DeviceAddress, entry: LedgerEntry, expectedAcked: number): { acked: number; changes?: ScopedChange[]; rejected?: string } {
     // Compare-and-set on the high-water mark: if another writer moved it, apply nothing.
-    const moved = this.db
-      .prepare("UPDATE devices SET acked_seq = ? WHERE device_id = ? AND acked_seq = ?")
-      .run(entry.seq, device.deviceId, expectedAcked);
+    const moved = this.db.prepare("UPDATE devices SET acked_seq = ? WHERE device_id = ? AND acked_seq = ?").run(entry.seq, device.deviceId, expectedAcked);
     if (moved.changes === 0) {
       this.stats.duplicates++;
       return { acked: this.ackedSeq(device.deviceId) };
@@ -142,8 +152,7 @@ export class Ingest {
         `INSERT INTO ledger (device_id, seq, entry_id, type, at, config_version, body, status, reason, applied_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(device.deviceId, entry.seq, entry.entryId, entry.fact.type, entry.at, entry.configVersion,
-        JSON.stringify(entry.fact), status, reason, now);
+      .run(device.deviceId, entry.seq, entry.entryId, entry.fact.type, entry.at, entry.configVersion, JSON.stringify(entry.fact), status, reason, now);
     if (status === "rejected") {
       this.stats.rejected++;
       this.log.warn({ device: device.deviceId, seq: entry.seq, reason }, "ledger entry rejected; kept for review");
@@ -202,36 +211,75 @@ export class Ingest {
     }
   }
 
+  /**
+   * Every money and points effect comes from the hub: its pricing of the cart, its cap on what the sale
+   * may take (the hold, or the offline limit; never more than the re-priced amount to pay) and its own
+   * principal/bonus split. The kiosk's figures are compared and the differences recorded.
+   */
   private applySale(device: DeviceAddress, entry: LedgerEntry, sale: SaleFact): ScopedChange[] {
     const config = this.configs.get(device.storeId, entry.configVersion);
     if (!config) throw new SaleRejected(`unknown config version ${entry.configVersion} for store ${device.storeId}`);
-    const member = this.members.get(sale.memberId);
-    if (!member) throw new SaleRejected(`unknown member ${sale.memberId}`);
+    const scoped = this.members.getWithStores(sale.memberId);
+    if (!scoped) throw new SaleRejected(`unknown member ${sale.memberId}`);
+    const member = scoped.member;
     if (member.cardId !== sale.cardId) throw new SaleRejected(`card ${sale.cardId} does not belong to member ${sale.memberId}`);
-    const result = evaluateSale(config.content, member, sale, entry.at);
+    const refusal = this.guard.refusal(device, member, scoped.stores);
+    if (refusal) throw new SaleRejected(refusal);
+    checkSaleBounds(sale);
+    const allowance = this.guard.allowance(device, sale, config.content, entry.at);
+    const result = evaluateSale(config.content, member, sale, entry.at, allowance.points);
+    const pointsSpent = result.pointsRedeemed;
+    const tenderedBalance = sale.tenders.filter((t) => t.kind === "balance").reduce((s, t) => s + t.amountFen, 0);
+    const balanceFen = Math.min(tenderedBalance, result.priced.totals.payableFen, allowance.balanceFen);
+    const split = hubBalanceSplit(config.content, member, balanceFen);
+    const range = this.guard.outOfRange(member, -balanceFen, result.pointsEarned - pointsSpent);
+    if (range) throw new SaleRejected(range);
     const now = this.clock.now();
     const hints = sale.hints;
-    // Points spent and stored value taken are what happened at the kiosk (authorised, or offline within limits).
-    const pointsSpent = sale.pointsRedeemed ?? 0;
     this.disagree(device, entry, [
       ["subtotalFen", hints.subtotalFen, result.subtotalFen],
       ["totalFen", hints.totalFen, result.totalFen],
       ["savingsFen", hints.savingsFen, result.savingsFen],
       ["pointsEarned", hints.pointsEarned, result.pointsEarned],
-      ["pointsRedeemed", pointsSpent, result.pointsRedeemed],
+      ["pointsRedeemed", sale.pointsRedeemed ?? 0, pointsSpent],
+      ["balanceFen", tenderedBalance, balanceFen],
+      ...(sale.balanceSplit
+        ? ([
+            ["balanceSplit.principalFen", sale.balanceSplit.principalFen, split.principalFen],
+            ["balanceSplit.bonusFen", sale.balanceSplit.bonusFen, split.bonusFen],
+          ] as Array<[string, number, number]>)
+        : []),
     ]);
-    const balanceFen = sale.tenders.filter((t) => t.kind === "balance").reduce((s, t) => s + t.amountFen, 0);
+    // offline_approved: the hub counted this sale's debit against the offline limits.
+    const offline = allowance.holdId === undefined && (balanceFen > 0 || pointsSpent > 0);
     this.db
       .prepare(
         `INSERT INTO sales (sale_id, device_id, seq, member_id, at, subtotal_fen, total_fen, savings_fen, points_earned, offline_approved, coupons, points_redeemed, balance_fen)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(sale.saleId, device.deviceId, entry.seq, sale.memberId, entry.at, result.subtotalFen, result.totalFen,
-        result.savingsFen, result.pointsEarned, sale.offlineApproved ? 1 : 0, JSON.stringify(sale.coupons ?? []), pointsSpent, balanceFen);
-    const tenders = saleTenders(config.content, result.priced, sale);
-    this.db.prepare("INSERT INTO sale_details (sale_id, priced, tenders) VALUES (?, ?, ?)").run(sale.saleId, JSON.stringify(result.priced), JSON.stringify(tenders ?? null));
+      .run(
+        sale.saleId,
+        device.deviceId,
+        entry.seq,
+        sale.memberId,
+        entry.at,
+        result.subtotalFen,
+        result.totalFen,
+        result.savingsFen,
+        result.pointsEarned,
+        offline ? 1 : 0,
+        JSON.stringify(sale.coupons ?? []),
+        pointsSpent,
+        balanceFen,
+      );
+    // The tender plan the hub took (what returns refund from), never the kiosk's breakdown.
+    const tenders = saleTenders(config.content, result.priced, split);
+    this.db
+      .prepare("INSERT INTO sale_details (sale_id, priced, tenders) VALUES (?, ?, ?)")
+      .run(sale.saleId, JSON.stringify(result.priced), JSON.stringify(tenders ?? null));
+    if (sale.receiptToken) storeReceiptToken(this.db, sale.saleId, sale.receiptToken, now);
     // The coupons the kiosk used are gone, whatever the hub's evaluation says (the customer had the discount).
-    this.memberExtrasInTx(member, sale.coupons ?? [], [], -(sale.balanceSplit?.bonusFen ?? 0));
+    this.memberExtrasInTx(member, sale.coupons ?? [], [], -split.bonusFen);
     if (result.pointsEarned !== 0) {
       this.db
         .prepare("INSERT INTO points_log (member_id, delta, reason, ref, at) VALUES (?, ?, 'sale', ?, ?)")
@@ -247,32 +295,25 @@ export class Ingest {
         .prepare("INSERT INTO balance_log (member_id, delta_fen, reason, ref, at) VALUES (?, ?, 'sale', ?, ?)")
         .run(sale.memberId, -balanceFen, sale.saleId, now);
     }
-    if (sale.authorization?.mode === "online") this.authorizer?.consumeInTx(sale.authorization.requestId);
+    if (allowance.holdId !== undefined) this.authorizer?.consumeInTx(allowance.holdId);
     const { changes, after } = this.members.adjustWithRecordInTx(sale.memberId, result.pointsEarned - pointsSpent, -balanceFen);
-    // The money was taken at the kiosk (offline approvals, or a lapsed hold): record, never refuse.
-    if (after && balanceFen > 0 && after.balanceFen < 0) this.recordOverdraft(device, entry, sale, "balance", balanceFen, after.balanceFen);
-    if (after && pointsSpent > 0 && after.pointsBalance < 0) this.recordOverdraft(device, entry, sale, "points", pointsSpent, after.pointsBalance);
+    // Within the hold or the offline limits the money was taken at the kiosk: record, never refuse.
+    if (after && balanceFen > 0 && after.balanceFen < 0) this.recordOverdraft(device, entry, sale, "balance", balanceFen, after.balanceFen, offline);
+    if (after && pointsSpent > 0 && after.pointsBalance < 0) this.recordOverdraft(device, entry, sale, "points", pointsSpent, after.pointsBalance, offline);
+    // The member's purchase receipt, in this transaction: once per sale, whatever the kiosk resends.
+    enqueuePurchaseReceiptInTx(this.db, this.clock, {
+      saleId: sale.saleId,
+      memberId: sale.memberId,
+      storeId: device.storeId,
+      totalFen: result.totalFen,
+      pointsEarned: result.pointsEarned,
+      pointsRedeemed: pointsSpent,
+      balancePaidFen: balanceFen,
+      balanceFen: after?.balanceFen ?? null,
+      pointsBalance: after?.pointsBalance ?? null,
+      at: entry.at,
+    });
     return changes;
-  }
-
-  /** The hub's evaluation of a sale it applied (stored at ingest; re-derived for sales from before migration 4). */
-  private saleForReturn(saleId: string): { memberId: string; priced: PricedCart; tenders: TenderPlan | undefined } | undefined {
-    const row = this.db.prepare("SELECT s.member_id, d.priced, d.tenders FROM sales s LEFT JOIN sale_details d ON d.sale_id = s.sale_id WHERE s.sale_id = ?")
-      .get<{ member_id: string; priced: string | null; tenders: string | null }>(saleId);
-    if (!row) return undefined;
-    if (row.priced !== null) {
-      const tenders = row.tenders === null ? null : (JSON.parse(row.tenders) as TenderPlan | null);
-      return { memberId: row.member_id, priced: JSON.parse(row.priced) as PricedCart, tenders: tenders ?? undefined };
-    }
-    const ledger = this.db
-      .prepare("SELECT l.body, l.config_version, l.at, d.store_id FROM sales s JOIN ledger l ON l.device_id = s.device_id AND l.seq = s.seq JOIN devices d ON d.device_id = s.device_id WHERE s.sale_id = ?")
-      .get<{ body: string; config_version: number; at: number; store_id: string }>(saleId);
-    const config = ledger ? this.configs.get(ledger.store_id, ledger.config_version) : undefined;
-    const member = this.members.get(row.member_id);
-    if (!ledger || !config || !member) return undefined;
-    const fact = JSON.parse(ledger.body) as SaleFact;
-    const priced = evaluateSale(config.content, member, fact, ledger.at).priced;
-    return { memberId: row.member_id, priced, tenders: saleTenders(config.content, priced, fact) };
   }
 
   /**
@@ -282,17 +323,22 @@ export class Ingest {
    * The hub computes it from its own evaluation of the sale and credits its figures.
    */
   private applyReturn(device: DeviceAddress, entry: LedgerEntry, ret: ReturnFact): ScopedChange[] {
-    const sale = this.saleForReturn(ret.saleId);
+    const sale = saleForReturn(this.db, this.configs, this.members, ret.saleId);
     if (!sale) throw new ReturnRejected(`unknown or rejected sale ${ret.saleId}`);
     if (sale.memberId !== ret.memberId) throw new ReturnRejected(`sale ${ret.saleId} is not member ${ret.memberId}'s`);
+    if (sale.storeId !== device.storeId) throw new ReturnRejected(`sale ${ret.saleId} was made in another store`);
     const member = this.members.get(ret.memberId);
     if (!member) throw new ReturnRejected(`unknown member ${ret.memberId}`);
+    const refusal = this.guard.refusal(device, member);
+    if (refusal) throw new ReturnRejected(refusal);
     const previously = this.db
       .prepare("SELECT line, qty FROM returned_units WHERE sale_id = ?")
       .all<{ line: number; qty: number }>(ret.saleId)
       .map((r) => ({ index: r.line, qty: r.qty }));
     const result = evaluateReturn(sale, ret, previously);
     const t = result.totals;
+    const range = this.guard.outOfRange(member, t.principalFen + t.bonusFen, t.pointsGivenBack - t.pointsTakenBack);
+    if (range) throw new ReturnRejected(range);
     const h = ret.hints;
     this.disagree(device, entry, [
       ["return.refundFen", h.refundFen, t.refundFen],
@@ -308,24 +354,49 @@ export class Ingest {
         `INSERT INTO returns (return_id, sale_id, device_id, seq, member_id, staff_id, at, refund_fen, principal_fen, bonus_fen, external_fen,
            points_given_back, points_taken_back, lines) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(ret.returnId, ret.saleId, device.deviceId, entry.seq, ret.memberId, ret.staffId, entry.at, t.refundFen, t.principalFen, t.bonusFen,
-        t.externalFen, t.pointsGivenBack, t.pointsTakenBack, JSON.stringify(result.lines.map((l) => ({ index: l.index, qty: l.qty }))));
+      .run(
+        ret.returnId,
+        ret.saleId,
+        device.deviceId,
+        entry.seq,
+        ret.memberId,
+        ret.staffId,
+        entry.at,
+        t.refundFen,
+        t.principalFen,
+        t.bonusFen,
+        t.externalFen,
+        t.pointsGivenBack,
+        t.pointsTakenBack,
+        JSON.stringify(result.lines.map((l) => ({ index: l.index, qty: l.qty }))),
+      );
     for (const l of result.lines) {
       this.db
-        .prepare("INSERT INTO returned_units (sale_id, line, qty) VALUES (?, ?, ?) ON CONFLICT (sale_id, line) DO UPDATE SET qty = returned_units.qty + excluded.qty")
+        .prepare(
+          "INSERT INTO returned_units (sale_id, line, qty) VALUES (?, ?, ?) ON CONFLICT (sale_id, line) DO UPDATE SET qty = returned_units.qty + excluded.qty",
+        )
         .run(ret.saleId, l.index, l.qty);
     }
     const balanceBack = t.principalFen + t.bonusFen;
     const netPoints = t.pointsGivenBack - t.pointsTakenBack;
     if (netPoints !== 0) {
-      this.db.prepare("INSERT INTO points_log (member_id, delta, reason, ref, at) VALUES (?, ?, 'return', ?, ?)").run(ret.memberId, netPoints, ret.returnId, now);
+      this.db
+        .prepare("INSERT INTO points_log (member_id, delta, reason, ref, at) VALUES (?, ?, 'return', ?, ?)")
+        .run(ret.memberId, netPoints, ret.returnId, now);
     }
     if (balanceBack !== 0) {
-      this.db.prepare("INSERT INTO balance_log (member_id, delta_fen, reason, ref, at) VALUES (?, ?, 'return', ?, ?)").run(ret.memberId, balanceBack, ret.returnId, now);
+      this.db
+        .prepare("INSERT INTO balance_log (member_id, delta_fen, reason, ref, at) VALUES (?, ?, 'return', ?, ?)")
+        .run(ret.memberId, balanceBack, ret.returnId, now);
     }
     // Coupons come back only when the hub agrees the whole order is back.
     const restorable = new Set(result.couponsRestorable);
-    this.memberExtrasInTx(member, [], ret.couponsRestored.filter((c) => restorable.has(c.instanceId)), t.bonusFen);
+    this.memberExtrasInTx(
+      member,
+      [],
+      ret.couponsRestored.filter((c) => restorable.has(c.instanceId)),
+      t.bonusFen,
+    );
     this.stats.returns++;
     return this.members.adjustInTx(ret.memberId, netPoints, balanceBack);
   }
@@ -354,39 +425,27 @@ export class Ingest {
   }
 
   /** Gate entries, verifications and returns recorded for a member (newest first), for reports and tests. */
-  memberActivity(memberId: string): {
-    gate: Array<{ deviceId: string; admitted: boolean; reason: string | null; at: number }>;
-    verifications: Array<{ deviceId: string; staffId: string; decision: string; at: number }>;
-    returns: Array<{ returnId: string; saleId: string; refundFen: number; pointsGivenBack: number; pointsTakenBack: number }>;
-  } {
-    return {
-      gate: this.db
-        .prepare("SELECT device_id, admitted, reason, at FROM gate_entries WHERE member_id = ? ORDER BY at DESC, seq DESC")
-        .all<{ device_id: string; admitted: number; reason: string | null; at: number }>(memberId)
-        .map((r) => ({ deviceId: r.device_id, admitted: r.admitted === 1, reason: r.reason, at: r.at })),
-      verifications: this.db
-        .prepare("SELECT device_id, staff_id, decision, at FROM verifications WHERE member_id = ? ORDER BY at DESC, seq DESC")
-        .all<{ device_id: string; staff_id: string; decision: string; at: number }>(memberId)
-        .map((r) => ({ deviceId: r.device_id, staffId: r.staff_id, decision: r.decision, at: r.at })),
-      returns: this.db
-        .prepare("SELECT return_id, sale_id, refund_fen, points_given_back, points_taken_back FROM returns WHERE member_id = ? ORDER BY at DESC")
-        .all<{ return_id: string; sale_id: string; refund_fen: number; points_given_back: number; points_taken_back: number }>(memberId)
-        .map((r) => ({ returnId: r.return_id, saleId: r.sale_id, refundFen: r.refund_fen, pointsGivenBack: r.points_given_back, pointsTakenBack: r.points_taken_back })),
-    };
+  memberActivity(memberId: string): MemberActivity {
+    return memberActivity(this.db, memberId);
   }
 
-  private recordOverdraft(device: DeviceAddress, entry: LedgerEntry, sale: SaleFact, kind: "balance" | "points", amount: number, after: number): void {
+  private recordOverdraft(
+    device: DeviceAddress,
+    entry: LedgerEntry,
+    sale: SaleFact,
+    kind: "balance" | "points",
+    amount: number,
+    after: number,
+    offline: boolean,
+  ): void {
     this.stats.overdrafts++;
     this.db
       .prepare("INSERT INTO overdrafts (device_id, seq, member_id, kind, amount, balance_after, offline, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-      .run(device.deviceId, entry.seq, sale.memberId, kind, amount, after, sale.offlineApproved ? 1 : 0, this.clock.now());
-    this.log.warn({ member: sale.memberId, sale: sale.saleId, kind, after, offline: sale.offlineApproved }, "overdraft: flagged for reconciliation");
+      .run(device.deviceId, entry.seq, sale.memberId, kind, amount, after, offline ? 1 : 0, this.clock.now());
+    this.log.warn({ member: sale.memberId, sale: sale.saleId, kind, after, offline }, "overdraft: flagged for reconciliation");
   }
 
-  overdrafts(): Array<{ deviceId: string; seq: number; memberId: string; kind: string; amount: number; balanceAfter: number; offline: boolean }> {
-    return this.db
-      .prepare("SELECT device_id, seq, member_id, kind, amount, balance_after, offline FROM overdrafts ORDER BY at, device_id, seq")
-      .all<{ device_id: string; seq: number; member_id: string; kind: string; amount: number; balance_after: number; offline: number }>()
-      .map((r) => ({ deviceId: r.device_id, seq: r.seq, memberId: r.member_id, kind: r.kind, amount: r.amount, balanceAfter: r.balance_after, offline: r.offline === 1 }));
+  overdrafts(): OverdraftRow[] {
+    return overdrafts(this.db);
   }
 }

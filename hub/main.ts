@@ -1,19 +1,20 @@
-// The hub's composition root: reads the config file, starts the service, runs until a signal.
+// The hub's entry point: reads the config file, builds the graph (hub/compose.ts), starts it, runs until a signal.
 //
 //   node dist/hub/main.js --config /etc/member-hub/hub.json
 import { parseArgs } from "node:util";
 import { systemClock } from "../protocol/clock.js";
-import { exitOnSignals, failedToStart } from "../protocol/process-lifecycle.js";
+import { exitOnSignals, failedToStart } from "../runtime/process-lifecycle.js";
 import { pino } from "pino";
-import { createLogger } from "../protocol/log.js";
-import { ConfigEnvError } from "../protocol/config-env.js";
+import { createLogger } from "../runtime/log.js";
+import { ConfigEnvError } from "../runtime/config-env.js";
 import { LogLevelCounter } from "./metrics.js";
-import { loadHubConfig, ConfigFileError } from "./config.js";
-import { Hub } from "./hub.js";
+import { loadHubConfig, ConfigFileError, type HubConfig } from "./config.js";
+import type { Hub } from "./hub.js";
+import { buildHub } from "./compose.js";
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { config: { type: "string", default: process.env.HUB_CONFIG } } });
-  let config;
+  let config: HubConfig;
   try {
     config = loadHubConfig(values.config);
   } catch (err) {
@@ -25,8 +26,10 @@ async function main(): Promise<void> {
   }
   const counter = new LogLevelCounter();
   const log = createLogger("hub", { level: config.logLevel, destination: counter.wrap(pino.destination({ fd: 1, sync: false })) });
-  const hub = new Hub(config, systemClock, log, () => counter.counts);
+  let hub: Hub;
   try {
+    // The object graph (hub/compose.ts) reads each secret file once; hub.start() only starts it.
+    hub = await buildHub(config, { clock: systemClock, log, logCounts: () => counter.counts });
     await hub.start();
   } catch (err) {
     // A missing or empty secret file is a configuration problem, not a crash.

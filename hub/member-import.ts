@@ -1,14 +1,18 @@
 // Member import: CSV or XLSX read as a stream (row by row, never whole), rows mapped to members, and the hub route that creates each row all-or-nothing with a per-row result.
 //
 // `hubctl members import` reads the file and sends rows in batches to `POST /members/import`; the
-// hub creates each member in its own transaction (MemberRegistry.create), so a row is either fully
-// in or not at all, and answers one result per row. Nothing here logs a row's content.
+// hub creates each member in its own savepoint (MemberRegistry.createMany), so a row is either fully
+// in or not at all, and answers one result per row. Opening balances and points are written to the
+// money ledger (reason `import`) with the row. Nothing here logs a row's content.
 import { createReadStream } from "node:fs";
 import type { Hono } from "hono";
 import { parse } from "csv-parse";
 import type ExcelJS from "exceljs";
 import type { MemberRegistry, NewMember } from "./members.js";
+import type { MemberRecord } from "../protocol/messages.js";
 import { HubError } from "./errors.js";
+import type { Database } from "../storage/database.js";
+import type { Clock } from "../protocol/clock.js";
 
 /** Columns a file may have (case, spaces, `_` and `-` are ignored: "Member ID" = member_id = memberId). */
 export const MEMBER_COLUMNS = [
@@ -26,7 +30,8 @@ export const MEMBER_COLUMNS = [
   "birthday",
 ] as const;
 type MemberColumn = (typeof MEMBER_COLUMNS)[number];
-const REQUIRED: readonly MemberColumn[] = ["memberId", "cardId", "name", "levelId", "cardClass", "cardPublicKey"];
+/** levelId and cardClass may be left out: the back office fills in the rules' defaults (a store manager's import must). */
+const REQUIRED: readonly MemberColumn[] = ["memberId", "cardId", "name", "cardPublicKey"];
 const INTEGER_COLUMNS: ReadonlySet<MemberColumn> = new Set(["pointsBalance", "balanceFen"]);
 
 export const IMPORT_BATCH_MAX = 500;
@@ -111,16 +116,24 @@ function formatOf(path: string, format: string | undefined): "csv" | "xlsx" {
 }
 
 /**
- * Reads the file as a stream of rows (header first, mapped by name). `onHeader` gets the unknown
+ * Reads a member file as a stream of rows (header first, mapped by name). `onHeader` gets the unknown
  * columns. A blank row is skipped.
  */
-export async function* readMemberRows(path: string, opts: { format?: string; onHeader?: (unknown: string[]) => void } = {}): AsyncGenerator<SourceRow> {
+export function readMemberRows(path: string, opts: { format?: string; onHeader?: (unknown: string[]) => void } = {}): AsyncGenerator<SourceRow> {
+  return readSheetRows(path, { format: opts.format, onHeader: (header) => opts.onHeader?.(mapHeader(header).unknown) });
+}
+
+/**
+ * The streaming CSV/XLSX reader itself, for any kind of rows (members here, the catalog in
+ * backoffice/catalog-import.ts): `onHeader` gets the header cells and may throw to refuse the file.
+ */
+export async function* readSheetRows(path: string, opts: { format?: string; onHeader?: (header: string[]) => void } = {}): AsyncGenerator<SourceRow> {
   const format = formatOf(path, opts.format);
   let header: string[] | undefined;
   const toRow = (row: number, values: readonly string[]): SourceRow | undefined => {
     if (!header) {
       header = values.map((v) => v.trim().replace(/^\uFEFF/, ""));
-      opts.onHeader?.(mapHeader(header).unknown);
+      opts.onHeader?.(header);
       return undefined;
     }
     if (values.every((v) => v.trim() === "")) return undefined;
@@ -142,7 +155,13 @@ export async function* readMemberRows(path: string, opts: { format?: string; onH
     } else {
       // Loaded on demand: the hub itself never needs it.
       const { default: excel } = await import("exceljs");
-      const reader = new excel.stream.xlsx.WorkbookReader(path, { worksheets: "emit", sharedStrings: "cache", hyperlinks: "ignore", styles: "ignore", entries: "emit" });
+      const reader = new excel.stream.xlsx.WorkbookReader(path, {
+        worksheets: "emit",
+        sharedStrings: "cache",
+        hyperlinks: "ignore",
+        styles: "ignore",
+        entries: "emit",
+      });
       for await (const sheet of reader) {
         for await (const row of sheet) {
           const raw = Array.isArray(row.values) ? (row.values as ExcelJS.CellValue[]).slice(1) : [];
@@ -165,12 +184,18 @@ export async function* readMemberRows(path: string, opts: { format?: string; onH
  * Creates the rows in batched transactions, each row behind its own savepoint (a bad row changes
  * nothing, the good ones around it stay), with one kiosk push per batch; one result per row, in order.
  */
-export function importMembers(members: MemberRegistry, rows: ReadonlyArray<{ row: number; member: unknown }>): RowResult[] {
+export function importMembers(members: MemberRegistry, rows: ReadonlyArray<{ row: number; member: unknown }>, ledger: OpeningLedger): RowResult[] {
   const results: Array<RowResult | undefined> = rows.map(({ row, member }) =>
-    typeof member !== "object" || member === null ? { row, ok: false, code: "INVALID_INPUT", message: "member must be an object" } : undefined,
+    typeof member !== "object" || member === null || Array.isArray(member)
+      ? { row, ok: false, code: "INVALID_INPUT", message: "member must be an object" }
+      : undefined,
   );
   const pending = rows.flatMap((r, i) => (results[i] === undefined ? [{ index: i, input: r.member as NewMember }] : []));
-  const created = members.createMany(pending.map((p) => p.input));
+  // Opening balance and points become ledger entries inside each row's savepoint.
+  const created = members.createMany(
+    pending.map((p) => p.input),
+    { onCreatedInTx: (m) => recordOpeningInTx(ledger.db, ledger.clock, m) },
+  );
   created.forEach((outcome, k) => {
     const { index } = pending[k]!;
     const row = rows[index]!.row;
@@ -182,7 +207,37 @@ export function importMembers(members: MemberRegistry, rows: ReadonlyArray<{ row
 }
 
 /** `POST /members/import {rows: [{row, member}]}` (admin): at most IMPORT_BATCH_MAX rows a request. */
-export function mountMemberImport(members: MemberRegistry) {
+/** Where the opening ledger entries are written (the back office's deps). */
+export interface OpeningLedger {
+  db: Database;
+  clock: Clock;
+}
+
+/**
+ * Inside a new member's savepoint: its opening points and balance as ledger entries (points_log,
+ * balance_log, reason `import`, ref the member id), so balance = the sum of the log from the start.
+ * Negative openings are refused (the row is undone); the member row itself holds the same amounts.
+ */
+export function recordOpeningInTx(db: Database, clock: Clock, m: MemberRecord): void {
+  if (m.pointsBalance < 0 || m.balanceFen < 0) {
+    throw new HubError("REFUSED", "opening pointsBalance and balanceFen may not be negative", { reason: "NEGATIVE_OPENING" });
+  }
+  const now = clock.now();
+  if (m.pointsBalance !== 0)
+    db.prepare("INSERT INTO points_log (member_id, delta, reason, ref, at) VALUES (?, ?, 'import', ?, ?)").run(m.memberId, m.pointsBalance, m.memberId, now);
+  if (m.balanceFen !== 0) {
+    const bonus = m.bonusBalanceFen ?? 0;
+    db.prepare("INSERT INTO balance_log (member_id, delta_fen, bonus_delta_fen, reason, ref, at) VALUES (?, ?, ?, 'import', ?, ?)").run(
+      m.memberId,
+      m.balanceFen,
+      bonus,
+      m.memberId,
+      now,
+    );
+  }
+}
+
+export function mountMemberImport(members: MemberRegistry, ledger: OpeningLedger) {
   return (app: Hono, requireAdmin: (authorization: string | undefined) => void): void => {
     app.post("/members/import", async (c) => {
       requireAdmin(c.req.header("authorization"));
@@ -198,7 +253,7 @@ export function mountMemberImport(members: MemberRegistry) {
         const o = (typeof r === "object" && r !== null ? r : {}) as { row?: unknown; member?: unknown };
         return { row: typeof o.row === "number" ? o.row : i + 1, member: o.member };
       });
-      const results = importMembers(members, parsed);
+      const results = importMembers(members, parsed, ledger);
       return c.json({ results, imported: results.filter((r) => r.ok).length, rejected: results.filter((r) => !r.ok).length });
     });
   };

@@ -3,7 +3,7 @@ import { describe, it, expect, beforeEach, afterEach } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Database } from "../storage/sqlite.js";
+import type { Database } from "../storage/database.js";
 import { openTestHubDb } from "../test/postgres.js";
 import { ManualClock } from "../protocol/clock.js";
 import { generateKeyPair } from "../protocol/signing.js";

@@ -1,16 +1,17 @@
-// The hub's member registry: members, card keys, balances, headshots, and the per-store changelog kiosks follow.
+// The hub's member registry: members, card keys, balances, headshots, and writing the per-store changelog kiosks follow (its reads: member-changelog.ts).
 //
 // Each change is a row in member_changes with a global sequence and a store scope (NULL = every
 // store, for members of the whole chain). A kiosk follows its store's view of that log with a
 // cursor; cursor 0, or a cursor older than the compaction horizon, gets a snapshot instead.
 import { createHash } from "node:crypto";
-import type { Database } from "../storage/sqlite.js";
+import type { Database } from "../storage/database.js";
 import type { Clock } from "../protocol/clock.js";
 import { MemberRecordSchema, type MemberRecord, type MemberRecordInput, type MemberChange, type MembersPage } from "../protocol/messages.js";
 import { isValidCardId } from "../protocol/member-code.js";
 import { isValidSegment } from "../protocol/topics.js";
 import { HubError } from "./errors.js";
-import { changelogAppendSql, jsonArraySql } from "./sql-dialect.js";
+import { changelogAppendSql } from "./sql-dialect.js";
+import { MemberChangelog } from "./member-changelog.js";
 
 interface MemberRow {
   member_id: string;
@@ -72,6 +73,16 @@ export interface ScopedChange {
   change: MemberChange;
 }
 
+/** A member's balance (fen), bonus and points stay within ±this (10^11: 1,000,000,000.00 yuan), far inside the safe-integer range. */
+export const MEMBER_VALUE_LIMIT = 100_000_000_000;
+
+/** Why a member's values are out of range (undefined: in range). */
+export function valuesOutOfRange(balanceFen: number, bonusFen: number, points: number): string | undefined {
+  const ok = (v: number): boolean => Number.isSafeInteger(v) && Math.abs(v) <= MEMBER_VALUE_LIMIT;
+  if (ok(balanceFen) && ok(bonusFen) && ok(points)) return undefined;
+  return `balance ${balanceFen} fen, bonus ${bonusFen} fen or points ${points} out of range (±${MEMBER_VALUE_LIMIT})`;
+}
+
 export const PHOTO_MAX_BYTES = 512 * 1024;
 const PHOTO_TYPES = { "image/jpeg": [0xff, 0xd8, 0xff], "image/png": [0x89, 0x50, 0x4e, 0x47] } as const;
 export type PhotoMime = keyof typeof PHOTO_TYPES;
@@ -80,10 +91,14 @@ export class MemberRegistry {
   /** Called after changes are committed, so the hub can push them to the kiosks. */
   onChange: ((changes: ScopedChange[]) => void) | undefined;
 
+  private readonly changelog: MemberChangelog;
+
   constructor(
     private readonly db: Database,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.changelog = new MemberChangelog(db);
+  }
 
   private row(memberId: string): MemberRow | undefined {
     return this.db.prepare("SELECT * FROM members WHERE member_id = ?").get<MemberRow>(memberId);
@@ -102,6 +117,8 @@ export class MemberRegistry {
     if (!parsed.success) throw new HubError("INVALID_INPUT", `member: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
     const m = parsed.data;
     if (!isValidCardId(m.cardId)) throw new HubError("INVALID_INPUT", "member: invalid card id");
+    const range = valuesOutOfRange(m.balanceFen, m.bonusBalanceFen, m.pointsBalance);
+    if (range) throw new HubError("INVALID_INPUT", `member: ${range}`);
     return { m, stores: this.validStores(storesInput) };
   }
 
@@ -124,9 +141,27 @@ export class MemberRegistry {
            primary_member_id, coupons, stores, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(m.memberId, m.cardId, m.name, m.levelId, m.cardClass, m.cardPublicKey, m.status, m.pointsBalance,
-        m.balanceFen, m.bonusBalanceFen, m.vipExpiresAt, m.baseCardClass, m.headshotHash, m.birthday,
-        m.primaryMemberId, JSON.stringify(m.coupons), JSON.stringify(stores), now, now);
+      .run(
+        m.memberId,
+        m.cardId,
+        m.name,
+        m.levelId,
+        m.cardClass,
+        m.cardPublicKey,
+        m.status,
+        m.pointsBalance,
+        m.balanceFen,
+        m.bonusBalanceFen,
+        m.vipExpiresAt,
+        m.baseCardClass,
+        m.headshotHash,
+        m.birthday,
+        m.primaryMemberId,
+        JSON.stringify(m.coupons),
+        JSON.stringify(stores),
+        now,
+        now,
+      );
     return { m, changes: this.recordChangeInTx(m.memberId, stores) };
   }
 
@@ -183,6 +218,12 @@ export class MemberRegistry {
     return row ? storesOf(row) : undefined;
   }
 
+  /** get and storesOf from one read of the row (ingest asks both for every sale). */
+  getWithStores(memberId: string): { member: MemberRecord; stores: string[] } | undefined {
+    const row = this.row(memberId);
+    return row ? { member: toRecord(row), stores: storesOf(row) } : undefined;
+  }
+
   list(limit = 100, offset = 0): MemberRecord[] {
     return this.db.prepare("SELECT * FROM members ORDER BY member_id LIMIT ? OFFSET ?").all<MemberRow>(limit, offset).map(toRecord);
   }
@@ -208,8 +249,20 @@ export class MemberRegistry {
         `UPDATE members SET name = ?, level_id = ?, card_class = ?, status = ?, card_public_key = ?, vip_expires_at = ?,
            base_card_class = ?, coupons = ?, stores = ?, birthday = ?, updated_at = ? WHERE member_id = ?`,
       )
-      .run(m.name, m.levelId, m.cardClass, m.status, m.cardPublicKey, m.vipExpiresAt, m.baseCardClass,
-        JSON.stringify(m.coupons), JSON.stringify(stores), m.birthday, this.clock.now(), memberId);
+      .run(
+        m.name,
+        m.levelId,
+        m.cardClass,
+        m.status,
+        m.cardPublicKey,
+        m.vipExpiresAt,
+        m.baseCardClass,
+        JSON.stringify(m.coupons),
+        JSON.stringify(stores),
+        m.birthday,
+        this.clock.now(),
+        memberId,
+      );
     return this.recordChangeInTx(memberId, stores, storesOf(row));
   }
 
@@ -290,13 +343,21 @@ export class MemberRegistry {
   }
 
   /** adjustInTx, also giving the member as they are after it (one statement: it matters to ingest on PostgreSQL). */
-  adjustWithRecordInTx(memberId: string, pointsDelta: number, balanceDeltaFen: number, bonusDeltaFen = 0): { changes: ScopedChange[]; after: MemberRecord | undefined } {
+  adjustWithRecordInTx(
+    memberId: string,
+    pointsDelta: number,
+    balanceDeltaFen: number,
+    bonusDeltaFen = 0,
+  ): { changes: ScopedChange[]; after: MemberRecord | undefined } {
     const row = this.db
       .prepare(
         `UPDATE members SET points_balance = points_balance + ?, balance_fen = balance_fen + ?, bonus_balance_fen = bonus_balance_fen + ?, updated_at = ?
          WHERE member_id = ? RETURNING *`,
       )
       .get<MemberRow>(pointsDelta, balanceDeltaFen, bonusDeltaFen, this.clock.now(), memberId);
+    // The last line of defence (callers check first): an out-of-range value aborts the caller's transaction.
+    const range = row ? valuesOutOfRange(Number(row.balance_fen), Number(row.bonus_balance_fen), Number(row.points_balance)) : undefined;
+    if (range) throw new HubError("REFUSED", `member ${memberId}: ${range}`, { reason: "OUT_OF_RANGE" });
     return row ? { changes: this.recordChangeInTx(memberId, storesOf(row), storesOf(row), row), after: toRecord(row) } : { changes: [], after: undefined };
   }
 
@@ -343,59 +404,25 @@ export class MemberRegistry {
       .map((r) => r.store_id);
   }
 
-  /** The store's latest changelog position at or before `beforeSeq` (exclusive). */
+  /** The store's latest changelog position before `beforeSeq` (see MemberChangelog). */
   cursorBefore(storeId: string, beforeSeq: number): number {
-    return (
-      this.db
-        .prepare("SELECT COALESCE(MAX(seq), 0) AS s FROM member_changes WHERE seq < ? AND (store_id IS NULL OR store_id = ?)")
-        .get<{ s: number }>(beforeSeq, storeId)?.s ?? 0
-    );
+    return this.changelog.cursorBefore(storeId, beforeSeq);
   }
 
-  /**
-   * cursorBefore for many stores in one query (a chain-wide member change is pushed to every store:
-   * one round trip, not one per store). Each store's maximum comes from the (store_id, seq) index.
-   */
   cursorsBefore(storeIds: readonly string[], beforeSeq: number): Map<string, number> {
-    if (storeIds.length === 0) return new Map();
-    const stores = jsonArraySql(this.db, "?", "st");
-    const rows = this.db
-      .prepare(
-        `SELECT ${stores.value} AS store_id,
-           (SELECT COALESCE(MAX(c.seq), 0) FROM member_changes c WHERE c.store_id = ${stores.value} AND c.seq < ?) AS scoped,
-           (SELECT COALESCE(MAX(g.seq), 0) FROM member_changes g WHERE g.store_id IS NULL AND g.seq < ?) AS everywhere
-         FROM ${stores.from}`,
-      )
-      .all<{ store_id: string; scoped: number; everywhere: number }>(beforeSeq, beforeSeq, JSON.stringify(storeIds));
-    return new Map(rows.map((r) => [r.store_id, Math.max(r.scoped, r.everywhere)]));
+    return this.changelog.cursorsBefore(storeIds, beforeSeq);
   }
 
   cursor(storeId: string): number {
-    return this.cursorBefore(storeId, Number.MAX_SAFE_INTEGER);
+    return this.changelog.cursorBefore(storeId, Number.MAX_SAFE_INTEGER);
   }
 
-  /** Changelog rows below this were compacted away: older cursors must take a snapshot. */
   horizon(): number {
-    return this.db.prepare("SELECT CAST(value AS BIGINT) AS value FROM hub_meta WHERE key = 'changelog_horizon'").get<{ value: number }>()?.value ?? 0;
+    return this.changelog.horizon();
   }
 
-  /** Drops superseded changelog rows and tombstones below `beforeSeq`; returns how many rows went. */
   compact(beforeSeq: number): number {
-    return this.db.transaction(() => {
-      const r = this.db
-        .prepare(
-          `DELETE FROM member_changes WHERE seq < ? AND (kind = 'delete' OR seq NOT IN (
-             SELECT MAX(seq) FROM member_changes GROUP BY member_id, COALESCE(store_id, '')))`,
-        )
-        .run(beforeSeq);
-      this.db
-        .prepare(
-          `INSERT INTO hub_meta (key, value) VALUES ('changelog_horizon', ?) ON CONFLICT (key) DO UPDATE SET value =
-             CASE WHEN CAST(hub_meta.value AS BIGINT) >= CAST(excluded.value AS BIGINT) THEN hub_meta.value ELSE excluded.value END`,
-        )
-        .run(beforeSeq);
-      return r.changes;
-    });
+    return this.changelog.compact(beforeSeq);
   }
 
   /**

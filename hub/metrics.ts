@@ -4,7 +4,7 @@
 // so nothing in the hot path knows about Prometheus.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import type { Clock } from "../protocol/clock.js";
-import { LogLevelCounter, mountMetricsRoute } from "../protocol/metrics-http.js";
+import { LogLevelCounter, mountMetricsRoute } from "../runtime/metrics-http.js";
 
 export { LogLevelCounter };
 /** `GET /metrics` on this service's HTTP API. */
@@ -15,7 +15,7 @@ import type { DeviceRow } from "./devices.js";
 /** What the metrics read from the running hub. */
 export interface HubMetricsSource {
   ingest: () => IngestStats;
-  mqtt: () => { received: number; invalid: number } | undefined;
+  mqtt: () => { received: number; invalid: number; handlerErrors?: Readonly<Record<string, number | undefined>> } | undefined;
   devices: () => DeviceRow[];
   /** Latest published config version per store. */
   configVersions: () => Array<{ storeId: string; version: number }>;
@@ -66,7 +66,11 @@ export class HubMetrics {
       registers: r,
       collect() {
         const s = src.ingest();
-        mirror(this, [[{ result: "applied" }, s.applied], [{ result: "duplicate" }, s.duplicates], [{ result: "rejected" }, s.rejected]]);
+        mirror(this, [
+          [{ result: "applied" }, s.applied],
+          [{ result: "duplicate" }, s.duplicates],
+          [{ result: "rejected" }, s.rejected],
+        ]);
       },
     });
     new Counter({
@@ -92,7 +96,23 @@ export class HubMetrics {
       registers: r,
       collect() {
         const s = src.mqtt() ?? { received: 0, invalid: 0 };
-        mirror(this, [[{ valid: "true" }, s.received - s.invalid], [{ valid: "false" }, s.invalid]]);
+        mirror(this, [
+          [{ valid: "true" }, s.received - s.invalid],
+          [{ valid: "false" }, s.invalid],
+        ]);
+      },
+    });
+    new Counter({
+      name: "hub_message_handler_errors_total",
+      help: "MQTT messages whose handler failed (storage error, bug): logged, dropped, the hub carried on",
+      labelNames: ["channel"],
+      registers: r,
+      collect() {
+        const e = src.mqtt()?.handlerErrors ?? {};
+        mirror(
+          this,
+          Object.entries(e).map(([channel, n]) => [{ channel }, n ?? 0] as [Record<string, string>, number]),
+        );
       },
     });
     new Counter({
@@ -102,7 +122,11 @@ export class HubMetrics {
       registers: r,
       collect() {
         const s = src.provisioning() ?? { tokensCreated: 0, redeemed: 0, refused: 0 };
-        mirror(this, [[{ event: "token_created" }, s.tokensCreated], [{ event: "redeemed" }, s.redeemed], [{ event: "refused" }, s.refused]]);
+        mirror(this, [
+          [{ event: "token_created" }, s.tokensCreated],
+          [{ event: "redeemed" }, s.redeemed],
+          [{ event: "refused" }, s.refused],
+        ]);
       },
     });
     new Counter({
@@ -111,7 +135,10 @@ export class HubMetrics {
       labelNames: ["level"],
       registers: r,
       collect() {
-        mirror(this, Object.entries(src.logCounts()).map(([level, n]) => [{ level }, n] as [Record<string, string>, number]));
+        mirror(
+          this,
+          Object.entries(src.logCounts()).map(([level, n]) => [{ level }, n] as [Record<string, string>, number]),
+        );
       },
     });
     new Gauge({
@@ -170,4 +197,3 @@ export class HubMetrics {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 }
-

@@ -1,10 +1,27 @@
-// The hub's MQTT side: consumes kiosk ledgers, status and member pulls; publishes acks, configs and member changes.
-import type { MqttClient } from "mqtt";
-import type { Logger } from "../protocol/log.js";
+// The hub's MQTT side: consumes kiosk ledgers, status and member pulls; publishes acks, configs, member changes and its presence.
+//
+// Presence: once subscribed, the hub announces itself on the chain's retained presence topic
+// (online, with its instance and start time; last will: offline), so kiosks tell a live hub from a
+// live broker and resend from their acknowledged mark the moment it is back. With several hub
+// instances the retained copy is the last writer's: when a peer's offline lands there, every
+// instance still alive announces itself again after a short random delay (cancelled when another
+// instance's online arrives first), so the topic never stays offline while a hub is running.
+import type { Logger } from "../runtime/log.js";
 import type { Clock } from "../protocol/clock.js";
-import { connectWithBackoff, endClient } from "../protocol/mqtt-connect.js";
-import { allDevicesFilter, deviceTopic, parseDeviceTopic, storeTopic, type DeviceAddress, type ParsedDeviceTopic } from "../protocol/topics.js";
+import { connectMqtt, type ConnectMqtt, type MqttConnection } from "../runtime/mqtt-connection.js";
+import { systemTimers, type TimerHandle, type Timers } from "../runtime/timers.js";
 import {
+  allDevicesFilter,
+  deviceTopic,
+  hubPresenceTopic,
+  parseDeviceTopic,
+  storeTopic,
+  type DeviceAddress,
+  type DeviceChannel,
+  type ParsedDeviceTopic,
+} from "../protocol/topics.js";
+import {
+  HubPresenceSchema,
   ConfigReportSchema,
   DeviceStatusSchema,
   LedgerBatchSchema,
@@ -22,6 +39,8 @@ import type { MemberRegistry, ScopedChange } from "./members.js";
 import type { ConfigService, PublishedConfig } from "./config-service.js";
 import type { Rollouts } from "./rollouts.js";
 import type { Authorizer } from "./authorizer.js";
+import type { FleetCommands } from "./fleet.js";
+import { CommandResultSchema } from "../protocol/commands.js";
 
 export interface MqttLinkOptions {
   url: string;
@@ -33,11 +52,31 @@ export interface MqttLinkOptions {
   /** Set to consume kiosk traffic through a shared subscription ($share/<group>/...). */
   shareGroup?: string;
   ca?: string | Buffer;
+  /** This hub instance's name, announced on the presence topic. */
+  instance?: string;
+  /** Injected for tests (in-memory broker); default mqtt.js with jittered reconnects. */
+  connect?: ConnectMqtt;
+  /** Injected for tests (ManualTimers); default real, unref'd timers. */
+  timers?: Timers;
+  /** Random source in [0, 1) for the re-announce delay; injectable for tests. */
+  random?: () => number;
+  /** How long start() waits for the first connection (default 30 s: two connect attempts). */
+  connectTimeoutMs?: number;
 }
 
 export class HubMqttLink {
-  private client: MqttClient | undefined;
-  readonly stats = { received: 0, invalid: 0 };
+  private client: MqttConnection | undefined;
+  private readonly timers: Timers;
+  private readonly instance: string;
+  private readonly since: number;
+  private reannounce: TimerHandle | undefined;
+  /** received/invalid: kiosk messages; handlerErrors: failures inside a handler, by channel (logged, counted, carried on). */
+  readonly stats: { received: number; invalid: number; handlerErrors: Partial<Record<DeviceChannel | "presence", number>>; announcements: number } = {
+    received: 0,
+    invalid: 0,
+    handlerErrors: {},
+    announcements: 0,
+  };
 
   constructor(
     private readonly opts: MqttLinkOptions,
@@ -48,56 +87,93 @@ export class HubMqttLink {
       configs: ConfigService;
       rollouts: Rollouts;
       authorizer: Authorizer;
+      /** Remote commands to kiosks (hub/fleet.ts): the link sends them and passes the answers back. */
+      fleet?: FleetCommands;
       clock: Clock;
       log: Logger;
     },
-  ) {}
+  ) {
+    this.timers = opts.timers ?? systemTimers();
+    this.instance = opts.instance ?? opts.clientId;
+    this.since = deps.clock.now();
+  }
+
+  private presence(online: boolean): Buffer {
+    return encodeMessage({ online, instance: this.instance, since: this.since, at: online ? this.deps.clock.now() : 0 });
+  }
 
   async start(): Promise<void> {
     const { log } = this.deps;
-    const client = connectWithBackoff({
+    const client = (this.opts.connect ?? connectMqtt)({
       url: this.opts.url,
       clientId: this.opts.clientId,
       username: this.opts.username,
       password: this.opts.password,
       protocolVersion: this.opts.protocolVersion ?? 4,
+      will: { topic: hubPresenceTopic(this.opts.chainId), payload: this.presence(false), qos: 1, retain: true },
       log,
       ...(this.opts.ca ? { ca: this.opts.ca } : {}),
     });
     this.client = client;
-    client.on("message", (topic, payload) => this.onMessage(topic, payload));
-    client.on("connect", () => {
+    client.onMessage((topic, payload, retained) => this.onMessage(topic, payload, retained));
+    let first: (() => void) | undefined;
+    client.onConnect(() => {
+      first?.();
       void this.subscribeAndRepublish().catch((err: unknown) => log.error({ err }, "hub: subscribe failed"));
     });
+    let closes = 0;
+    client.onClose(() => {
+      closes++;
+      this.timers.clear(this.reannounce);
+      this.reannounce = undefined;
+    });
+    const waitMs = this.opts.connectTimeoutMs ?? 30_000;
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`hub could not connect to ${this.opts.url}`)), 15_000);
-      client.once("connect", () => {
-        clearTimeout(timer);
+      const timer = this.timers.set(
+        () => reject(new Error(`hub could not connect to ${this.opts.url} within ${waitMs} ms (${closes} attempt(s) closed; see the "mqtt" log lines)`)),
+        waitMs,
+      );
+      first = () => {
+        first = undefined;
+        this.timers.clear(timer);
         resolve();
-      });
+      };
     });
     this.deps.rollouts.onSend = (deviceId, c) => this.publishConfig(deviceId, c);
     this.deps.members.onChange = (c) => this.pushMemberChanges(c);
+    if (this.deps.fleet) this.deps.fleet.onSend = (device, envelope) => this.publishCommand(device, envelope);
+  }
+
+  /** A signed command on one kiosk's commands topic (not retained: an old command must never wait there). */
+  private publishCommand(device: DeviceAddress, envelope: unknown): boolean {
+    const client = this.client;
+    if (!client?.connected) return false;
+    client.publish(deviceTopic(device, "commands"), encodeMessage(envelope), { qos: 1 });
+    return true;
   }
 
   async stop(): Promise<void> {
     this.deps.rollouts.onSend = undefined;
     this.deps.members.onChange = undefined;
+    if (this.deps.fleet) this.deps.fleet.onSend = undefined;
+    this.timers.clear(this.reannounce);
     const client = this.client;
     this.client = undefined;
+    if (!client) return;
     // Nothing may reach the handlers once stopping starts: the database closes right after.
-    client?.removeAllListeners("message");
-    if (client) await endClient(client);
+    client.detachMessages();
+    // Kiosks stop sending to a hub that said goodbye (a peer, if any, announces itself again).
+    if (client.connected) await client.publishWithin(1_000, hubPresenceTopic(this.opts.chainId), this.presence(false), { qos: 1, retain: true });
+    await client.end();
   }
 
   private async subscribeAndRepublish(): Promise<void> {
     const client = this.client;
     if (!client) return;
-    const channels = ["ledger", "status", "members/req", "config/report", "auth/req", "photos/req"] as const;
-    await client.subscribeAsync(
-      channels.map((c) => allDevicesFilter(this.opts.chainId, c, this.opts.shareGroup)),
-      { qos: 1 },
-    );
+    const channels = ["ledger", "status", "members/req", "config/report", "auth/req", "photos/req", "commands/result"] as const;
+    await client.subscribe([...channels.map((c) => allDevicesFilter(this.opts.chainId, c, this.opts.shareGroup)), hubPresenceTopic(this.opts.chainId)]);
+    // Only now can a kiosk's resend reach this instance: say so (kiosks resend from their mark at once).
+    this.announce();
     // Retained messages may be gone (an embedded broker keeps them in memory): deliver every kiosk's desired version.
     for (const d of this.deps.devices.list()) {
       const desired = this.deps.rollouts.desiredFor(d.deviceId);
@@ -108,7 +184,7 @@ export class HubMqttLink {
   /** Delivers a bundle on one kiosk's retained config topic. */
   publishConfig(deviceId: string, config: PublishedConfig): void {
     const topic = deviceTopic({ chainId: this.opts.chainId, storeId: config.storeId, deviceId }, "config");
-    this.client?.publish(topic, encodeMessage(config.envelope), { qos: 1, retain: true });
+    this.client?.publish(topic, encodedBundle(config.envelope), { qos: 1, retain: true });
     this.deps.log.debug({ device: deviceId, version: config.version }, "config bundle delivered");
   }
 
@@ -129,7 +205,10 @@ export class HubMqttLink {
       byFirst.set(first, group);
     }
     for (const [first, pushes] of byFirst) {
-      const cursors = this.deps.members.cursorsBefore(pushes.map((p) => p.storeId), first);
+      const cursors = this.deps.members.cursorsBefore(
+        pushes.map((p) => p.storeId),
+        first,
+      );
       for (const { storeId, changes } of pushes) {
         const prevCursor = cursors.get(storeId) ?? 0;
         this.client.publish(storeTopic({ chainId: this.opts.chainId, storeId }, "members"), encodeMessage({ prevCursor, changes }), { qos: 1 });
@@ -141,23 +220,58 @@ export class HubMqttLink {
     this.client?.publish(deviceTopic(device, channel), encodeMessage(body), { qos: 1 });
   }
 
-  /** Every inbound message: validated, dispatched; bad input is logged and changes nothing. */
-  onMessage(topic: string, payload: Buffer): void {
-    this.stats.received++;
+  private announce(): void {
+    this.timers.clear(this.reannounce);
+    this.reannounce = undefined;
+    if (!this.client?.connected) return;
+    this.stats.announcements++;
+    this.client.publish(hubPresenceTopic(this.opts.chainId), this.presence(true), { qos: 1, retain: true });
+  }
+
+  /** Another instance's presence: an offline one left the topic saying "no hub"; this one is here. */
+  private onPresence(payload: Buffer, retained: boolean): void {
+    if (payload.length === 0) return;
+    const p = decodeMessage(HubPresenceSchema, payload);
+    // Our own: the online just sent, or (delivered as retained on subscribing) the will of this
+    // instance's previous connection, older than the announcement that follows every subscribe.
+    if (p.instance === this.instance && p.since === this.since) return;
+    if (p.online) {
+      this.timers.clear(this.reannounce);
+      this.reannounce = undefined;
+      return;
+    }
+    // A retained offline predates this instance's subscription, so the announcement after it replaces it.
+    if (retained || this.reannounce) return;
+    const delay = Math.floor((this.opts.random ?? Math.random)() * 1_000);
+    this.reannounce = this.timers.set(() => this.announce(), delay);
+  }
+
+  /** Every inbound message: validated, dispatched; bad input is logged and changes nothing; nothing thrown escapes. */
+  onMessage(topic: string, payload: Buffer, retained = false): void {
     const { log } = this.deps;
+    if (topic === hubPresenceTopic(this.opts.chainId)) {
+      try {
+        this.onPresence(payload, retained);
+      } catch (err) {
+        this.stats.handlerErrors.presence = (this.stats.handlerErrors.presence ?? 0) + 1;
+        log.warn({ err: (err as Error).message }, "hub: presence message not understood");
+      }
+      return;
+    }
+    this.stats.received++;
     const parsed = parseDeviceTopic(topic);
     if (!parsed) {
       this.stats.invalid++;
       log.warn({ topic }, "hub: message on an unknown topic ignored");
       return;
     }
-    const known = this.deps.devices.get(parsed.deviceId);
-    if (!known || known.storeId !== parsed.storeId || known.chainId !== parsed.chainId) {
-      this.stats.invalid++;
-      log.warn({ topic }, "hub: message from an unknown device or the wrong store ignored");
-      return;
-    }
     try {
+      const known = this.deps.devices.get(parsed.deviceId);
+      if (!known || known.storeId !== parsed.storeId || known.chainId !== parsed.chainId) {
+        this.stats.invalid++;
+        log.warn({ topic }, "hub: message from an unknown device or the wrong store ignored");
+        return;
+      }
       this.dispatch(parsed, payload);
     } catch (err) {
       if (err instanceof ProtocolError) {
@@ -165,7 +279,9 @@ export class HubMqttLink {
         log.warn({ topic, code: err.code, reason: err.message.slice(0, 300) }, "hub: malformed message ignored");
         return;
       }
-      log.error({ err, topic }, "hub: failed to handle message");
+      this.stats.handlerErrors[parsed.channel] = (this.stats.handlerErrors[parsed.channel] ?? 0) + 1;
+      const code = (err as { code?: unknown }).code;
+      log.error({ err, topic, code: typeof code === "string" ? code : "HANDLER_FAILED" }, "hub: failed to handle message; dropped, the hub carries on");
     }
   }
 
@@ -201,13 +317,22 @@ export class HubMqttLink {
       }
       case "status": {
         const status = decodeMessage(DeviceStatusSchema, payload);
+        const wasOnline = this.deps.fleet ? (this.deps.devices.get(t.deviceId)?.lastStatus as { online?: unknown } | null)?.online === true : false;
         this.deps.devices.recordStatus(t.deviceId, status);
         if (status.online) {
           // A kiosk coming online learns where the hub stands, so it can resend everything above it.
           this.send(t, "ack", { ackedSeq: this.deps.ingest.ackedSeq(t.deviceId), hubTime: this.deps.clock.now() });
           const desired = this.deps.rollouts.desiredFor(t.deviceId);
           if (desired && status.configVersion !== undefined && status.configVersion < desired.version) this.publishConfig(t.deviceId, desired);
+          // Kiosks connect with a clean session: commands sent while it was away go again inside their lifetime.
+          if (!wasOnline) this.deps.fleet?.resendPending(t.deviceId);
         }
+        return;
+      }
+      case "commands/result": {
+        const result = decodeMessage(CommandResultSchema, payload);
+        if (this.deps.fleet) this.deps.fleet.onResult(t.deviceId, result);
+        else log.warn({ device: t.deviceId }, "hub: a command answer arrived but this hub sends no commands");
         return;
       }
       case "config/report": {
@@ -220,4 +345,19 @@ export class HubMqttLink {
         log.warn({ channel: t.channel }, "hub: channel not handled");
     }
   }
+}
+
+/**
+ * A bundle's bytes, encoded once per envelope (ConfigService caches one object per version): on every
+ * (re)connect the hub delivers each kiosk's bundle again, and a 50,000-item catalog is 6 MB of JSON
+ * per kiosk to stringify (about 0.15 s each, with the kiosks' resends waiting behind it).
+ */
+const bundleBytes = new WeakMap<object, Buffer>();
+function encodedBundle(envelope: object): Buffer {
+  let bytes = bundleBytes.get(envelope);
+  if (!bytes) {
+    bytes = encodeMessage(envelope);
+    bundleBytes.set(envelope, bytes);
+  }
+  return bytes;
 }

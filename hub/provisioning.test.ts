@@ -3,10 +3,10 @@ import { describe, it, expect, beforeEach, afterEach } from "vitest";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Database } from "../storage/sqlite.js";
+import type { Database } from "../storage/database.js";
 import { openTestHubDb } from "../test/postgres.js";
 import { ManualClock } from "../protocol/clock.js";
-import { createLogger, MemoryLogSink } from "../protocol/log.js";
+import { createLogger, MemoryLogSink } from "../runtime/log.js";
 import { DeviceRegistry } from "./devices.js";
 import { Provisioning } from "./provisioning.js";
 import { checkMosquittoHash } from "./mosquitto-auth.js";
@@ -28,7 +28,9 @@ function provisioning(withMosquitto = true): Provisioning {
       brokerUrl: () => "mqtts://hub.test:8883",
       caPem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
       trustedKeys: () => ({ hq: "k".repeat(43) }),
-      ...(withMosquitto ? { mosquitto: { passwordFile: join(dir, "mq", "passwd"), aclFile: join(dir, "mq", "acl"), hubUsername: "hub", hubPassword: "hub-pw" } } : {}),
+      ...(withMosquitto
+        ? { mosquitto: { passwordFile: join(dir, "mq", "passwd"), aclFile: join(dir, "mq", "acl"), hubUsername: "hub", hubPassword: "hub-pw" } }
+        : {}),
     },
     createLogger("t", { destination: sink }),
   );
@@ -47,7 +49,7 @@ afterEach(() => {
 });
 
 describe("provisioning tokens", () => {
-  it("are stored hashed and exchanged once for an identity, a secret, the broker URL, the CA and the HQ keys", () => {
+  it("are stored hashed and exchanged once for an identity, a secret, the broker URL, the CA and the HQ keys", async () => {
     const p = provisioning();
     const t = p.createToken("s01", "k1");
     expect(t).toMatchObject({ chainId: "acme", storeId: "s01", deviceId: "k1", expiresAt: clock.now() + 3_600_000 });
@@ -55,9 +57,16 @@ describe("provisioning tokens", () => {
     expect(stored).toHaveLength(1);
     expect(stored[0]!.token_hash).not.toContain(t.token.slice(4));
     const g = p.redeem(t.token);
-    expect(g).toMatchObject({ chainId: "acme", storeId: "s01", deviceId: "k1", username: "k1", brokerUrl: "mqtts://hub.test:8883", trustedKeys: { hq: "k".repeat(43) } });
+    expect(g).toMatchObject({
+      chainId: "acme",
+      storeId: "s01",
+      deviceId: "k1",
+      username: "k1",
+      brokerUrl: "mqtts://hub.test:8883",
+      trustedKeys: { hq: "k".repeat(43) },
+    });
     expect(g.caPem).toContain("BEGIN CERTIFICATE");
-    expect(devices.authenticate("k1", g.password)).toEqual({ chainId: "acme", storeId: "s01", deviceId: "k1" });
+    expect(await devices.authenticate("k1", g.password)).toEqual({ chainId: "acme", storeId: "s01", deviceId: "k1" });
     expect(() => p.redeem(t.token)).toThrow(expect.objectContaining({ code: "UNAUTHORIZED" }));
     expect(p.stats).toMatchObject({ tokensCreated: 1, redeemed: 1, refused: 1 });
     // Nothing secret in the log.
@@ -91,19 +100,30 @@ describe("provisioning tokens", () => {
     expect(() => p.createToken("s02", "k1")).toThrow(expect.objectContaining({ code: "CONFLICT" }));
   });
 
-  it("rewrite Mosquitto's password file and ACL with each device's $7$ hash; re-provisioning rotates it", () => {
+  it("rewrite Mosquitto's password file and ACL with each device's $7$ hash; re-provisioning rotates it", async () => {
     const p = provisioning();
     p.writeBrokerFiles();
     expect(readFileSync(join(dir, "mq", "passwd"), "utf8")).toMatch(/^hub:\$7\$101\$[^\n]+\n$/);
     const first = p.redeem(p.createToken("s01", "k1").token);
-    const line = (): string => readFileSync(join(dir, "mq", "passwd"), "utf8").split("\n").find((l) => l.startsWith("k1:"))!.slice(3);
+    const line = (): string =>
+      readFileSync(join(dir, "mq", "passwd"), "utf8")
+        .split("\n")
+        .find((l) => l.startsWith("k1:"))!
+        .slice(3);
     expect(checkMosquittoHash(first.password, line())).toBe(true);
-    expect(checkMosquittoHash("hub-pw", readFileSync(join(dir, "mq", "passwd"), "utf8").split("\n")[0]!.slice(4))).toBe(true);
+    expect(
+      checkMosquittoHash(
+        "hub-pw",
+        readFileSync(join(dir, "mq", "passwd"), "utf8")
+          .split("\n")[0]!
+          .slice(4),
+      ),
+    ).toBe(true);
     expect(readFileSync(join(dir, "mq", "acl"), "utf8")).toContain("user k1\ntopic write mk/v1/acme/s01/k1/ledger");
     const second = p.redeem(p.createToken("s01", "k1").token);
     expect(checkMosquittoHash(first.password, line())).toBe(false);
     expect(checkMosquittoHash(second.password, line())).toBe(true);
-    expect(devices.authenticate("k1", first.password)).toBeUndefined();
+    expect(await devices.authenticate("k1", first.password)).toBeUndefined();
   });
 
   it("bring the files up to date when another hub instance provisioned a kiosk, and only then", () => {
@@ -114,7 +134,10 @@ describe("provisioning tokens", () => {
     const creds = elsewhere.redeem(elsewhere.createToken("s02", "k9").token);
     expect(readFileSync(join(dir, "mq", "passwd"), "utf8")).not.toContain("k9:");
     expect(here.syncBrokerFiles()).toBe(true);
-    const line = readFileSync(join(dir, "mq", "passwd"), "utf8").split("\n").find((l) => l.startsWith("k9:"))!.slice(3);
+    const line = readFileSync(join(dir, "mq", "passwd"), "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("k9:"))!
+      .slice(3);
     expect(checkMosquittoHash(creds.password, line)).toBe(true);
     expect(readFileSync(join(dir, "mq", "acl"), "utf8")).toContain("user k9\ntopic write mk/v1/acme/s02/k9/ledger");
     expect(here.syncBrokerFiles()).toBe(false);

@@ -7,14 +7,13 @@
 // hash made right here, when the plain secret is still at hand.
 import { createHash, randomBytes } from "node:crypto";
 import type { Hono } from "hono";
-import type { Database } from "../storage/sqlite.js";
+import type { Database } from "../storage/database.js";
 import type { Clock } from "../protocol/clock.js";
-import type { Logger } from "../protocol/log.js";
+import type { Logger } from "../runtime/log.js";
 import { isValidSegment, type DeviceAddress } from "../protocol/topics.js";
 import type { DeviceRegistry } from "./devices.js";
 import { HubError } from "./errors.js";
 import { mosquittoHash, renderAcl, renderPasswordFile, signalReload, writeFileAtomic, type BrokerUser } from "./mosquitto-auth.js";
-
 
 const TOKEN_PREFIX = "mkp_";
 
@@ -41,7 +40,7 @@ export interface ProvisioningOptions {
   caPem: string | undefined;
   trustedKeys: () => Record<string, string>;
   /** Set when the hub maintains Mosquitto's files. */
-  mosquitto?: { passwordFile: string; aclFile: string; pidFile?: string; hubUsername: string; hubPassword: string };
+  mosquitto?: { passwordFile: string; aclFile: string; pidFile?: string; hubUsername: string; hubPassword: string; extraHubUsernames?: readonly string[] };
 }
 
 function sha256hex(s: string): string {
@@ -57,15 +56,15 @@ export class Provisioning {
     private readonly devices: DeviceRegistry,
     private readonly opts: ProvisioningOptions,
     private readonly log: Logger,
-  ) {
-  }
+  ) {}
 
   /** A single-use token for one device of one store, valid for the configured time. */
   createToken(storeId: string, deviceId: string, ttlMs = this.opts.tokenTtlMs): ProvisionToken {
     for (const s of [storeId, deviceId]) {
       if (!isValidSegment(s)) throw new HubError("INVALID_INPUT", `invalid id ${JSON.stringify(s)}`);
     }
-    if (deviceId === this.opts.mosquitto?.hubUsername || deviceId === "hub") throw new HubError("INVALID_INPUT", `device id ${deviceId} is reserved`);
+    if (deviceId === this.opts.mosquitto?.hubUsername || deviceId === "hub" || this.opts.mosquitto?.extraHubUsernames?.includes(deviceId))
+      throw new HubError("INVALID_INPUT", `device id ${deviceId} is reserved`);
     const existing = this.devices.get(deviceId);
     if (existing && existing.storeId !== storeId) throw new HubError("CONFLICT", `device ${deviceId} already belongs to store ${existing.storeId}`);
     const token = `${TOKEN_PREFIX}${randomBytes(24).toString("base64url")}`;
@@ -99,7 +98,10 @@ export class Provisioning {
         .get<{ chain_id: string; store_id: string; device_id: string; expires_at: number; used_at: number | null }>(sha256hex(token));
       if (!row || row.used_at !== null || row.expires_at <= now) return undefined;
       if (expectDeviceId !== undefined && row.device_id !== expectDeviceId) {
-        throw new HubError("CONFLICT", `this token is for device ${row.device_id}, but the kiosk already holds the ledger of ${expectDeviceId}; the token was not used`);
+        throw new HubError(
+          "CONFLICT",
+          `this token is for device ${row.device_id}, but the kiosk already holds the ledger of ${expectDeviceId}; the token was not used`,
+        );
       }
       this.db.prepare("UPDATE provision_tokens SET used_at = ? WHERE token_hash = ?").run(now, sha256hex(token));
       return { chainId: row.chain_id, storeId: row.store_id, deviceId: row.device_id };
@@ -151,7 +153,8 @@ export class Provisioning {
     if (!m) return;
     const { hashes, devices, fingerprint } = this.brokerState();
     this.writtenFingerprint = fingerprint;
-    const users: BrokerUser[] = [{ username: m.hubUsername, hash: mosquittoHash(m.hubPassword) }];
+    const hubUsers = [...new Set([m.hubUsername, ...(m.extraHubUsernames ?? [])])];
+    const users: BrokerUser[] = hubUsers.map((username) => ({ username, hash: mosquittoHash(m.hubPassword) }));
     const allowed: DeviceAddress[] = [];
     for (const d of devices) {
       const hash = hashes.get(d.deviceId);
@@ -159,11 +162,15 @@ export class Provisioning {
         this.log.warn({ device: d.deviceId }, "device has no broker credential (provisioned before the Mosquitto files existed): re-provision it");
         continue;
       }
+      if (hubUsers.includes(d.deviceId)) {
+        this.log.warn({ device: d.deviceId }, "device id is one of the hub's broker usernames: left out of the broker files");
+        continue;
+      }
       users.push({ username: d.deviceId, hash });
       allowed.push({ chainId: d.chainId, storeId: d.storeId, deviceId: d.deviceId });
     }
     writeFileAtomic(m.passwordFile, renderPasswordFile(users));
-    writeFileAtomic(m.aclFile, renderAcl(this.opts.chainId, m.hubUsername, allowed));
+    writeFileAtomic(m.aclFile, renderAcl(this.opts.chainId, hubUsers, allowed));
     this.stats.brokerFileWrites++;
     const signalled = m.pidFile ? signalReload(m.pidFile) : false;
     this.log.info({ devices: allowed.length, signalled }, "mosquitto password file and ACL written");
@@ -184,7 +191,10 @@ export class Provisioning {
 
   private brokerState(): { hashes: Map<string, string>; devices: ReturnType<DeviceRegistry["list"]>; fingerprint: string } {
     const hashes = new Map(
-      this.db.prepare("SELECT device_id, mosquitto_hash FROM broker_credentials").all<{ device_id: string; mosquitto_hash: string }>().map((r) => [r.device_id, r.mosquitto_hash]),
+      this.db
+        .prepare("SELECT device_id, mosquitto_hash FROM broker_credentials")
+        .all<{ device_id: string; mosquitto_hash: string }>()
+        .map((r) => [r.device_id, r.mosquitto_hash]),
     );
     const devices = this.devices.list().filter((d) => d.chainId === this.opts.chainId);
     const fingerprint = createHash("sha256")

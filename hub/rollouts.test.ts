@@ -3,10 +3,10 @@ import { describe, it, expect, beforeEach, afterEach } from "vitest";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Database } from "../storage/sqlite.js";
+import type { Database } from "../storage/database.js";
 import { openTestHubDb } from "../test/postgres.js";
 import { ManualClock } from "../protocol/clock.js";
-import { createLogger, MemoryLogSink } from "../protocol/log.js";
+import { createLogger, MemoryLogSink } from "../runtime/log.js";
 import { generateKeyPair } from "../protocol/signing.js";
 import { DeviceRegistry } from "./devices.js";
 import { ConfigService } from "./config-service.js";
@@ -45,7 +45,10 @@ describe("rollouts", () => {
   it("sends to a first share, then to the rest once they succeed, then completes", () => {
     const v = publish();
     const r = rollouts.start("s1", v, { firstWave: { share: 0.4 } });
-    expect(sent).toEqual([["k1", v], ["k2", v]]);
+    expect(sent).toEqual([
+      ["k1", v],
+      ["k2", v],
+    ]);
     expect(r.counts).toMatchObject({ sent: 2, waiting: 3 });
     ok("k1", v);
     expect(sent).toHaveLength(2);

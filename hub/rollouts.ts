@@ -5,22 +5,22 @@
 // version; the MQTT link delivers it on the kiosk's own retained config topic, so a kiosk that is
 // offline gets it when it comes back, and one outside the current wave keeps its version.
 import { z } from "zod";
-import type { Database } from "../storage/sqlite.js";
+import type { Database } from "../storage/database.js";
 import type { Clock } from "../protocol/clock.js";
-import type { Logger } from "../protocol/log.js";
+import type { Logger } from "../runtime/log.js";
 import type { ConfigReport } from "../protocol/messages.js";
 import type { ConfigService, PublishedConfig } from "./config-service.js";
 import { HubError } from "./errors.js";
 
 export const RolloutPlanSchema = z.object({
   /** Who gets the version first: a share of the store's kiosks (by id order) or a list. Default: everyone. */
-  firstWave: z
-    .union([z.object({ share: z.number().gt(0).max(1) }), z.object({ devices: z.array(z.string().min(1)).min(1) })])
-    .default({ share: 1 }),
+  firstWave: z.union([z.object({ share: z.number().gt(0).max(1) }), z.object({ devices: z.array(z.string().min(1)).min(1) })]).default({ share: 1 }),
   /** Reports needed before the failure ratio is judged. */
   minReports: z.number().int().min(1).default(1),
   /** Stop when failed / reported exceeds this (0 = the first failure stops it). */
   maxFailureRatio: z.number().min(0).max(1).default(0),
+  /** Failures an operator accepted by continuing a stopped rollout; they no longer count against the ratio. */
+  acceptedFailures: z.number().int().min(0).default(0),
 });
 export type RolloutPlan = z.infer<typeof RolloutPlanSchema>;
 
@@ -34,7 +34,16 @@ export interface RolloutStatus {
   reason: string | null;
   plan: RolloutPlan;
   counts: Record<TargetStatus, number>;
-  targets: Array<{ deviceId: string; wave: number; status: TargetStatus; error: string | null }>;
+  /** Per kiosk: this rollout's status, and the device's desired / applied versions (desired vs reported, as a device twin). */
+  targets: Array<{
+    deviceId: string;
+    wave: number;
+    status: TargetStatus;
+    error: string | null;
+    desiredVersion: number;
+    appliedVersion: number;
+    deviceError: string | null;
+  }>;
 }
 
 export class Rollouts {
@@ -50,9 +59,12 @@ export class Rollouts {
 
   /** Starts rolling `version` out to the store's kiosks; an older rollout still running is superseded. */
   start(storeId: string, version: number, planInput: unknown = {}): RolloutStatus {
-    const parsedPlan = RolloutPlanSchema.safeParse(planInput ?? {});
-    if (!parsedPlan.success) throw new HubError("INVALID_INPUT", `rollout plan: ${parsedPlan.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-    const plan = parsedPlan.data;
+    const parsedPlan = RolloutPlanSchema.omit({ acceptedFailures: true })
+      .strict()
+      .safeParse(planInput ?? {});
+    if (!parsedPlan.success)
+      throw new HubError("INVALID_INPUT", `rollout plan: ${parsedPlan.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    const plan: RolloutPlan = { ...parsedPlan.data, acceptedFailures: 0 };
     const config = this.configs.get(storeId, version);
     if (!config) throw new HubError("NOT_FOUND", `store ${storeId} has no config version ${version}`);
     const devices = this.db
@@ -70,7 +82,9 @@ export class Rollouts {
     const now = this.clock.now();
     const id = this.db.transaction(() => {
       this.db
-        .prepare("UPDATE rollouts SET state = 'stopped', reason = 'superseded by a newer version', finished_at = ? WHERE store_id = ? AND state = 'in-progress'")
+        .prepare(
+          "UPDATE rollouts SET state = 'stopped', reason = 'superseded by a newer version', finished_at = ? WHERE store_id = ? AND state = 'in-progress'",
+        )
         .run(now, storeId);
       const rid = Number(
         this.db
@@ -107,7 +121,12 @@ export class Rollouts {
 
   private row(id: number): { id: number; store_id: string; version: number; state: RolloutStatus["state"]; plan: string; reason: string | null } {
     const r = this.db.prepare("SELECT id, store_id, version, state, plan, reason FROM rollouts WHERE id = ?").get<{
-      id: number; store_id: string; version: number; state: RolloutStatus["state"]; plan: string; reason: string | null;
+      id: number;
+      store_id: string;
+      version: number;
+      state: RolloutStatus["state"];
+      plan: string;
+      reason: string | null;
     }>(id);
     if (!r) throw new HubError("NOT_FOUND", `no rollout ${id}`);
     return r;
@@ -137,21 +156,49 @@ export class Rollouts {
     if (r.state !== "in-progress") return;
     const plan = RolloutPlanSchema.parse(JSON.parse(r.plan));
     const c = this.counts(id);
-    const reported = c.applied + c.ignored + c.failed;
-    if (reported >= plan.minReports && reported > 0 && c.failed / reported > plan.maxFailureRatio) {
-      this.finish(id, "stopped", `${c.failed} of ${reported} kiosks failed to apply version ${r.version}`);
-      this.log.warn({ rollout: id, failed: c.failed, reported }, "rollout stopped: failures passed the threshold");
+    const failed = Math.max(0, c.failed - plan.acceptedFailures);
+    const reported = c.applied + c.ignored + failed;
+    if (reported >= plan.minReports && reported > 0 && failed / reported > plan.maxFailureRatio) {
+      this.finish(id, "stopped", `${failed} of ${reported} kiosks failed to apply version ${r.version}`);
+      this.log.warn({ rollout: id, failed, reported }, "rollout stopped: failures passed the threshold");
       return;
     }
-    const wave1Open = this.db
-      .prepare("SELECT COUNT(*) AS n FROM rollout_targets WHERE rollout_id = ? AND wave = 1 AND status IN ('waiting', 'sent')")
-      .get<{ n: number }>(id)?.n ?? 0;
+    const wave1Open =
+      this.db.prepare("SELECT COUNT(*) AS n FROM rollout_targets WHERE rollout_id = ? AND wave = 1 AND status IN ('waiting', 'sent')").get<{ n: number }>(id)
+        ?.n ?? 0;
     if (wave1Open === 0 && c.waiting > 0) {
       this.log.info({ rollout: id }, "rollout: first wave succeeded; sending to the rest");
       this.sendWave(id, 2);
     }
     const after = this.counts(id);
     if (after.waiting === 0 && after.sent === 0) this.finish(id, "completed", null);
+  }
+
+  /** Stops an in-progress rollout: kiosks not yet sent the version keep theirs (those already sent keep what they applied). */
+  stop(id: number, reason: string): RolloutStatus {
+    const r = this.row(id);
+    if (r.state !== "in-progress") throw new HubError("CONFLICT", `rollout ${id} is ${r.state}, not in progress`);
+    this.finish(id, "stopped", reason.slice(0, 300));
+    this.log.info({ rollout: id, reason }, "rollout stopped by an operator");
+    return this.status(id);
+  }
+
+  /**
+   * Continues a stopped rollout (not one superseded by a newer version of the store): the failures so
+   * far are accepted, the first wave's kiosks not yet sent get it, then the rest as usual.
+   */
+  resume(id: number): RolloutStatus {
+    const r = this.row(id);
+    if (r.state !== "stopped") throw new HubError("CONFLICT", `rollout ${id} is ${r.state}; only a stopped rollout continues`);
+    const newer = this.db.prepare("SELECT COUNT(*) AS n FROM rollouts WHERE store_id = ? AND id > ?").get<{ n: number }>(r.store_id, id)?.n ?? 0;
+    if (Number(newer) > 0) throw new HubError("CONFLICT", `rollout ${id} was superseded by a newer rollout of store ${r.store_id}`);
+    const plan = RolloutPlanSchema.parse(JSON.parse(r.plan));
+    const next: RolloutPlan = { ...plan, acceptedFailures: this.counts(id).failed };
+    this.db.prepare("UPDATE rollouts SET state = 'in-progress', reason = NULL, finished_at = NULL, plan = ? WHERE id = ?").run(JSON.stringify(next), id);
+    this.log.info({ rollout: id, acceptedFailures: next.acceptedFailures }, "rollout continued by an operator");
+    this.sendWave(id, 1);
+    this.evaluate(id);
+    return this.status(id);
   }
 
   private finish(id: number, state: "completed" | "stopped", reason: string | null): void {
@@ -179,9 +226,28 @@ export class Rollouts {
       plan: RolloutPlanSchema.parse(JSON.parse(r.plan)),
       counts: this.counts(id),
       targets: this.db
-        .prepare("SELECT device_id, wave, status, error FROM rollout_targets WHERE rollout_id = ? ORDER BY wave, device_id")
-        .all<{ device_id: string; wave: number; status: TargetStatus; error: string | null }>(id)
-        .map((t) => ({ deviceId: t.device_id, wave: t.wave, status: t.status, error: t.error })),
+        .prepare(
+          `SELECT t.device_id, t.wave, t.status, t.error, d.desired_config_version, d.applied_config_version, d.config_error
+           FROM rollout_targets t LEFT JOIN devices d ON d.device_id = t.device_id WHERE t.rollout_id = ? ORDER BY t.wave, t.device_id`,
+        )
+        .all<{
+          device_id: string;
+          wave: number;
+          status: TargetStatus;
+          error: string | null;
+          desired_config_version: number | null;
+          applied_config_version: number | null;
+          config_error: string | null;
+        }>(id)
+        .map((t) => ({
+          deviceId: t.device_id,
+          wave: Number(t.wave),
+          status: t.status,
+          error: t.error,
+          desiredVersion: Number(t.desired_config_version ?? 0),
+          appliedVersion: Number(t.applied_config_version ?? 0),
+          deviceError: t.config_error,
+        })),
     };
   }
 

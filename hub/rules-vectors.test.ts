@@ -4,7 +4,9 @@ import { describe, expect, it } from "vitest";
 import { parseVectorFile, runVectorCase } from "../protocol/rules/vectors.js";
 
 const dir = new URL("../protocol/rules/vectors/", import.meta.url);
-const files = readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith(".json"))
+  .sort();
 
 describe("rules vectors (hub)", () => {
   it("finds the shared vectors", () => expect(files.length).toBeGreaterThan(0));

@@ -1,6 +1,7 @@
 // The hub's SQLite schema, as numbered migrations.
 import type { Migration } from "../storage/sqlite.js";
-import { BACKOFFICE_MIGRATIONS } from "./backoffice/schema.js";
+import { BACKOFFICE_MIGRATIONS } from "./backoffice/migrations.js";
+import { MEMBER_APP_MIGRATIONS } from "./app/schema.js";
 
 /** The sync core: devices, members and their changelog, configs, the ledger and its effects (1-9). */
 const CORE_MIGRATIONS: readonly Migration[] = [
@@ -305,8 +306,8 @@ const CORE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
-  // 10 and up: the HQ back office, in hub/backoffice/schema.ts.
+  // 10 and up: the HQ back office, in hub/backoffice/migrations.ts.
 ];
 
 /** Every hub migration, in version order (the back office owns 10 and up). */
-export const HUB_MIGRATIONS: readonly Migration[] = [...CORE_MIGRATIONS, ...BACKOFFICE_MIGRATIONS];
+export const HUB_MIGRATIONS: readonly Migration[] = [...CORE_MIGRATIONS, ...BACKOFFICE_MIGRATIONS, ...MEMBER_APP_MIGRATIONS];

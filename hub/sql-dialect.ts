@@ -5,7 +5,7 @@
 // INSERT OR IGNORE, lower-case aliases, explicit CASTs on untyped parameters). What cannot be written
 // once is here: SQLite's JSON table functions and date() versus PostgreSQL's jsonb functions and
 // to_char(), and the catalog a table's existence is looked up in. JSON columns are TEXT on both.
-import type { Database } from "../storage/sqlite.js";
+import type { Database } from "../storage/database.js";
 
 export const isPostgres = (db: Database): boolean => db.engine === "postgres";
 
@@ -79,6 +79,8 @@ export const rowLocks = {
     const ids = [...new Set(memberIds)];
     if (ids.length === 0) return;
     const list = jsonArraySql(db, "?", "ids");
-    db.prepare(`SELECT member_id FROM members WHERE member_id IN (SELECT ${list.value} FROM ${list.from}) ORDER BY member_id FOR UPDATE`).all(JSON.stringify(ids));
+    db.prepare(`SELECT member_id FROM members WHERE member_id IN (SELECT ${list.value} FROM ${list.from}) ORDER BY member_id FOR UPDATE`).all(
+      JSON.stringify(ids),
+    );
   },
 };

@@ -1,7 +1,8 @@
 // Opens the hub's store as configured: SQLite under dataDir (one hub) or PostgreSQL (several hub instances), with its migrations applied.
 import { join } from "node:path";
 import { mkdirSync } from "node:fs";
-import { openDatabase, migrate, type Database } from "../storage/sqlite.js";
+import { openDatabase, migrate } from "../storage/sqlite.js";
+import type { Database } from "../storage/database.js";
 import { openPostgres } from "../storage/postgres.js";
 import type { HubConfig } from "./config.js";
 import { HUB_MIGRATIONS } from "./schema.js";

@@ -53,12 +53,20 @@ describe("users", () => {
     expect((await mk(w.tokens.hq, { userId: "staff1", name: "n", role: "counter-staff", stores: ["s1"] })).status).toBe(409);
     expect((await mk(w.tokens.hq, { userId: "admin", name: "n", role: "hq-admin" })).status).toBe(409);
     expect((await w.call("PATCH", "/bo/users/staff1", { token: w.tokens.mgr1, body: { role: "store-manager" } })).status).toBe(403);
-    expect((await w.call("PATCH", "/bo/users/staff1", { token: w.tokens.mgr1, body: { permissions: ["top-up:edit-bonus"] } })).body).toMatchObject({ permissions: ["top-up:edit-bonus"] });
+    expect((await w.call("PATCH", "/bo/users/staff1", { token: w.tokens.mgr1, body: { permissions: ["top-up:edit-bonus"] } })).body).toMatchObject({
+      permissions: ["top-up:edit-bonus"],
+    });
     expect((await w.call("PATCH", "/bo/users/nobody", { token: w.tokens.hq, body: {} })).status).toBe(404);
     const seen = await w.call("GET", "/bo/users", { token: w.tokens.mgr1 });
     expect((seen.body.users as Array<{ userId: string }>).map((u) => u.userId).sort()).toEqual(["cs9", "mgr1", "staff1", "staff1bonus"]);
     const audit = await w.call("GET", "/bo/audit?entity=user&entityId=staff1&action=user.update", { token: w.tokens.hq });
-    expect(audit.body.entries).toEqual([expect.objectContaining({ actor: "mgr1", before: expect.objectContaining({ permissions: [] }), after: expect.objectContaining({ permissions: ["top-up:edit-bonus"] }) })]);
+    expect(audit.body.entries).toEqual([
+      expect.objectContaining({
+        actor: "mgr1",
+        before: expect.objectContaining({ permissions: [] }),
+        after: expect.objectContaining({ permissions: ["top-up:edit-bonus"] }),
+      }),
+    ]);
   });
 
   it("lets hq-admin user tokens use the hub's admin endpoints and refuses other roles there", async () => {
@@ -71,10 +79,15 @@ describe("users", () => {
   });
 
   it("keeps settings for HQ and validates them", async () => {
-    expect((await w.call("GET", "/bo/settings", { token: w.tokens.staff1 })).body).toMatchObject({ defaultCardClass: "standard", secondaryCards: { maxPerMember: 15, priceFen: 0 } });
+    expect((await w.call("GET", "/bo/settings", { token: w.tokens.staff1 })).body).toMatchObject({
+      defaultCardClass: "standard",
+      secondaryCards: { maxPerMember: 15, priceFen: 0 },
+    });
     expect((await w.call("PUT", "/bo/settings", { token: w.tokens.mgr1, body: {} })).status).toBe(403);
     expect((await w.call("PUT", "/bo/settings", { token: w.tokens.hq, body: { secondaryCards: { maxPerMember: 99 } } })).status).toBe(400);
-    expect((await w.call("PUT", "/bo/settings", { token: w.tokens.hq, body: { memberNumberPrefix: "ACME" } })).body).toMatchObject({ memberNumberPrefix: "ACME" });
+    expect((await w.call("PUT", "/bo/settings", { token: w.tokens.hq, body: { memberNumberPrefix: "ACME" } })).body).toMatchObject({
+      memberNumberPrefix: "ACME",
+    });
     const m = await w.call("POST", "/bo/members", { token: w.tokens.staff1, body: { storeId: "s1", channel: "till", name: "x" } });
     expect((m.body.member as { memberId: string }).memberId).toMatch(/^ACME\d{8}$/);
   });

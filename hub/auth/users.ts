@@ -4,7 +4,7 @@
 // (`adminTokenHashFile`, a sha256 hex) keeps working as an hq-admin token called `admin`, so an
 // install can bootstrap its first users with it.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import type { Database } from "../../storage/sqlite.js";
+import type { Database } from "../../storage/database.js";
 import type { Clock } from "../../protocol/clock.js";
 import { HubError } from "../errors.js";
 import { PERMISSIONS, ROLES, type Permission, type Principal, type Role } from "./roles.js";
@@ -130,7 +130,15 @@ export class UserStore {
     this.checkShape(next.role, next.stores);
     this.db
       .prepare("UPDATE bo_users SET name = ?, role = ?, stores = ?, permissions = ?, active = ?, updated_at = ? WHERE user_id = ?")
-      .run(next.name, next.role, JSON.stringify(next.role === "hq-admin" ? [] : next.stores), JSON.stringify([...new Set(next.permissions)].sort()), next.active ? 1 : 0, this.clock.now(), userId);
+      .run(
+        next.name,
+        next.role,
+        JSON.stringify(next.role === "hq-admin" ? [] : next.stores),
+        JSON.stringify([...new Set(next.permissions)].sort()),
+        next.active ? 1 : 0,
+        this.clock.now(),
+        userId,
+      );
     return this.get(userId)!;
   }
 

@@ -25,7 +25,7 @@ const UserPatch = z.strictObject({
 const TokenBody = z.strictObject({ label: z.string().max(100).default(""), ttlDays: z.number().int().min(1).max(3650).optional() });
 
 /** A store manager manages counter staff of their own stores only; HQ manages everyone. */
-function mayManage(p: Principal, target: { role: Role; stores: readonly string[] }): boolean {
+export function mayManage(p: Principal, target: { role: Role; stores: readonly string[] }): boolean {
   if (isHq(p)) return true;
   return p.role === "store-manager" && target.role === "counter-staff" && target.stores.length > 0 && target.stores.every((s) => p.stores.includes(s));
 }
@@ -41,12 +41,28 @@ export function registerAdminRoutes(r: Routes, d: BackofficeDeps): void {
     tokenId: principal.tokenId,
   }));
 
-  r.staff({ method: "get", path: "/users", tag: "admin", summary: "Users (a store manager sees the staff of their stores)", roles: MANAGERS }, ({ principal }) => ({
-    users: d.users.list().filter((u) => isHq(principal) || u.userId === principal.userId || mayManage(principal, u)).map(publicUser),
-  }));
+  r.staff(
+    { method: "get", path: "/users", tag: "admin", summary: "Users (a store manager sees the staff of their stores)", roles: MANAGERS },
+    ({ principal }) => ({
+      users: d.users
+        .list()
+        .filter((u) => isHq(principal) || u.userId === principal.userId || mayManage(principal, u))
+        .map(publicUser),
+    }),
+  );
 
   r.staff(
-    { method: "post", path: "/users", tag: "admin", summary: "Create a user", description: "HQ creates any user; a store manager creates counter staff for their own stores.", roles: MANAGERS, body: UserBody, status: 201, errors: { 409: "user id taken" } },
+    {
+      method: "post",
+      path: "/users",
+      tag: "admin",
+      summary: "Create a user",
+      description: "HQ creates any user; a store manager creates counter staff for their own stores.",
+      roles: MANAGERS,
+      body: UserBody,
+      status: 201,
+      errors: { 409: "user id taken" },
+    },
     ({ body, principal, actor }) => {
       if (!mayManage(principal, { role: body.role, stores: body.stores ?? [] })) throw new HubError("FORBIDDEN", "you may not create this user");
       return d.db.transaction(() => {
@@ -58,7 +74,16 @@ export function registerAdminRoutes(r: Routes, d: BackofficeDeps): void {
   );
 
   r.staff(
-    { method: "patch", path: "/users/:userId", tag: "admin", summary: "Change or deactivate a user (deactivation stops their tokens)", roles: MANAGERS, params: z.strictObject({ userId: Id }), body: UserPatch, errors: { 404: "no such user" } },
+    {
+      method: "patch",
+      path: "/users/:userId",
+      tag: "admin",
+      summary: "Change or deactivate a user (deactivation stops their tokens)",
+      roles: MANAGERS,
+      params: z.strictObject({ userId: Id }),
+      body: UserPatch,
+      errors: { 404: "no such user" },
+    },
     ({ params, body, principal, actor }) => {
       const before = d.users.get(params.userId);
       if (!before) throw new HubError("NOT_FOUND", `no user ${params.userId}`);
@@ -73,7 +98,15 @@ export function registerAdminRoutes(r: Routes, d: BackofficeDeps): void {
   );
 
   r.staff(
-    { method: "get", path: "/users/:userId/tokens", tag: "admin", summary: "A user's tokens (never the secrets)", roles: MANAGERS, params: z.strictObject({ userId: Id }), errors: { 404: "no such user" } },
+    {
+      method: "get",
+      path: "/users/:userId/tokens",
+      tag: "admin",
+      summary: "A user's tokens (never the secrets)",
+      roles: MANAGERS,
+      params: z.strictObject({ userId: Id }),
+      errors: { 404: "no such user" },
+    },
     ({ params, principal }) => {
       const u = d.users.get(params.userId);
       if (!u) throw new HubError("NOT_FOUND", `no user ${params.userId}`);
@@ -107,7 +140,15 @@ export function registerAdminRoutes(r: Routes, d: BackofficeDeps): void {
   );
 
   r.staff(
-    { method: "delete", path: "/tokens/:tokenId", tag: "admin", summary: "Revoke a token", roles: MANAGERS, params: z.strictObject({ tokenId: z.string().regex(/^tok_[a-f0-9]{12}$/) }), errors: { 404: "no such token" } },
+    {
+      method: "delete",
+      path: "/tokens/:tokenId",
+      tag: "admin",
+      summary: "Revoke a token",
+      roles: MANAGERS,
+      params: z.strictObject({ tokenId: z.string().regex(/^tok_[a-f0-9]{12}$/) }),
+      errors: { 404: "no such token" },
+    },
     ({ params, principal, actor }) => {
       const t = d.users.token(params.tokenId);
       if (!t) throw new HubError("NOT_FOUND", `no token ${params.tokenId}`);
@@ -155,10 +196,19 @@ export function registerAdminRoutes(r: Routes, d: BackofficeDeps): void {
       }),
   );
 
-  r.staff({ method: "get", path: "/jobs", tag: "admin", summary: "Scheduled jobs and the last day each applied", roles: MANAGERS }, () => ({ jobs: d.jobs?.status() ?? [] }));
+  r.staff({ method: "get", path: "/jobs", tag: "admin", summary: "Scheduled jobs and the last day each applied", roles: MANAGERS }, () => ({
+    jobs: d.jobs?.status() ?? [],
+  }));
 
   r.staff(
-    { method: "post", path: "/jobs/run", tag: "admin", summary: "Run due jobs now (a day already applied is never applied again)", roles: HQ, body: z.strictObject({ note: Note.optional() }) },
+    {
+      method: "post",
+      path: "/jobs/run",
+      tag: "admin",
+      summary: "Run due jobs now (a day already applied is never applied again)",
+      roles: HQ,
+      body: z.strictObject({ note: Note.optional() }),
+    },
     async ({ actor, body }) => {
       if (!d.jobs) throw new HubError("NO_CONFIG", "the scheduler is not running");
       d.db.transaction(() => d.audit.recordInTx({ actor, action: "jobs.run", entity: "jobs", entityId: "all", note: body.note ?? null }));

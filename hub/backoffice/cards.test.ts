@@ -1,8 +1,10 @@
-// Card keys (enrol with proof, revoke, member-code self-service) and headshots (upload rules by day, size and type, staff delete).
+// Card keys (enrol with proof, revoke, member self-service by request proof; live codes refused) and headshots (upload rules by day, size and type, staff delete).
+import { testJpeg, testPng } from "./image-fixtures.testkit.js";
 import { describe, it, expect, beforeEach, afterEach } from "vitest";
 import { generateKeyPair } from "../../protocol/signing.js";
 import { createMemberCode } from "../../protocol/member-code.js";
 import { boWorld, type BoWorld } from "./test-kit.js";
+import { memberProof } from "../app/proof.testkit.js";
 
 let w: BoWorld;
 beforeEach(async () => {
@@ -10,12 +12,9 @@ beforeEach(async () => {
 });
 afterEach(() => w.close());
 
-const jpeg = (n: number, fill = 1): Uint8Array => {
-  const b = new Uint8Array(n).fill(fill);
-  b.set([0xff, 0xd8, 0xff, 0xe0]);
-  return b;
-};
-const png = (): Uint8Array => Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
+// Structurally valid JPEGs (uploads are parsed, see image-check.ts).
+const jpeg = (n: number, fill = 1): Uint8Array => testJpeg(n, fill);
+const png = (): Uint8Array => testPng();
 
 describe("card keys", () => {
   it("enrols a key only with a fresh code signed by it, and revokes it so no code verifies", async () => {
@@ -25,27 +24,40 @@ describe("card keys", () => {
     const key = generateKeyPair();
     const other = generateKeyPair();
     const path = `/bo/members/${m.memberId}/card-key`;
-    const wrongProof = await w.call("PUT", path, { token: w.tokens.staff1, body: { publicKey: key.publicKey, proof: createMemberCode(m.cardId, other, w.clock.now()) } });
+    const wrongProof = await w.call("PUT", path, {
+      token: w.tokens.staff1,
+      body: { publicKey: key.publicKey, proof: createMemberCode(m.cardId, other, w.clock.now()) },
+    });
     expect(wrongProof.status).toBe(422);
     expect(wrongProof.body.reason).toBe("BAD_PROOF");
-    const stale = await w.call("PUT", path, { token: w.tokens.staff1, body: { publicKey: key.publicKey, proof: createMemberCode(m.cardId, key, w.clock.now() - 120_000) } });
+    const stale = await w.call("PUT", path, {
+      token: w.tokens.staff1,
+      body: { publicKey: key.publicKey, proof: createMemberCode(m.cardId, key, w.clock.now() - 120_000) },
+    });
     expect(stale.body.reason).toBe("BAD_PROOF");
     expect((await w.call("PUT", path, { token: w.tokens.staff1, body: { publicKey: "short", proof: "x" } })).status).toBe(400);
-    expect((await w.call("PUT", path, { token: w.tokens.staff2, body: { publicKey: key.publicKey, proof: createMemberCode(m.cardId, key, w.clock.now()) } })).status).toBe(200);
+    expect(
+      (await w.call("PUT", path, { token: w.tokens.staff2, body: { publicKey: key.publicKey, proof: createMemberCode(m.cardId, key, w.clock.now()) } })).status,
+    ).toBe(200);
     expect(w.members.get(m.memberId)?.cardPublicKey).toBe(key.publicKey);
 
-    // The member rotates their own key with a code from the current one.
+    // The member's app rotates its own key with a request proof signed by the current one.
     const next = generateKeyPair();
     w.clock.advance(1000);
+    const rotateBody = JSON.stringify({ publicKey: next.publicKey, proof: createMemberCode(m.cardId, next, w.clock.now()) });
     const rotate = await w.call("PUT", path, {
-      headers: { authorization: `MemberCode ${createMemberCode(m.cardId, key, w.clock.now())}` },
+      headers: { authorization: memberProof(m.cardId, key, "PUT", path, rotateBody, w.clock.now()), "content-type": "application/json" },
       token: null,
-      body: { publicKey: next.publicKey, proof: createMemberCode(m.cardId, next, w.clock.now()) },
+      raw: rotateBody,
     });
     expect(rotate.status).toBe(200);
-    // A member code is accepted once.
-    const replay = await w.call("GET", `/bo/members/${m.memberId}/vip`, { token: null, headers: { authorization: `MemberCode ${createMemberCode(m.cardId, key, w.clock.now())}` } });
-    expect(replay.status).toBe(401);
+    // The old key opens nothing any more.
+    const vipPath = `/bo/members/${m.memberId}/vip`;
+    const oldKey = await w.call("GET", vipPath, {
+      token: null,
+      headers: { authorization: memberProof(m.cardId, key, "GET", vipPath, undefined, w.clock.now()) },
+    });
+    expect(oldKey.status).toBe(401);
 
     const revoked = await w.call("DELETE", path, { token: w.tokens.staff1, body: { reason: "phone lost" } });
     expect(revoked.body).toMatchObject({ cardKeyState: "none" });
@@ -54,24 +66,55 @@ describe("card keys", () => {
     expect(sealed).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect((await w.call("DELETE", path, { token: w.tokens.staff1, body: { reason: "again" } })).status).toBe(409);
     w.clock.advance(2000);
-    const afterRevoke = await w.call("GET", `/bo/members/${m.memberId}/vip`, { token: null, headers: { authorization: `MemberCode ${createMemberCode(m.cardId, next, w.clock.now())}` } });
+    const afterRevoke = await w.call("GET", vipPath, {
+      token: null,
+      headers: { authorization: memberProof(m.cardId, next, "GET", vipPath, undefined, w.clock.now()) },
+    });
     expect(afterRevoke.status).toBe(401);
     const history = await w.call("GET", `/bo/members/${m.memberId}/card-keys`, { token: w.tokens.mgr1 });
     expect((history.body.keys as Array<{ state: string }>).map((k) => k.state)).toEqual(["revoked", "replaced"]);
   });
 
-  it("lets a member open only themselves with a member code", async () => {
+  it("lets a member's app open only themselves with a request proof", async () => {
     const a = await w.register();
     const b = await w.register();
-    const other = await w.call("GET", `/bo/members/${b.memberId}/vip`, { token: null, headers: { authorization: `MemberCode ${w.memberCode(a.cardId, a.key)}` } });
-    expect(other.status).toBe(403);
-    w.clock.advance(1000);
-    const own = await w.call("GET", `/bo/members/${a.memberId}/vip`, { token: null, headers: { authorization: `MemberCode ${w.memberCode(a.cardId, a.key)}` } });
-    expect(own.status).toBe(200);
-    // Staff-only routes do not take member codes.
-    w.clock.advance(1000);
-    const staffOnly = await w.call("GET", `/bo/members/${a.memberId}`, { token: null, headers: { authorization: `MemberCode ${w.memberCode(a.cardId, a.key)}` } });
-    expect(staffOnly.status).toBe(401);
+    const get = (path: string) =>
+      w.call("GET", path, { token: null, headers: { authorization: memberProof(a.cardId, a.key, "GET", path, undefined, w.clock.now()) } });
+    expect((await get(`/bo/members/${b.memberId}/vip`)).status).toBe(403);
+    expect((await get(`/bo/members/${a.memberId}/vip`)).status).toBe(200);
+    // Staff-only routes do not take member proofs.
+    expect((await get(`/bo/members/${a.memberId}`)).status).toBe(401);
+  });
+
+  it("refuses a live code seen at a kiosk for every hub route, key enrolment and revocation included (#13.4)", async () => {
+    const victim = await w.register();
+    const attacker = generateKeyPair();
+    const path = `/bo/members/${victim.memberId}/card-key`;
+    // The code the victim's app showed at the kiosk, replayed at the hub within its window.
+    const seen = w.memberCode(victim.cardId, victim.key);
+    const enrol = await w.call("PUT", path, {
+      token: null,
+      headers: { authorization: `MemberCode ${seen}` },
+      body: { publicKey: attacker.publicKey, proof: createMemberCode(victim.cardId, attacker, w.clock.now()) },
+    });
+    expect(enrol.status).toBe(401);
+    expect(enrol.body.reason).toBe("MEMBER_CODE_NOT_ACCEPTED");
+    const revoke = await w.call("DELETE", path, {
+      token: null,
+      headers: { authorization: `MemberCode ${w.memberCode(victim.cardId, victim.key)}` },
+      body: { reason: "x" },
+    });
+    expect(revoke.status).toBe(401);
+    const read = await w.call("GET", `/bo/members/${victim.memberId}/vip`, {
+      token: null,
+      headers: { authorization: `MemberCode ${w.memberCode(victim.cardId, victim.key)}` },
+    });
+    expect(read.status).toBe(401);
+    expect(w.members.get(victim.memberId)?.cardPublicKey).toBe(victim.key.publicKey);
+    // Neither is the code's text a request proof: the signed texts differ (MC1. vs MP1\n).
+    const asProof = await w.call("DELETE", path, { token: null, headers: { authorization: `MemberProof ${seen}` }, body: { reason: "x" } });
+    expect(asProof.status).toBe(401);
+    expect(w.members.get(victim.memberId)?.cardPublicKey).toBe(victim.key.publicKey);
   });
 });
 
@@ -80,7 +123,11 @@ describe("headshots", () => {
     const { memberId, cardId, key } = await w.register();
     const path = `/bo/members/${memberId}/headshot`;
     const self = (bytes: Uint8Array, type = "image/jpeg") =>
-      w.call("PUT", path, { token: null, raw: bytes, headers: { authorization: `MemberCode ${w.memberCode(cardId, key)}`, "content-type": type } });
+      w.call("PUT", path, {
+        token: null,
+        raw: bytes,
+        headers: { authorization: memberProof(cardId, key, "PUT", path, bytes, w.clock.now()), "content-type": type },
+      });
     const first = await self(jpeg(1000));
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ uploadedOn: "2024-06-15", lockedFrom: "2024-06-16" });
@@ -105,7 +152,6 @@ describe("headshots", () => {
     expect(del.status).toBe(200);
     expect(w.members.get(memberId)?.headshotHash).toBeUndefined();
     expect((await w.call("DELETE", path, { token: w.tokens.staff1, body: { reason: "again" } })).status).toBe(404);
-    w.clock.advance(1000); // a member code is accepted once: the app makes a fresh one
     expect((await self(jpeg(800, 3))).status).toBe(200);
   });
 

@@ -39,8 +39,19 @@ function consultant(d: BackofficeDeps, id: string): ConsultantRow {
 function rebindAllInTx(d: BackofficeDeps, from: ConsultantRow, to: ConsultantRow, actor: Actor, reason: string): number {
   if (to.active !== 1) throw new HubError("REFUSED", `consultant ${to.consultant_id} has left`, { reason: "CONSULTANT_INACTIVE" });
   if (to.consultant_id === from.consultant_id) throw new HubError("INVALID_INPUT", "rebinding to the same consultant");
-  const moved = d.db.prepare("UPDATE consultant_bindings SET consultant_id = ?, bound_at = ? WHERE consultant_id = ?").run(to.consultant_id, d.clock.now(), from.consultant_id).changes;
-  d.audit.recordInTx({ actor, action: "consultant.rebind", entity: "consultant", entityId: from.consultant_id, storeId: from.store_id, before: { consultantId: from.consultant_id }, after: { consultantId: to.consultant_id, members: moved }, note: reason });
+  const moved = d.db
+    .prepare("UPDATE consultant_bindings SET consultant_id = ?, bound_at = ? WHERE consultant_id = ?")
+    .run(to.consultant_id, d.clock.now(), from.consultant_id).changes;
+  d.audit.recordInTx({
+    actor,
+    action: "consultant.rebind",
+    entity: "consultant",
+    entityId: from.consultant_id,
+    storeId: from.store_id,
+    before: { consultantId: from.consultant_id },
+    after: { consultantId: to.consultant_id, members: moved },
+    note: reason,
+  });
   return moved;
 }
 
@@ -60,28 +71,42 @@ export function consultantReport(d: BackofficeDeps, storeId: string, month: stri
          WHERE b.consultant_id = ? AND s.at >= ? AND s.at < ? AND s.at >= b.bound_at ORDER BY s.at`,
       )
       .all<{ member_id: string; at: number; total_fen: number }>(c.consultant_id, from, to);
-    const counted: ConsultantSale[] = sales.map((s) => {
-      const saleDate = localDate(s.at, off);
+    const kindOf = (memberId: string, at: number): ConsultantSale["kind"] => {
       const previous = d.db
         .prepare("SELECT at FROM sales WHERE member_id = ? AND at < ?")
-        .all<{ at: number }>(s.member_id, s.at)
+        .all<{ at: number }>(memberId, at)
         .map((p) => localDate(p.at, off));
-      const kind = classifyConsultantSale(rules.consultant, { cardIssuedOn: d.data.profile(s.member_id).cardIssuedOn, previousPurchaseDates: previous }, saleDate);
-      return { amountFen: s.total_fen, kind, channel: "kiosk" };
-    });
-    // Returns of those members' purchases in the month count against the consultant (negative spend).
+      return classifyConsultantSale(
+        rules.consultant,
+        { cardIssuedOn: d.data.profile(memberId).cardIssuedOn, previousPurchaseDates: previous },
+        localDate(at, off),
+      );
+    };
+    const counted: ConsultantSale[] = sales.map((s) => ({ amountFen: s.total_fen, kind: kindOf(s.member_id, s.at), channel: "kiosk" }));
+    // Returns in the month take back exactly what their sale earned for this consultant (seed 002:
+    // no purchase, no reward): the sale's own multipliers, and nothing for a sale made before the binding.
     if (hasTable(d.db, "returns")) {
       const returns = d.db
         .prepare(
-          `SELECT r.refund_fen FROM returns r JOIN consultant_bindings b ON b.member_id = r.member_id
-           WHERE b.consultant_id = ? AND r.at >= ? AND r.at < ? AND r.at >= b.bound_at`,
+          `SELECT r.refund_fen, s.member_id, s.at AS sale_at, s.total_fen,
+                  (SELECT COALESCE(SUM(p.refund_fen), 0) FROM returns p
+                    WHERE p.sale_id = r.sale_id AND (p.at < r.at OR (p.at = r.at AND p.return_id < r.return_id))) AS returned_before
+           FROM returns r JOIN sales s ON s.sale_id = r.sale_id JOIN consultant_bindings b ON b.member_id = s.member_id
+           WHERE b.consultant_id = ? AND r.at >= ? AND r.at < ? AND s.at >= b.bound_at ORDER BY r.at, r.return_id`,
         )
-        .all<{ refund_fen: number }>(c.consultant_id, from, to);
-      for (const x of returns) counted.push({ amountFen: -x.refund_fen, kind: "other", channel: "kiosk" });
+        .all<{ refund_fen: number; member_id: string; sale_at: number; total_fen: number; returned_before: number }>(c.consultant_id, from, to);
+      for (const x of returns) {
+        counted.push({
+          amountFen: -Number(x.refund_fen),
+          kind: kindOf(x.member_id, Number(x.sale_at)),
+          channel: "kiosk",
+          returnOf: { saleAmountFen: Number(x.total_fen), returnedBeforeFen: Number(x.returned_before) },
+        });
+      }
     }
     const reward = consultantReward(rules.consultant, counted, rules.rounding.mode);
     const byKind: Record<string, number> = {};
-    counted.slice(0, sales.length).forEach((s) => (byKind[s.kind] = (byKind[s.kind] ?? 0) + 1));
+    for (const s of counted.slice(0, sales.length)) byKind[s.kind] = (byKind[s.kind] ?? 0) + 1;
     return {
       ...view(c),
       month,
@@ -102,12 +127,24 @@ export function consultantReport(d: BackofficeDeps, storeId: string, month: stri
 
 export function registerConsultantRoutes(r: Routes, d: BackofficeDeps): void {
   r.staff(
-    { method: "post", path: "/consultants", tag: "consultants", summary: "Add a consultant to a store", roles: MANAGERS, body: z.strictObject({ consultantId: Id, name: z.string().trim().min(1).max(100), storeId: Id }), status: 201, errors: { 409: "consultant id taken" } },
+    {
+      method: "post",
+      path: "/consultants",
+      tag: "consultants",
+      summary: "Add a consultant to a store",
+      roles: MANAGERS,
+      body: z.strictObject({ consultantId: Id, name: z.string().trim().min(1).max(100), storeId: Id }),
+      status: 201,
+      errors: { 409: "consultant id taken" },
+    },
     ({ body, principal, actor }) => {
       requireStore(principal, body.storeId);
       return d.db.transaction(() => {
-        if (d.db.prepare("SELECT 1 FROM consultants WHERE consultant_id = ?").get(body.consultantId)) throw new HubError("CONFLICT", `consultant ${body.consultantId} exists`);
-        d.db.prepare("INSERT INTO consultants (consultant_id, name, store_id, active, created_at) VALUES (?, ?, ?, 1, ?)").run(body.consultantId, body.name, body.storeId, d.clock.now());
+        if (d.db.prepare("SELECT 1 FROM consultants WHERE consultant_id = ?").get(body.consultantId))
+          throw new HubError("CONFLICT", `consultant ${body.consultantId} exists`);
+        d.db
+          .prepare("INSERT INTO consultants (consultant_id, name, store_id, active, created_at) VALUES (?, ?, ?, 1, ?)")
+          .run(body.consultantId, body.name, body.storeId, d.clock.now());
         d.audit.recordInTx({ actor, action: "consultant.create", entity: "consultant", entityId: body.consultantId, storeId: body.storeId, after: body });
         return view(consultant(d, body.consultantId), 0);
       });
@@ -115,11 +152,20 @@ export function registerConsultantRoutes(r: Routes, d: BackofficeDeps): void {
   );
 
   r.staff(
-    { method: "get", path: "/consultants", tag: "consultants", summary: "Consultants and how many members each has", roles: STAFF, query: z.strictObject({ storeId: Id.optional() }) },
+    {
+      method: "get",
+      path: "/consultants",
+      tag: "consultants",
+      summary: "Consultants and how many members each has",
+      roles: STAFF,
+      query: z.strictObject({ storeId: Id.optional() }),
+    },
     ({ query, principal }) => {
       if (query.storeId) requireStore(principal, query.storeId);
       const rows = d.db
-        .prepare("SELECT c.*, (SELECT COUNT(*) FROM consultant_bindings b WHERE b.consultant_id = c.consultant_id) AS members FROM consultants c ORDER BY c.store_id, c.consultant_id")
+        .prepare(
+          "SELECT c.*, (SELECT COUNT(*) FROM consultant_bindings b WHERE b.consultant_id = c.consultant_id) AS members FROM consultants c ORDER BY c.store_id, c.consultant_id",
+        )
         .all<ConsultantRow & { members: number }>()
         .filter((c) => (query.storeId ? c.store_id === query.storeId : isHq(principal) || principal.stores.includes(c.store_id)));
       return { consultants: rows.map((c) => view(c, c.members)) };
@@ -145,16 +191,34 @@ export function registerConsultantRoutes(r: Routes, d: BackofficeDeps): void {
       return d.db.transaction(() => {
         const before = d.db.prepare("SELECT consultant_id FROM consultant_bindings WHERE member_id = ?").get<{ consultant_id: string }>(params.id);
         d.db
-          .prepare("INSERT INTO consultant_bindings (member_id, consultant_id, bound_at) VALUES (?, ?, ?) ON CONFLICT (member_id) DO UPDATE SET consultant_id = excluded.consultant_id, bound_at = excluded.bound_at")
+          .prepare(
+            "INSERT INTO consultant_bindings (member_id, consultant_id, bound_at) VALUES (?, ?, ?) ON CONFLICT (member_id) DO UPDATE SET consultant_id = excluded.consultant_id, bound_at = excluded.bound_at",
+          )
           .run(params.id, c.consultant_id, d.clock.now());
-        d.audit.recordInTx({ actor, action: "consultant.bind", entity: "member", entityId: params.id, storeId: c.store_id, before: { consultantId: before?.consultant_id ?? null }, after: { consultantId: c.consultant_id } });
+        d.audit.recordInTx({
+          actor,
+          action: "consultant.bind",
+          entity: "member",
+          entityId: params.id,
+          storeId: c.store_id,
+          before: { consultantId: before?.consultant_id ?? null },
+          after: { consultantId: c.consultant_id },
+        });
         return { memberId: params.id, consultantId: c.consultant_id, boundAt: d.clock.now() };
       });
     },
   );
 
   r.staff(
-    { method: "delete", path: "/members/:id/consultant", tag: "consultants", summary: "Unbind a member from their consultant", roles: MANAGERS, params: MemberParams, errors: { 404: "no such member or no binding" } },
+    {
+      method: "delete",
+      path: "/members/:id/consultant",
+      tag: "consultants",
+      summary: "Unbind a member from their consultant",
+      roles: MANAGERS,
+      params: MemberParams,
+      errors: { 404: "no such member or no binding" },
+    },
     ({ params, principal, actor }) => {
       d.data.visibleTo(principal, params.id);
       const b = d.db.prepare("SELECT consultant_id FROM consultant_bindings WHERE member_id = ?").get<{ consultant_id: string }>(params.id);
@@ -163,7 +227,15 @@ export function registerConsultantRoutes(r: Routes, d: BackofficeDeps): void {
       requireStore(principal, c.store_id);
       d.db.transaction(() => {
         d.db.prepare("DELETE FROM consultant_bindings WHERE member_id = ?").run(params.id);
-        d.audit.recordInTx({ actor, action: "consultant.unbind", entity: "member", entityId: params.id, storeId: c.store_id, before: { consultantId: c.consultant_id }, after: { consultantId: null } });
+        d.audit.recordInTx({
+          actor,
+          action: "consultant.unbind",
+          entity: "member",
+          entityId: params.id,
+          storeId: c.store_id,
+          before: { consultantId: c.consultant_id },
+          after: { consultantId: null },
+        });
       });
       return { memberId: params.id, consultantId: null };
     },
@@ -213,7 +285,16 @@ export function registerConsultantRoutes(r: Routes, d: BackofficeDeps): void {
         if (members > 0 && !to) throw new HubError("REFUSED", `${members} members need a new consultant: give rebindTo`, { reason: "REBIND_REQUIRED" });
         const moved = to ? rebindAllInTx(d, c, to, actor, body.reason) : 0;
         d.db.prepare("UPDATE consultants SET active = 0, left_at = ? WHERE consultant_id = ?").run(d.clock.now(), c.consultant_id);
-        d.audit.recordInTx({ actor, action: "consultant.leave", entity: "consultant", entityId: c.consultant_id, storeId: c.store_id, before: view(c), after: { active: false, rebindTo: to?.consultant_id ?? null, moved }, note: body.reason });
+        d.audit.recordInTx({
+          actor,
+          action: "consultant.leave",
+          entity: "consultant",
+          entityId: c.consultant_id,
+          storeId: c.store_id,
+          before: view(c),
+          after: { active: false, rebindTo: to?.consultant_id ?? null, moved },
+          note: body.reason,
+        });
         return { ...view(consultant(d, c.consultant_id)), moved };
       });
     },

@@ -1,7 +1,7 @@
 // What every back-office route module is given: storage, clock, logger and the hub services they work through.
-import type { Database } from "../../storage/sqlite.js";
+import type { Database } from "../../storage/database.js";
 import type { Clock } from "../../protocol/clock.js";
-import type { Logger } from "../../protocol/log.js";
+import type { Logger } from "../../runtime/log.js";
 import type { ReplayGuard } from "../../protocol/member-code.js";
 import type { MemberRegistry } from "../members.js";
 import type { ConfigService } from "../config-service.js";
@@ -37,5 +37,6 @@ export interface BackofficeDeps {
   replay: ReplayGuard;
   /** Where uploaded import files are spooled. */
   tmpDir: string;
-  jobs?: JobsView;
+  /** The scheduler's view, given at construction (hub/compose.ts builds the jobs first); absent in worlds without jobs. */
+  readonly jobs?: JobsView;
 }

@@ -1,6 +1,6 @@
-// Bulk import over HTTP: 100,000 CSV rows with bad rows mixed in (per-row errors, no partial rows, batched kiosk pushes), XLSX, refused uploads.
+// Bulk import over HTTP: 100,000 CSV rows with bad rows mixed in (per-row errors, no partial rows, batched kiosk pushes), XLSX, refused uploads, store-manager scope and HQ-only columns, opening money through the ledger.
 import { describe, it, expect, beforeEach, afterEach } from "vitest";
-import { createReadStream, readFileSync } from "node:fs";
+import { createReadStream, readFileSync, writeFileSync } from "node:fs";
 import { Readable } from "node:stream";
 import { join } from "node:path";
 import ExcelJS from "exceljs";
@@ -53,6 +53,13 @@ describe("member import", () => {
     expect(count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'member.import'")).toBe(ROWS - fx.bad);
     expect(count("SELECT COUNT(*) AS n FROM members WHERE member_id = 'IM100'")).toBe(0); // row 100 had no name
     expect(w.members.get("IM99")).toMatchObject({ name: "Member 99", pointsBalance: 99, cardId: "IC99" });
+    // Opening points and balances went through the ledger: the member rows equal the sums of their logs.
+    expect(
+      count(
+        "SELECT COUNT(*) AS n FROM members m WHERE m.balance_fen <> COALESCE((SELECT SUM(delta_fen) FROM balance_log b WHERE b.member_id = m.member_id), 0)",
+      ),
+    ).toBe(0);
+    expect(count("SELECT COUNT(*) AS n FROM balance_log WHERE reason = 'import'")).toBeGreaterThan(0);
     // One push to the kiosks per batch of 500, not one per member.
     const pushes = w.pushes.slice(pushesBefore);
     expect(pushes.length).toBeLessThanOrEqual(Math.ceil(ROWS / 500));
@@ -63,7 +70,8 @@ describe("member import", () => {
     const wb = new ExcelJS.Workbook();
     const sheet = wb.addWorksheet("members");
     sheet.addRow(["Member ID", "Card ID", "Name", "Level ID", "Card Class", "Card Public Key", "Points Balance"]);
-    for (let i = 1; i <= 20; i++) sheet.addRow([`X${i}`, `XC${i}`, `Xlsx ${i}`, i === 7 ? "gold?" : "normal", "standard", generateKeyPair().publicKey, i === 9 ? "lots" : i]);
+    for (let i = 1; i <= 20; i++)
+      sheet.addRow([`X${i}`, `XC${i}`, `Xlsx ${i}`, i === 7 ? "gold?" : "normal", "standard", generateKeyPair().publicKey, i === 9 ? "lots" : ""]);
     const file = join(w.dir, "members.xlsx");
     await wb.xlsx.writeFile(file);
     const xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -73,7 +81,84 @@ describe("member import", () => {
     const res = await upload(file, xlsx, "?storeId=s1", w.tokens.mgr1);
     expect(res.body).toMatchObject({ rows: 20, imported: 18, rejected: 2 });
     expect(res.body.errors.map((e) => e.row)).toEqual([8, 10]);
-    expect(w.members.get("X1")).toMatchObject({ name: "Xlsx 1", pointsBalance: 1 });
+    expect(w.members.get("X1")).toMatchObject({ name: "Xlsx 1", pointsBalance: 0 });
+    expect(w.members.storesOf("X1")).toEqual(["s1"]);
+  });
+
+  it("a store manager's import: members of their store only, no HQ-only column (issue 13, finding 10)", async () => {
+    const key = () => generateKeyPair().publicKey;
+    const csv = [
+      "memberId,cardId,name,cardPublicKey,levelId,cardClass,pointsBalance,balanceFen,vipExpiresAt",
+      `S1,SC1,Plain,${key()},,,,,`,
+      // Each of these is a valid row for HQ; only the one HQ-only value makes it a store manager's overreach.
+      `S2,SC2,Level,${key()},l80,standard,,,`,
+      `S3,SC3,Class,${key()},normal,vip-gold,,,`,
+      `S4,SC4,Points,${key()},normal,standard,500,,`,
+      `S5,SC5,Money,${key()},normal,standard,,100000,`,
+      `S6,SC6,Vip,${key()},normal,standard,,,2030-01-01`,
+      `S7,SC7,Defaults,${key()},normal,standard,,,`,
+    ].join("\n");
+    const file = join(w.dir, "mgr.csv");
+    writeFileSync(file, csv);
+    const res = await upload(file, "text/csv", "?storeId=s1", w.tokens.mgr1);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ rows: 7, imported: 2, rejected: 5 });
+    expect(res.body.errors.map((e) => [e.row, e.code, e.message.split(":")[0]])).toEqual([
+      [3, "FORBIDDEN", "levelId"],
+      [4, "FORBIDDEN", "cardClass"],
+      [5, "FORBIDDEN", "pointsBalance"],
+      [6, "FORBIDDEN", "balanceFen"],
+      [7, "FORBIDDEN", "vipExpiresAt"],
+    ]);
+    for (const id of ["S1", "S7"]) {
+      expect(w.members.get(id)).toMatchObject({ levelId: "normal", cardClass: "standard", pointsBalance: 0, balanceFen: 0 });
+      expect(w.members.storesOf(id)).toEqual(["s1"]);
+    }
+    for (const id of ["S2", "S3", "S4", "S5", "S6"]) expect(w.members.get(id)).toBeUndefined();
+    // The other store's manager does not see them.
+    expect((await w.call("GET", "/bo/members/S1", { token: w.tokens.mgr2 })).status).toBe(403);
+  });
+
+  it("an HQ import writes opening balances and points through the money ledger (issue 13, finding 10)", async () => {
+    const key = () => generateKeyPair().publicKey;
+    const csv = [
+      "memberId,cardId,name,cardPublicKey,levelId,cardClass,pointsBalance,balanceFen",
+      `H1,HC1,Opening,${key()},l80,standard,120,5000`,
+      `H2,HC2,Negative,${key()},normal,standard,,-100`,
+      `H3,HC3,Nothing,${key()},normal,standard,,`,
+    ].join("\n");
+    const file = join(w.dir, "hq.csv");
+    writeFileSync(file, csv);
+    const res = await upload(file, "text/csv");
+    expect(res.body).toMatchObject({ rows: 3, imported: 2, rejected: 1 });
+    expect(res.body.errors).toEqual([expect.objectContaining({ row: 3, code: "REFUSED" })]);
+    expect(w.members.get("H2")).toBeUndefined();
+    expect(w.members.get("H1")).toMatchObject({ levelId: "l80", pointsBalance: 120, balanceFen: 5000 });
+    const log = (table: string, col: string, id: string) =>
+      w.db.prepare(`SELECT reason, ${col} AS d FROM ${table} WHERE member_id = ?`).all<{ reason: string; d: number }>(id);
+    expect(log("balance_log", "delta_fen", "H1")).toEqual([{ reason: "import", d: 5000 }]);
+    expect(log("points_log", "delta", "H1")).toEqual([{ reason: "import", d: 120 }]);
+    expect(log("balance_log", "delta_fen", "H3")).toEqual([]);
+    // The admin JSON route (hubctl members import) goes through the ledger too.
+    const json = await w.app.request("/members/import", {
+      method: "POST",
+      headers: { authorization: `Bearer ${w.tokens.hq}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        rows: [
+          { row: 2, member: { memberId: "J1", cardId: "JC1", name: "Json", levelId: "normal", cardClass: "standard", cardPublicKey: key(), balanceFen: 700 } },
+        ],
+      }),
+    });
+    expect(await json.json()).toMatchObject({ imported: 1 });
+    expect(log("balance_log", "delta_fen", "J1")).toEqual([{ reason: "import", d: 700 }]);
+    // Every member's balance and points are the sums of their logs.
+    const drift = w.db
+      .prepare(
+        `SELECT COUNT(*) AS n FROM members m WHERE m.balance_fen <> COALESCE((SELECT SUM(delta_fen) FROM balance_log b WHERE b.member_id = m.member_id), 0)
+           OR m.points_balance <> COALESCE((SELECT SUM(delta) FROM points_log p WHERE p.member_id = m.member_id), 0)`,
+      )
+      .get<{ n: number }>()?.n;
+    expect(drift).toBe(0);
   });
 
   it("refuses files it cannot read and content types it does not take", async () => {

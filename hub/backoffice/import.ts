@@ -3,11 +3,13 @@
 // Any size: the body is never held in memory, rows are read one at a time, and members are
 // created in transactions of IMPORT_BATCH_MAX rows with one savepoint per row, so a bad row
 // changes nothing and the kiosks get one push per batch. The answer lists every rejected row.
+// A store manager's import creates members of their store only and cannot set HQ-only columns;
+// opening balances and points are ledger moves (reason `import`), so balance = sum of the log.
 import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { once } from "node:events";
 import { z } from "zod";
-import { IMPORT_BATCH_MAX, ImportError, memberFromCells, readMemberRows, type RowResult } from "../member-import.js";
+import { IMPORT_BATCH_MAX, ImportError, memberFromCells, readMemberRows, recordOpeningInTx, type RowResult } from "../member-import.js";
 import type { NewMember } from "../members.js";
 import { HubError } from "../errors.js";
 import { MANAGERS, isHq, requireStore } from "../auth/roles.js";
@@ -16,6 +18,7 @@ import type { RulesConfig } from "../../protocol/rules/config.js";
 import type { BackofficeDeps } from "./deps.js";
 import type { Routes } from "./route.js";
 import { Id } from "./schemas.js";
+import { defaultLevelFor } from "../../protocol/rules/levels.js";
 
 const TYPES = ["text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/octet-stream"] as const;
 
@@ -31,7 +34,7 @@ export interface ImportSummary {
 }
 
 /** Writes the request body to `path`, refusing more than `max` bytes. */
-async function spool(body: ReadableStream<Uint8Array> | null, path: string, max: number): Promise<number> {
+export async function spool(body: ReadableStream<Uint8Array> | null, path: string, max: number): Promise<number> {
   const out = createWriteStream(path, { mode: 0o600 });
   let size = 0;
   try {
@@ -49,16 +52,27 @@ async function spool(body: ReadableStream<Uint8Array> | null, path: string, max:
   return size;
 }
 
-/** Imports the rows of a file already on disk. */
+/** Columns only HQ may fill: a store manager's row with one of them is refused, naming it. */
+export const HQ_ONLY_COLUMNS = ["levelId", "cardClass", "pointsBalance", "balanceFen", "vipExpiresAt"] as const;
+
+/**
+ * Imports the rows of a file already on disk. `hq` false (a store manager): the members belong to
+ * `storeId` only, take the rules' default level and card class, and a row that sets an HQ-only
+ * column (other than to those defaults) is refused. Opening balances and points (HQ only) are
+ * written to the money ledger (balance_log / points_log, reason `import`) with the row, so the
+ * member's balance is the sum of its log like after any other move.
+ */
 export async function importFile(
   d: BackofficeDeps,
-  o: { path: string; format: "csv" | "xlsx"; storeId: string | null; actor: Actor },
+  o: { path: string; format: "csv" | "xlsx"; storeId: string | null; actor: Actor; hq: boolean },
 ): Promise<ImportSummary> {
   const started = performance.now();
   const rules: RulesConfig = d.rules.forStore(o.storeId);
   const levels = new Set(rules.levels.map((l) => l.id));
   const classes = new Set(rules.cardClasses.map((c) => c.id));
   const today = d.rules.storeDay(o.storeId, d.clock.now());
+  const defaults = { levelId: defaultLevelFor(rules, "till")?.id, cardClass: d.settings.get().defaultCardClass };
+  if (!o.hq && !o.storeId) throw new HubError("FORBIDDEN", "a store manager imports for one of their stores: give storeId");
   const errors: RowResult[] = [];
   let rows = 0;
   let imported = 0;
@@ -87,6 +101,8 @@ export async function importFile(
           });
           d.data.saveLevelStateInTx(m.memberId, { levelSince: today, growth: 0, windowGrowth: 0 });
           d.audit.recordInTx({ actor: o.actor, action: "member.import", entity: "member", entityId: m.memberId, storeId: o.storeId, before: null, after: m });
+          // The opening balance and points as ledger entries; a refusal (negative amounts) undoes the row.
+          recordOpeningInTx(d.db, d.clock, m);
         },
       },
     );
@@ -118,6 +134,21 @@ export async function importFile(
         errors.push({ row: src.row, ok: false, code: "INVALID_INPUT", message: `cardClass: no card class '${m.cardClass}' in the rules` });
         continue;
       }
+      if (!o.hq) {
+        const field = HQ_ONLY_COLUMNS.find((f) => m[f] !== undefined && !((f === "levelId" || f === "cardClass") && m[f] === defaults[f]));
+        if (field) {
+          errors.push({
+            row: src.row,
+            ok: false,
+            code: "FORBIDDEN",
+            message: `${field}: 只有总部可以设置此列。only HQ may set ${field}; leave the column out (store imports get the default level and card class, no opening balance or points)`,
+          });
+          continue;
+        }
+        m.stores = [o.storeId];
+      }
+      m.levelId ??= defaults.levelId;
+      m.cardClass ??= defaults.cardClass;
       pending.push({ row: src.row, member: m as unknown as NewMember });
       if (pending.length >= IMPORT_BATCH_MAX) flush();
     }
@@ -128,7 +159,15 @@ export async function importFile(
   }
   errors.sort((a, b) => a.row - b.row);
   const seconds = (performance.now() - started) / 1000;
-  return { rows, imported, rejected: errors.length, ignoredColumns, seconds: Math.round(seconds * 1000) / 1000, rowsPerSecond: Math.round(rows / Math.max(seconds, 0.001)), errors };
+  return {
+    rows,
+    imported,
+    rejected: errors.length,
+    ignoredColumns,
+    seconds: Math.round(seconds * 1000) / 1000,
+    rowsPerSecond: Math.round(rows / Math.max(seconds, 0.001)),
+    errors,
+  };
 }
 
 export function registerImportRoutes(r: Routes, d: BackofficeDeps): void {
@@ -139,7 +178,7 @@ export function registerImportRoutes(r: Routes, d: BackofficeDeps): void {
       tag: "members",
       summary: "Bulk import members from a CSV or XLSX file (streamed, any size); one result per rejected row",
       description:
-        "The body is the file (text/csv or the XLSX type; `format` says which when sent as application/octet-stream). Columns by name: memberId, cardId, name, levelId, cardClass, cardPublicKey (required), status, pointsBalance, balanceFen, vipExpiresAt, headshotHash, birthday. Each row is created completely or not at all; rows are committed in batches of 500 and pushed to the kiosks once per batch. HQ imports for the chain; a store manager imports members of their store (`storeId`).",
+        "The body is the file (text/csv or the XLSX type; `format` says which when sent as application/octet-stream). Columns by name: memberId, cardId, name, levelId, cardClass, cardPublicKey (required), status, pointsBalance, balanceFen, vipExpiresAt, headshotHash, birthday. Each row is created completely or not at all; rows are committed in batches of 500 and pushed to the kiosks once per batch. HQ imports for the chain; a store manager imports members of their store (`storeId`): the members belong to that store only, and a row that sets levelId or cardClass (other than the defaults), pointsBalance, balanceFen or vipExpiresAt is refused (FORBIDDEN, naming the column). Opening balances and points are written through the money ledger (reason `import`).",
       roles: MANAGERS,
       query: z.strictObject({ storeId: Id.optional(), format: z.enum(["csv", "xlsx"]).optional() }),
       bodyKind: "binary",
@@ -152,13 +191,20 @@ export function registerImportRoutes(r: Routes, d: BackofficeDeps): void {
       const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
       const format = query.format ?? (type === "text/csv" ? "csv" : type.includes("spreadsheetml") ? "xlsx" : undefined);
       if (!format) throw new HubError("INVALID_INPUT", "query.format: say csv or xlsx for an application/octet-stream body");
+      const maxBytes = d.settings.get().import.maxBytes;
+      const declared = c.req.header("content-length");
+      if (declared !== undefined && !(Number(declared) <= maxBytes))
+        throw new HubError("TOO_LARGE", `an import file may be at most ${maxBytes} bytes: split the file`);
       const dir = mkdtempSync(join(d.tmpDir, "import-"));
       try {
         const path = join(dir, `upload.${format}`);
-        const bytes = await spool(c.req.raw.body, path, d.settings.get().import.maxBytes);
+        const bytes = await spool(c.req.raw.body, path, maxBytes);
         if (bytes === 0) throw new HubError("INVALID_INPUT", "the file is empty");
-        const summary = await importFile(d, { path, format, storeId: query.storeId ?? null, actor });
-        d.log.info({ rows: summary.rows, imported: summary.imported, rejected: summary.rejected, rowsPerSecond: summary.rowsPerSecond, actor: actor.id }, "member import done");
+        const summary = await importFile(d, { path, format, storeId: query.storeId ?? null, actor, hq: isHq(principal) });
+        d.log.info(
+          { rows: summary.rows, imported: summary.imported, rejected: summary.rejected, rowsPerSecond: summary.rowsPerSecond, actor: actor.id },
+          "member import done",
+        );
         return summary;
       } finally {
         rmSync(dir, { recursive: true, force: true });

@@ -5,7 +5,7 @@
 // replayed operation can never count twice. The member row (points, balance total, bonus part) moves
 // in the same transaction, through MemberRegistry.adjustInTx, which also logs the change the kiosks
 // follow. Money held for kiosk sales in flight (the authoriser's open holds) is not available.
-import type { Database } from "../../storage/sqlite.js";
+import type { Database } from "../../storage/database.js";
 import type { Clock } from "../../protocol/clock.js";
 import type { MemberRegistry } from "../members.js";
 import { HubError } from "../errors.js";
@@ -83,7 +83,13 @@ export class MoneyLedger {
     const card = move.shoppingCard;
     const cardFen = card?.fen ?? 0;
     const cardBonus = card?.bonusFen ?? 0;
-    for (const [v, what] of [[points, "points"], [principal, "principalFen"], [bonus, "bonusFen"], [cardFen, "shoppingCard.fen"], [cardBonus, "shoppingCard.bonusFen"]] as const) {
+    for (const [v, what] of [
+      [points, "points"],
+      [principal, "principalFen"],
+      [bonus, "bonusFen"],
+      [cardFen, "shoppingCard.fen"],
+      [cardBonus, "shoppingCard.bonusFen"],
+    ] as const) {
       if (!Number.isSafeInteger(v)) throw new HubError("INVALID_INPUT", `${what} must be a whole number`);
     }
     if (move.ref.length === 0 || move.ref.length > 200) throw new HubError("INVALID_INPUT", "a ledger ref must be 1-200 characters");
@@ -102,7 +108,9 @@ export class MoneyLedger {
     if (!needPoints && !needBalance && !needCard) return true;
     let cardBalance = 0;
     if (needCard) {
-      const c = this.db.prepare("SELECT member_id, balance_fen FROM shopping_cards WHERE card_id = ?").get<{ member_id: string; balance_fen: number }>(card!.cardId);
+      const c = this.db
+        .prepare("SELECT member_id, balance_fen FROM shopping_cards WHERE card_id = ?")
+        .get<{ member_id: string; balance_fen: number }>(card!.cardId);
       if (!c || c.member_id !== move.memberId) throw new HubError("NOT_FOUND", `member ${move.memberId} has no shopping card ${card!.cardId}`);
       cardBalance = c.balance_fen;
       if (cardFen < 0 && cardBalance + cardFen < 0) {
@@ -124,7 +132,9 @@ export class MoneyLedger {
     }
     const now = this.clock.now();
     if (needPoints) {
-      this.db.prepare("INSERT INTO points_log (member_id, delta, reason, ref, at) VALUES (?, ?, ?, ?, ?)").run(move.memberId, points, move.reason, move.ref, now);
+      this.db
+        .prepare("INSERT INTO points_log (member_id, delta, reason, ref, at) VALUES (?, ?, ?, ?, ?)")
+        .run(move.memberId, points, move.reason, move.ref, now);
     }
     if (needBalance) {
       this.db
@@ -153,6 +163,14 @@ export class MoneyLedger {
     return this.db
       .prepare("SELECT id, delta_fen, bonus_delta_fen, reason, ref, at FROM balance_log WHERE member_id = ? AND id < ? ORDER BY id DESC LIMIT ?")
       .all<{ id: number; delta_fen: number; bonus_delta_fen: number; reason: string; ref: string; at: number }>(memberId, before, limit)
-      .map((r) => ({ id: r.id, totalFen: r.delta_fen, principalFen: r.delta_fen - r.bonus_delta_fen, bonusFen: r.bonus_delta_fen, reason: r.reason, ref: r.ref, at: r.at }));
+      .map((r) => ({
+        id: r.id,
+        totalFen: r.delta_fen,
+        principalFen: r.delta_fen - r.bonus_delta_fen,
+        bonusFen: r.bonus_delta_fen,
+        reason: r.reason,
+        ref: r.ref,
+        at: r.at,
+      }));
   }
 }

@@ -4,6 +4,7 @@ import { checkDowngrade, checkUpgrade, quotePaidUpgrade, type LevelChange, type 
 import { LevelSchema, LevelUpgradeRuleSchema, parseRulesConfig, type RulesConfig } from "../../protocol/rules/config.js";
 import { isRulesError } from "../../protocol/rules/errors.js";
 import { addDays, startOfLocalDay, type IsoDate } from "../../protocol/rules/time.js";
+import type { MemberRecord } from "../../protocol/messages.js";
 import { HubError } from "../errors.js";
 import { HQ, STAFF, requireStore } from "../auth/roles.js";
 import type { Actor } from "../audit.js";
@@ -15,6 +16,7 @@ import { raiseLevelInTx } from "./topups.js";
 import { transact, type Work } from "./work.js";
 import { givePunchCardsInTx, shoppingCardForInTx } from "./stored-cards.js";
 import { epochSecondsToDateSql } from "../sql-dialect.js";
+import { giveLevelGiftInTx } from "./coupons-issue.js";
 
 /** Growth value per sale: one per whole yuan of what the member paid. */
 export const growthOf = (totalFen: number): number => Math.max(0, Math.floor(totalFen / 100));
@@ -34,7 +36,12 @@ export function levelMember(d: BackofficeDeps, memberId: string, asOf = Number.M
   const refunded = one("SELECT COALESCE(SUM(principal_fen), 0) AS v FROM top_up_refunds WHERE member_id = ? AND at < ?", memberId, asOf);
   const pointsSince = one("SELECT COALESCE(SUM(delta), 0) AS v FROM points_log WHERE member_id = ? AND at >= ?", memberId, asOf);
   const windowStart = startOfLocalDay(s.levelSince, rules.utcOffsetMinutes);
-  const windowPoints = one("SELECT COALESCE(SUM(delta), 0) AS v FROM points_log WHERE member_id = ? AND reason = 'sale' AND delta > 0 AND at >= ? AND at < ?", memberId, windowStart, asOf);
+  const windowPoints = one(
+    "SELECT COALESCE(SUM(delta), 0) AS v FROM points_log WHERE member_id = ? AND reason = 'sale' AND delta > 0 AND at >= ? AND at < ?",
+    memberId,
+    windowStart,
+    asOf,
+  );
   return {
     levelId: m.levelId,
     levelSince: s.levelSince,
@@ -56,8 +63,18 @@ export function applyLevelChangeInTx(d: BackofficeDeps, w: Work, memberId: strin
   d.db
     .prepare("INSERT INTO level_changes (member_id, from_level, to_level, kind, effective_on, reason, at, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
     .run(memberId, change.from, change.to, change.kind, change.effectiveOn, change.reason, d.clock.now(), actor.id);
-  d.audit.recordInTx({ actor, action: `level.${change.kind}`, entity: "member", entityId: memberId, storeId: d.data.profile(memberId).homeStoreId, before: { levelId: change.from, levelSince: s.levelSince }, after: { levelId: change.to, levelSince: change.effectiveOn, validUntil: change.validUntil }, note: change.reason });
+  d.audit.recordInTx({
+    actor,
+    action: `level.${change.kind}`,
+    entity: "member",
+    entityId: memberId,
+    storeId: d.data.profile(memberId).homeStoreId,
+    before: { levelId: change.from, levelSince: s.levelSince },
+    after: { levelId: change.to, levelSince: change.effectiveOn, validUntil: change.validUntil },
+    note: change.reason,
+  });
   if (change.to !== change.from) d.data.syncSecondariesInTx(memberId, w);
+  if (change.kind === "upgrade" || change.kind === "paid-upgrade") giveLevelGiftInTx(d, w, memberId, change.to, d.data.profile(memberId).homeStoreId);
 }
 
 /**
@@ -72,7 +89,12 @@ export function runDailyLevels(d: BackofficeDeps, day: IsoDate, actor: Actor): {
   if (rules.levels.length === 0) return out;
   const cutoff = startOfLocalDay(day, rules.utcOffsetMinutes);
   const offsetSec = rules.utcOffsetMinutes * 60;
-  const candidates = new Set<string>(d.db.prepare("SELECT member_id FROM member_levels WHERE dirty = 1").all<{ member_id: string }>().map((r) => r.member_id));
+  const candidates = new Set<string>(
+    d.db
+      .prepare("SELECT member_id FROM member_levels WHERE dirty = 1")
+      .all<{ member_id: string }>()
+      .map((r) => r.member_id),
+  );
   for (const level of rules.levels) {
     if (level.validityDays === undefined || !level.downgrade) continue;
     const lastStart = addDays(day, -level.validityDays);
@@ -82,7 +104,9 @@ export function runDailyLevels(d: BackofficeDeps, day: IsoDate, actor: Actor): {
          WHERE m.level_id = ? AND COALESCE(l.level_since, ${epochSecondsToDateSql(d.db, "m.created_at / 1000 + CAST(? AS BIGINT)")}) <= ?`,
       )
       .all<{ member_id: string }>(level.id, offsetSec, lastStart)
-      .forEach((r) => candidates.add(r.member_id));
+      .forEach((r) => {
+        candidates.add(r.member_id);
+      });
   }
   const ids = [...candidates].sort();
   for (let i = 0; i < ids.length; i += 500) {
@@ -161,14 +185,29 @@ export function registerLevelRoutes(r: Routes, d: BackofficeDeps): void {
       }
       d.db.transaction(() => {
         d.configs.setLayer({ kind: "chain" }, { ...layer, rules: nextRules });
-        d.audit.recordInTx({ actor, action: "levels.update", entity: "levels", entityId: "chain", before: { levels: rulesLayer.levels ?? null, levelUpgrade: rulesLayer.levelUpgrade ?? null }, after: body });
+        d.audit.recordInTx({
+          actor,
+          action: "levels.update",
+          entity: "levels",
+          entityId: "chain",
+          before: { levels: rulesLayer.levels ?? null, levelUpgrade: rulesLayer.levelUpgrade ?? null },
+          after: body,
+        });
       });
       return { ...body, published: false, note: "publish each store's config for the kiosks to use them" };
     },
   );
 
   r.staff(
-    { method: "get", path: "/members/:id/level", tag: "levels", summary: "A member's level, metrics, what the next evaluation would do, and the history", roles: STAFF, params: MemberParams, errors: { 404: "no such member" } },
+    {
+      method: "get",
+      path: "/members/:id/level",
+      tag: "levels",
+      summary: "A member's level, metrics, what the next evaluation would do, and the history",
+      roles: STAFF,
+      params: MemberParams,
+      errors: { 404: "no such member" },
+    },
     ({ params, principal }) => {
       d.data.visibleTo(principal, params.id);
       const rules = d.rules.chain();
@@ -185,6 +224,34 @@ export function registerLevelRoutes(r: Routes, d: BackofficeDeps): void {
         .all<{ from_level: string; to_level: string; kind: string; effective_on: string; reason: string; at: number; actor: string }>(params.id)
         .map((h) => ({ from: h.from_level, to: h.to_level, kind: h.kind, effectiveOn: h.effective_on, reason: h.reason, at: h.at, actor: h.actor }));
       return { metrics, next, history };
+    },
+  );
+
+  /** What buying `levelId` would cost and give: the same rules call the paid upgrade applies. */
+  const paidQuote = (m: MemberRecord, storeId: string, levelId: string) => {
+    if (m.primaryMemberId !== undefined) throw new HubError("REFUSED", "a secondary card follows its primary's level", { reason: "IS_SECONDARY" });
+    d.data.requireActive(m);
+    const rules = d.rules.forStore(storeId);
+    const today = d.rules.storeDay(storeId, d.clock.now());
+    return { rules, today, q: quotePaidUpgrade(rules, m.levelId, levelId, today) };
+  };
+
+  r.staff(
+    {
+      method: "get",
+      path: "/members/:id/level/paid-upgrade/quote",
+      tag: "levels",
+      summary: "What buying a higher level would cost and give (price, reward), without doing it",
+      roles: STAFF,
+      params: MemberParams,
+      query: z.strictObject({ storeId: Id, levelId: Id }),
+      errors: { 404: "no such member", 422: "RULES_LEVEL_NOT_ALLOWED, IS_SECONDARY" },
+    },
+    ({ params, query, principal }) => {
+      requireStore(principal, query.storeId);
+      const m = d.data.visibleTo(principal, params.id);
+      const { q } = paidQuote(m, query.storeId, query.levelId);
+      return { levelBefore: m.levelId, levelId: q.change.to, priceFen: q.priceFen, reward: q.reward, effectiveOn: q.change.effectiveOn };
     },
   );
 
@@ -205,30 +272,57 @@ export function registerLevelRoutes(r: Routes, d: BackofficeDeps): void {
       d.data.visibleTo(principal, params.id);
       return d.ops.run(idempotencyKey!, "level.paid-upgrade", params.id, body, (w) => {
         const m = d.data.get(params.id);
-        if (m.primaryMemberId !== undefined) throw new HubError("REFUSED", "a secondary card follows its primary's level", { reason: "IS_SECONDARY" });
-        d.data.requireActive(m);
-        const rules = d.rules.forStore(body.storeId);
-        const today = d.rules.storeDay(body.storeId, d.clock.now());
-        const q = quotePaidUpgrade(rules, m.levelId, body.levelId, today);
+        const { rules, today, q } = paidQuote(m, body.storeId, body.levelId);
         if (body.expectedPriceFen !== undefined && body.expectedPriceFen !== q.priceFen) {
           throw new HubError("REFUSED", `the price is now ${q.priceFen} fen, not ${body.expectedPriceFen}`, { reason: "PRICE_CHANGED" });
         }
-        const payment = takePaymentInTx(d, w, { memberId: params.id, amountFen: q.priceFen, payment: body.payment, rules, reason: "level-purchase", ref: idempotencyKey! });
+        const payment = takePaymentInTx(d, w, {
+          memberId: params.id,
+          amountFen: q.priceFen,
+          payment: body.payment,
+          rules,
+          reason: "level-purchase",
+          ref: idempotencyKey!,
+        });
         raiseLevelInTx(d, w, { memberId: params.id, rules, toLevelId: body.levelId, kind: "paid-upgrade", reason: "paid upgrade", actor });
         const reward = q.reward;
         const notGiven: string[] = [];
         const cardFen = reward?.shoppingCardFen ?? 0;
-        const shoppingCard = cardFen > 0 ? { cardId: shoppingCardForInTx(d, { memberId: params.id, storeId: body.storeId, actor }), fen: cardFen, bonusFen: cardFen } : null;
+        const shoppingCard =
+          cardFen > 0 ? { cardId: shoppingCardForInTx(d, { memberId: params.id, storeId: body.storeId, actor }), fen: cardFen, bonusFen: cardFen } : null;
         if (reward && ((reward.balanceFen ?? 0) > 0 || (reward.points ?? 0) > 0 || shoppingCard)) {
           d.ledger.applyInTx(
-            { memberId: params.id, reason: "level-reward", ref: idempotencyKey!, bonusFen: reward.balanceFen ?? 0, points: reward.points ?? 0, ...(shoppingCard ? { shoppingCard } : {}) },
+            {
+              memberId: params.id,
+              reason: "level-reward",
+              ref: idempotencyKey!,
+              bonusFen: reward.balanceFen ?? 0,
+              points: reward.points ?? 0,
+              ...(shoppingCard ? { shoppingCard } : {}),
+            },
             w,
           );
         }
-        const coupons = reward ? d.data.giveCouponsInTx(params.id, rules, today, { coupons: reward.coupons ?? [], couponPackIds: reward.couponPackIds ?? [] }, w) : [];
-        const punchCards = givePunchCardsInTx(d, { memberId: params.id, cards: reward?.punchCards ?? [], source: "level-reward", ref: idempotencyKey!, storeId: body.storeId });
+        const coupons = reward
+          ? d.data.giveCouponsInTx(params.id, rules, today, { coupons: reward.coupons ?? [], couponPackIds: reward.couponPackIds ?? [] }, w)
+          : [];
+        const punchCards = givePunchCardsInTx(d, {
+          memberId: params.id,
+          cards: reward?.punchCards ?? [],
+          source: "level-reward",
+          ref: idempotencyKey!,
+          storeId: body.storeId,
+        });
         const out = { levelId: body.levelId, priceFen: q.priceFen, payment, reward, coupons, shoppingCard, punchCards, notGiven };
-        d.audit.recordInTx({ actor, action: "level.paid-upgrade", entity: "member", entityId: params.id, storeId: body.storeId, before: { levelId: m.levelId }, after: out });
+        d.audit.recordInTx({
+          actor,
+          action: "level.paid-upgrade",
+          entity: "member",
+          entityId: params.id,
+          storeId: body.storeId,
+          before: { levelId: m.levelId },
+          after: out,
+        });
         return out;
       }).result;
     },

@@ -1,6 +1,6 @@
 // The back office's view of a member: profile, VIP state, level state and coupons around the record the kiosks get, and the writes that keep them in step.
 import { randomBytes } from "node:crypto";
-import type { Database } from "../../storage/sqlite.js";
+import type { Database } from "../../storage/database.js";
 import type { Clock } from "../../protocol/clock.js";
 import type { MemberRecord } from "../../protocol/messages.js";
 import type { MemberRegistry } from "../members.js";
@@ -172,7 +172,9 @@ export class MemberData {
 
   /** The VIP state the rules need; members imported with a VIP expiry get one derived from their record. */
   vipState(m: MemberRecord): VipMember {
-    const r = this.db.prepare("SELECT card_valid_until, vip, plan_history FROM member_vip WHERE member_id = ?").get<{ card_valid_until: number | null; vip: string | null; plan_history: string }>(m.memberId);
+    const r = this.db
+      .prepare("SELECT card_valid_until, vip, plan_history FROM member_vip WHERE member_id = ?")
+      .get<{ card_valid_until: number | null; vip: string | null; plan_history: string }>(m.memberId);
     const input: VipMemberInput = r
       ? {
           id: m.memberId,
@@ -188,7 +190,14 @@ export class MemberData {
           cardValidUntil: null,
           vip:
             m.vipExpiresAt !== undefined
-              ? { classId: m.cardClass, expiresAt: m.vipExpiresAt, previousClass: m.baseCardClass ?? this.settings.get().defaultCardClass, previousValidUntil: null, paidFen: 0, paidDays: 1 }
+              ? {
+                  classId: m.cardClass,
+                  expiresAt: m.vipExpiresAt,
+                  previousClass: m.baseCardClass ?? this.settings.get().defaultCardClass,
+                  previousValidUntil: null,
+                  paidFen: 0,
+                  paidDays: 1,
+                }
               : null,
           planHistory: [],
         };
@@ -250,7 +259,9 @@ export class MemberData {
   // ------------------------------------------------------------------ levels
 
   levelState(memberId: string): LevelState {
-    const r = this.db.prepare("SELECT level_since, growth, window_growth FROM member_levels WHERE member_id = ?").get<{ level_since: string; growth: number; window_growth: number }>(memberId);
+    const r = this.db
+      .prepare("SELECT level_since, growth, window_growth FROM member_levels WHERE member_id = ?")
+      .get<{ level_since: string; growth: number; window_growth: number }>(memberId);
     if (r) return { levelSince: r.level_since, growth: r.growth, windowGrowth: r.window_growth };
     return { levelSince: this.profile(memberId).cardIssuedOn, growth: 0, windowGrowth: 0 };
   }
@@ -282,7 +293,7 @@ export class MemberData {
     memberId: string,
     rules: RulesConfig,
     today: IsoDate,
-    give: { coupons?: ReadonlyArray<{ couponId: string; count: number }>; couponPackIds?: readonly string[] },
+    give: { coupons?: ReadonlyArray<{ couponId: string; count: number }>; couponPackIds?: readonly string[]; validDays?: number },
     work: Work,
   ): MemberRecord["coupons"] {
     const fresh: MemberRecord["coupons"] = [];
@@ -292,7 +303,7 @@ export class MemberData {
         fresh.push({ instanceId: `c${randomBytes(8).toString("hex")}`, couponId, validFrom: today, expiresOn: addDays(today, days - 1) });
       }
     };
-    for (const c of give.coupons ?? []) add(c.couponId, c.count, DEFAULT_COUPON_DAYS);
+    for (const c of give.coupons ?? []) add(c.couponId, c.count, give.validDays ?? DEFAULT_COUPON_DAYS);
     for (const packId of give.couponPackIds ?? []) {
       const pack = rules.couponPacks.find((p) => p.id === packId);
       if (!pack) throw new HubError("REFUSED", `no coupon pack '${packId}' in the rules`, { reason: "UNKNOWN_COUPON_PACK" });
@@ -313,12 +324,18 @@ export class MemberData {
     const m = this.get(memberId);
     const vip = this.vipState(m);
     const now = this.clock.now();
-    const portrait = this.db.prepare("SELECT frequency, tags, computed_on FROM member_portraits WHERE member_id = ?").get<{ frequency: string; tags: string; computed_on: string }>(memberId);
-    const consultant = this.db.prepare("SELECT consultant_id, bound_at FROM consultant_bindings WHERE member_id = ?").get<{ consultant_id: string; bound_at: number }>(memberId);
+    const portrait = this.db
+      .prepare("SELECT frequency, tags, computed_on FROM member_portraits WHERE member_id = ?")
+      .get<{ frequency: string; tags: string; computed_on: string }>(memberId);
+    const consultant = this.db
+      .prepare("SELECT consultant_id, bound_at FROM consultant_bindings WHERE member_id = ?")
+      .get<{ consultant_id: string; bound_at: number }>(memberId);
     const secondary = this.db.prepare("SELECT primary_member_id FROM secondary_cards WHERE member_id = ?").get<{ primary_member_id: string }>(memberId);
     // PLUS (online-only paid tier, see plus.ts) and the shopping cards' total (stored-cards.ts).
     const plus = this.db.prepare("SELECT since, expires_at FROM member_plus WHERE member_id = ?").get<{ since: number; expires_at: number }>(memberId);
-    const cards = this.db.prepare("SELECT COUNT(*) AS n, COALESCE(SUM(balance_fen), 0) AS total FROM shopping_cards WHERE member_id = ?").get<{ n: number; total: number }>(memberId);
+    const cards = this.db
+      .prepare("SELECT COUNT(*) AS n, COALESCE(SUM(balance_fen), 0) AS total FROM shopping_cards WHERE member_id = ?")
+      .get<{ n: number; total: number }>(memberId);
     return {
       member: m,
       effectiveCardClass: effectiveCardClass(m, now),

@@ -14,7 +14,10 @@ afterEach(() => w.close());
 
 describe("registration", () => {
   it("gives the channel's default level, a chain-unique number and pushes the member to kiosks", async () => {
-    const till = await w.call("POST", "/bo/members", { token: w.tokens.staff1, body: { storeId: "s1", channel: "till", name: "Han Meimei", phone: "13800000000", gender: "female", birthDate: "1990-02-03" } });
+    const till = await w.call("POST", "/bo/members", {
+      token: w.tokens.staff1,
+      body: { storeId: "s1", channel: "till", name: "Han Meimei", phone: "13800000000", gender: "female", birthDate: "1990-02-03" },
+    });
     expect(till.status).toBe(201);
     const m = till.body.member as { memberId: string; levelId: string; cardClass: string; birthday: string; cardId: string };
     expect(m.levelId).toBe("normal");
@@ -34,10 +37,15 @@ describe("registration", () => {
   });
 
   it("keeps member numbers unique across stores and refuses bad input", async () => {
-    expect((await w.call("POST", "/bo/members", { token: w.tokens.staff1, body: { storeId: "s1", channel: "till", name: "A", memberId: "VIP001" } })).status).toBe(201);
+    expect(
+      (await w.call("POST", "/bo/members", { token: w.tokens.staff1, body: { storeId: "s1", channel: "till", name: "A", memberId: "VIP001" } })).status,
+    ).toBe(201);
     const clash = await w.call("POST", "/bo/members", { token: w.tokens.staff2, body: { storeId: "s2", channel: "till", name: "B", memberId: "VIP001" } });
     expect(clash.status).toBe(409);
-    const cardClash = await w.call("POST", "/bo/members", { token: w.tokens.staff2, body: { storeId: "s2", channel: "till", name: "B", memberId: "X2", cardId: "VIP001" } });
+    const cardClash = await w.call("POST", "/bo/members", {
+      token: w.tokens.staff2,
+      body: { storeId: "s2", channel: "till", name: "B", memberId: "X2", cardId: "VIP001" },
+    });
     expect(cardClash.status).toBe(409);
     const bad = await w.call("POST", "/bo/members", { token: w.tokens.staff1, body: { storeId: "s1", channel: "kiosk", name: "" } });
     expect(bad.status).toBe(400);
@@ -45,8 +53,12 @@ describe("registration", () => {
     const typo = await w.call("POST", "/bo/members", { token: w.tokens.staff1, body: { storeId: "s1", channel: "till", name: "C", nmae: "x" } });
     expect(typo.status).toBe(400);
     expect(String(typo.body.message)).toMatch(/unknown key\(s\) nmae/);
-    expect((await w.call("POST", "/bo/members", { token: w.tokens.staff1, raw: "{not json", headers: { "content-type": "application/json" } })).status).toBe(400);
-    expect((await w.call("POST", "/bo/members", { token: w.tokens.hq, body: { storeId: "s1", channel: "till", name: "D", levelId: "nope" } })).status).toBe(400);
+    expect((await w.call("POST", "/bo/members", { token: w.tokens.staff1, raw: "{not json", headers: { "content-type": "application/json" } })).status).toBe(
+      400,
+    );
+    expect((await w.call("POST", "/bo/members", { token: w.tokens.hq, body: { storeId: "s1", channel: "till", name: "D", levelId: "nope" } })).status).toBe(
+      400,
+    );
   });
 
   it("refuses wrong roles and stores", async () => {
@@ -71,7 +83,12 @@ describe("edit and block", () => {
     expect(lvl.status).toBe(200);
     expect(lvl.body).toMatchObject({ member: { levelId: "l90" }, level: { levelSince: "2024-06-15" } });
     const audit = await w.call("GET", `/bo/audit?entity=member&entityId=${memberId}&action=member.edit`, { token: w.tokens.hq });
-    const entries = audit.body.entries as Array<{ before: { member: { name: string; levelId: string } }; after: { member: { name: string; levelId: string } }; actor: string; note: string | null }>;
+    const entries = audit.body.entries as Array<{
+      before: { member: { name: string; levelId: string } };
+      after: { member: { name: string; levelId: string } };
+      actor: string;
+      note: string | null;
+    }>;
     expect(entries).toHaveLength(2);
     expect(entries[0]).toMatchObject({ actor: "hq", note: "goodwill", before: { member: { levelId: "normal" } }, after: { member: { levelId: "l90" } } });
     expect(entries[1]).toMatchObject({ actor: "staff1", before: { member: { name: "Li Lei" } }, after: { member: { name: "Li Lei 2" } } });
@@ -87,9 +104,15 @@ describe("edit and block", () => {
     expect(blocked.body).toMatchObject({ member: { status: "blocked" }, profile: { blockedReason: "fraud" } });
     expect(w.members.get(memberId)?.status).toBe("blocked");
     expect((await w.call("POST", `/bo/members/${memberId}/block`, { token: w.tokens.mgr1, body: { reason: "again" } })).status).toBe(409);
-    const topUp = await w.call("POST", `/bo/members/${memberId}/top-ups`, { token: w.tokens.staff1, body: { storeId: "s1", amountFen: 10000, payment: { method: "cash" } }, headers: { "idempotency-key": "blocked-top-up-1" } });
+    const topUp = await w.call("POST", `/bo/members/${memberId}/top-ups`, {
+      token: w.tokens.staff1,
+      body: { storeId: "s1", amountFen: 10000, payment: { method: "cash" } },
+      headers: { "idempotency-key": "blocked-top-up-1" },
+    });
     expect(topUp.body.reason).toBe("MEMBER_BLOCKED");
-    expect((await w.call("POST", `/bo/members/${memberId}/unblock`, { token: w.tokens.mgr1, body: { reason: "cleared" } })).body).toMatchObject({ member: { status: "active" } });
+    expect((await w.call("POST", `/bo/members/${memberId}/unblock`, { token: w.tokens.mgr1, body: { reason: "cleared" } })).body).toMatchObject({
+      member: { status: "active" },
+    });
   });
 
   it("scopes members of one store to that store's staff", async () => {

@@ -13,6 +13,7 @@ import type { Profile, RegistrationChannel } from "./member-data.js";
 import type { Routes } from "./route.js";
 import { CardId, Id, IsoDate, MemberParams, PublicKey, Reason } from "./schemas.js";
 import { transact, type Work } from "./work.js";
+import { giveRegistrationGiftInTx } from "./coupons-issue.js";
 
 const Phone = z.string().regex(/^\+?[0-9][0-9 -]{4,19}$/, "a phone number");
 const Gender = z.enum(["female", "male", "other"]);
@@ -79,7 +80,8 @@ export interface NewMemberInput {
 
 function checkKnown(rules: RulesConfig, levelId: string, cardClass: string): void {
   if (rules.levels.length > 0 && !rules.levels.some((l) => l.id === levelId)) throw new HubError("INVALID_INPUT", `no level '${levelId}' in the rules`);
-  if (rules.cardClasses.length > 0 && !rules.cardClasses.some((c) => c.id === cardClass)) throw new HubError("INVALID_INPUT", `no card class '${cardClass}' in the rules`);
+  if (rules.cardClasses.length > 0 && !rules.cardClasses.some((c) => c.id === cardClass))
+    throw new HubError("INVALID_INPUT", `no card class '${cardClass}' in the rules`);
 }
 
 /** Inside the caller's transaction: creates a member with profile and level state, audited. */
@@ -134,12 +136,23 @@ export function createMemberInTx(d: BackofficeDeps, w: Work, input: NewMemberInp
       .prepare("INSERT INTO card_keys (member_id, public_key, state, enrolled_at, actor, reason) VALUES (?, ?, 'active', ?, ?, 'registration')")
       .run(m.memberId, input.cardPublicKey, d.clock.now(), actor.id);
   }
-  d.audit.recordInTx({ actor, action: "member.register", entity: "member", entityId: m.memberId, storeId: input.storeId, before: null, after: { member: m, profile } });
-  return m;
+  d.audit.recordInTx({
+    actor,
+    action: "member.register",
+    entity: "member",
+    entityId: m.memberId,
+    storeId: input.storeId,
+    before: null,
+    after: { member: m, profile },
+  });
+  giveRegistrationGiftInTx(d, w, m.memberId, input.storeId, input.channel, input.primaryMemberId !== undefined);
+  return d.registry.get(m.memberId) ?? m;
 }
 
 function requireHqFor(p: Principal, fields: Record<string, unknown>): void {
-  const hqOnly = Object.entries(fields).filter(([, v]) => v !== undefined).map(([k]) => k);
+  const hqOnly = Object.entries(fields)
+    .filter(([, v]) => v !== undefined)
+    .map(([k]) => k);
   if (hqOnly.length > 0 && !isHq(p)) throw new HubError("FORBIDDEN", `only HQ may set ${hqOnly.join(", ")}`);
 }
 
@@ -154,18 +167,34 @@ export function registerMemberRoutes(r: Routes, d: BackofficeDeps): void {
       roles: STAFF,
       body: RegisterBody,
       status: 201,
-      errors: { 409: "member number or card id already taken", 503: "no levels in the rules and no levelId given" },
+      // Optional so scripts keep working; the console sends one, so a double click registers one member.
+      idempotent: "optional",
+      errors: {
+        409: "member number or card id already taken, or the Idempotency-Key was used for another request",
+        503: "no levels in the rules and no levelId given",
+      },
     },
-    ({ body, principal, actor }) => {
+    ({ body, principal, actor, idempotencyKey }) => {
       requireStore(principal, body.storeId);
       requireHqFor(principal, { levelId: body.levelId, cardClass: body.cardClass, stores: body.stores });
+      if (idempotencyKey)
+        return d.ops.run(idempotencyKey, "member.register", null, { body, by: actor.id }, (w) => d.data.view(createMemberInTx(d, w, body, actor).memberId))
+          .result;
       const m = transact(d.db, d.registry, (w) => createMemberInTx(d, w, body, actor));
       return d.data.view(m.memberId);
     },
   );
 
   r.staff(
-    { method: "get", path: "/members/:id", tag: "members", summary: "A member: record, profile, VIP, level, portraits, consultant", roles: STAFF, params: MemberParams, errors: { 404: "no such member" } },
+    {
+      method: "get",
+      path: "/members/:id",
+      tag: "members",
+      summary: "A member: record, profile, VIP, level, portraits, consultant",
+      roles: STAFF,
+      params: MemberParams,
+      errors: { 404: "no such member" },
+    },
     ({ params, principal }) => {
       d.data.visibleTo(principal, params.id);
       return d.data.view(params.id);
@@ -209,7 +238,9 @@ export function registerMemberRoutes(r: Routes, d: BackofficeDeps): void {
           d.registry.updateInTx(params.id, {
             ...(body.name !== undefined ? { name: body.name } : {}),
             ...(body.levelId !== undefined ? { levelId: body.levelId } : {}),
-            ...(body.cardClass !== undefined && body.cardClass !== before.cardClass ? { cardClass: body.cardClass, vipExpiresAt: undefined, baseCardClass: undefined } : {}),
+            ...(body.cardClass !== undefined && body.cardClass !== before.cardClass
+              ? { cardClass: body.cardClass, vipExpiresAt: undefined, baseCardClass: undefined }
+              : {}),
             ...(body.stores !== undefined ? { stores: body.stores } : {}),
             ...(body.birthDate !== undefined ? { birthday: body.birthDate === null ? undefined : body.birthDate.slice(5) } : {}),
           }),
@@ -218,7 +249,9 @@ export function registerMemberRoutes(r: Routes, d: BackofficeDeps): void {
           const today = d.data.today(params.id);
           d.data.saveLevelStateInTx(params.id, { ...d.data.levelState(params.id), levelSince: today, windowGrowth: 0 });
           d.db
-            .prepare("INSERT INTO level_changes (member_id, from_level, to_level, kind, effective_on, reason, at, actor) VALUES (?, ?, ?, 'manual', ?, ?, ?, ?)")
+            .prepare(
+              "INSERT INTO level_changes (member_id, from_level, to_level, kind, effective_on, reason, at, actor) VALUES (?, ?, ?, 'manual', ?, ?, ?, ?)",
+            )
             .run(params.id, before.levelId, body.levelId, today, body.reason ?? "set by HQ", d.clock.now(), actor.id);
         }
         d.audit.recordInTx({
@@ -236,7 +269,8 @@ export function registerMemberRoutes(r: Routes, d: BackofficeDeps): void {
     },
   );
 
-  const setBlocked = (blocked: boolean) =>
+  const setBlocked =
+    (blocked: boolean) =>
     ({ params, body, principal, actor }: { params: { id: string }; body: { reason: string }; principal: Principal; actor: Actor }) => {
       const before = d.data.visibleTo(principal, params.id);
       const status = blocked ? "blocked" : "active";
@@ -245,17 +279,44 @@ export function registerMemberRoutes(r: Routes, d: BackofficeDeps): void {
         const profile = d.data.profile(params.id);
         d.data.saveProfileInTx(params.id, { ...profile, blockedReason: blocked ? body.reason : null });
         w.add(d.registry.updateInTx(params.id, { status }));
-        d.audit.recordInTx({ actor, action: blocked ? "member.block" : "member.unblock", entity: "member", entityId: params.id, storeId: profile.homeStoreId, before: { status: before.status }, after: { status }, note: body.reason });
+        d.audit.recordInTx({
+          actor,
+          action: blocked ? "member.block" : "member.unblock",
+          entity: "member",
+          entityId: params.id,
+          storeId: profile.homeStoreId,
+          before: { status: before.status },
+          after: { status },
+          note: body.reason,
+        });
       });
       return d.data.view(params.id);
     };
   const BlockBody = z.strictObject({ reason: Reason });
   r.staff(
-    { method: "post", path: "/members/:id/block", tag: "members", summary: "Block a member (kiosks refuse the card)", roles: MANAGERS, params: MemberParams, body: BlockBody, errors: { 404: "no such member", 409: "already blocked" } },
+    {
+      method: "post",
+      path: "/members/:id/block",
+      tag: "members",
+      summary: "Block a member (kiosks refuse the card)",
+      roles: MANAGERS,
+      params: MemberParams,
+      body: BlockBody,
+      errors: { 404: "no such member", 409: "already blocked" },
+    },
     setBlocked(true),
   );
   r.staff(
-    { method: "post", path: "/members/:id/unblock", tag: "members", summary: "Unblock a member", roles: MANAGERS, params: MemberParams, body: BlockBody, errors: { 404: "no such member", 409: "not blocked" } },
+    {
+      method: "post",
+      path: "/members/:id/unblock",
+      tag: "members",
+      summary: "Unblock a member",
+      roles: MANAGERS,
+      params: MemberParams,
+      body: BlockBody,
+      errors: { 404: "no such member", 409: "not blocked" },
+    },
     setBlocked(false),
   );
 
@@ -267,7 +328,11 @@ export function registerMemberRoutes(r: Routes, d: BackofficeDeps): void {
       summary: "A member's points or balance history, newest first",
       roles: STAFF,
       params: MemberParams,
-      query: z.strictObject({ kind: z.enum(["points", "balance"]), limit: z.coerce.number().int().min(1).max(1000).default(100), beforeId: z.coerce.number().int().positive().optional() }),
+      query: z.strictObject({
+        kind: z.enum(["points", "balance"]),
+        limit: z.coerce.number().int().min(1).max(1000).default(100),
+        beforeId: z.coerce.number().int().positive().optional(),
+      }),
       errors: { 404: "no such member" },
     },
     ({ params, query, principal }) => {

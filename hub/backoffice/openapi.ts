@@ -10,6 +10,12 @@ function schemaOf(s: z.ZodType): JsonObject {
   return out;
 }
 
+function responseSchemaOf(s: z.ZodType): JsonObject {
+  const out = z.toJSONSchema(s, { io: "output", unrepresentable: "any" }) as JsonObject;
+  delete out.$schema;
+  return out;
+}
+
 const ERROR_SCHEMA: JsonObject = {
   type: "object",
   required: ["error", "message"],
@@ -26,7 +32,7 @@ const ERROR_SCHEMA: JsonObject = {
 
 const STANDARD_ERRORS: Record<number, string> = {
   400: "invalid input (the message names the field)",
-  401: "no valid staff token (or member code)",
+  401: "no valid staff token (or member request proof)",
   403: "the role or store scope does not allow this",
 };
 
@@ -53,10 +59,20 @@ function parameters(spec: AnySpec): JsonObject[] {
       });
     }
   };
-  add("path", spec.params, [...spec.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]!));
+  add(
+    "path",
+    spec.params,
+    [...spec.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]!),
+  );
   add("query", spec.query, []);
   if (spec.idempotent) {
-    out.push({ name: "Idempotency-Key", in: "header", required: true, schema: { type: "string", pattern: "^[A-Za-z0-9_.:-]{8,128}$" }, description: "Applied once; a replay with the same request returns the first answer (a different request: 409)" });
+    out.push({
+      name: "Idempotency-Key",
+      in: "header",
+      required: spec.idempotent === true,
+      schema: { type: "string", pattern: "^[A-Za-z0-9_.:-]{8,128}$" },
+      description: "Applied once; a replay with the same request returns the first answer (a different request: 409)",
+    });
   }
   return out;
 }
@@ -68,7 +84,7 @@ export function buildOpenApi(specs: readonly AnySpec[], opts: { prefix: string; 
     const responses: Record<string, JsonObject> = {
       [String(spec.status ?? 200)]: spec.produces
         ? { description: "OK", content: { [spec.produces]: { schema: { type: "string", format: "binary" } } } }
-        : { description: "OK", content: { "application/json": { schema: { type: "object" } } } },
+        : { description: "OK", content: { "application/json": { schema: spec.response ? responseSchemaOf(spec.response) : { type: "object" } } } },
     };
     const errors: Record<number, string> = { ...STANDARD_ERRORS };
     for (const [status, description] of Object.entries(spec.errors ?? {})) if (description) errors[Number(status)] = description;
@@ -79,21 +95,24 @@ export function buildOpenApi(specs: readonly AnySpec[], opts: { prefix: string; 
     }
     const security: JsonObject[] = [];
     if (spec.roles.length > 0) security.push({ bearer: [] });
-    if (spec.member) security.push({ memberCode: [] });
+    if (spec.member) security.push({ memberProof: [] });
     const op: JsonObject = {
       operationId: `${spec.method}${spec.path.replace(/[/:-]+(\w)/g, (_m, c: string) => c.toUpperCase())}`,
       tags: [spec.tag],
       summary: spec.summary,
       ...(spec.description ? { description: spec.description } : {}),
       "x-roles": spec.roles,
-      ...(spec.member ? { "x-member-code": true } : {}),
+      ...(spec.member ? { "x-member-proof": true } : {}),
       ...(spec.publicAuth ? { "x-public-auth": spec.publicAuth } : {}),
       parameters: parameters(spec),
       responses,
       security,
     };
     if (spec.bodyKind === "binary") {
-      op.requestBody = { required: true, content: Object.fromEntries((spec.bodyTypes ?? ["application/octet-stream"]).map((t) => [t, { schema: { type: "string", format: "binary" } }])) };
+      op.requestBody = {
+        required: true,
+        content: Object.fromEntries((spec.bodyTypes ?? ["application/octet-stream"]).map((t) => [t, { schema: { type: "string", format: "binary" } }])),
+      };
     } else if (spec.body) {
       op.requestBody = { required: true, content: { "application/json": { schema: schemaOf(spec.body) } } };
     }
@@ -105,7 +124,7 @@ export function buildOpenApi(specs: readonly AnySpec[], opts: { prefix: string; 
       title: opts.title,
       version: opts.version,
       description:
-        "HQ back office of the member hub. Staff authenticate with `Authorization: Bearer <token>` (roles: hq-admin, store-manager and counter-staff scoped to stores; `x-roles` lists who may call each operation). Member self-service operations also accept `Authorization: MemberCode <live member code>`. Money is integer fen. See docs/backoffice.md.",
+        "HQ back office of the member hub. Staff authenticate with `Authorization: Bearer <token>` (roles: hq-admin, store-manager and counter-staff scoped to stores; `x-roles` lists who may call each operation). Member self-service operations also accept `Authorization: MemberProof <request proof>` signed by the member app's card key (docs/member-app.md); a live member code (shown at kiosks) opens no route. Money is integer fen. See docs/backoffice.md.",
     },
     servers: [{ url: "/" }],
     paths,
@@ -113,7 +132,13 @@ export function buildOpenApi(specs: readonly AnySpec[], opts: { prefix: string; 
       schemas: { Error: ERROR_SCHEMA },
       securitySchemes: {
         bearer: { type: "http", scheme: "bearer", description: "A back-office API token (sha256-hashed at rest) or the hub's admin token" },
-        memberCode: { type: "apiKey", in: "header", name: "Authorization", description: "`MemberCode MC1.<cardId>.<unixSeconds>.<signature>`: a fresh live code signed with the card's key; each code is accepted once" },
+        memberProof: {
+          type: "apiKey",
+          in: "header",
+          name: "Authorization",
+          description:
+            "`MemberProof MP1.hub.<cardId>.<unixSeconds>.<nonce>.<signature>`: the card key's Ed25519 signature over `MP1\\n<audience>\\n<cardId>\\n<unixSeconds>\\n<nonce>\\n<METHOD>\\n<path?query>\\n<base64url sha256 of the body>`; within 60 s of the hub's clock, each (card, time, nonce) once, scoped to that member (protocol/member-proof.ts)",
+        },
       },
     },
   };

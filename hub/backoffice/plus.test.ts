@@ -49,7 +49,11 @@ describe("PLUS", () => {
     w.clock.advance(2 * DAY);
     expect((await w.call("GET", `/bo/members/${memberId}/plus`, { token: w.tokens.mgr1 })).body).toMatchObject({ active: false });
     expect((await plus(memberId, "extend", { days: 1, reason: "x" })).body.reason).toBe("NOT_PLUS");
-    expect((await plus(memberId, "give", { days: 7, reason: "bought a week" })).body).toEqual({ active: true, since: w.clock.now(), expiresAt: w.clock.now() + 7 * DAY });
+    expect((await plus(memberId, "give", { days: 7, reason: "bought a week" })).body).toEqual({
+      active: true,
+      since: w.clock.now(),
+      expiresAt: w.clock.now() + 7 * DAY,
+    });
   });
 
   it("refuses other roles, bad input, unknown and blocked members", async () => {

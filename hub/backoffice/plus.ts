@@ -28,12 +28,22 @@ export function plusState(d: Pick<BackofficeDeps, "db" | "clock">, memberId: str
 export function registerPlusRoutes(r: Routes, d: BackofficeDeps): void {
   const save = (memberId: string, since: number, expiresAt: number): void => {
     d.db
-      .prepare("INSERT INTO member_plus (member_id, since, expires_at, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (member_id) DO UPDATE SET since = excluded.since, expires_at = excluded.expires_at, updated_at = excluded.updated_at")
+      .prepare(
+        "INSERT INTO member_plus (member_id, since, expires_at, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (member_id) DO UPDATE SET since = excluded.since, expires_at = excluded.expires_at, updated_at = excluded.updated_at",
+      )
       .run(memberId, since, expiresAt, d.clock.now());
   };
 
   r.staff(
-    { method: "get", path: "/members/:id/plus", tag: "plus", summary: "A member's PLUS state (online-only paid tier)", roles: STAFF, params: MemberParams, errors: { 404: "no such member" } },
+    {
+      method: "get",
+      path: "/members/:id/plus",
+      tag: "plus",
+      summary: "A member's PLUS state (online-only paid tier)",
+      roles: STAFF,
+      params: MemberParams,
+      errors: { 404: "no such member" },
+    },
     ({ params, principal }) => {
       d.data.visibleTo(principal, params.id);
       return plusState(d, params.id);

@@ -6,10 +6,11 @@ import { STAFF, isHq, requireStore, type Principal } from "../auth/roles.js";
 import type { BackofficeDeps } from "./deps.js";
 import type { Routes } from "./route.js";
 import { Id, IsoDate, Period, type PeriodKind } from "./schemas.js";
-import type { Database } from "../../storage/sqlite.js";
+import type { Database } from "../../storage/database.js";
 import { epochSecondsToDateSql } from "../sql-dialect.js";
+import { Format, csvResponse, toCsv, yuan, type CsvCell } from "./csv.js";
 
-const ReportQuery = z.strictObject({ period: Period, from: IsoDate, to: IsoDate, storeId: Id.optional() });
+const ReportQuery = z.strictObject({ period: Period, from: IsoDate, to: IsoDate, storeId: Id.optional(), format: Format });
 type ReportQueryOut = z.output<typeof ReportQuery>;
 
 /** SQL for the period key of an epoch-ms column, in the store-local calendar (SQLite and PostgreSQL give the same text). */
@@ -40,12 +41,39 @@ function window(d: BackofficeDeps, p: Principal, q: ReportQueryOut): { from: num
   };
 }
 
+/** The answer: JSON, or with format=csv the rows as a CSV file (columns given as [header, field, money?]). */
+function answer(
+  c: import("hono").Context,
+  name: string,
+  query: ReportQueryOut,
+  rows: Array<Record<string, string | number>>,
+  columns: ReadonlyArray<readonly [string, string, boolean?]>,
+): unknown {
+  if (query.format !== "csv") return { period: query.period, from: query.from, to: query.to, storeId: query.storeId ?? null, rows };
+  const cells = rows.map((r) => columns.map(([, f, money]): CsvCell => (money ? yuan(Number(r[f])) : r[f])));
+  return csvResponse(
+    c,
+    `${name}-${query.period}-${query.from}-${query.to}${query.storeId ? `-${query.storeId}` : ""}.csv`,
+    toCsv(
+      columns.map(([h]) => h),
+      cells,
+    ),
+  );
+}
+
 const inStores = (col: string, stores: string[] | null): string => (stores ? ` AND ${col} IN (${stores.map(() => "?").join(",")})` : "");
 
 export function registerReportRoutes(r: Routes, d: BackofficeDeps): void {
   r.staff(
-    { method: "get", path: "/reports/purchases", tag: "reports", summary: "Member purchases (kiosk sales applied at the hub) by period", roles: STAFF, query: ReportQuery },
-    ({ query, principal }) => {
+    {
+      method: "get",
+      path: "/reports/purchases",
+      tag: "reports",
+      summary: "Member purchases (kiosk sales applied at the hub) by period (format=csv: the table as CSV)",
+      roles: STAFF,
+      query: ReportQuery,
+    },
+    ({ c, query, principal }) => {
       const w = window(d, principal, query);
       const rows = d.db
         .prepare(
@@ -54,9 +82,27 @@ export function registerReportRoutes(r: Routes, d: BackofficeDeps): void {
            FROM sales s LEFT JOIN devices dv ON dv.device_id = s.device_id
            WHERE s.at >= ? AND s.at < ?${inStores("dv.store_id", w.stores)} GROUP BY period ORDER BY period`,
         )
-        .all<{ period: string; sales: number; members: number; total_fen: number; savings_fen: number; points_earned: number }>(w.from, w.to, ...(w.stores ?? []))
-        .map((x) => ({ period: x.period, sales: x.sales, members: x.members, totalFen: x.total_fen, savingsFen: x.savings_fen, pointsEarned: x.points_earned }));
-      return { period: query.period, from: query.from, to: query.to, storeId: query.storeId ?? null, rows };
+        .all<{ period: string; sales: number; members: number; total_fen: number; savings_fen: number; points_earned: number }>(
+          w.from,
+          w.to,
+          ...(w.stores ?? []),
+        )
+        .map((x) => ({
+          period: x.period,
+          sales: x.sales,
+          members: x.members,
+          totalFen: x.total_fen,
+          savingsFen: x.savings_fen,
+          pointsEarned: x.points_earned,
+        }));
+      return answer(c, "purchases", query, rows, [
+        ["期间 period", "period"],
+        ["笔数 sales", "sales"],
+        ["会员数 members", "members"],
+        ["销售额(元) total", "totalFen", true],
+        ["会员优惠(元) savings", "savingsFen", true],
+        ["获得积分 points earned", "pointsEarned"],
+      ]);
     },
   );
 
@@ -65,11 +111,11 @@ export function registerReportRoutes(r: Routes, d: BackofficeDeps): void {
       method: "get",
       path: "/reports/vip",
       tag: "reports",
-      summary: "VIP records by period and kind: count and fees",
+      summary: "VIP records by period and kind: count and fees (format=csv: the table as CSV)",
       roles: STAFF,
       query: ReportQuery.extend({ classId: Id.optional() }),
     },
-    ({ query, principal }) => {
+    ({ c, query, principal }) => {
       const w = window(d, principal, query);
       const rows = d.db
         .prepare(
@@ -79,13 +125,25 @@ export function registerReportRoutes(r: Routes, d: BackofficeDeps): void {
         )
         .all<{ period: string; kind: string; count: number; fee_fen: number }>(w.from, w.to, ...(w.stores ?? []), ...(query.classId ? [query.classId] : []))
         .map((x) => ({ period: x.period, kind: x.kind, count: x.count, feeFen: x.fee_fen }));
-      return { period: query.period, from: query.from, to: query.to, storeId: query.storeId ?? null, rows };
+      return answer(c, "vip", query, rows, [
+        ["期间 period", "period"],
+        ["类型 kind", "kind"],
+        ["笔数 count", "count"],
+        ["费用(元) fees", "feeFen", true],
+      ]);
     },
   );
 
   r.staff(
-    { method: "get", path: "/reports/top-ups", tag: "reports", summary: "Top-ups by period: amounts, principal, bonus, points, refunds", roles: STAFF, query: ReportQuery },
-    ({ query, principal }) => {
+    {
+      method: "get",
+      path: "/reports/top-ups",
+      tag: "reports",
+      summary: "Top-ups by period: amounts, principal, bonus, points, refunds (format=csv: the table as CSV)",
+      roles: STAFF,
+      query: ReportQuery,
+    },
+    ({ c, query, principal }) => {
       const w = window(d, principal, query);
       const rows = d.db
         .prepare(
@@ -94,11 +152,16 @@ export function registerReportRoutes(r: Routes, d: BackofficeDeps): void {
              COALESCE(SUM(points), 0) AS points, COALESCE(SUM(refunded_principal_fen), 0) AS refunded_principal_fen
            FROM top_ups WHERE at >= ? AND at < ?${inStores("store_id", w.stores)} GROUP BY period ORDER BY period`,
         )
-        .all<{ period: string; count: number; members: number; amount_fen: number; principal_fen: number; bonus_fen: number; points: number; refunded_principal_fen: number }>(
-          w.from,
-          w.to,
-          ...(w.stores ?? []),
-        )
+        .all<{
+          period: string;
+          count: number;
+          members: number;
+          amount_fen: number;
+          principal_fen: number;
+          bonus_fen: number;
+          points: number;
+          refunded_principal_fen: number;
+        }>(w.from, w.to, ...(w.stores ?? []))
         .map((x) => ({
           period: x.period,
           count: x.count,
@@ -109,7 +172,16 @@ export function registerReportRoutes(r: Routes, d: BackofficeDeps): void {
           points: x.points,
           refundedPrincipalFen: x.refunded_principal_fen,
         }));
-      return { period: query.period, from: query.from, to: query.to, storeId: query.storeId ?? null, rows };
+      return answer(c, "top-ups", query, rows, [
+        ["期间 period", "period"],
+        ["笔数 count", "count"],
+        ["会员数 members", "members"],
+        ["充值金额(元) amount", "amountFen", true],
+        ["本金(元) principal", "principalFen", true],
+        ["赠送金(元) bonus", "bonusFen", true],
+        ["赠送积分 points", "points"],
+        ["已退本金(元) principal refunded", "refundedPrincipalFen", true],
+      ]);
     },
   );
 }

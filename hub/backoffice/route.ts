@@ -4,18 +4,20 @@
 // valid token, 403 for a role not listed, 400 for input the schemas refuse), the OpenAPI document
 // (openapi.ts), and the generic role tests that call every route with every wrong role.
 import type { Context, Hono } from "hono";
-import { z } from "zod";
+import type { z } from "zod";
 import { HubError, httpStatusOf } from "../errors.js";
 import { isRulesError } from "../../protocol/rules/errors.js";
-import type { Logger } from "../../protocol/log.js";
+import type { Logger } from "../../runtime/log.js";
 import type { Principal, Role } from "../auth/roles.js";
 import type { Actor } from "../audit.js";
+import type { ProofRequest } from "../../protocol/member-proof.js";
+import { sha256Base64Url } from "../app/proof.js";
 
 export type BoEnv = { Variables: Record<string, never> };
 export type BoApp = Hono<BoEnv>;
 export type Method = "get" | "post" | "put" | "patch" | "delete";
 
-/** Who is calling: a back-office user, or a member proving their card with a live member code. */
+/** Who is calling: a back-office user, or a member whose app signed this request with the card key (MemberProof). */
 export type Caller = { kind: "staff"; principal: Principal } | { kind: "member"; memberId: string; cardId: string };
 
 export function callerActor(c: Caller): Actor {
@@ -33,7 +35,7 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   description?: string;
   /** Staff roles allowed; empty for routes that take no staff token. */
   roles: readonly Role[];
-  /** Also accept a member's live code (`Authorization: MemberCode MC1...`). */
+  /** Also accept a request proof from the member's app (`Authorization: MemberProof MP1...`), scoped to that member; a live code never opens a route. */
   member?: boolean;
   /** For routes without a staff token: what authenticates the caller instead (documented). */
   publicAuth?: string;
@@ -44,12 +46,14 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   bodyKind?: BodyKind;
   /** Content types a binary body may have. */
   bodyTypes?: readonly string[];
-  /** Requires an `Idempotency-Key` header; a replay returns the first answer. */
-  idempotent?: boolean;
+  /** Requires an `Idempotency-Key` header (`"optional"`: honoured when sent); a replay returns the first answer. */
+  idempotent?: boolean | "optional";
   /** Success status (default 200). */
   status?: 200 | 201;
   /** Response content type when not JSON. */
   produces?: string;
+  /** The success answer's schema (responses.ts), for the OpenAPI document; checked against real answers when HUB_CHECK_RESPONSES=1 or under vitest. */
+  response?: z.ZodType | undefined;
   /** Error statuses this route can answer besides 400/401/403, with what they mean. */
   errors?: Partial<Record<404 | 409 | 413 | 415 | 422 | 503, string>>;
 }
@@ -76,6 +80,7 @@ export interface OpenReq<P, Q, B> extends Req<P, Q, B> {
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 
 export const JSON_BODY_MAX = 1024 * 1024;
+const CHECK_RESPONSES = process.env.HUB_CHECK_RESPONSES === "1" || process.env.VITEST !== undefined;
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,128}$/;
 
 function issues(err: z.ZodError, where: string): string {
@@ -89,6 +94,29 @@ function issues(err: z.ZodError, where: string): string {
     .join("; ");
 }
 
+/** The request as the member app signed it: method, path with query, sha256 of the body (read once, bounded, and put back for the handler). */
+export async function proofRequest(c: Context<BoEnv>): Promise<ProofRequest> {
+  const url = new URL(c.req.url);
+  let bytes = new Uint8Array(0);
+  if (c.req.raw.bodyUsed) {
+    // Already read (and bounded) for the route's JSON schema: hono keeps it.
+    bytes = new Uint8Array(await c.req.arrayBuffer());
+  } else if (c.req.method !== "GET" && c.req.method !== "HEAD" && c.req.raw.body) {
+    if (Number(c.req.header("content-length") ?? 0) > JSON_BODY_MAX)
+      throw new HubError("TOO_LARGE", `a member request body may be at most ${JSON_BODY_MAX} bytes`);
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for await (const chunk of c.req.raw.body as unknown as AsyncIterable<Uint8Array>) {
+      size += chunk.byteLength;
+      if (size > JSON_BODY_MAX) throw new HubError("TOO_LARGE", `a member request body may be at most ${JSON_BODY_MAX} bytes`);
+      chunks.push(chunk);
+    }
+    bytes = new Uint8Array(Buffer.concat(chunks));
+    c.req.raw = new Request(c.req.raw.url, { method: c.req.method, headers: c.req.raw.headers, body: bytes });
+  }
+  return { method: c.req.method, path: url.pathname + url.search, bodySha256: sha256Base64Url(bytes) };
+}
+
 export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
   const r = schema.safeParse(value);
   if (!r.success) throw new HubError("INVALID_INPUT", issues(r.error, where));
@@ -96,10 +124,13 @@ export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, where
 }
 
 export interface RouteDeps {
-  /** A staff principal from the Authorization header, if it carries a valid bearer token. */
-  staff: (authorization: string | undefined) => Principal | undefined;
-  /** A member from `Authorization: MemberCode <live code>`, verified against the card's key; throws UNAUTHORIZED when invalid. */
-  member: (code: string) => { memberId: string; cardId: string };
+  /**
+   * A staff principal from the Authorization header (bearer token) or the console session cookie;
+   * `required`: the route needs staff, so a failed session check (CSRF) may throw.
+   */
+  staff: (authorization: string | undefined, c: Context<BoEnv>, required: boolean) => Principal | undefined;
+  /** A member from `Authorization: MemberProof <proof>`, verified against the card's key and this request; throws UNAUTHORIZED when invalid. */
+  member: (proof: string, req: ProofRequest) => { memberId: string; cardId: string };
 }
 
 /** Registers routes on the back-office app and keeps their declarations for the OpenAPI document. */
@@ -111,19 +142,28 @@ export class Routes {
     private readonly deps: RouteDeps,
   ) {}
 
-  private async prepare(spec: AnySpec, c: Context<BoEnv>): Promise<{ caller: Caller | undefined; params: unknown; query: unknown; body: unknown; key: string | undefined }> {
+  private async prepare(
+    spec: AnySpec,
+    c: Context<BoEnv>,
+  ): Promise<{ caller: Caller | undefined; params: unknown; query: unknown; body: unknown; key: string | undefined }> {
     const authorization = c.req.header("authorization");
     let caller: Caller | undefined;
-    if (authorization?.startsWith("MemberCode ") && spec.member) {
-      caller = { kind: "member", ...this.deps.member(authorization.slice(11).trim()) };
+    if (authorization?.startsWith("MemberCode ")) {
+      // A live code is shown at kiosks and can be seen or photographed there: it opens nothing at the hub.
+      throw new HubError("UNAUTHORIZED", "a live member code is for kiosks only; the member app signs hub requests (MemberProof)", {
+        reason: "MEMBER_CODE_NOT_ACCEPTED",
+      });
+    }
+    if (authorization?.startsWith("MemberProof ") && spec.member) {
+      caller = { kind: "member", ...this.deps.member(authorization.slice(12), await proofRequest(c)) };
     } else {
-      const principal = this.deps.staff(authorization);
+      const principal = this.deps.staff(authorization, c, spec.roles.length > 0);
       if (principal) caller = { kind: "staff", principal };
     }
     if (spec.roles.length > 0 || spec.member) {
-      if (!caller) throw new HubError("UNAUTHORIZED", spec.member ? "a staff token or a member code is required" : "a valid staff token is required");
+      if (!caller) throw new HubError("UNAUTHORIZED", spec.member ? "a staff token or a member request proof is required" : "a valid staff token is required");
       if (caller.kind === "staff" && !spec.roles.includes(caller.principal.role)) {
-        throw new HubError("FORBIDDEN", `this needs one of: ${spec.roles.join(", ") || "a member code"}`);
+        throw new HubError("FORBIDDEN", `this needs one of: ${spec.roles.join(", ") || "a member request proof"}`);
       }
     }
     const params = spec.params ? parseOr400(spec.params, c.req.param(), "params") : c.req.param();
@@ -131,7 +171,8 @@ export class Routes {
     let body: unknown;
     if (spec.bodyKind === "binary") {
       const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-      if (spec.bodyTypes && !spec.bodyTypes.includes(type)) throw new HubError("UNSUPPORTED_MEDIA_TYPE", `content type must be one of ${spec.bodyTypes.join(", ")}`);
+      if (spec.bodyTypes && !spec.bodyTypes.includes(type))
+        throw new HubError("UNSUPPORTED_MEDIA_TYPE", `content type must be one of ${spec.bodyTypes.join(", ")}`);
     } else if (spec.body) {
       const length = Number(c.req.header("content-length") ?? 0);
       if (length > JSON_BODY_MAX) throw new HubError("TOO_LARGE", `a JSON body may be at most ${JSON_BODY_MAX} bytes`);
@@ -149,6 +190,8 @@ export class Routes {
     let key: string | undefined;
     if (spec.idempotent) {
       key = c.req.header("idempotency-key");
+      // "optional": a script may leave it out; the console always sends one. When given, it must be well formed.
+      if (spec.idempotent === "optional" && key === undefined) return { caller, params, query, body, key };
       if (!key || !IDEMPOTENCY_KEY.test(key)) throw new HubError("INVALID_INPUT", "an Idempotency-Key header of 8-128 letters, digits or _.:- is required");
     }
     return { caller, params, query, body, key };
@@ -161,6 +204,10 @@ export class Routes {
 
   private respond(spec: AnySpec, c: Context<BoEnv>, result: unknown): Response {
     if (result instanceof Response) return result;
+    if (spec.response && CHECK_RESPONSES) {
+      const r = spec.response.safeParse(result);
+      if (!r.success) throw new Error(`answer of ${spec.method} ${spec.path} does not match its documented schema: ${issues(r.error, "response")}`);
+    }
     return c.json(result as Record<string, unknown>, spec.status ?? 200);
   }
 
@@ -196,7 +243,14 @@ export class Routes {
     const s = spec as unknown as AnySpec;
     this.register(s, async (c) => {
       const p = await this.prepare(s, c);
-      const result = await handler({ c, params: p.params as z.output<P>, query: p.query as Out<Q>, body: p.body as Out<B>, idempotencyKey: p.key, caller: p.caller });
+      const result = await handler({
+        c,
+        params: p.params as z.output<P>,
+        query: p.query as Out<Q>,
+        body: p.body as Out<B>,
+        idempotencyKey: p.key,
+        caller: p.caller,
+      });
       return this.respond(s, c, result);
     });
   }

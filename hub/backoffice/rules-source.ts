@@ -8,7 +8,7 @@
 import type { ConfigService } from "../config-service.js";
 import { parseRulesConfig, type RulesConfig } from "../../protocol/rules/config.js";
 import { localDate, type IsoDate } from "../../protocol/rules/time.js";
-import type { Database } from "../../storage/sqlite.js";
+import type { Database } from "../../storage/database.js";
 
 export class RulesSource {
   private chainCache: { key: string; rules: RulesConfig } | undefined;
@@ -30,7 +30,9 @@ export class RulesSource {
   /** The chain's rules: the chain layer, else the newest published store config, else defaults. */
   chain(): RulesConfig {
     const layer = this.db.prepare("SELECT body, updated_at FROM config_layers WHERE scope = 'chain'").get<{ body: string; updated_at: number }>();
-    const newest = this.db.prepare("SELECT store_id, version FROM configs ORDER BY created_at DESC, version DESC LIMIT 1").get<{ store_id: string; version: number }>();
+    const newest = this.db
+      .prepare("SELECT store_id, version FROM configs ORDER BY created_at DESC, version DESC LIMIT 1")
+      .get<{ store_id: string; version: number }>();
     const key = `${layer?.updated_at ?? "-"}|${newest ? `${newest.store_id}:${newest.version}` : "-"}`;
     if (this.chainCache?.key === key) return this.chainCache.rules;
     let rules: RulesConfig | undefined;

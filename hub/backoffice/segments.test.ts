@@ -1,6 +1,6 @@
 // Segments (portraits from the daily job, spend, bought / not bought, coupons, age, birthday, gender, issue date), consultants and their reward report, period reports.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { createLogger, MemoryLogSink } from "../../protocol/log.js";
+import { createLogger, MemoryLogSink } from "../../runtime/log.js";
 import { DAY_MS } from "../../protocol/rules/time.js";
 import { boWorld, insertSale, T0, type BoWorld } from "./test-kit.js";
 import { createJobs } from "../jobs/index.js";
@@ -30,12 +30,24 @@ beforeAll(async () => {
   w.clock.set(T0 - 10 * DAY_MS);
   ids.c = await reg("s2", { gender: "other" });
   for (let i = 0; i < 6; i++) {
-    insertSale(w, { memberId: ids.a, saleId: `a-${i}`, at: T0 - (5 + i * 10) * DAY_MS, totalFen: 20_000, lines: i === 0 ? [{ sku: "formula-900g", qty: 1 }, { sku: "rice-5kg", qty: 2 }] : [{ sku: "rice-5kg", qty: 1 }] });
+    insertSale(w, {
+      memberId: ids.a,
+      saleId: `a-${i}`,
+      at: T0 - (5 + i * 10) * DAY_MS,
+      totalFen: 20_000,
+      lines:
+        i === 0
+          ? [
+              { sku: "formula-900g", qty: 1 },
+              { sku: "rice-5kg", qty: 2 },
+            ]
+          : [{ sku: "rice-5kg", qty: 1 }],
+    });
   }
   insertSale(w, { memberId: ids.b, saleId: "b-0", at: T0 - 200 * DAY_MS, totalFen: 5_000 });
   w.clock.set(T0);
   w.members.update(ids.c, { coupons: [{ instanceId: "cx1", couponId: "c-100-20", validFrom: "2024-06-01", expiresOn: "2024-06-18" }] });
-  await createJobs(w.bo, log).tick();
+  await createJobs(w.bo.deps, log).tick();
 });
 afterAll(() => w.close());
 
@@ -50,7 +62,11 @@ describe("segments", () => {
     expect(await find("tags=new", w.tokens.staff2)).toEqual([ids.c]);
     expect((await w.call("GET", "/bo/members?storeId=s2", { token: w.tokens.staff1 })).status).toBe(403);
     const counts = await w.call("GET", "/bo/segments/portraits", { token: w.tokens.hq });
-    expect(counts.body).toMatchObject({ computedOn: "2024-06-15", frequency: { "highly-active": 1, lost: 1, none: 1 }, tags: { new: 1, "coupon-expiring": 1 } });
+    expect(counts.body).toMatchObject({
+      computedOn: "2024-06-15",
+      frequency: { "highly-active": 1, lost: 1, none: 1 },
+      tags: { new: 1, "coupon-expiring": 1 },
+    });
   });
 
   it("filters by purchases, coupons and the member's facts", async () => {
@@ -99,7 +115,8 @@ describe("segments", () => {
 
 describe("consultants", () => {
   it("binds, rebinds when a consultant leaves, and reports the monthly reward", async () => {
-    for (const c of ["c1", "c2"]) expect((await w.call("POST", "/bo/consultants", { token: w.tokens.mgr1, body: { consultantId: c, name: c, storeId: "s1" } })).status).toBe(201);
+    for (const c of ["c1", "c2"])
+      expect((await w.call("POST", "/bo/consultants", { token: w.tokens.mgr1, body: { consultantId: c, name: c, storeId: "s1" } })).status).toBe(201);
     expect((await w.call("POST", "/bo/consultants", { token: w.tokens.mgr1, body: { consultantId: "c3", name: "c3", storeId: "s2" } })).status).toBe(403);
     expect((await w.call("POST", "/bo/consultants", { token: w.tokens.staff1, body: { consultantId: "c3", name: "c3", storeId: "s1" } })).status).toBe(403);
     expect((await w.call("POST", "/bo/consultants", { token: w.tokens.mgr1, body: { consultantId: "c1", name: "c1", storeId: "s1" } })).status).toBe(409);
@@ -119,10 +136,17 @@ describe("consultants", () => {
     const left = await w.call("POST", "/bo/consultants/c1/leave", { token: w.tokens.mgr1, body: { reason: "resigned", rebindTo: "c2" } });
     expect(left.body).toMatchObject({ active: false, moved: 1 });
     expect((await w.call("GET", `/bo/members/${ids.a}`, { token: w.tokens.staff1 })).body).toMatchObject({ consultant: { consultantId: "c2" } });
-    expect((await w.call("PUT", `/bo/members/${ids.b}/consultant`, { token: w.tokens.staff1, body: { consultantId: "c1" } })).body.reason).toBe("CONSULTANT_INACTIVE");
-    expect((await w.call("POST", "/bo/consultants/c2/rebind", { token: w.tokens.mgr1, body: { toConsultantId: "c1", reason: "x" } })).body.reason).toBe("CONSULTANT_INACTIVE");
+    expect((await w.call("PUT", `/bo/members/${ids.b}/consultant`, { token: w.tokens.staff1, body: { consultantId: "c1" } })).body.reason).toBe(
+      "CONSULTANT_INACTIVE",
+    );
+    expect((await w.call("POST", "/bo/consultants/c2/rebind", { token: w.tokens.mgr1, body: { toConsultantId: "c1", reason: "x" } })).body.reason).toBe(
+      "CONSULTANT_INACTIVE",
+    );
     const list = await w.call("GET", "/bo/consultants?storeId=s1", { token: w.tokens.staff1 });
-    expect(list.body.consultants).toEqual([expect.objectContaining({ consultantId: "c1", members: 0, active: false }), expect.objectContaining({ consultantId: "c2", members: 1 })]);
+    expect(list.body.consultants).toEqual([
+      expect.objectContaining({ consultantId: "c1", members: 0, active: false }),
+      expect.objectContaining({ consultantId: "c2", members: 1 }),
+    ]);
     expect(await find("consultantId=c2")).toEqual([ids.a]);
     expect((await w.call("DELETE", `/bo/members/${ids.a}/consultant`, { token: w.tokens.mgr1 })).status).toBe(200);
     expect((await w.call("DELETE", `/bo/members/${ids.a}/consultant`, { token: w.tokens.mgr1 })).status).toBe(404);
@@ -131,8 +155,16 @@ describe("consultants", () => {
 
 describe("reports", () => {
   it("summarises purchases, VIP records and top-ups by day, month, quarter and year", async () => {
-    await w.call("POST", `/bo/members/${ids.a}/vip/purchase`, { token: w.tokens.staff1, body: { storeId: "s1", planId: "gold-1y", payment: { method: "cash" } }, headers: key() });
-    await w.call("POST", `/bo/members/${ids.b}/top-ups`, { token: w.tokens.staff1, body: { storeId: "s1", amountFen: 100000, payment: { method: "cash" } }, headers: key() });
+    await w.call("POST", `/bo/members/${ids.a}/vip/purchase`, {
+      token: w.tokens.staff1,
+      body: { storeId: "s1", planId: "gold-1y", payment: { method: "cash" } },
+      headers: key(),
+    });
+    await w.call("POST", `/bo/members/${ids.b}/top-ups`, {
+      token: w.tokens.staff1,
+      body: { storeId: "s1", amountFen: 100000, payment: { method: "cash" } },
+      headers: key(),
+    });
     const purchases = await w.call("GET", "/bo/reports/purchases?period=month&from=2023-01-01&to=2024-06-30", { token: w.tokens.hq });
     const months = purchases.body.rows as Array<{ period: string; sales: number; totalFen: number }>;
     expect(months.map((m) => m.period)).toEqual(["2023-11", "2024-04", "2024-05", "2024-06"]);

@@ -8,6 +8,7 @@ import type { BackofficeDeps } from "./deps.js";
 import type { Routes } from "./route.js";
 import { Id, IsoDate, MemberParams, Note, QueryInt } from "./schemas.js";
 import { epochSecondsToDateSql, jsonArraySql } from "../sql-dialect.js";
+import { Format, csvResponse, toCsv } from "./csv.js";
 
 const FREQUENCIES = [...FREQUENCY_PORTRAITS, "none"] as const;
 const TAGS = ["new", "return-prone", "stored-value-lover", "coupon-expiring", "contacted"] as const;
@@ -16,7 +17,12 @@ const TAGS = ["new", "return-prone", "stored-value-lover", "coupon-expiring", "c
 const list = <T extends string>(values: readonly T[]) =>
   z
     .string()
-    .transform((s) => s.split(",").map((x) => x.trim()).filter((x) => x !== ""))
+    .transform((s) =>
+      s
+        .split(",")
+        .map((x) => x.trim())
+        .filter((x) => x !== ""),
+    )
     .pipe(z.array(z.enum(values as unknown as [T, ...T[]])).min(1));
 
 /** `sku:<id>`, `category:<id>` or `brand:<id>`. */
@@ -43,7 +49,10 @@ export const SegmentQuery = z.strictObject({
   vip: z.enum(["true", "false"]).optional(),
   status: z.enum(["active", "blocked"]).optional(),
   /** `MM-DD` (that day) or `MM` (that month). */
-  birthday: z.string().regex(/^(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$/, "MM or MM-DD").optional(),
+  birthday: z
+    .string()
+    .regex(/^(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$/, "MM or MM-DD")
+    .optional(),
   ageMin: QueryInt(0, 150).optional(),
   ageMax: QueryInt(0, 150).optional(),
   gender: z.enum(["female", "male", "other"]).optional(),
@@ -91,7 +100,11 @@ export function findMembers(d: BackofficeDeps, p: Principal, q: SegmentFilter): 
   }
   if (q.notBought) {
     const [clause, id] = productClause(q.notBought);
-    add(`NOT EXISTS (SELECT 1 FROM sale_lines sl WHERE sl.member_id = m.member_id AND ${clause} AND sl.day >= ?)`, id, addDays(today, -(q.notBoughtWithinDays - 1)));
+    add(
+      `NOT EXISTS (SELECT 1 FROM sale_lines sl WHERE sl.member_id = m.member_id AND ${clause} AND sl.day >= ?)`,
+      id,
+      addDays(today, -(q.notBoughtWithinDays - 1)),
+    );
   }
   if (q.couponExpiringDays !== undefined) {
     const coupon = jsonArraySql(d.db, "m.coupons", "c");
@@ -153,12 +166,14 @@ export function registerSegmentRoutes(r: Routes, d: BackofficeDeps): void {
       path: "/members",
       tag: "segments",
       summary: "Find members: portrait, tags, spend in a date range, bought / did not buy, expiring coupons, class, level, birthday, age, gender, issue date",
-      description: "Every filter given must hold. Portraits and tags are those of the last daily portrait run. `bought`/`notBought` are `sku:<id>`, `category:<id>` or `brand:<id>` within the last N days.",
+      description:
+        "Every filter given must hold. Portraits and tags are those of the last daily portrait run. `bought`/`notBought` are `sku:<id>`, `category:<id>` or `brand:<id>` within the last N days.",
       roles: STAFF,
       query: SegmentQuery,
     },
     ({ query, principal }) => {
-      if (query.ageMin !== undefined && query.ageMax !== undefined && query.ageMin > query.ageMax) throw new HubError("INVALID_INPUT", "query.ageMin: above ageMax");
+      if (query.ageMin !== undefined && query.ageMax !== undefined && query.ageMin > query.ageMax)
+        throw new HubError("INVALID_INPUT", "query.ageMin: above ageMax");
       return findMembers(d, principal, query);
     },
   );
@@ -168,23 +183,36 @@ export function registerSegmentRoutes(r: Routes, d: BackofficeDeps): void {
       method: "get",
       path: "/segments/portraits",
       tag: "segments",
-      summary: "How many members have each portrait and tag (last daily run)",
+      summary: "How many members have each portrait and tag (last daily run; format=csv: one row per portrait or tag)",
       roles: STAFF,
-      query: z.strictObject({ storeId: Id.optional() }),
+      query: z.strictObject({ storeId: Id.optional(), format: Format }),
     },
-    ({ query, principal }) => {
+    ({ c, query, principal }) => {
       if (query.storeId) requireStore(principal, query.storeId);
       const stores = query.storeId ? [query.storeId] : isHq(principal) ? null : principal.stores;
       const scope = stores ? `WHERE p.home_store_id IN (${stores.map(() => "?").join(",")})` : "";
       const args = stores ?? [];
       const frequency = d.db
-        .prepare(`SELECT COALESCE(mp.frequency, 'none') AS k, COUNT(*) AS n FROM members m LEFT JOIN member_profiles p ON p.member_id = m.member_id LEFT JOIN member_portraits mp ON mp.member_id = m.member_id ${scope} GROUP BY k ORDER BY k`)
+        .prepare(
+          `SELECT COALESCE(mp.frequency, 'none') AS k, COUNT(*) AS n FROM members m LEFT JOIN member_profiles p ON p.member_id = m.member_id LEFT JOIN member_portraits mp ON mp.member_id = m.member_id ${scope} GROUP BY k ORDER BY k`,
+        )
         .all<{ k: string; n: number }>(...args);
       const tag = jsonArraySql(d.db, "mp.tags", "j");
       const tags = d.db
-        .prepare(`SELECT ${tag.value} AS k, COUNT(*) AS n FROM members m LEFT JOIN member_profiles p ON p.member_id = m.member_id JOIN member_portraits mp ON mp.member_id = m.member_id, ${tag.from} ${scope} GROUP BY k ORDER BY k`)
+        .prepare(
+          `SELECT ${tag.value} AS k, COUNT(*) AS n FROM members m LEFT JOIN member_profiles p ON p.member_id = m.member_id JOIN member_portraits mp ON mp.member_id = m.member_id, ${tag.from} ${scope} GROUP BY k ORDER BY k`,
+        )
         .all<{ k: string; n: number }>(...args);
       const computedOn = d.db.prepare("SELECT MAX(computed_on) AS d FROM member_portraits").get<{ d: string | null }>()?.d ?? null;
+      if (query.format === "csv")
+        return csvResponse(
+          c,
+          `portraits-${computedOn ?? "none"}${query.storeId ? `-${query.storeId}` : ""}.csv`,
+          toCsv(
+            ["类别 kind", "名称 name", "会员数 members"],
+            [...frequency.map((x) => ["portrait", x.k, Number(x.n)]), ...tags.map((x) => ["tag", x.k, Number(x.n)])],
+          ),
+        );
       return { computedOn, frequency: Object.fromEntries(frequency.map((x) => [x.k, x.n])), tags: Object.fromEntries(tags.map((x) => [x.k, x.n])) };
     },
   );
@@ -203,13 +231,21 @@ export function registerSegmentRoutes(r: Routes, d: BackofficeDeps): void {
     },
     ({ params, body, principal, actor }) => {
       d.data.visibleTo(principal, params.id);
-      if (body.consultantId && !d.db.prepare("SELECT 1 FROM consultants WHERE consultant_id = ?").get(body.consultantId)) throw new HubError("NOT_FOUND", `no consultant ${body.consultantId}`);
+      if (body.consultantId && !d.db.prepare("SELECT 1 FROM consultants WHERE consultant_id = ?").get(body.consultantId))
+        throw new HubError("NOT_FOUND", `no consultant ${body.consultantId}`);
       const day = d.data.today(params.id);
       d.db.transaction(() => {
         d.db
           .prepare("INSERT INTO member_contacts (member_id, at, day, channel, consultant_id, actor, note) VALUES (?, ?, ?, ?, ?, ?, ?)")
           .run(params.id, d.clock.now(), day, body.channel, body.consultantId ?? null, actor.id, body.note ?? null);
-        d.audit.recordInTx({ actor, action: "member.contact", entity: "member", entityId: params.id, storeId: d.data.profile(params.id).homeStoreId, after: { ...body, day } });
+        d.audit.recordInTx({
+          actor,
+          action: "member.contact",
+          entity: "member",
+          entityId: params.id,
+          storeId: d.data.profile(params.id).homeStoreId,
+          after: { ...body, day },
+        });
       });
       return { memberId: params.id, day, ...body };
     },

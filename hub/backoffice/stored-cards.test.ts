@@ -5,8 +5,19 @@ import { FULL_RULES, boWorld, type BoWorld } from "./test-kit.js";
 const RULES = structuredClone(FULL_RULES) as Record<string, unknown> & { topUpRules: unknown[]; levels: Array<Record<string, unknown>> };
 RULES.topUpRules = [
   ...RULES.topUpRules,
-  { id: "card500", name: "Shopping card 500 get 50 on the card", amountFen: 50000, target: "shopping-card", bonus: { shoppingCardFen: 5000, points: 6, punchCards: [{ id: "car-wash", count: 3 }] } },
-  { id: "t300-card", name: "Top up 300 get 10 and 20 on a shopping card", amountFen: 30000, bonus: { balanceFen: 1000, shoppingCardFen: 2000, punchCards: [{ id: "massage", count: 2 }, { id: "massage" }] } },
+  {
+    id: "card500",
+    name: "Shopping card 500 get 50 on the card",
+    amountFen: 50000,
+    target: "shopping-card",
+    bonus: { shoppingCardFen: 5000, points: 6, punchCards: [{ id: "car-wash", count: 3 }] },
+  },
+  {
+    id: "t300-card",
+    name: "Top up 300 get 10 and 20 on a shopping card",
+    amountFen: 30000,
+    bonus: { balanceFen: 1000, shoppingCardFen: 2000, punchCards: [{ id: "massage", count: 2 }, { id: "massage" }] },
+  },
 ];
 for (const l of RULES.levels) if (l.id === "l90") l.paidUpgradeReward = { points: 50, shoppingCardFen: 3000, punchCards: [{ id: "car-wash", count: 1 }] };
 
@@ -52,7 +63,13 @@ describe("shopping cards", () => {
     expect(log.body.entries).toEqual([expect.objectContaining({ totalFen: 55000, bonusFen: 5000, reason: "top-up", ref: t.body.topUpId })]);
     // A balance top-up with a shopping-card bonus credits the same card.
     const b = await topUp(memberId, 30000);
-    expect(b.body).toMatchObject({ ruleId: "t300-card", principalFen: 30000, bonusFen: 1000, shoppingCard: { cardId, fen: 2000, principalFen: 0, bonusFen: 2000 }, shoppingCardBalanceFen: 57000 });
+    expect(b.body).toMatchObject({
+      ruleId: "t300-card",
+      principalFen: 30000,
+      bonusFen: 1000,
+      shoppingCard: { cardId, fen: 2000, principalFen: 0, bonusFen: 2000 },
+      shoppingCardBalanceFen: 57000,
+    });
     expect(b.body.details).toMatchObject({ punchCards: [expect.objectContaining({ serviceId: "massage", totalUses: 3 })], notGiven: [] });
     expect(w.members.get(memberId)).toMatchObject({ balanceFen: 31000, bonusBalanceFen: 1000 });
     const view = await w.call("GET", `/bo/members/${memberId}`, { token: w.tokens.staff1 });
@@ -68,7 +85,13 @@ describe("shopping cards", () => {
     const secondId = second.body.cardId as string;
     const t = await topUp(memberId, 50000, { shoppingCardId: secondId });
     expect(t.body).toMatchObject({ shoppingCard: { cardId: secondId, fen: 55000 } });
-    expect((await cardsOf(memberId)).body).toMatchObject({ totalFen: 55000, cards: [{ cardId: open.body.cardId, balanceFen: 0 }, { cardId: secondId, balanceFen: 55000 }] });
+    expect((await cardsOf(memberId)).body).toMatchObject({
+      totalFen: 55000,
+      cards: [
+        { cardId: open.body.cardId, balanceFen: 0 },
+        { cardId: secondId, balanceFen: 55000 },
+      ],
+    });
     expect((await topUp(other.memberId, 50000, { shoppingCardId: secondId })).status).toBe(404);
     expect((await topUp(memberId, 50000, { shoppingCardId: "card-1" })).status).toBe(400);
     // Chain members are seen from every store; a store's staff act only in their stores.
@@ -88,17 +111,29 @@ describe("shopping cards", () => {
     const t = await topUp(memberId, 50000);
     const id = t.body.topUpId as string;
     const cardId = (t.body.shoppingCard as { cardId: string }).cardId;
-    const refund = (body: Record<string, unknown>, token = w.tokens.mgr1) => w.call("POST", `/bo/top-ups/${id}/refund`, { token, body: { payment: cash, ...body }, headers: key() });
+    const refund = (body: Record<string, unknown>, token = w.tokens.mgr1) =>
+      w.call("POST", `/bo/top-ups/${id}/refund`, { token, body: { payment: cash, ...body }, headers: key() });
     expect((await refund({ reason: "x" }, w.tokens.staff1)).status).toBe(403);
     expect((await refund({ principalFen: 60000, reason: "x" })).body.reason).toBe("REFUND_TOO_LARGE");
     const half = await refund({ principalFen: 25000, reason: "half" });
     expect(half.status).toBe(200);
-    expect(half.body).toMatchObject({ principalFen: 25000, bonusFen: 0, points: 3, cashBackFen: 25000, shoppingCard: { cardId, fen: 27500, bonusFen: 2500, balanceFen: 27500 } });
+    expect(half.body).toMatchObject({
+      principalFen: 25000,
+      bonusFen: 0,
+      points: 3,
+      cashBackFen: 25000,
+      shoppingCard: { cardId, fen: 27500, bonusFen: 2500, balanceFen: 27500 },
+    });
     expect(w.members.get(memberId)).toMatchObject({ balanceFen: 0, pointsBalance: 3 });
     // 1500 of the card's bonus was spent elsewhere: it comes off the cash returned.
     w.db.prepare("UPDATE shopping_cards SET balance_fen = 26000 WHERE card_id = ?").run(cardId);
     const rest = await refund({ reason: "the rest" });
-    expect(rest.body).toMatchObject({ principalFen: 25000, bonusSpentFen: 1500, cashBackFen: 23500, shoppingCard: { fen: 26000, bonusFen: 1000, balanceFen: 0 } });
+    expect(rest.body).toMatchObject({
+      principalFen: 25000,
+      bonusSpentFen: 1500,
+      cashBackFen: 23500,
+      shoppingCard: { fen: 26000, bonusFen: 1000, balanceFen: 0 },
+    });
     expect((await refund({ reason: "again" })).body.reason).toBe("ALREADY_REFUNDED");
     const log = await w.call("GET", `/bo/shopping-cards/${cardId}/log`, { token: w.tokens.staff1 });
     expect((log.body.entries as Array<{ totalFen: number; reason: string }>).map((e) => [e.reason, e.totalFen])).toEqual([
@@ -109,15 +144,27 @@ describe("shopping cards", () => {
     // The card's own money must still be there.
     const t2 = await topUp(memberId, 50000);
     w.db.prepare("UPDATE shopping_cards SET balance_fen = 1000 WHERE card_id = ?").run(cardId);
-    const short = await w.call("POST", `/bo/top-ups/${t2.body.topUpId as string}/refund`, { token: w.tokens.mgr1, body: { reason: "x", payment: cash }, headers: key() });
+    const short = await w.call("POST", `/bo/top-ups/${t2.body.topUpId as string}/refund`, {
+      token: w.tokens.mgr1,
+      body: { reason: "x", payment: cash },
+      headers: key(),
+    });
     expect(short.body.reason).toBe("INSUFFICIENT_BALANCE");
   });
 
   it("gives the shopping-card value and punch cards of a paid level's reward", async () => {
     const { memberId } = await w.register();
-    const up = await w.call("POST", `/bo/members/${memberId}/level/paid-upgrade`, { token: w.tokens.staff1, body: { storeId: "s1", levelId: "l90", payment: cash }, headers: key() });
+    const up = await w.call("POST", `/bo/members/${memberId}/level/paid-upgrade`, {
+      token: w.tokens.staff1,
+      body: { storeId: "s1", levelId: "l90", payment: cash },
+      headers: key(),
+    });
     expect(up.status).toBe(200);
-    expect(up.body).toMatchObject({ shoppingCard: { fen: 3000 }, punchCards: [expect.objectContaining({ serviceId: "car-wash", totalUses: 1 })], notGiven: [] });
+    expect(up.body).toMatchObject({
+      shoppingCard: { fen: 3000 },
+      punchCards: [expect.objectContaining({ serviceId: "car-wash", totalUses: 1 })],
+      notGiven: [],
+    });
     expect((await cardsOf(memberId)).body).toMatchObject({ totalFen: 3000 });
   });
 });
@@ -129,7 +176,8 @@ describe("punch cards", () => {
     const list = await w.call("GET", `/bo/members/${memberId}/punch-cards`, { token: w.tokens.staff1 });
     expect(list.body.punchCards).toEqual([expect.objectContaining({ serviceId: "car-wash", totalUses: 3, remainingUses: 3, source: "top-up" })]);
     const pc = (list.body.punchCards as Array<{ punchCardId: string }>)[0]!.punchCardId;
-    const use = (body: Record<string, unknown>, token = w.tokens.staff1) => w.call("POST", `/bo/punch-cards/${pc}/uses`, { token, body: { storeId: "s1", ...body } });
+    const use = (body: Record<string, unknown>, token = w.tokens.staff1) =>
+      w.call("POST", `/bo/punch-cards/${pc}/uses`, { token, body: { storeId: "s1", ...body } });
     const first = await use({ requestId: "wash-0001", uses: 2, note: "two cars" });
     expect(first.status).toBe(201);
     expect(first.body).toMatchObject({ punchCardId: pc, memberId, requestId: "wash-0001", uses: 2, remainingUses: 1, actor: "staff1" });
@@ -161,7 +209,9 @@ describe("punch cards", () => {
     expect((await w.call("POST", path, { token: w.tokens.staff2, body: { storeId: "s1", requestId: "req-00001" } })).status).toBe(403);
     expect((await w.call("POST", path, { token: w.tokens.staff1, body: { storeId: "s2", requestId: "req-00001" } })).status).toBe(403);
     expect((await w.call("POST", path, { token: null, body: { storeId: "s1", requestId: "req-00001" } })).status).toBe(401);
-    expect((await w.call("POST", "/bo/punch-cards/pc_0000000000000000/uses", { token: w.tokens.staff1, body: { storeId: "s1", requestId: "req-00001" } })).status).toBe(404);
+    expect(
+      (await w.call("POST", "/bo/punch-cards/pc_0000000000000000/uses", { token: w.tokens.staff1, body: { storeId: "s1", requestId: "req-00001" } })).status,
+    ).toBe(404);
     expect((await w.call("POST", "/bo/punch-cards/nope/uses", { token: w.tokens.staff1, body: { storeId: "s1", requestId: "req-00001" } })).status).toBe(400);
     expect((await w.call("GET", `/bo/members/nobody/punch-cards`, { token: w.tokens.staff1 })).status).toBe(404);
     await w.call("POST", `/bo/members/${memberId}/block`, { token: w.tokens.mgr1, body: { reason: "fraud" } });

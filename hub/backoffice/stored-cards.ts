@@ -22,7 +22,14 @@ interface ShoppingCardRow {
   actor: string;
 }
 
-const viewShoppingCard = (r: ShoppingCardRow) => ({ cardId: r.card_id, memberId: r.member_id, balanceFen: r.balance_fen, storeId: r.store_id, createdAt: r.created_at, createdBy: r.actor });
+const viewShoppingCard = (r: ShoppingCardRow) => ({
+  cardId: r.card_id,
+  memberId: r.member_id,
+  balanceFen: r.balance_fen,
+  storeId: r.store_id,
+  createdAt: r.created_at,
+  createdBy: r.actor,
+});
 
 interface PunchCardRow {
   card_id: string;
@@ -60,7 +67,17 @@ interface PunchUseRow {
   actor: string;
 }
 
-const viewUse = (r: PunchUseRow) => ({ punchCardId: r.card_id, memberId: r.member_id, requestId: r.request_id, uses: r.uses, remainingUses: r.remaining, storeId: r.store_id, note: r.note, at: r.at, actor: r.actor });
+const viewUse = (r: PunchUseRow) => ({
+  punchCardId: r.card_id,
+  memberId: r.member_id,
+  requestId: r.request_id,
+  uses: r.uses,
+  remainingUses: r.remaining,
+  storeId: r.store_id,
+  note: r.note,
+  at: r.at,
+  actor: r.actor,
+});
 
 export function shoppingCard(d: BackofficeDeps, cardId: string): ReturnType<typeof viewShoppingCard> | undefined {
   const r = d.db.prepare("SELECT * FROM shopping_cards WHERE card_id = ?").get<ShoppingCardRow>(cardId);
@@ -72,11 +89,25 @@ export function shoppingCardsOf(d: BackofficeDeps, memberId: string): Array<Retu
 }
 
 /** Inside the caller's transaction: a new, empty shopping card for the member (audited). */
-export function createShoppingCardInTx(d: BackofficeDeps, o: { memberId: string; storeId: string | null; actor: Actor; note?: string | null }): ReturnType<typeof viewShoppingCard> {
+export function createShoppingCardInTx(
+  d: BackofficeDeps,
+  o: { memberId: string; storeId: string | null; actor: Actor; note?: string | null },
+): ReturnType<typeof viewShoppingCard> {
   const cardId = `shc_${randomBytes(8).toString("hex")}`;
-  d.db.prepare("INSERT INTO shopping_cards (card_id, member_id, balance_fen, store_id, created_at, actor) VALUES (?, ?, 0, ?, ?, ?)").run(cardId, o.memberId, o.storeId, d.clock.now(), o.actor.id);
+  d.db
+    .prepare("INSERT INTO shopping_cards (card_id, member_id, balance_fen, store_id, created_at, actor) VALUES (?, ?, 0, ?, ?, ?)")
+    .run(cardId, o.memberId, o.storeId, d.clock.now(), o.actor.id);
   const card = shoppingCard(d, cardId)!;
-  d.audit.recordInTx({ actor: o.actor, action: "shopping-card.create", entity: "shopping-card", entityId: cardId, storeId: o.storeId, before: null, after: card, note: o.note ?? null });
+  d.audit.recordInTx({
+    actor: o.actor,
+    action: "shopping-card.create",
+    entity: "shopping-card",
+    entityId: cardId,
+    storeId: o.storeId,
+    before: null,
+    after: card,
+    note: o.note ?? null,
+  });
   return card;
 }
 
@@ -126,7 +157,8 @@ export function registerStoredCardRoutes(r: Routes, d: BackofficeDeps): void {
       path: "/members/:id/shopping-cards",
       tag: "shopping-cards",
       summary: "A member's shopping cards and their balances",
-      description: "Shopping cards hold stored value apart from the general balance; top-ups credit them when a rule targets a shopping card or gives a shopping-card bonus.",
+      description:
+        "Shopping cards hold stored value apart from the general balance; top-ups credit them when a rule targets a shopping card or gives a shopping-card bonus.",
       roles: STAFF,
       params: MemberParams,
       errors: { 404: "no such member" },
@@ -196,7 +228,9 @@ export function registerStoredCardRoutes(r: Routes, d: BackofficeDeps): void {
     },
     ({ params, principal }) => {
       d.data.visibleTo(principal, params.id);
-      return { punchCards: d.db.prepare("SELECT * FROM punch_cards WHERE member_id = ? ORDER BY created_at, rowid").all<PunchCardRow>(params.id).map(viewPunchCard) };
+      return {
+        punchCards: d.db.prepare("SELECT * FROM punch_cards WHERE member_id = ? ORDER BY created_at, rowid").all<PunchCardRow>(params.id).map(viewPunchCard),
+      };
     },
   );
 
@@ -254,9 +288,13 @@ export function registerStoredCardRoutes(r: Routes, d: BackofficeDeps): void {
         const remaining = now.remaining_uses - body.uses;
         d.db.prepare("UPDATE punch_cards SET remaining_uses = ? WHERE card_id = ?").run(remaining, params.punchCardId);
         d.db
-          .prepare("INSERT INTO punch_card_uses (card_id, member_id, request_id, uses, remaining, store_id, note, at, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+          .prepare(
+            "INSERT INTO punch_card_uses (card_id, member_id, request_id, uses, remaining, store_id, note, at, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          )
           .run(params.punchCardId, card.member_id, body.requestId, body.uses, remaining, body.storeId, body.note ?? null, d.clock.now(), actor.id);
-        const use = viewUse(d.db.prepare("SELECT * FROM punch_card_uses WHERE card_id = ? AND request_id = ?").get<PunchUseRow>(params.punchCardId, body.requestId)!);
+        const use = viewUse(
+          d.db.prepare("SELECT * FROM punch_card_uses WHERE card_id = ? AND request_id = ?").get<PunchUseRow>(params.punchCardId, body.requestId)!,
+        );
         d.audit.recordInTx({
           actor,
           action: "punch-card.use",

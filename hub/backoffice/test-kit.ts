@@ -3,10 +3,10 @@ import { createHash } from "node:crypto";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Database } from "../../storage/sqlite.js";
+import type { Database } from "../../storage/database.js";
 import { openTestHubDb } from "../../test/postgres.js";
 import { ManualClock } from "../../protocol/clock.js";
-import { createLogger, MemoryLogSink } from "../../protocol/log.js";
+import { createLogger, MemoryLogSink } from "../../runtime/log.js";
 import { generateKeyPair, type KeyPair } from "../../protocol/signing.js";
 import { createMemberCode } from "../../protocol/member-code.js";
 import { DeviceRegistry } from "../devices.js";
@@ -15,11 +15,16 @@ import { ConfigService } from "../config-service.js";
 import { Ingest } from "../ingest.js";
 import { Rollouts } from "../rollouts.js";
 import { createHubApp } from "../http.js";
-import { Backoffice } from "./index.js";
+import { Backoffice, createBackofficeServices } from "./index.js";
+import { createJobs, jobsView } from "../jobs/index.js";
+import type { Scheduler } from "../jobs/scheduler.js";
 import { mountMemberImport } from "../member-import.js";
 import type { Role } from "../auth/roles.js";
 
-export const FULL_RULES = JSON.parse(readFileSync(new URL("../../protocol/rules/examples/full-config.json", import.meta.url), "utf8")) as Record<string, unknown>;
+export const FULL_RULES = JSON.parse(readFileSync(new URL("../../protocol/rules/examples/full-config.json", import.meta.url), "utf8")) as Record<
+  string,
+  unknown
+>;
 export const ADMIN_TOKEN = "admin-token-for-tests";
 /** 2024-06-15 10:00 in China (UTC+8). */
 export const T0 = Date.parse("2024-06-15T10:00:00+08:00");
@@ -36,14 +41,27 @@ export interface BoWorld {
   members: MemberRegistry;
   configs: ConfigService;
   bo: Backoffice;
+  /** The scheduler the back office was given (GET /bo/jobs shows it, POST /bo/jobs/run ticks it); not started. */
+  jobs: Scheduler;
   app: ReturnType<typeof createHubApp>;
   logs: MemoryLogSink;
   /** Member changes pushed to kiosks, in order. */
   pushes: ScopedChange[][];
   tokens: Record<"hq" | "mgr1" | "staff1" | "staff1bonus" | "mgr2" | "staff2", string>;
-  call(method: string, path: string, opts?: { token?: string | null; body?: unknown; headers?: Record<string, string>; raw?: string | Uint8Array }): Promise<Reply>;
+  call(
+    method: string,
+    path: string,
+    opts?: { token?: string | null; body?: unknown; headers?: Record<string, string>; raw?: string | Uint8Array },
+  ): Promise<Reply>;
   /** Registers a member at a store with an app key; returns the member id and its key. */
-  register(opts?: { storeId?: string; channel?: "till" | "online"; memberId?: string; name?: string; birthDate?: string; token?: string }): Promise<{ memberId: string; cardId: string; key: KeyPair }>;
+  register(opts?: {
+    storeId?: string;
+    channel?: "till" | "online";
+    memberId?: string;
+    name?: string;
+    birthDate?: string;
+    token?: string;
+  }): Promise<{ memberId: string; cardId: string; key: KeyPair }>;
   memberCode(cardId: string, key: KeyPair): string;
   close(): void;
 }
@@ -63,7 +81,9 @@ export async function boWorld(opts: { rules?: Record<string, unknown>; stores?: 
   const ingest = new Ingest(db, clock, members, configs, log);
   const rollouts = new Rollouts(db, clock, configs, log);
   const adminTokenHash = createHash("sha256").update(ADMIN_TOKEN).digest("hex");
-  const bo = new Backoffice({ db, clock, log, members, configs, adminTokenHash, tmpDir: dir });
+  const services = createBackofficeServices({ db, clock, log, members, configs, adminTokenHash, tmpDir: dir });
+  const jobs = createJobs(services, log);
+  const bo = new Backoffice({ db, clock, log, members, configs, adminTokenHash, tmpDir: dir, services, jobs: jobsView(jobs) });
   const app = createHubApp({
     members,
     devices: new DeviceRegistry(db, clock),
@@ -77,7 +97,7 @@ export async function boWorld(opts: { rules?: Record<string, unknown>; stores?: 
     adminTokenHash,
     requireAdmin: (authorization) => bo.requireAdmin(authorization),
     health: () => ({}),
-    mounts: [mountMemberImport(members), bo.mount()],
+    mounts: [mountMemberImport(members, bo.deps), bo.mount()],
   });
   const call: BoWorld["call"] = async (method, path, o = {}) => {
     const headers: Record<string, string> = { ...(o.headers ?? {}) };
@@ -119,6 +139,7 @@ export async function boWorld(opts: { rules?: Record<string, unknown>; stores?: 
     members,
     configs,
     bo,
+    jobs,
     app,
     logs,
     pushes,
@@ -153,16 +174,25 @@ export async function boWorld(opts: { rules?: Record<string, unknown>; stores?: 
 }
 
 /** A kiosk sale as the ingest would have stored it (ledger row + sales row). */
-export function insertSale(world: BoWorld, o: { memberId: string; saleId: string; at: number; totalFen: number; lines?: Array<{ sku: string; qty: number }>; storeId?: string }): void {
+export function insertSale(
+  world: BoWorld,
+  o: { memberId: string; saleId: string; at: number; totalFen: number; lines?: Array<{ sku: string; qty: number }>; storeId?: string },
+): void {
   const device = `k-${o.storeId ?? "s1"}`;
-  world.db.prepare("INSERT INTO devices (device_id, chain_id, store_id, secret_hash, created_at) VALUES (?, 'acme', ?, 'x', 0) ON CONFLICT DO NOTHING").run(device, o.storeId ?? "s1");
+  world.db
+    .prepare("INSERT INTO devices (device_id, chain_id, store_id, secret_hash, created_at) VALUES (?, 'acme', ?, 'x', 0) ON CONFLICT DO NOTHING")
+    .run(device, o.storeId ?? "s1");
   const seq = world.db.prepare("SELECT COALESCE(MAX(seq), 0) + 1 AS s FROM ledger WHERE device_id = ?").get<{ s: number }>(device)?.s ?? 1;
   const fact = { type: "sale", saleId: o.saleId, memberId: o.memberId, lines: o.lines ?? [{ sku: "rice-5kg", qty: 1 }] };
   world.db
-    .prepare("INSERT INTO ledger (device_id, seq, entry_id, type, at, config_version, body, status, applied_at) VALUES (?, ?, ?, 'sale', ?, 1, ?, 'applied', ?)")
+    .prepare(
+      "INSERT INTO ledger (device_id, seq, entry_id, type, at, config_version, body, status, applied_at) VALUES (?, ?, ?, 'sale', ?, 1, ?, 'applied', ?)",
+    )
     .run(device, seq, `e-${device}-${seq}`, o.at, JSON.stringify(fact), o.at);
   world.db
-    .prepare("INSERT INTO sales (sale_id, device_id, seq, member_id, at, subtotal_fen, total_fen, savings_fen, points_earned, offline_approved) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, 0)")
+    .prepare(
+      "INSERT INTO sales (sale_id, device_id, seq, member_id, at, subtotal_fen, total_fen, savings_fen, points_earned, offline_approved) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, 0)",
+    )
     .run(o.saleId, device, seq, o.memberId, o.at, o.totalFen, o.totalFen);
 }
 

@@ -33,7 +33,17 @@ export interface VipRecordRow {
 export function applyVipInTx(
   d: BackofficeDeps,
   w: Work,
-  o: { member: MemberRecord; next: VipQuote["member"]; record: VipRecord; couponPackIds: readonly string[]; rules: RulesConfig; storeId: string | null; actor: Actor; ref: string; payment: PaymentTaken | null },
+  o: {
+    member: MemberRecord;
+    next: VipQuote["member"];
+    record: VipRecord;
+    couponPackIds: readonly string[];
+    rules: RulesConfig;
+    storeId: string | null;
+    actor: Actor;
+    ref: string;
+    payment: PaymentTaken | null;
+  },
 ): boolean {
   if (d.db.prepare("SELECT 1 FROM vip_records WHERE ref = ?").get(o.ref)) return false;
   const before = d.data.vipState(o.member);
@@ -43,8 +53,25 @@ export function applyVipInTx(
       `INSERT INTO vip_records (member_id, kind, plan_id, class_before, class_after, at, fee_fen, expires_at, note, store_id, actor, payment_method, ref)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
-    .run(o.record.memberId, o.record.kind, o.record.planId, o.record.classBefore, o.record.classAfter, o.record.at, o.record.feeFen, o.record.expiresAt, o.record.note, o.storeId, o.actor.id, o.payment?.method ?? null, o.ref);
-  const coupons = o.couponPackIds.length > 0 ? d.data.giveCouponsInTx(o.member.memberId, o.rules, d.rules.storeDay(o.storeId, d.clock.now()), { couponPackIds: o.couponPackIds }, w) : [];
+    .run(
+      o.record.memberId,
+      o.record.kind,
+      o.record.planId,
+      o.record.classBefore,
+      o.record.classAfter,
+      o.record.at,
+      o.record.feeFen,
+      o.record.expiresAt,
+      o.record.note,
+      o.storeId,
+      o.actor.id,
+      o.payment?.method ?? null,
+      o.ref,
+    );
+  const coupons =
+    o.couponPackIds.length > 0
+      ? d.data.giveCouponsInTx(o.member.memberId, o.rules, d.rules.storeDay(o.storeId, d.clock.now()), { couponPackIds: o.couponPackIds }, w)
+      : [];
   d.audit.recordInTx({
     actor: o.actor,
     action: `vip.${o.record.kind}`,
@@ -94,7 +121,20 @@ export function revertExpiredVips(d: BackofficeDeps, actor: Actor, batch = 1000)
         if (!out) continue;
         const profile = d.data.profile(id);
         const ref = `revert:${id}:${state.vip.expiresAt}`;
-        if (applyVipInTx(d, w, { member: m, next: out.member, record: out.record, couponPackIds: [], rules: d.rules.forStore(profile.homeStoreId), storeId: profile.homeStoreId, actor, ref, payment: null })) done++;
+        if (
+          applyVipInTx(d, w, {
+            member: m,
+            next: out.member,
+            record: out.record,
+            couponPackIds: [],
+            rules: d.rules.forStore(profile.homeStoreId),
+            storeId: profile.homeStoreId,
+            actor,
+            ref,
+            payment: null,
+          })
+        )
+          done++;
       }
       if (i + batch > due.length) {
         d.db.prepare("INSERT INTO bo_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(VIP_WATERMARK, String(now));
@@ -129,9 +169,20 @@ const BuyBody = z.strictObject({
   note: Note.optional(),
 });
 
+/** How an extension names the new expiry: exactly one of the three. */
+type ExtendTo = { untilDate?: string | undefined; expiresAt?: number | undefined; days?: number | undefined };
+const exactlyOne = (b: ExtendTo): boolean => [b.untilDate, b.expiresAt, b.days].filter((x) => x !== undefined).length === 1;
+
 export function registerVipRoutes(r: Routes, d: BackofficeDeps): void {
   r.staff(
-    { method: "get", path: "/vip/plans", tag: "vip", summary: "VIP plans in force at a store (period, price, price per current class, bonus window)", roles: STAFF, query: z.strictObject({ storeId: Id }) },
+    {
+      method: "get",
+      path: "/vip/plans",
+      tag: "vip",
+      summary: "VIP plans in force at a store (period, price, price per current class, bonus window)",
+      roles: STAFF,
+      query: z.strictObject({ storeId: Id }),
+    },
     ({ query, principal }) => {
       requireStore(principal, query.storeId);
       const rules = d.rules.forStore(query.storeId);
@@ -140,12 +191,24 @@ export function registerVipRoutes(r: Routes, d: BackofficeDeps): void {
   );
 
   r.open(
-    { method: "get", path: "/members/:id/vip", tag: "vip", summary: "A member's VIP state and purchase record", roles: STAFF, member: true, params: MemberParams, errors: { 404: "no such member" } },
+    {
+      method: "get",
+      path: "/members/:id/vip",
+      tag: "vip",
+      summary: "A member's VIP state and purchase record",
+      roles: STAFF,
+      member: true,
+      params: MemberParams,
+      errors: { 404: "no such member" },
+    },
     ({ params, caller }) => {
       if (!caller) throw new HubError("UNAUTHORIZED", "a staff token or a member code is required");
       const m = d.data.visibleTo(caller, params.id);
       const state = d.data.vipState(m);
-      const records = d.db.prepare("SELECT * FROM vip_records WHERE member_id = ? ORDER BY at DESC, id DESC LIMIT 200").all<Record<string, unknown>>(params.id).map(rowToRecord);
+      const records = d.db
+        .prepare("SELECT * FROM vip_records WHERE member_id = ? ORDER BY at DESC, id DESC LIMIT 200")
+        .all<Record<string, unknown>>(params.id)
+        .map(rowToRecord);
       return { active: vipActive(state, d.clock.now()), state, records };
     },
   );
@@ -172,12 +235,32 @@ export function registerVipRoutes(r: Routes, d: BackofficeDeps): void {
       requireStore(principal, query.storeId);
       const m = d.data.visibleTo(principal, params.id);
       const q = quote(m, d.rules.forStore(query.storeId), query.planId, query.mode);
-      return { kind: q.kind, priceFen: q.priceFen, bonusDays: q.bonusDays, couponPackIds: q.couponPackIds, classAfter: q.member.cardClass, expiresAt: q.record.expiresAt };
+      return {
+        kind: q.kind,
+        priceFen: q.priceFen,
+        bonusDays: q.bonusDays,
+        couponPackIds: q.couponPackIds,
+        classAfter: q.member.cardClass,
+        expiresAt: q.record.expiresAt,
+      };
     },
   );
 
-  const buy = (mode: "purchase" | "upgrade") =>
-    ({ params, body, principal, actor, idempotencyKey }: { params: { id: string }; body: z.output<typeof BuyBody>; principal: Principal; actor: Actor; idempotencyKey: string | undefined }) => {
+  const buy =
+    (mode: "purchase" | "upgrade") =>
+    ({
+      params,
+      body,
+      principal,
+      actor,
+      idempotencyKey,
+    }: {
+      params: { id: string };
+      body: z.output<typeof BuyBody>;
+      principal: Principal;
+      actor: Actor;
+      idempotencyKey: string | undefined;
+    }) => {
       requireStore(principal, body.storeId);
       d.data.visibleTo(principal, params.id);
       return d.ops.run(idempotencyKey!, `vip.${mode}`, params.id, body, (w) => {
@@ -188,10 +271,25 @@ export function registerVipRoutes(r: Routes, d: BackofficeDeps): void {
           throw new HubError("REFUSED", `the price is now ${q.priceFen} fen, not ${body.expectedPriceFen}`, { reason: "PRICE_CHANGED" });
         }
         const ref = `vip:${idempotencyKey!}`;
-        const payment = takePaymentInTx(d, w, { memberId: params.id, amountFen: q.priceFen, payment: body.payment, rules, reason: "vip-purchase", ref: idempotencyKey! });
+        const payment = takePaymentInTx(d, w, {
+          memberId: params.id,
+          amountFen: q.priceFen,
+          payment: body.payment,
+          rules,
+          reason: "vip-purchase",
+          ref: idempotencyKey!,
+        });
         const record = { ...q.record, note: [q.record.note, body.note ?? ""].filter((s) => s !== "").join("; ") };
         applyVipInTx(d, w, { member: m, next: q.member, record, couponPackIds: q.couponPackIds, rules, storeId: body.storeId, actor, ref, payment });
-        return { kind: q.kind, priceFen: q.priceFen, bonusDays: q.bonusDays, couponPackIds: q.couponPackIds, cardClass: q.member.cardClass, expiresAt: q.record.expiresAt, payment };
+        return {
+          kind: q.kind,
+          priceFen: q.priceFen,
+          bonusDays: q.bonusDays,
+          couponPackIds: q.couponPackIds,
+          cardClass: q.member.cardClass,
+          expiresAt: q.record.expiresAt,
+          payment,
+        };
       }).result;
     };
 
@@ -201,12 +299,17 @@ export function registerVipRoutes(r: Routes, d: BackofficeDeps): void {
       path: "/members/:id/vip/purchase",
       tag: "vip",
       summary: "Buy or renew a VIP plan at the counter",
-      description: "An active VIP of the same class renews (the period is added to the expiry); anyone else opens. Promotion bonuses (days, coupon packs) and once-per-member limits come from the plan. Paid with `payment` (balance: from stored value through the ledger).",
+      description:
+        "An active VIP of the same class renews (the period is added to the expiry); anyone else opens. Promotion bonuses (days, coupon packs) and once-per-member limits come from the plan. Paid with `payment` (balance: from stored value through the ledger).",
       roles: STAFF,
       params: MemberParams,
       body: BuyBody,
       idempotent: true,
-      errors: { 404: "no such member", 409: "Idempotency-Key reused", 422: "PRICE_CHANGED, INSUFFICIENT_BALANCE, IS_SECONDARY or a rules refusal (RULES_VIP_NOT_ALLOWED, RULES_VIP_LIMIT_REACHED, RULES_UNKNOWN_PLAN)" },
+      errors: {
+        404: "no such member",
+        409: "Idempotency-Key reused",
+        422: "PRICE_CHANGED, INSUFFICIENT_BALANCE, IS_SECONDARY or a rules refusal (RULES_VIP_NOT_ALLOWED, RULES_VIP_LIMIT_REACHED, RULES_UNKNOWN_PLAN)",
+      },
     },
     buy("purchase"),
   );
@@ -226,6 +329,31 @@ export function registerVipRoutes(r: Routes, d: BackofficeDeps): void {
     buy("upgrade"),
   );
 
+  /** What giving `planId` would do: the same rules call the gift applies. */
+  const giftQuote = (m: MemberRecord, rules: RulesConfig, planId: string): VipQuote => {
+    notSecondary(m);
+    d.data.requireActive(m);
+    return giveVip(rules, d.data.vipState(m), planId, d.clock.now(), "staff");
+  };
+
+  r.staff(
+    {
+      method: "get",
+      path: "/members/:id/vip/gift/quote",
+      tag: "vip",
+      summary: "What giving a VIP plan would give (class, expiry), without doing it",
+      roles: MANAGERS,
+      params: MemberParams,
+      query: z.strictObject({ storeId: Id, planId: Id }),
+      errors: { 404: "no such member", 422: "RULES_VIP_NOT_ALLOWED (already VIP), RULES_VIP_LIMIT_REACHED, RULES_UNKNOWN_PLAN, IS_SECONDARY" },
+    },
+    ({ params, query, principal }) => {
+      requireStore(principal, query.storeId);
+      const q = giftQuote(d.data.visibleTo(principal, params.id), d.rules.forStore(query.storeId), query.planId);
+      return { kind: q.kind, planId: query.planId, classBefore: q.record.classBefore, classAfter: q.member.cardClass, expiresAt: q.record.expiresAt };
+    },
+  );
+
   r.staff(
     {
       method: "post",
@@ -243,13 +371,53 @@ export function registerVipRoutes(r: Routes, d: BackofficeDeps): void {
       d.data.visibleTo(principal, params.id);
       return d.ops.run(idempotencyKey!, "vip.gift", params.id, body, (w) => {
         const m = d.data.get(params.id);
-        notSecondary(m);
-        d.data.requireActive(m);
         const rules = d.rules.forStore(body.storeId);
-        const q = giveVip(rules, d.data.vipState(m), body.planId, d.clock.now(), "staff");
-        applyVipInTx(d, w, { member: m, next: q.member, record: { ...q.record, note: `${q.record.note}: ${body.reason}` }, couponPackIds: [], rules, storeId: body.storeId, actor, ref: `vip:${idempotencyKey!}`, payment: null });
+        const q = giftQuote(m, rules, body.planId);
+        applyVipInTx(d, w, {
+          member: m,
+          next: q.member,
+          record: { ...q.record, note: `${q.record.note}: ${body.reason}` },
+          couponPackIds: [],
+          rules,
+          storeId: body.storeId,
+          actor,
+          ref: `vip:${idempotencyKey!}`,
+          payment: null,
+        });
         return { kind: q.kind, cardClass: q.member.cardClass, expiresAt: q.record.expiresAt };
       }).result;
+    },
+  );
+
+  /** What an extension to `to` would do: the expiry it sets, from the same rules call the write applies. */
+  const extendQuote = (m: MemberRecord, to: ExtendTo, reason: string) => {
+    const rules = d.rules.forStore(d.data.profile(m.memberId).homeStoreId);
+    const state = d.data.vipState(m);
+    const current = state.vip?.expiresAt ?? 0;
+    const expiresAt =
+      to.expiresAt ?? (to.untilDate !== undefined ? startOfLocalDay(addDays(to.untilDate, 1), rules.utcOffsetMinutes) : current + (to.days ?? 0) * DAY_MS);
+    return { rules, current, out: extendVip(state, expiresAt, reason, d.clock.now()) };
+  };
+
+  r.staff(
+    {
+      method: "get",
+      path: "/members/:id/vip/extend/quote",
+      tag: "vip",
+      summary: "The expiry an extension would set, without doing it",
+      description: "Give exactly one of `untilDate`, `expiresAt`, `days`, as for POST /members/:id/vip/extend.",
+      roles: MANAGERS,
+      params: MemberParams,
+      query: z
+        .strictObject({ untilDate: IsoDate.optional(), expiresAt: QueryInt(0, Number.MAX_SAFE_INTEGER).optional(), days: QueryInt(1, 3660).optional() })
+        .refine(exactlyOne, { message: "give exactly one of untilDate, expiresAt, days" }),
+      errors: { 404: "no such member", 422: "not VIP or not later (RULES_VIP_NOT_ALLOWED, RULES_INVALID_INPUT), IS_SECONDARY" },
+    },
+    ({ params, query, principal }) => {
+      const m = d.data.visibleTo(principal, params.id);
+      notSecondary(m);
+      const { current, out } = extendQuote(m, query, "quote");
+      return { expiresAt: out.member.vip?.expiresAt ?? null, previousExpiresAt: current };
     },
   );
 
@@ -259,12 +427,13 @@ export function registerVipRoutes(r: Routes, d: BackofficeDeps): void {
       path: "/members/:id/vip/extend",
       tag: "vip",
       summary: "Extend a VIP (e.g. the store was closed), with a reason",
-      description: "Give `untilDate` (valid through that store-local date), `expiresAt` (epoch ms) or `days` (added to the current expiry). The expiry can only move later.",
+      description:
+        "Give `untilDate` (valid through that store-local date), `expiresAt` (epoch ms) or `days` (added to the current expiry). The expiry can only move later.",
       roles: MANAGERS,
       params: MemberParams,
       body: z
         .strictObject({ untilDate: IsoDate.optional(), expiresAt: EpochMs.optional(), days: z.number().int().min(1).max(3660).optional(), reason: Reason })
-        .refine((b) => [b.untilDate, b.expiresAt, b.days].filter((x) => x !== undefined).length === 1, { message: "give exactly one of untilDate, expiresAt, days" }),
+        .refine(exactlyOne, { message: "give exactly one of untilDate, expiresAt, days" }),
       idempotent: true,
       errors: { 404: "no such member", 409: "Idempotency-Key reused", 422: "not VIP or not later (RULES_VIP_NOT_ALLOWED, RULES_INVALID_INPUT)" },
     },
@@ -274,13 +443,18 @@ export function registerVipRoutes(r: Routes, d: BackofficeDeps): void {
       return d.ops.run(idempotencyKey!, "vip.extend", params.id, body, (w) => {
         const m = d.data.get(params.id);
         const profile = d.data.profile(params.id);
-        const rules = d.rules.forStore(profile.homeStoreId);
-        const state = d.data.vipState(m);
-        const current = state.vip?.expiresAt ?? 0;
-        const expiresAt =
-          body.expiresAt ?? (body.untilDate !== undefined ? startOfLocalDay(addDays(body.untilDate, 1), rules.utcOffsetMinutes) : current + (body.days ?? 0) * DAY_MS);
-        const out = extendVip(state, expiresAt, body.reason, d.clock.now());
-        applyVipInTx(d, w, { member: m, next: out.member, record: out.record, couponPackIds: [], rules, storeId: profile.homeStoreId, actor, ref: `vip:${idempotencyKey!}`, payment: null });
+        const { rules, current, out } = extendQuote(m, body, body.reason);
+        applyVipInTx(d, w, {
+          member: m,
+          next: out.member,
+          record: out.record,
+          couponPackIds: [],
+          rules,
+          storeId: profile.homeStoreId,
+          actor,
+          ref: `vip:${idempotencyKey!}`,
+          payment: null,
+        });
         return { expiresAt: out.member.vip?.expiresAt ?? null, previousExpiresAt: current };
       }).result;
     },
@@ -313,12 +487,12 @@ export function registerVipRoutes(r: Routes, d: BackofficeDeps): void {
         where.push(`store_id IN (${stores.map(() => "?").join(",")})`);
         args.push(...stores);
       }
-      if (query.memberId) (where.push("member_id = ?"), args.push(query.memberId));
-      if (query.classId) (where.push("class_after = ?"), args.push(query.classId));
-      if (query.kind) (where.push("kind = ?"), args.push(query.kind));
+      if (query.memberId) where.push("member_id = ?"), args.push(query.memberId);
+      if (query.classId) where.push("class_after = ?"), args.push(query.classId);
+      if (query.kind) where.push("kind = ?"), args.push(query.kind);
       const offset = d.rules.chain().utcOffsetMinutes;
-      if (query.from) (where.push("at >= ?"), args.push(startOfLocalDay(query.from, offset)));
-      if (query.to) (where.push("at < ?"), args.push(startOfLocalDay(addDays(query.to, 1), offset)));
+      if (query.from) where.push("at >= ?"), args.push(startOfLocalDay(query.from, offset));
+      if (query.to) where.push("at < ?"), args.push(startOfLocalDay(addDays(query.to, 1), offset));
       const rows = d.db
         .prepare(`SELECT * FROM vip_records ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY at DESC, id DESC LIMIT ? OFFSET ?`)
         .all<Record<string, unknown>>(...args, query.limit, query.offset)

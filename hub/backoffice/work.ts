@@ -1,5 +1,5 @@
 // One unit of back-office work: a transaction, the member changes it produced, and their push to the kiosks after commit.
-import type { Database } from "../../storage/sqlite.js";
+import type { Database } from "../../storage/database.js";
 import type { MemberRegistry, ScopedChange } from "../members.js";
 
 export class Work {

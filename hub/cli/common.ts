@@ -1,5 +1,5 @@
 // What hubctl's commands share: exit codes, the I/O they write to, the admin API client, and table output.
-import { CliError, type CliIoBase } from "../../protocol/cli-common.js";
+import { CliError, type CliIoBase } from "../../runtime/cli-common.js";
 import { readFileSync } from "node:fs";
 
 /** Exit codes scripts can rely on (documented in docs/operations.md). */
@@ -57,8 +57,8 @@ export class HubApi {
     return this.token;
   }
 
-  async call<T>(method: "GET" | "POST" | "PUT", path: string, opts: { body?: unknown; admin?: boolean } = {}): Promise<T> {
-    const headers: Record<string, string> = {};
+  async call<T>(method: "GET" | "POST" | "PUT", path: string, opts: { body?: unknown; admin?: boolean; headers?: Record<string, string> } = {}): Promise<T> {
+    const headers: Record<string, string> = { ...opts.headers };
     if (opts.body !== undefined) headers["content-type"] = "application/json";
     if (opts.admin) headers.authorization = `Bearer ${this.adminToken()}`;
     let res: Response;
@@ -90,7 +90,11 @@ export class HubApi {
 /** Renders rows as aligned columns. */
 export function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
   return [line(headers), ...rows.map(line)].join("\n") + "\n";
 }
 

@@ -117,7 +117,10 @@ export async function importMembersCommand(api: HubApi, io: CliIo, o: ImportOpti
   let errorsFile: string | null = null;
   if (failures.length > 0) {
     errorsFile = o.errorsFile ?? `${o.file}.errors.csv`;
-    writeFileSync(errorsFile, ["row,code,message", ...failures.map((f) => [String(f.row), f.code ?? "", csvCell(f.message ?? "")].join(","))].join("\n") + "\n");
+    writeFileSync(
+      errorsFile,
+      ["row,code,message", ...failures.map((f) => [String(f.row), f.code ?? "", csvCell(f.message ?? "")].join(","))].join("\n") + "\n",
+    );
   }
   const summary: ImportSummary = {
     file: o.file,
@@ -130,7 +133,9 @@ export async function importMembersCommand(api: HubApi, io: CliIo, o: ImportOpti
   };
   if (o.json) io.stdout(`${JSON.stringify({ ...summary, errors: failures.slice(0, 100) })}\n`);
   else {
-    io.stdout(`${o.dryRun ? "checked" : "imported"} ${o.dryRun ? rows - failures.length : imported} of ${rows} rows in ${summary.seconds}s; rejected ${failures.length}\n`);
+    io.stdout(
+      `${o.dryRun ? "checked" : "imported"} ${o.dryRun ? rows - failures.length : imported} of ${rows} rows in ${summary.seconds}s; rejected ${failures.length}\n`,
+    );
     for (const f of failures.slice(0, 10)) io.stdout(`  row ${f.row}: ${f.code}: ${f.message}\n`);
     if (failures.length > 10) io.stdout(`  ... ${failures.length - 10} more\n`);
     if (errorsFile) io.stdout(`per-row errors: ${errorsFile}\n`);

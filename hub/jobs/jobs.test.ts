@@ -1,6 +1,6 @@
 // Scheduled jobs on an injected clock: once per day across restarts, catch-up, the yearly clear across the year boundary, VIP expiry, levels, growth at once, portraits.
 import { describe, it, expect, beforeEach, afterEach } from "vitest";
-import { createLogger, MemoryLogSink } from "../../protocol/log.js";
+import { createLogger, MemoryLogSink } from "../../runtime/log.js";
 import { DAY_MS } from "../../protocol/rules/time.js";
 import { boWorld, FULL_RULES, insertSale, type BoWorld } from "../backoffice/test-kit.js";
 import { Scheduler } from "./scheduler.js";
@@ -43,7 +43,7 @@ describe("scheduler", () => {
   });
 
   it("shows the jobs and the day each applied", async () => {
-    await createJobs(w.bo, log).tick();
+    await w.jobs.tick();
     const jobs = await w.call("GET", "/bo/jobs", { token: w.tokens.mgr1 });
     expect(jobs.body.jobs).toEqual(
       expect.arrayContaining([
@@ -87,12 +87,19 @@ describe("yearly points clear", () => {
     w.clock.set(at("2024-12-10T12:00:00+08:00"));
     const a = await w.register();
     const b = await w.register();
-    for (const [m, p] of [[a.memberId, 500], [b.memberId, 30]] as const) {
+    for (const [m, p] of [
+      [a.memberId, 500],
+      [b.memberId, 30],
+    ] as const) {
       await w.call("POST", `/bo/members/${m}/points/adjustments`, { token: w.tokens.mgr1, body: { points: p, reason: "opening" }, headers: key() });
     }
-    const jobs = createJobs(w.bo, log);
+    const jobs = createJobs(w.bo.deps, log);
     await jobs.tick();
-    expect((await w.call("GET", "/bo/points/yearly-clear", { token: w.tokens.hq })).body).toMatchObject({ action: "none", clearOn: "2025-01-01", warning: null });
+    expect((await w.call("GET", "/bo/points/yearly-clear", { token: w.tokens.hq })).body).toMatchObject({
+      action: "none",
+      clearOn: "2025-01-01",
+      warning: null,
+    });
     expect((await w.call("POST", "/bo/points/yearly-clear/acknowledge", { token: w.tokens.hq, body: {} })).body.reason).toBe("NOT_IN_WARNING_WINDOW");
     w.clock.set(at("2024-12-16T00:00:01+08:00"));
     await jobs.tick();
@@ -100,7 +107,9 @@ describe("yearly points clear", () => {
     expect(warn.body).toMatchObject({ action: "warn", clearOn: "2025-01-01", membersWithPoints: 2, pointsAtStake: 530 });
     expect(String(warn.body.warning)).toMatch(/cannot be undone/);
     expect((await w.call("POST", "/bo/points/yearly-clear/acknowledge", { token: w.tokens.mgr1, body: {} })).status).toBe(403);
-    expect((await w.call("POST", "/bo/points/yearly-clear/acknowledge", { token: w.tokens.hq, body: { note: "intended" } })).body).toMatchObject({ acknowledged: { by: "hq" } });
+    expect((await w.call("POST", "/bo/points/yearly-clear/acknowledge", { token: w.tokens.hq, body: { note: "intended" } })).body).toMatchObject({
+      acknowledged: { by: "hq" },
+    });
 
     // 23:59:59 on 31 December: nothing yet.
     w.clock.set(at("2024-12-31T23:59:59+08:00"));
@@ -108,7 +117,11 @@ describe("yearly points clear", () => {
     expect(w.members.get(a.memberId)!.pointsBalance).toBe(500);
     // Points earned at 00:00:10 on 1 January, before the job runs, are kept.
     w.clock.set(at("2025-01-01T00:00:10+08:00"));
-    await w.call("POST", `/bo/members/${a.memberId}/points/adjustments`, { token: w.tokens.mgr1, body: { points: 7, reason: "new year gift" }, headers: key() });
+    await w.call("POST", `/bo/members/${a.memberId}/points/adjustments`, {
+      token: w.tokens.mgr1,
+      body: { points: 7, reason: "new year gift" },
+      headers: key(),
+    });
     w.clock.set(at("2025-01-01T00:00:40+08:00"));
     await jobs.tick();
     expect(w.members.get(a.memberId)!.pointsBalance).toBe(7);
@@ -117,26 +130,55 @@ describe("yearly points clear", () => {
     expect(status.body).toMatchObject({ action: "clear", lastClear: { year: 2025, members: 2, points: 530 } });
     // Never twice: more ticks, a restart, and a manual run change nothing.
     await jobs.tick();
-    await createJobs(w.bo, log).tick();
+    await createJobs(w.bo.deps, log).tick();
     expect((await w.call("POST", "/bo/jobs/run", { token: w.tokens.hq, body: {} })).status).toBe(200);
     expect(w.members.get(a.memberId)!.pointsBalance).toBe(7);
     const ledger = await w.call("GET", `/bo/members/${a.memberId}/ledger?kind=points`, { token: w.tokens.hq });
-    expect((ledger.body.entries as Array<{ reason: string; points: number }>).filter((e) => e.reason === "yearly-clear")).toEqual([expect.objectContaining({ points: -500 })]);
+    expect((ledger.body.entries as Array<{ reason: string; points: number }>).filter((e) => e.reason === "yearly-clear")).toEqual([
+      expect.objectContaining({ points: -500 }),
+    ]);
     const audit = await w.call("GET", "/bo/audit?action=points.yearly-clear", { token: w.tokens.hq });
     expect(audit.body.entries).toEqual([expect.objectContaining({ actor: "job:yearly-clear", after: { year: 2025, members: 2, points: 530 } })]);
-    // The next year clears again (once).
+    // The next year clears again (once), confirmed again.
+    w.clock.set(at("2025-12-20T10:00:00+08:00"));
+    await jobs.tick();
+    expect((await w.call("POST", "/bo/points/yearly-clear/acknowledge", { token: w.tokens.hq, body: {} })).body).toMatchObject({ willClear: true });
     w.clock.set(at("2026-01-01T03:00:00+08:00"));
     await jobs.tick();
     expect(w.members.get(a.memberId)!.pointsBalance).toBe(0);
+  });
+
+  it("skips the clear nobody confirmed (no accidental clear): points kept, recorded and audited once", async () => {
+    w.clock.set(at("2024-12-20T12:00:00+08:00"));
+    const a = await w.register();
+    await w.call("POST", `/bo/members/${a.memberId}/points/adjustments`, { token: w.tokens.mgr1, body: { points: 250, reason: "x" }, headers: key() });
+    const jobs = createJobs(w.bo.deps, log);
+    await jobs.tick();
+    expect((await w.call("GET", "/bo/points/yearly-clear", { token: w.tokens.hq })).body).toMatchObject({
+      action: "warn",
+      willClear: false,
+      acknowledged: null,
+    });
+    expect(String((await w.call("GET", "/bo/points/yearly-clear", { token: w.tokens.hq })).body.warning)).toMatch(/请审核确认/);
+    w.clock.set(at("2025-01-01T00:01:00+08:00"));
+    await jobs.tick();
+    await createJobs(w.bo.deps, log).tick();
+    expect(w.members.get(a.memberId)!.pointsBalance).toBe(250);
+    const status = await w.call("GET", "/bo/points/yearly-clear", { token: w.tokens.hq });
+    expect(status.body).toMatchObject({ lastClear: null, skipped: { year: 2025 } });
+    expect(w.db.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'points.yearly-clear.skipped'").get<{ n: number }>()!.n).toBe(1);
+    // Acknowledging is only possible in the warning window, so January cannot clear by accident either.
+    expect((await w.call("POST", "/bo/points/yearly-clear/acknowledge", { token: w.tokens.hq, body: {} })).body.reason).toBe("NOT_IN_WARNING_WINDOW");
   });
 
   it("clears a missed 1 January when the hub comes back", async () => {
     w.clock.set(at("2024-12-30T12:00:00+08:00"));
     const a = await w.register();
     await w.call("POST", `/bo/members/${a.memberId}/points/adjustments`, { token: w.tokens.mgr1, body: { points: 99, reason: "x" }, headers: key() });
-    await createJobs(w.bo, log).tick();
+    await createJobs(w.bo.deps, log).tick();
+    expect((await w.call("POST", "/bo/points/yearly-clear/acknowledge", { token: w.tokens.hq, body: {} })).status).toBe(200);
     w.clock.set(at("2025-01-03T09:00:00+08:00"));
-    await createJobs(w.bo, log).tick();
+    await createJobs(w.bo.deps, log).tick();
     expect(w.members.get(a.memberId)!.pointsBalance).toBe(0);
   });
 });
@@ -148,28 +190,39 @@ describe("VIP expiry and levels", () => {
 
   it("reverts VIPs on the tick after expiry", async () => {
     const { memberId } = await w.register();
-    await w.call("POST", `/bo/members/${memberId}/vip/purchase`, { token: w.tokens.staff1, body: { storeId: "s1", planId: "gold-trial-7d", payment: { method: "cash" } }, headers: key() });
-    const jobs = createJobs(w.bo, log);
+    await w.call("POST", `/bo/members/${memberId}/vip/purchase`, {
+      token: w.tokens.staff1,
+      body: { storeId: "s1", planId: "gold-trial-7d", payment: { method: "cash" } },
+      headers: key(),
+    });
+    const jobs = createJobs(w.bo.deps, log);
     w.clock.advance(7 * DAY_MS - 1000);
     await jobs.tick();
     expect(w.members.get(memberId)!.cardClass).toBe("vip-gold");
     w.clock.advance(1000);
     await jobs.tick();
     await jobs.tick();
-    expect((await w.call("GET", `/bo/members/${memberId}`, { token: w.tokens.staff1 })).body).toMatchObject({ effectiveCardClass: "standard", vip: { active: false } });
+    expect((await w.call("GET", `/bo/members/${memberId}`, { token: w.tokens.staff1 })).body).toMatchObject({
+      effectiveCardClass: "standard",
+      vip: { active: false },
+    });
     const records = await w.call("GET", `/bo/vip/records?memberId=${memberId}`, { token: w.tokens.staff1 });
     expect((records.body.records as Array<{ kind: string }>).map((r) => r.kind)).toEqual(["revert", "purchase"]);
     // A restart does not revert twice.
-    await createJobs(w.bo, log).tick();
+    await createJobs(w.bo.deps, log).tick();
     expect(((await w.call("GET", `/bo/vip/records?memberId=${memberId}`, { token: w.tokens.staff1 })).body.records as unknown[]).length).toBe(2);
   });
 
   it("upgrades by cumulative top-up the next day and downgrades by balance after the validity", async () => {
     const { memberId } = await w.register();
-    const jobs = createJobs(w.bo, log);
+    const jobs = createJobs(w.bo.deps, log);
     await jobs.tick();
     for (let i = 0; i < 2; i++) {
-      await w.call("POST", `/bo/members/${memberId}/top-ups`, { token: w.tokens.staff1, body: { storeId: "s1", amountFen: 50000, payment: { method: "cash" } }, headers: key() });
+      await w.call("POST", `/bo/members/${memberId}/top-ups`, {
+        token: w.tokens.staff1,
+        body: { storeId: "s1", amountFen: 50000, payment: { method: "cash" } },
+        headers: key(),
+      });
     }
     await jobs.tick();
     expect(w.members.get(memberId)!.levelId).toBe("normal"); // reached today: effective tomorrow
@@ -180,7 +233,9 @@ describe("VIP expiry and levels", () => {
     expect(w.members.get(memberId)!.levelId).toBe("l95");
     await jobs.tick();
     const level = await w.call("GET", `/bo/members/${memberId}/level`, { token: w.tokens.staff1 });
-    expect(level.body.history).toEqual([expect.objectContaining({ from: "normal", to: "l95", kind: "upgrade", effectiveOn: "2024-06-16", actor: "job:levels" })]);
+    expect(level.body.history).toEqual([
+      expect.objectContaining({ from: "normal", to: "l95", kind: "upgrade", effectiveOn: "2024-06-16", actor: "job:levels" }),
+    ]);
 
     // l95 lasts 365 days from 2024-06-16 (through 2025-06-15); the balance then decides: below 100 yuan drops to normal.
     w.db.prepare("UPDATE members SET balance_fen = 5000, bonus_balance_fen = 0 WHERE member_id = ?").run(memberId);
@@ -196,7 +251,7 @@ describe("VIP expiry and levels", () => {
     const { memberId } = await w.register();
     await w.call("PATCH", `/bo/members/${memberId}`, { token: w.tokens.hq, body: { levelId: "l95" } });
     w.db.prepare("UPDATE members SET balance_fen = 20000 WHERE member_id = ?").run(memberId);
-    const jobs = createJobs(w.bo, log);
+    const jobs = createJobs(w.bo.deps, log);
     w.clock.set(at("2025-06-15T01:00:00+08:00"));
     await jobs.tick();
     expect(w.members.get(memberId)!.levelId).toBe("l95");
@@ -204,7 +259,10 @@ describe("VIP expiry and levels", () => {
 
     const levels = (await w.call("GET", "/bo/levels", { token: w.tokens.staff1 })).body as { levels: unknown[]; levelUpgrade: unknown };
     expect((await w.call("PUT", "/bo/levels", { token: w.tokens.mgr1, body: levels })).status).toBe(403);
-    const bad = await w.call("PUT", "/bo/levels", { token: w.tokens.hq, body: { ...levels, levels: [{ id: "x", name: "X", downgrade: { kind: "to-level", levelId: "nope" }, validityDays: 3 }] } });
+    const bad = await w.call("PUT", "/bo/levels", {
+      token: w.tokens.hq,
+      body: { ...levels, levels: [{ id: "x", name: "X", downgrade: { kind: "to-level", levelId: "nope" }, validityDays: 3 }] },
+    });
     expect(bad.status).toBe(422);
     expect((await w.call("PUT", "/bo/levels", { token: w.tokens.hq, body: { ...levels, levelUpgrade: { metric: "spend" } } })).status).toBe(200);
   });
@@ -219,7 +277,7 @@ describe("VIP expiry and levels", () => {
     w.close();
     w = await boWorld({ rules });
     const { memberId } = await w.register();
-    const jobs = createJobs(w.bo, log);
+    const jobs = createJobs(w.bo.deps, log);
     insertSale(w, { memberId, saleId: "s-1", at: w.clock.now(), totalFen: 99_999, lines: [{ sku: "formula-900g", qty: 2 }] });
     await jobs.tick();
     expect(w.members.get(memberId)!.levelId).toBe("normal"); // 999 growth

@@ -1,9 +1,9 @@
 // Jobs across hub instances on one PostgreSQL: one runner at a time (advisory lock), a day never run twice, a dead holder's lock freed.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../../protocol/clock.js";
-import { createLogger, MemoryLogSink } from "../../protocol/log.js";
+import { createLogger, MemoryLogSink } from "../../runtime/log.js";
 import { openPostgres } from "../../storage/postgres.js";
-import type { Database } from "../../storage/sqlite.js";
+import type { Database } from "../../storage/database.js";
 import { dropSchema, freshSchemaName, postgresReachable, postgresRequired, postgresUrl } from "../../test/postgres.js";
 import { migratePostgres } from "../store.js";
 import { localJobLock } from "./lock.js";
@@ -44,23 +44,30 @@ describe.runIf(run)("scheduler on PostgreSQL with two instances", () => {
     await dropSchema(schema);
   });
 
+  /** A promise and the function that resolves it (the executor runs at once, so `resolve` is set before it returns). */
+  function deferred(): { promise: Promise<void>; resolve: () => void } {
+    let resolve: () => void = () => {};
+    const promise = new Promise<void>((r) => {
+      resolve = r;
+    });
+    return { promise, resolve };
+  }
+
   /** A daily job that stays running until `finish` is called, counting its runs. */
   function slowJob(runs: string[]): { finish(): void; started: Promise<void>; job: DailyJob } {
-    let finish!: () => void;
-    let started!: () => void;
-    const done = new Promise<void>((r) => (finish = r));
-    const startedP = new Promise<void>((r) => (started = r));
+    const done = deferred();
+    const began = deferred();
     return {
-      finish: () => finish(),
-      started: startedP,
+      finish: () => done.resolve(),
+      started: began.promise,
       job: {
         kind: "daily",
         name: "levels",
         catchUp: false,
         run: async (day) => {
           runs.push(day);
-          started();
-          await done;
+          began.resolve();
+          await done.promise;
         },
       },
     };
@@ -84,7 +91,10 @@ describe.runIf(run)("scheduler on PostgreSQL with two instances", () => {
     clock.advance(24 * 3_600_000);
     await sb.tick();
     expect(runs).toEqual(["2026-11-22", "2026-11-23"]);
-    expect(sa.history("levels").map((h) => [h.day, h.instance])).toEqual([["2026-11-22", "hub-a"], ["2026-11-23", "hub-b"]]);
+    expect(sa.history("levels").map((h) => [h.day, h.instance])).toEqual([
+      ["2026-11-22", "hub-a"],
+      ["2026-11-23", "hub-b"],
+    ]);
   });
 
   it("frees the lock of an instance that dies in the middle of a job, and the day runs again elsewhere", async () => {
@@ -101,7 +111,10 @@ describe.runIf(run)("scheduler on PostgreSQL with two instances", () => {
     await sb.tick();
     expect(runs).toEqual([dayOf(clock.now()), `b:${dayOf(clock.now())}`]);
     // The dead run stays in the history without a finish time; the day is applied once.
-    expect(sb.history("levels").map((h) => [h.instance, h.finishedAt === null])).toEqual([["hub-a", true], ["hub-b", false]]);
+    expect(sb.history("levels").map((h) => [h.instance, h.finishedAt === null])).toEqual([
+      ["hub-a", true],
+      ["hub-b", false],
+    ]);
     expect(sb.lastDay("levels")).toBe(dayOf(clock.now()));
   });
 });

@@ -1,5 +1,5 @@
 // Job locks: at most one hub instance runs a given job at a time (PostgreSQL advisory locks; in-process for SQLite's single hub).
-import type { Database } from "../../storage/sqlite.js";
+import type { Database } from "../../storage/database.js";
 
 export interface JobLock {
   /** Takes the job's lock if nobody holds it; false means another instance is running the job. */
@@ -13,8 +13,7 @@ export interface JobLock {
  */
 export function advisoryJobLock(db: Database): JobLock {
   return {
-    tryAcquire: (job) =>
-      db.prepare("SELECT pg_try_advisory_lock(hashtext(current_schema()), hashtext(?)) AS ok").get<{ ok: number }>(`job:${job}`)?.ok === 1,
+    tryAcquire: (job) => db.prepare("SELECT pg_try_advisory_lock(hashtext(current_schema()), hashtext(?)) AS ok").get<{ ok: number }>(`job:${job}`)?.ok === 1,
     release: (job) => {
       db.prepare("SELECT pg_advisory_unlock(hashtext(current_schema()), hashtext(?)) AS ok").get(`job:${job}`);
     },

@@ -8,7 +8,19 @@ import type { PortraitThresholds } from "../../protocol/rules/config.js";
 
 /** The longest window any threshold looks back over. */
 function horizonDays(t: PortraitThresholds): number {
-  return Math.max(t.newDays, t.lostDays, t.sleeping.someInDays, t.sleeping.noneInDays, t.onePurchaseDays, t.active.days, t.highlyActive.days, t.loyal.days, t.loyal.orDays, t.returnProne.days, t.contactedDays);
+  return Math.max(
+    t.newDays,
+    t.lostDays,
+    t.sleeping.someInDays,
+    t.sleeping.noneInDays,
+    t.onePurchaseDays,
+    t.active.days,
+    t.highlyActive.days,
+    t.loyal.days,
+    t.loyal.orDays,
+    t.returnProne.days,
+    t.contactedDays,
+  );
 }
 
 /** A member's history as the portrait rules want it, as of `day`. */
@@ -29,9 +41,14 @@ export function memberHistory(d: BackofficeDeps, memberId: string, day: IsoDate)
         .all<{ at: number }>(memberId, start, end)
         .map((x) => ({ date: localDate(x.at, rules.utcOffsetMinutes) }))
     : [];
-  const refunded = hasTable(d.db, "returns") ? (d.db.prepare("SELECT COALESCE(SUM(refund_fen), 0) AS v FROM returns WHERE member_id = ? AND at < ?").get<{ v: number }>(memberId, end)?.v ?? 0) : 0;
+  const refunded = hasTable(d.db, "returns")
+    ? (d.db.prepare("SELECT COALESCE(SUM(refund_fen), 0) AS v FROM returns WHERE member_id = ? AND at < ?").get<{ v: number }>(memberId, end)?.v ?? 0)
+    : 0;
   const lifetime = d.db.prepare("SELECT COALESCE(SUM(total_fen), 0) AS v FROM sales WHERE member_id = ? AND at < ?").get<{ v: number }>(memberId, end)?.v ?? 0;
-  const toppedUp = d.db.prepare("SELECT COALESCE(SUM(principal_fen - refunded_principal_fen), 0) AS v FROM top_ups WHERE member_id = ? AND at < ?").get<{ v: number }>(memberId, end)?.v ?? 0;
+  const toppedUp =
+    d.db
+      .prepare("SELECT COALESCE(SUM(principal_fen - refunded_principal_fen), 0) AS v FROM top_ups WHERE member_id = ? AND at < ?")
+      .get<{ v: number }>(memberId, end)?.v ?? 0;
   const contacts = d.db
     .prepare("SELECT DISTINCT day FROM member_contacts WHERE member_id = ? AND day >= ? AND day <= ?")
     .all<{ day: string }>(memberId, addDays(day, -t.contactedDays), day)

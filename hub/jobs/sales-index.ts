@@ -10,6 +10,7 @@ import { growthOf, growthUpgradeInTx } from "../backoffice/levels.js";
 import { localDate } from "../../protocol/rules/time.js";
 import type { Actor } from "../audit.js";
 import { transact } from "../backoffice/work.js";
+import type { Product } from "../../protocol/rules/config.js";
 
 interface SaleRow {
   sale_id: string;
@@ -21,42 +22,78 @@ interface SaleRow {
   store_id: string | null;
 }
 
+/** Products by sku, built once per catalog (a 50,000-item catalog was searched line by line per sale line). */
+const skuMaps = new WeakMap<readonly Product[], Map<string, Product>>();
+function productsBySku(catalog: readonly Product[]): Map<string, Product> {
+  let m = skuMaps.get(catalog);
+  if (!m) {
+    m = new Map();
+    // The first product with a sku wins, as Array.find did.
+    for (const p of catalog) if (!m.has(p.sku)) m.set(p.sku, p);
+    skuMaps.set(catalog, m);
+  }
+  return m;
+}
+
+/** Indexes up to `batch` not yet indexed sales in one transaction; how many it took. */
+function indexBatch(d: BackofficeDeps, actor: Actor, batch: number): number {
+  const chainRules = d.rules.chain();
+  return transact(d.db, d.registry, (w) => {
+    const rows = d.db
+      .prepare(
+        `SELECT s.sale_id, s.member_id, s.at, s.total_fen, l.body, l.config_version, dv.store_id
+         FROM sales s LEFT JOIN ledger l ON l.device_id = s.device_id AND l.seq = s.seq LEFT JOIN devices dv ON dv.device_id = s.device_id
+         WHERE s.indexed = 0 ORDER BY s.rowid LIMIT ?`,
+      )
+      .all<SaleRow>(batch);
+    const touched = new Set<string>();
+    for (const r of rows) {
+      const storeId = r.store_id ?? "unknown";
+      const config = r.store_id && r.config_version !== null ? d.configs.get(r.store_id, r.config_version) : undefined;
+      const rules = config?.content.rules ?? chainRules;
+      const products = productsBySku(rules.catalog);
+      const day = localDate(r.at, rules.utcOffsetMinutes);
+      const lines = r.body ? ((JSON.parse(r.body) as { lines?: Array<{ sku: string; qty: number }> }).lines ?? []) : [];
+      lines.forEach((line, i) => {
+        const product = products.get(line.sku);
+        d.db
+          .prepare(
+            "INSERT INTO sale_lines (sale_id, line, member_id, store_id, day, sku, category, brand, qty) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+          )
+          .run(r.sale_id, i, r.member_id, storeId, day, line.sku, product?.category ?? null, product?.brand ?? null, line.qty);
+      });
+      d.db.prepare("UPDATE sales SET indexed = 1 WHERE sale_id = ? AND indexed = 0").run(r.sale_id);
+      if (!d.registry.get(r.member_id)) continue;
+      const s = d.data.levelState(r.member_id);
+      const g = growthOf(r.total_fen);
+      d.data.saveLevelStateInTx(r.member_id, { ...s, growth: s.growth + g, windowGrowth: s.windowGrowth + g, dirty: true });
+      touched.add(r.member_id);
+    }
+    for (const id of touched) growthUpgradeInTx(d, w, id, chainRules, actor);
+    return rows.length;
+  });
+}
+
+/** Indexes every not yet indexed sale, in one go (tests, benches; the scheduler uses indexNewSalesYielding). */
 export function indexNewSales(d: BackofficeDeps, actor: Actor, batch = 1000): number {
   let total = 0;
   for (;;) {
-    const chainRules = d.rules.chain();
-    const done = transact(d.db, d.registry, (w) => {
-      const rows = d.db
-        .prepare(
-          `SELECT s.sale_id, s.member_id, s.at, s.total_fen, l.body, l.config_version, dv.store_id
-           FROM sales s LEFT JOIN ledger l ON l.device_id = s.device_id AND l.seq = s.seq LEFT JOIN devices dv ON dv.device_id = s.device_id
-           WHERE s.indexed = 0 ORDER BY s.rowid LIMIT ?`,
-        )
-        .all<SaleRow>(batch);
-      const touched = new Set<string>();
-      for (const r of rows) {
-        const storeId = r.store_id ?? "unknown";
-        const config = r.store_id && r.config_version !== null ? d.configs.get(r.store_id, r.config_version) : undefined;
-        const rules = config?.content.rules ?? chainRules;
-        const day = localDate(r.at, rules.utcOffsetMinutes);
-        const lines = r.body ? ((JSON.parse(r.body) as { lines?: Array<{ sku: string; qty: number }> }).lines ?? []) : [];
-        lines.forEach((line, i) => {
-          const product = rules.catalog.find((p) => p.sku === line.sku);
-          d.db
-            .prepare("INSERT INTO sale_lines (sale_id, line, member_id, store_id, day, sku, category, brand, qty) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
-            .run(r.sale_id, i, r.member_id, storeId, day, line.sku, product?.category ?? null, product?.brand ?? null, line.qty);
-        });
-        d.db.prepare("UPDATE sales SET indexed = 1 WHERE sale_id = ? AND indexed = 0").run(r.sale_id);
-        if (!d.registry.get(r.member_id)) continue;
-        const s = d.data.levelState(r.member_id);
-        const g = growthOf(r.total_fen);
-        d.data.saveLevelStateInTx(r.member_id, { ...s, growth: s.growth + g, windowGrowth: s.windowGrowth + g, dirty: true });
-        touched.add(r.member_id);
-      }
-      for (const id of touched) growthUpgradeInTx(d, w, id, chainRules, actor);
-      return rows.length;
-    });
+    const done = indexBatch(d, actor, batch);
     total += done;
     if (done < batch) return total;
+  }
+}
+
+/**
+ * The same, handing the event loop back between batches (the hub's ingest and HTTP share it): a
+ * backlog of tens of thousands of sales no longer blocks the process for seconds at start.
+ */
+export async function indexNewSalesYielding(d: BackofficeDeps, actor: Actor, batch = 200): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const done = indexBatch(d, actor, batch);
+    total += done;
+    if (done < batch) return total;
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }

@@ -10,9 +10,9 @@
 // With several hub instances on one PostgreSQL, each job runs under its lock (hub/jobs/lock.ts): an
 // instance that finds it taken skips the job this tick. The due days are read under the lock, so a
 // day another instance finished is not run again; every daily run is recorded in job_history.
-import type { Database } from "../../storage/sqlite.js";
+import type { Database } from "../../storage/database.js";
 import type { Clock } from "../../protocol/clock.js";
-import type { Logger } from "../../protocol/log.js";
+import type { Logger } from "../../runtime/log.js";
 import { addDays, daysBetween, type IsoDate } from "../../protocol/rules/time.js";
 import { jobLockFor, type JobLock } from "./lock.js";
 
@@ -111,7 +111,7 @@ export class Scheduler {
 
   /** Runs what is due now; overlapping calls wait for the one in progress. */
   tick(): Promise<void> {
-    if (this.running) return this.running;
+    if (this.running !== undefined) return this.running;
     this.running = this.runDue().finally(() => {
       this.running = undefined;
     });

@@ -1,0 +1,231 @@
+// The configuration forms in real Chromium against the hub's HTTP app: a points rule edited in the chain defaults (a browser-side schema error, then a hub error shown next to its field), a store policy field overridden for one store (inherited / overridden marker, reset to chain), a catalog CSV imported (bad rows listed, then a good file) and the preview diff listing the changed prices.
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { serve, type ServerType } from "@hono/node-server";
+import { Hono } from "hono";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { boWorld, FULL_RULES, type BoWorld } from "../backoffice/test-kit.js";
+import { ensureConsoleBuilt } from "./build.testkit.js";
+import { mountConsole } from "./serve.js";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
+const ARTIFACTS = join(import.meta.dirname, "..", "..", "test-artifacts", "console");
+const PASSWORD = "hq-config-forms-2024";
+
+let w: BoWorld;
+let browser: Browser;
+let server: ServerType;
+let base = "";
+
+const inputOf = (page: Page, id: string) => page.locator(`[data-testid="${id}"] input, input[data-testid="${id}"]`).first();
+type Item = { sku: string; barcode?: string; name: string; category: string; priceFen: number };
+const CATALOG = (FULL_RULES as unknown as { catalog: Item[] }).catalog;
+/** The example catalog as a CSV with some prices changed (yuan), plus extra lines. */
+function catalogCsv(prices: Record<string, string>, extra: string[] = []): Buffer {
+  const rows = CATALOG.map((p) => [p.sku, p.barcode ?? "", p.name, p.category, prices[p.sku] ?? (p.priceFen / 100).toFixed(2)].join(","));
+  return Buffer.from(["商品编码,条码,名称,分类,售价", ...rows, ...extra].join("\n"));
+}
+const chainRules = () =>
+  w.configs.getLayer({ kind: "chain" })?.rules as { points: { spend: { fenPerPoint: number }; redemption: { mode: string } }; catalog: Item[] } | undefined;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is required (${CHROMIUM})`);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const build = ensureConsoleBuilt();
+  w = await boWorld();
+  expect((await w.call("PUT", "/bo/users/hq/password", { body: { password: PASSWORD } })).status).toBe(200);
+  const { dir } = await build;
+  const consoleApp = new Hono();
+  mountConsole(dir)(consoleApp);
+  server = await new Promise<ServerType>((resolve) => {
+    const s = serve(
+      { fetch: (req) => (new URL(req.url).pathname.startsWith("/console") ? consoleApp.fetch(req) : w.app.fetch(req)), hostname: "127.0.0.1", port: 0 },
+      (info) => {
+        base = `http://127.0.0.1:${info.port}`;
+        resolve(s);
+      },
+    );
+  });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  (server as { closeAllConnections?: () => void } | undefined)?.closeAllConnections?.();
+  await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+  w?.close();
+});
+
+describe("configuration forms in Chromium", () => {
+  it("edits a points rule and a store policy field in forms, shows inherited/overridden and the hub's field error, imports a catalog and previews the new prices", async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1366, height: 1000 }, locale: "zh-CN" });
+    const page = await ctx.newPage();
+    try {
+      await page.goto(`${base}/console/`);
+      await page.getByTestId("signin-user").fill("hq");
+      await page.getByTestId("signin-password").fill(PASSWORD);
+      await page.getByTestId("signin-submit").click();
+      await page.getByTestId("whoami").waitFor();
+      await page.getByTestId("menu-config").click();
+      await page.getByTestId("config-page").waitFor();
+      await page.getByTestId("store-select").click();
+      await page.locator(".ant-select-item-option[title='s1'], .ant-select-item-option:has-text('s1')").first().click();
+      await inputOf(page, "level-discount-l90").waitFor();
+
+      // Points, chain defaults: the browser's schema check refuses 5 decimals at once, next to the field.
+      await page.getByTestId("tab-points").click();
+      const fenPerPoint = inputOf(page, "field-rules.points.spend.fenPerPoint");
+      await fenPerPoint.waitFor();
+      expect(await fenPerPoint.inputValue()).toBe("10000");
+      await inputOf(page, "field-rules.points.decimals").fill("5");
+      await expect.poll(() => page.getByTestId("field-error-rules.points.decimals").count()).toBe(1);
+      expect(await page.getByTestId("save-earning").isDisabled()).toBe(true);
+      await inputOf(page, "field-rules.points.decimals").fill("0");
+      await expect.poll(() => page.getByTestId("field-error-rules.points.decimals").count()).toBe(0);
+      await fenPerPoint.fill("5000");
+      await fenPerPoint.press("Tab");
+      await page.getByTestId("save-earning").click();
+      await expect.poll(() => chainRules()?.points.spend.fenPerPoint).toBe(5000);
+      expect(chainRules()?.catalog.length).toBe(CATALOG.length); // the rest of the chain's rules kept
+
+      // Tiered redemption without tiers passes the section schema but not the hub's cross-check: its error sits next to the mode.
+      await page.getByTestId("field-rules.points.redemption.mode").click();
+      await page.locator(".ant-select-item-option[title='tiered']").click();
+      await page.getByTestId("save-redemption").click();
+      const modeError = page.getByTestId("field-error-rules.points.redemption.mode");
+      await expect.poll(() => modeError.textContent()).toContain("rules.points.redemption.tiers");
+      expect(chainRules()?.points.redemption.mode).toBe("ratio");
+      await page.screenshot({ path: join(ARTIFACTS, "config-forms-points.png"), fullPage: true });
+
+      // Store policy, s1's overrides: inherited, then overridden, saved as one field; reset to chain.
+      await page.getByTestId("tab-policy").click();
+      await page.getByTestId("scope-store").click();
+      const marker = page.getByTestId("marker-device.verification.oneInN");
+      await expect.poll(() => marker.textContent()).toBe("继承总部");
+      const oneInN = inputOf(page, "field-device.verification.oneInN");
+      expect(await oneInN.inputValue()).toBe("0");
+      await oneInN.fill("5");
+      await oneInN.press("Tab");
+      await expect.poll(() => marker.textContent()).toBe("门店覆盖");
+      await page.getByTestId("save-verification").click();
+      await expect
+        .poll(() => JSON.stringify(w.configs.getLayer({ kind: "store", storeId: "s1" }) ?? null))
+        .toBe(JSON.stringify({ device: { verification: { oneInN: 5 } } }));
+      // After the reload the marker comes from the saved overrides; other fields stay inherited.
+      await expect.poll(() => page.getByTestId("marker-device.verification.oneInN").textContent()).toBe("门店覆盖");
+      expect(await page.getByTestId("marker-device.returns.windowDays").textContent()).toBe("继承总部");
+      // A value the kiosks' schema refuses (366 days at most) is caught in the browser, next to the field.
+      await inputOf(page, "field-device.returns.windowDays").fill("999");
+      await expect.poll(() => page.getByTestId("field-error-device.returns.windowDays").count()).toBe(1);
+      await inputOf(page, "field-device.returns.windowDays").fill("30");
+      await page.getByTestId("reset-device.returns.windowDays").click();
+      await page.screenshot({ path: join(ARTIFACTS, "config-forms-policy.png"), fullPage: true });
+      await page.getByTestId("reset-device.verification.oneInN").click();
+      await expect.poll(() => page.getByTestId("marker-device.verification.oneInN").textContent()).toBe("继承总部");
+      await page.getByTestId("save-verification").click();
+      await expect.poll(() => JSON.stringify(w.configs.getLayer({ kind: "store", storeId: "s1" }) ?? null)).toBe("{}");
+      // Set it again for the preview below.
+      await inputOf(page, "field-device.verification.oneInN").fill("5");
+      await inputOf(page, "field-device.verification.oneInN").press("Tab");
+      await page.getByTestId("save-verification").click();
+      await expect.poll(() => JSON.stringify(w.configs.getLayer({ kind: "store", storeId: "s1" }) ?? null)).toContain('"oneInN":5');
+
+      // Catalog, chain defaults: a file with bad rows is refused with their row numbers, then a good one is imported.
+      await page.getByTestId("tab-catalog").click();
+      await page.getByTestId("scope-chain").click();
+      await expect.poll(() => page.getByTestId("catalog-total").textContent()).toBe(`共 ${CATALOG.length} 件商品`);
+      const file = page.locator('[data-testid="catalog-panel"] input[type=file]');
+      await file.setInputFiles({ name: "bad.csv", mimeType: "text/csv", buffer: catalogCsv({ "milk-1l": "12.345" }, ["tea,,Tea,grocery,abc"]) });
+      await page.getByTestId("catalog-row-errors").waitFor();
+      const errorsText = await page.getByTestId("catalog-row-errors").textContent();
+      expect(errorsText).toContain("priceFen");
+      const milkRow = String(CATALOG.findIndex((p) => p.sku === "milk-1l") + 2);
+      expect(await page.getByTestId("catalog-row-errors").locator("tbody tr td:first-child").allTextContents()).toEqual([milkRow, String(CATALOG.length + 2)]);
+      expect(chainRules()?.catalog.find((p) => p.sku === "milk-1l")?.priceFen).toBe(1250);
+      await file.setInputFiles({ name: "catalog.csv", mimeType: "text/csv", buffer: catalogCsv({ "rice-5kg": "62.90", "milk-1l": "13.50" }) });
+      await page.getByTestId("catalog-import-done").waitFor();
+      expect(chainRules()?.catalog.find((p) => p.sku === "rice-5kg")?.priceFen).toBe(6290);
+      await page.getByTestId("catalog-search").locator("input").fill("rice");
+      await page.getByTestId("catalog-search").locator("input").press("Enter");
+      await expect.poll(() => page.getByTestId("catalog-table").locator("tbody").textContent()).toContain("¥62.90");
+      await page.screenshot({ path: join(ARTIFACTS, "config-forms-catalog.png"), fullPage: true });
+
+      // The preview of s1's draft lists the changed prices, the points rule and the store's override.
+      await page.getByTestId("tab-levels").click();
+      await page.getByTestId("preview").click();
+      const diff = page.getByTestId("diff");
+      await expect.poll(() => diff.textContent()).toContain("rules.catalog[rice-5kg].priceFen");
+      const text = (await diff.textContent()) ?? "";
+      expect(text).toContain("rules.catalog[milk-1l].priceFen");
+      expect(text).toContain("rules.points.spend.fenPerPoint");
+      expect(text).toContain("device.verification.oneInN");
+      expect(text).not.toContain("rules.catalog[yogurt-6]");
+      await page.screenshot({ path: join(ARTIFACTS, "config-forms-preview.png"), fullPage: true });
+    } catch (err) {
+      await page.screenshot({ path: join(ARTIFACTS, "config-forms-failure.png"), fullPage: true }).catch(() => undefined);
+      throw err;
+    } finally {
+      await ctx.close();
+    }
+  }, 180_000);
+
+  it("edits the rules' lists in tables: a coupon's hub error in its row and column, a store's own level list marked overridden and reset", async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1366, height: 1000 }, locale: "zh-CN" });
+    const page = await ctx.newPage();
+    try {
+      await page.goto(`${base}/console/`);
+      await page.getByTestId("signin-user").fill("hq");
+      await page.getByTestId("signin-password").fill(PASSWORD);
+      await page.getByTestId("signin-submit").click();
+      await page.getByTestId("whoami").waitFor();
+      await page.getByTestId("menu-config").click();
+      await page.getByTestId("store-select").click();
+      await page.locator(".ant-select-item-option[title='s2'], .ant-select-item-option:has-text('s2')").first().click();
+      await inputOf(page, "level-discount-l90").waitFor();
+      await page.getByTestId("tab-lists").click();
+      const coupons = (FULL_RULES as unknown as { coupons: Array<{ id: string; kind: string }> }).coupons;
+      const free = coupons.findIndex((c) => c.kind === "free-item");
+      const sku = page.getByTestId(`list-coupons-${free}-sku`);
+      await sku.fill("no-such-sku");
+      await page.getByTestId("list-save-coupons").click();
+      await expect.poll(() => page.getByTestId(`list-error-coupons-${free}-sku`).textContent()).toContain("catalog sku");
+      // Store s2's levels: inherited, then its own list, then reset to the chain.
+      await page.getByTestId("scope-store").click();
+      const marker = page.getByTestId("list-marker-levels");
+      await expect.poll(() => marker.textContent()).toBe("继承总部");
+      const levels = (FULL_RULES as unknown as { levels: Array<{ id: string }> }).levels;
+      const l90 = levels.findIndex((l) => l.id === "l90");
+      await inputOf(page, `list-levels-${l90}-discountPercent`).fill("85");
+      await expect.poll(() => marker.textContent()).toBe("门店覆盖");
+      await page.getByTestId("list-save-levels").click();
+      await expect
+        .poll(
+          () =>
+            (w.configs.getLayer({ kind: "store", storeId: "s2" })?.rules as { levels?: Array<{ id: string; discountPercent: number }> } | undefined)?.levels?.[
+              l90
+            ]?.discountPercent,
+        )
+        .toBe(85);
+      await page.screenshot({ path: join(ARTIFACTS, "config-forms-lists.png"), fullPage: true });
+      await page.getByTestId("list-reset-levels").click();
+      await page.getByTestId("list-save-levels").click();
+      await expect.poll(() => JSON.stringify(w.configs.getLayer({ kind: "store", storeId: "s2" }) ?? null)).toBe("{}");
+      await expect.poll(() => page.getByTestId("list-marker-levels").textContent()).toBe("继承总部");
+    } catch (err) {
+      await page.screenshot({ path: join(ARTIFACTS, "config-forms-lists-failure.png"), fullPage: true }).catch(() => undefined);
+      throw err;
+    } finally {
+      await ctx.close();
+    }
+  }, 120_000);
+});

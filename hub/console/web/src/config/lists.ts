@@ -1,0 +1,209 @@
+// The list sections of the rules as form tables: levels (with downgrade), coupons, coupon packs, top-up rules, VIP plans, card classes, holidays, member days, item earning rules, redemption tiers; each column a path inside one item, each list checked with the kiosks' item schema.
+import { z } from "zod";
+import {
+  CardClassSchema,
+  CouponDefSchema,
+  CouponPackSchema,
+  HolidayDateSchema,
+  LevelSchema,
+  MultiplierPercentSchema,
+  PointsRuleSchema,
+  TopUpRuleSchema,
+  VipPlanSchema,
+} from "../../../../../protocol/rules/config.js";
+
+export type ColKind = "text" | "number" | "yuan" | "boolean" | "enum" | "tags" | "numtags" | "idcount";
+type Pair = readonly [string, string];
+export interface ColDef {
+  /** Path inside one item: name, downgrade.kind, bonus.balanceFen. */
+  path: string;
+  label: Pair;
+  kind: ColKind;
+  options?: readonly string[];
+  /** idcount: the id key of each {id, count} entry. */
+  idKey?: string;
+}
+export interface ListDef {
+  key: string;
+  /** The list's path in the bundle. */
+  path: string;
+  title: Pair;
+  item: z.ZodType;
+  columns: ColDef[];
+  newItem: () => Record<string, unknown>;
+}
+
+const c = (path: string, zh: string, en: string, kind: ColKind, extra: Partial<ColDef> = {}): ColDef => ({ path, label: [zh, en], kind, ...extra });
+const CHANNELS = ["till", "online"] as const;
+const multiplier = (p: string) => c(p, "倍数 %", "Multiplier %", "number");
+const MemberDay = z.strictObject({ name: z.string().min(1), days: z.record(z.string(), z.unknown()), percent: MultiplierPercentSchema.min(100) });
+const Holiday = z.strictObject({ name: z.string().min(1), date: HolidayDateSchema, percent: MultiplierPercentSchema.min(100) });
+const ItemRule = z.strictObject({
+  sku: z.string().min(1).optional(),
+  category: z.string().min(1).optional(),
+  brand: z.string().min(1).optional(),
+  rule: PointsRuleSchema,
+});
+const Tier = z.strictObject({ points: z.number().int().min(1), fen: z.number().int().positive() });
+
+export const RULE_LISTS: ListDef[] = [
+  {
+    key: "levels",
+    path: "rules.levels",
+    title: ["会员等级（升级 / 降级规则）", "Levels (upgrade and downgrade rules)"],
+    item: LevelSchema,
+    newItem: () => ({ id: "", name: "", discountPercent: 100 }),
+    columns: [
+      c("id", "等级编码", "Id", "text"),
+      c("name", "名称", "Name", "text"),
+      c("discountPercent", "支付 %", "Pays %", "number"),
+      c("pointsMultiplierPercent", "积分倍数 %", "Points %", "number"),
+      c("earnsPoints", "积分", "Earns", "boolean"),
+      c("defaultFor", "默认于", "Default for", "tags", { options: CHANNELS }),
+      c("upgradeThreshold", "升级门槛", "Upgrade at", "number"),
+      c("paidUpgradeFen", "付费升级（元）", "Paid upgrade (yuan)", "yuan"),
+      c("validityDays", "有效天数", "Valid days", "number"),
+      c("downgrade.kind", "降级方式", "Downgrade", "enum", { options: ["", "recompute", "to-level"] }),
+      c("downgrade.levelId", "降到等级", "Down to level", "text"),
+      c("excludedCategories", "不打折分类", "No-discount categories", "tags"),
+    ],
+  },
+  {
+    key: "cardClasses",
+    path: "rules.cardClasses",
+    title: ["卡类", "Card classes"],
+    item: CardClassSchema,
+    newItem: () => ({ id: "", name: "" }),
+    columns: [
+      c("id", "卡类编码", "Id", "text"),
+      c("name", "名称", "Name", "text"),
+      c("vip", "VIP 付费卡", "VIP", "boolean"),
+      c("discountPercent", "支付 %", "Pays %", "number"),
+    ],
+  },
+  {
+    key: "coupons",
+    path: "rules.coupons",
+    title: ["优惠券", "Coupons"],
+    item: CouponDefSchema,
+    newItem: () => ({ id: "", name: "", kind: "amount-off" }),
+    columns: [
+      c("id", "券编码", "Id", "text"),
+      c("name", "名称", "Name", "text"),
+      c("kind", "类型", "Kind", "enum", { options: ["amount-off", "percent-off", "free-item"] }),
+      c("origin", "来源", "Origin", "enum", { options: ["standard", "birthday", "gift", "channel", "pack"] }),
+      c("thresholdFen", "满（元）", "Spend (yuan)", "yuan"),
+      c("offFen", "减（元）", "Off (yuan)", "yuan"),
+      c("percent", "支付 %", "Pays %", "number"),
+      c("maxOffFen", "最多减（元）", "Max off (yuan)", "yuan"),
+      c("sku", "赠品编码", "Free sku", "text"),
+      c("scope.categories", "限分类", "Categories", "tags"),
+      c("scope.excludePromotional", "促销品除外", "Not on promotions", "boolean"),
+      c("channels", "渠道", "Channels", "tags", { options: CHANNELS }),
+      c("birthdayOnly", "生日限定", "Birthday only", "enum", { options: ["no", "day", "month"] }),
+      c("exclusive", "不可叠加", "Exclusive", "boolean"),
+      c("maxPerOrder", "每单张数", "Per order", "number"),
+    ],
+  },
+  {
+    key: "couponPacks",
+    path: "rules.couponPacks",
+    title: ["券包", "Coupon packs"],
+    item: CouponPackSchema,
+    newItem: () => ({ id: "", name: "", coupons: [] }),
+    columns: [
+      c("id", "券包编码", "Id", "text"),
+      c("name", "名称", "Name", "text"),
+      c("coupons", "券（编码*张数）", "Coupons (id*count)", "idcount", { idKey: "couponId" }),
+      c("validDays", "有效天数", "Valid days", "number"),
+    ],
+  },
+  {
+    key: "topUpRules",
+    path: "rules.topUpRules",
+    title: ["充值规则", "Top-up rules"],
+    item: TopUpRuleSchema,
+    newItem: () => ({ id: "", name: "" }),
+    columns: [
+      c("id", "规则编码", "Id", "text"),
+      c("name", "名称", "Name", "text"),
+      c("amountFen", "固定金额（元）", "Fixed amount (yuan)", "yuan"),
+      c("minAmountFen", "起充（元）", "From (yuan)", "yuan"),
+      c("target", "充入", "Into", "enum", { options: ["balance", "shopping-card"] }),
+      c("stores", "门店（空 = 全部）", "Stores (empty: all)", "tags"),
+      c("levels", "等级（空 = 全部）", "Levels (empty: all)", "tags"),
+      c("from", "开始日期", "From", "text"),
+      c("to", "结束日期", "To", "text"),
+      c("bonus.balanceFen", "赠送余额（元）", "Bonus balance (yuan)", "yuan"),
+      c("bonus.balancePercent", "赠送 %", "Bonus %", "number"),
+      c("bonus.points", "赠送积分", "Bonus points", "number"),
+      c("bonus.couponPackIds", "赠送券包", "Coupon packs", "tags"),
+      c("bonus.vipPlanId", "赠送 VIP 方案", "VIP plan", "text"),
+      c("bonus.upgradeToLevelId", "升级到等级", "Upgrade to level", "text"),
+      c("oncePerMember", "每人一次", "Once per member", "boolean"),
+    ],
+  },
+  {
+    key: "vipPlans",
+    path: "rules.vipPlans",
+    title: ["VIP / PLUS 付费方案", "VIP and PLUS plans"],
+    item: VipPlanSchema,
+    newItem: () => ({ id: "", classId: "", periodDays: 365, priceFen: 0 }),
+    columns: [
+      c("id", "方案编码", "Id", "text"),
+      c("classId", "卡类", "Card class", "text"),
+      c("periodDays", "天数", "Days", "number"),
+      c("priceFen", "价格（元）", "Price (yuan)", "yuan"),
+      c("upgrade", "其他卡类升级", "Upgrade from others", "enum", { options: ["repay", "difference"] }),
+      c("bonus.extraDays", "赠送天数", "Extra days", "number"),
+      c("bonus.couponPackIds", "赠送券包", "Coupon packs", "tags"),
+      c("oncePerMember", "每人一次", "Once per member", "boolean"),
+      c("enabled", "启用", "Enabled", "boolean"),
+    ],
+  },
+  {
+    key: "holidays",
+    path: "rules.points.multipliers.holidays",
+    title: ["节日积分倍数", "Holiday multipliers"],
+    item: Holiday,
+    newItem: () => ({ name: "", date: "", percent: 200 }),
+    columns: [c("name", "名称", "Name", "text"), c("date", "日期（MM-DD 或 YYYY-MM-DD）", "Date (MM-DD or YYYY-MM-DD)", "text"), multiplier("percent")],
+  },
+  {
+    key: "memberDays",
+    path: "rules.points.multipliers.memberDays",
+    title: ["会员日", "Member days"],
+    item: MemberDay,
+    newItem: () => ({ name: "", days: {}, percent: 200 }),
+    columns: [
+      c("name", "名称", "Name", "text"),
+      c("days.weekdays", "星期（1-7）", "Weekdays (1-7)", "numtags"),
+      c("days.daysOfMonth", "每月几号", "Days of month", "numtags"),
+      multiplier("percent"),
+    ],
+  },
+  {
+    key: "itemRules",
+    path: "rules.points.itemRules",
+    title: ["商品 / 分类积分规则", "Item and category earning rules"],
+    item: ItemRule,
+    newItem: () => ({ rule: { kind: "none" } }),
+    columns: [
+      c("sku", "商品编码", "Sku", "text"),
+      c("category", "分类", "Category", "text"),
+      c("brand", "品牌", "Brand", "text"),
+      c("rule.kind", "方式", "Rule", "enum", { options: ["none", "fixed", "percent", "per-amount"] }),
+      c("rule.points", "每件积分", "Points each", "number"),
+      c("rule.percent", "金额 %", "Percent", "number"),
+      c("rule.fenPerPoint", "每分需（分）", "Fen per point", "number"),
+    ],
+  },
+  {
+    key: "tiers",
+    path: "rules.points.redemption.tiers",
+    title: ["积分抵现档位", "Redemption tiers"],
+    item: Tier,
+    newItem: () => ({ points: 100, fen: 100 }),
+    columns: [c("points", "积分", "Points", "number"), c("fen", "抵（元）", "Off (yuan)", "yuan")],
+  },
+];
