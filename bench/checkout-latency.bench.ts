@@ -15,12 +15,13 @@ import { generateKeyPair, signEnvelope } from "../protocol/signing.js";
 import { MemberRecordSchema, type MemberChange } from "../protocol/messages.js";
 import { openDatabase, migrate } from "../storage/sqlite.js";
 import { createSilentLogger } from "../device/health.js";
-import { createLogger } from "../protocol/log.js";
+import { createLogger } from "../runtime/log.js";
 import { KIOSK_MIGRATIONS } from "../device/schema.js";
 import { KioskStore } from "../device/store.js";
 import { parseKioskConfig } from "../device/config.js";
 import { createHardware } from "../device/hardware.js";
-import { Kiosk, type ScanOutcome } from "../device/kiosk.js";
+import type { ScanOutcome } from "../device/kiosk.js";
+import { buildKiosk } from "../device/compose.js";
 import { WorkerDecoder } from "../device/scan/worker-decoder.js";
 import type { PushableFrameSource } from "../device/scan/types.js";
 import { displayView } from "../device/pages/view-model.js";
@@ -87,8 +88,16 @@ async function main(): Promise<void> {
         kind: "upsert",
         seq: i + 1,
         member: MemberRecordSchema.parse({
-          memberId: `M${i}`, cardId: `C${i}`, name: "会员", levelId: "gold", cardClass: "standard", status: "active",
-          cardPublicKey: bench ? benchKeys[i]!.publicKey : filler, pointsBalance: 2_000, balanceFen: 100_000, coupons: bench ? held : [],
+          memberId: `M${i}`,
+          cardId: `C${i}`,
+          name: "会员",
+          levelId: "gold",
+          cardClass: "standard",
+          status: "active",
+          cardPublicKey: bench ? benchKeys[i]!.publicKey : filler,
+          pointsBalance: 2_000,
+          balanceFen: 100_000,
+          coupons: bench ? held : [],
         }),
       });
     }
@@ -97,7 +106,10 @@ async function main(): Promise<void> {
     const secret = join(dir, "secret");
     writeFileSync(secret, "unused");
     const config = parseKioskConfig({
-      chainId: "bench", storeId: "s01", deviceId: "k1", dataDir: kioskDir,
+      chainId: "bench",
+      storeId: "s01",
+      deviceId: "k1",
+      dataDir: kioskDir,
       // No broker: the kiosk sells offline, as it must; the connection retries in the background.
       hub: { url: "mqtt://127.0.0.1:9", username: "k1", passwordFile: secret, trustedKeys: { hq: hq.publicKey } },
       scan: { source: { driver: "simulated" }, decoder: "worker" },
@@ -106,7 +118,7 @@ async function main(): Promise<void> {
       logLevel: "silent",
     });
     const hardware = await createHardware(config, { clock: systemClock, log });
-    const kiosk = new Kiosk(config, hardware, systemClock, log);
+    const kiosk = await buildKiosk(config, { hardware, clock: systemClock, log });
     await kiosk.start();
     const source = hardware.source as PushableFrameSource;
     const bare = new WorkerDecoder({ logger: createSilentLogger() });
@@ -171,16 +183,23 @@ async function main(): Promise<void> {
     await bare.stop();
     await kiosk.stop();
 
-    const row = (name: string, v: number[]): string => `| ${name} | ${pct(v, 0.5).toFixed(2)} | ${pct(v, 0.99).toFixed(2)} | ${Math.min(...v).toFixed(2)} | ${Math.max(...v).toFixed(2)} |`;
-    console.log(`# checkout latency: frame arriving -> price ready, ${N} frames per scenario, ${CACHED} members cached, ${W}x${H} gray frames, worker decoder (fast pass)`);
-    console.log(`node ${process.version}, ${process.platform}/${process.arch}; the last reprice chose ${view.cart?.coupons.length ?? 0} coupon(s), total ${view.cart?.totals.totalFen ?? "?"} fen\n`);
+    const row = (name: string, v: number[]): string =>
+      `| ${name} | ${pct(v, 0.5).toFixed(2)} | ${pct(v, 0.99).toFixed(2)} | ${Math.min(...v).toFixed(2)} | ${Math.max(...v).toFixed(2)} |`;
+    console.log(
+      `# checkout latency: frame arriving -> price ready, ${N} frames per scenario, ${CACHED} members cached, ${W}x${H} gray frames, worker decoder (fast pass)`,
+    );
+    console.log(
+      `node ${process.version}, ${process.platform}/${process.arch}; the last reprice chose ${view.cart?.coupons.length ?? 0} coupon(s), total ${view.cart?.totals.totalFen ?? "?"} fen\n`,
+    );
     console.log("| measure (ms) | median | p99 | min | max |");
     console.log("|---|---|---|---|---|");
     console.log(row("A. member code frame -> member identified, session started, customer view ready", a.e2e));
     console.log(row("   bare decode of the same member-code frames", a.bare));
     console.log(row("B. product frame (4-line cart, 6 coupons held) -> repriced view ready", b.e2e));
     console.log(row("   bare decode of the same product frame", b.bare));
-    console.log(`\nratio of medians (end to end / bare decode): A ${(pct(a.e2e, 0.5) / pct(a.bare, 0.5)).toFixed(2)}x, B ${(pct(b.e2e, 0.5) / pct(b.bare, 0.5)).toFixed(2)}x`);
+    console.log(
+      `\nratio of medians (end to end / bare decode): A ${(pct(a.e2e, 0.5) / pct(a.bare, 0.5)).toFixed(2)}x, B ${(pct(b.e2e, 0.5) / pct(b.bare, 0.5)).toFixed(2)}x`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

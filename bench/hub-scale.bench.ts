@@ -11,11 +11,13 @@
 import { performance } from "node:perf_hooks";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { openDatabase, type Database } from "../storage/sqlite.js";
+import { openDatabase } from "../storage/sqlite.js";
+import type { Database } from "../storage/database.js";
 import { openPostgres } from "../storage/postgres.js";
 import { startMosquitto, type RunningMosquitto } from "../test/mosquitto.js";
 import { postgresReachable, postgresUrl } from "../test/postgres.js";
-import { HubCluster, childPids, cpuSeconds, pidsByExe, type IngestStats } from "../test/hub-cluster.js";
+import { HubCluster, type IngestStats } from "../test/hub-cluster.js";
+import { childPids, cpuSeconds, pidsByExe } from "../test/proc-stats.js";
 
 const { values } = parseArgs({
   options: {
@@ -98,7 +100,17 @@ function hubBackends(db: Database | undefined, cluster: HubCluster): number[] {
 }
 
 async function runScenario(s: Scenario, mosquitto: RunningMosquitto): Promise<Result> {
-  const cluster = new HubCluster({ mosquitto, instances: s.instances, store: s.store, ...(s.shareGroup ? { shareGroup: s.shareGroup } : {}), kiosks: KIOSKS, stores: 4, membersPerStore: MEMBERS_PER_STORE, memberScope: MEMBER_SCOPE, hubLogLevel: "warn" });
+  const cluster = new HubCluster({
+    mosquitto,
+    instances: s.instances,
+    store: s.store,
+    ...(s.shareGroup ? { shareGroup: s.shareGroup } : {}),
+    kiosks: KIOSKS,
+    stores: 4,
+    membersPerStore: MEMBERS_PER_STORE,
+    memberScope: MEMBER_SCOPE,
+    hubLogLevel: "warn",
+  });
   let db: Database | undefined;
   const setup = performance.now();
   try {
@@ -183,17 +195,23 @@ async function main(): Promise<void> {
       ? `4 stores, ${MEMBERS_PER_STORE} members each, every kiosk of a store selling to all of them (two hubs' batches touch the same members)`
       : `4 stores, ${MEMBERS_PER_STORE} members each, split between the store's kiosks (no member in two kiosks' batches)`,
   );
-  say(`${padEnd("scenario", 26)}${pad("events/s", 10)}${pad("seconds", 9)}${pad("vs (a)", 8)}${pad("pg rollbacks", 14)}   applied per hub (duplicates skipped)`);
+  say(
+    `${padEnd("scenario", 26)}${pad("events/s", 10)}${pad("seconds", 9)}${pad("vs (a)", 8)}${pad("pg rollbacks", 14)}   applied per hub (duplicates skipped)`,
+  );
   for (const r of results) {
     const ratio = base ? (r.eventsPerSec / base.eventsPerSec).toFixed(2) : "-";
     const perHub = r.appliedPerHub.map((a, i) => `${a} (${r.duplicatesPerHub[i] ?? 0})`).join(" / ");
-    say(`${padEnd(r.scenario, 26)}${pad(Math.round(r.eventsPerSec), 10)}${pad(r.seconds.toFixed(2), 9)}${pad(ratio, 8)}${pad(r.pgRollbacks ?? "-", 14)}   ${perHub}`);
+    say(
+      `${padEnd(r.scenario, 26)}${pad(Math.round(r.eventsPerSec), 10)}${pad(r.seconds.toFixed(2), 9)}${pad(ratio, 8)}${pad(r.pgRollbacks ?? "-", 14)}   ${perHub}`,
+    );
   }
   say("applied per hub: each instance's own counter (/stats/ingest); duplicates: entries it received again and skipped (kiosk resends).");
   say("pg rollbacks: batch transactions PostgreSQL aborted (serialisation failures, deadlocks) that a hub ran again; database-wide.");
   say("");
   say("CPU seconds during the measured interval (2 cores: at most 2 s per wall second)");
-  say(`${padEnd("scenario", 26)}${pad("hubs", 8)}${pad("pg(hubs)", 10)}${pad("pg(all)", 9)}${pad("mosq", 8)}${pad("kiosks", 8)}${pad("total", 8)}${pad("ms/event", 10)}`);
+  say(
+    `${padEnd("scenario", 26)}${pad("hubs", 8)}${pad("pg(hubs)", 10)}${pad("pg(all)", 9)}${pad("mosq", 8)}${pad("kiosks", 8)}${pad("total", 8)}${pad("ms/event", 10)}`,
+  );
   for (const r of results) {
     const c = r.cpu;
     const total = c.hubs + c.pgAll + c.mosquitto + c.kiosks;

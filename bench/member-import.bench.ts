@@ -10,9 +10,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import ExcelJS from "exceljs";
-import { openDatabase, migrate, type Database } from "../storage/sqlite.js";
+import { openDatabase, migrate } from "../storage/sqlite.js";
+import type { Database } from "../storage/database.js";
 import { systemClock } from "../protocol/clock.js";
-import { createLogger, MemoryLogSink } from "../protocol/log.js";
+import { createLogger, MemoryLogSink } from "../runtime/log.js";
 import { generateKeyPair } from "../protocol/signing.js";
 import { HUB_MIGRATIONS } from "../hub/schema.js";
 import { MemberRegistry } from "../hub/members.js";
@@ -89,9 +90,12 @@ async function main(): Promise<void> {
     } as RequestInit);
     const seconds = (performance.now() - started) / 1000;
     const summary = (await res.json()) as { rows: number; imported: number; rejected: number };
-    if (res.status !== 200 || summary.rows !== ROWS || summary.rejected !== fx.bad) throw new Error(`unexpected import result ${res.status}: ${JSON.stringify(summary).slice(0, 300)}`);
+    if (res.status !== 200 || summary.rows !== ROWS || summary.rejected !== fx.bad)
+      throw new Error(`unexpected import result ${res.status}: ${JSON.stringify(summary).slice(0, 300)}`);
     const rate = Math.round(ROWS / seconds);
-    say(`back-office import: ${summary.imported} imported, ${summary.rejected} rejected in ${seconds.toFixed(2)} s = ${rate} rows/s, ${h.pushes()} kiosk pushes`);
+    say(
+      `back-office import: ${summary.imported} imported, ${summary.rejected} rejected in ${seconds.toFixed(2)} s = ${rate} rows/s, ${h.pushes()} kiosk pushes`,
+    );
     h.db.close();
 
     // Baseline: the same rows one by one (MemberRegistry.create per row: a transaction, an fsync and a push each).
@@ -102,7 +106,7 @@ async function main(): Promise<void> {
     let n = 0;
     for await (const src of readMemberRows(base, { format: "csv" })) {
       const m = memberFromCells(src.cells);
-      if (m.ok) importMembers(b.members, [{ row: src.row, member: m.member }]);
+      if (m.ok) importMembers(b.members, [{ row: src.row, member: m.member }], b.bo.deps);
       n++;
     }
     const baseSeconds = (performance.now() - t0) / 1000;

@@ -7,7 +7,9 @@ import { priceCart } from "../protocol/rules/pricing.js";
 import type { CartLine, PriceCartInput } from "../protocol/rules/pricing-types.js";
 import { parseInstant } from "../protocol/rules/time.js";
 
-const { values } = parseArgs({ options: { seconds: { type: "string", default: "1" }, rounds: { type: "string", default: "5" }, json: { type: "boolean", default: false } } });
+const { values } = parseArgs({
+  options: { seconds: { type: "string", default: "1" }, rounds: { type: "string", default: "5" }, json: { type: "boolean", default: false } },
+});
 const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
 

@@ -10,6 +10,7 @@ import { fastOptions, thoroughOptions } from "../device/scan/decoder-options.js"
 import { InlineDecoder } from "../device/scan/inline-decoder.js";
 import { imagesToGray } from "../device/scan/testing/barcode-images.js";
 import { loadFixtures, matchesExpected, type FixtureImage } from "../device/scan/testing/fixtures.js";
+import { parseZbarXml } from "../device/scan/testing/zbar-xml.js";
 import { WorkerDecoder } from "../device/scan/worker-decoder.js";
 
 const run = promisify(execFile);
@@ -24,9 +25,42 @@ function stats(ms: number[]): { mean: number; p50: number; p95: number } {
 }
 const f1 = (n: number): string => n.toFixed(2);
 
+/** Per folder: found (the expected text), wrong (a symbol of the expected family with another text: a misread), missed. */
+type Score = Record<string, { found: number; wrong: number; missed: number }>;
+const zxingFamily = (img: FixtureImage): string[] => (img.zxingFormat === "UPCA" ? ["UPCA", "EAN13"] : [img.zxingFormat]);
+function scoreInto(score: Score, img: FixtureImage, found: boolean, wrong: boolean): void {
+  const f = (score[img.folder] ??= { found: 0, wrong: 0, missed: 0 });
+  if (found) f.found++;
+  else f.missed++;
+  if (wrong) f.wrong++;
+}
+function zxingScore(score: Score, img: FixtureImage, symbols: readonly { format: string; text: string; isValid: boolean }[]): void {
+  const fam = zxingFamily(img);
+  scoreInto(
+    score,
+    img,
+    matchesExpected(img, symbols),
+    symbols.some((x) => x.isValid && fam.includes(x.format) && !matchesExpected(img, [x])),
+  );
+}
+function scoreLine(score: Score): string {
+  const t = Object.values(score).reduce((a, b) => ({ found: a.found + b.found, wrong: a.wrong + b.wrong, missed: a.missed + b.missed }), {
+    found: 0,
+    wrong: 0,
+    missed: 0,
+  });
+  const folders = Object.entries(score)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([f, v]) => `${f} ${v.found}/${v.wrong}/${v.missed}`)
+    .join(", ");
+  return `found ${t.found}, wrong ${t.wrong}, missed ${t.missed} (per folder found/wrong/missed: ${folders})`;
+}
+
 async function main(): Promise<void> {
   const fx = loadFixtures();
-  console.log(`# scan decode bench — ${fx.images.length} photos, ${ROUNDS} timed rounds, ${cpus()[0]?.model ?? "cpu"} x${availableParallelism()}, node ${process.version}`);
+  console.log(
+    `# scan decode bench — ${fx.images.length} photos, ${ROUNDS} timed rounds, ${cpus()[0]?.model ?? "cpu"} x${availableParallelism()}, node ${process.version}`,
+  );
   const grays: Gray[] = await imagesToGray(fx.images.map((i) => i.path));
   const decoder = new InlineDecoder({ grayInput: "pixmap" });
   await decoder.start();
@@ -38,15 +72,18 @@ async function main(): Promise<void> {
   ];
 
   console.log("\n## Gray planes (the camera path), pixmap input, in-process");
-  console.log("| settings | decoded | per-folder vs zxing-cpp minimum (fast/tryHarder) | mean ms | p50 | p95 |");
-  console.log("|---|---|---|---|---|---|");
+  console.log("| settings | decoded | wrong | per-folder vs zxing-cpp minimum (fast/tryHarder) | mean ms | p50 | p95 |");
+  console.log("|---|---|---|---|---|---|---|");
+  const scores: Record<string, Score> = {};
   const means: Record<string, number> = {};
   for (const [name, opts] of sets) {
     const per: Record<string, number> = {};
+    const score: Score = (scores[name] = {});
     for (let k = 0; k < fx.images.length; k++) {
       const { symbols } = await decoder.decodeWith({ kind: "gray", ...(grays[k] as Gray) }, opts);
       const img = fx.images[k] as FixtureImage;
       if (matchesExpected(img, symbols)) per[img.folder] = (per[img.folder] ?? 0) + 1;
+      zxingScore(score, img, symbols);
     }
     const times: number[] = [];
     for (let r = 0; r < ROUNDS; r++) for (const g of grays) times.push((await decoder.decodeWith({ kind: "gray", ...g }, opts)).decodeMs);
@@ -56,10 +93,14 @@ async function main(): Promise<void> {
       .map(([f, m]) => `${f} ${per[f] ?? 0}/${m.images} (min ${m.fast}/${m.tryHarder})`)
       .join(", ");
     const total = Object.values(per).reduce((a, b) => a + b, 0);
-    console.log(`| ${name} | ${total}/${fx.images.length} | ${folders} | ${f1(s.mean)} | ${f1(s.p50)} | ${f1(s.p95)} |`);
+    const wrong = Object.values(score).reduce((a, b) => a + b.wrong, 0);
+    console.log(`| ${name} | ${total}/${fx.images.length} | ${wrong} | ${folders} | ${f1(s.mean)} | ${f1(s.p50)} | ${f1(s.p95)} |`);
   }
+  for (const [name, score] of Object.entries(scores)) console.log(`- ${name}: ${scoreLine(score)}`);
   const defaults = means[sets[0]?.[0] ?? ""] ?? 1;
-  console.log(`\nspeed-up vs defaults: fast x${f1(defaults / (means["kiosk fast pass"] ?? 1))}, thorough x${f1(defaults / (means["kiosk thorough pass"] ?? 1))}`);
+  console.log(
+    `\nspeed-up vs defaults: fast x${f1(defaults / (means["kiosk fast pass"] ?? 1))}, thorough x${f1(defaults / (means["kiosk thorough pass"] ?? 1))}`,
+  );
 
   console.log("\n## Handing a gray plane to zxing-wasm (kiosk fast pass, the same photos)");
   const modeMeans: Record<string, number> = {};
@@ -75,7 +116,9 @@ async function main(): Promise<void> {
       }
     }
     modeMeans[mode] = stats(times).mean;
-    console.log(`- ${mode}: mean ${f1(stats(times).mean)} ms/frame${mode === "rgba" ? " (expand to RGBA in JS, library reduces back to gray)" : " (plane copied into wasm memory, readBarcodesFromPixmap)"}`);
+    console.log(
+      `- ${mode}: mean ${f1(stats(times).mean)} ms/frame${mode === "rgba" ? " (expand to RGBA in JS, library reduces back to gray)" : " (plane copied into wasm memory, readBarcodesFromPixmap)"}`,
+    );
   }
   console.log(`- rgba / pixmap = x${f1((modeMeans.rgba ?? 0) / (modeMeans.pixmap ?? 1))}`);
 
@@ -93,26 +136,32 @@ async function main(): Promise<void> {
     }
   }
   await worker.stop();
-  console.log(`- round trip mean ${f1(stats(rt).mean)} ms, decode inside worker ${f1(stats(inside).mean)} ms, overhead ${f1(stats(rt).mean - stats(inside).mean)} ms/frame`);
+  console.log(
+    `- round trip mean ${f1(stats(rt).mean)} ms, decode inside worker ${f1(stats(inside).mean)} ms, overhead ${f1(stats(rt).mean - stats(inside).mean)} ms/frame`,
+  );
 
   console.log("\n## From the image files (PNG decode included), zxing vs zbarimg, same photos, same run");
   const bytes = fx.images.map((i) => new Uint8Array(readFileSync(i.path)));
   for (const b of bytes) await decoder.decodeWith({ kind: "image", bytes: b, seq: 0, at: 0 }, fastOptions()); // warm-up
   for (const [name, opts] of sets.slice(1)) {
     let ok = 0;
+    const score: Score = {};
     const t0 = performance.now();
     for (let k = 0; k < bytes.length; k++) {
       const { symbols } = await decoder.decodeWith({ kind: "image", bytes: bytes[k] as Uint8Array, seq: 0, at: 0 }, opts);
       if (matchesExpected(fx.images[k] as FixtureImage, symbols)) ok++;
+      zxingScore(score, fx.images[k] as FixtureImage, symbols);
     }
     const ms = (performance.now() - t0) / bytes.length;
-    console.log(`- zxing-wasm ${name}: ${ok}/${bytes.length} decoded, ${f1(ms)} ms/image`);
+    console.log(`- zxing-wasm ${name}: ${ok}/${bytes.length} decoded, ${f1(ms)} ms/image; ${scoreLine(score)}`);
     means[`file ${name}`] = ms;
   }
   try {
     const zbar = await zbarimg(fx.images);
-    console.log(`- zbarimg (one process, all files): ${zbar.ok}/${fx.images.length} decoded, ${f1(zbar.msPerImage)} ms/image (process start ${f1(zbar.startMs)} ms included once)`);
-    console.log(`  per folder: ${Object.entries(zbar.perFolder).map(([f, n]) => `${f} ${n}`).join(", ")}`);
+    console.log(
+      `- zbarimg (one process, all files): ${zbar.ok}/${fx.images.length} decoded, ${f1(zbar.msPerImage)} ms/image (process start ${f1(zbar.startMs)} ms included once)`,
+    );
+    console.log(`  ${scoreLine(zbar.score)}`);
     console.log(`- zxing fast is x${f1(zbar.msPerImage / (means["file kiosk fast pass"] ?? 1))} the speed of zbarimg per image`);
   } catch (err) {
     console.log(`- zbarimg unavailable (${String(err)}): apt-get install zbar-tools`);
@@ -120,35 +169,44 @@ async function main(): Promise<void> {
 }
 
 /** Runs zbarimg once over every photo (XML output keeps results per file) and scores it the same way. */
-async function zbarimg(images: FixtureImage[]): Promise<{ ok: number; msPerImage: number; startMs: number; perFolder: Record<string, number> }> {
+async function zbarimg(images: FixtureImage[]): Promise<{ ok: number; msPerImage: number; startMs: number; score: Score }> {
   const t0 = performance.now();
   await run("zbarimg", ["--version"]);
   const startMs = performance.now() - t0;
   const t1 = performance.now();
-  const { stdout } = await run("zbarimg", ["-q", "--xml", ...images.map((i) => i.path)], { maxBuffer: 1 << 24 }).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? "" }));
+  const { stdout } = await run("zbarimg", ["-q", "--xml", ...images.map((i) => i.path)], { maxBuffer: 1 << 24 }).catch((e: { stdout?: string }) => ({
+    stdout: e.stdout ?? "",
+  }));
   const ms = performance.now() - t1;
-  const sources = stdout.split("<source href='").slice(1);
-  const byPath = new Map<string, { type: string; data: Buffer }[]>();
-  for (const s of sources) {
-    const path = s.slice(0, s.indexOf("'"));
-    const syms = [...s.matchAll(/<symbol type='([^']+)'[^>]*>(?:.|\n)*?<data( format='base64')?><!\[CDATA\[((?:.|\n)*?)\]\]><\/data>/g)].map((m) => ({
-      type: m[1] ?? "",
-      data: m[2] ? Buffer.from(m[3] ?? "", "base64") : Buffer.from(m[3] ?? "", "utf8"),
-    }));
-    byPath.set(path, syms);
+  // \r in CDATA and `<data format='base64' length='N'>` are handled (an earlier regex dropped both: 72/124).
+  const byPath = parseZbarXml(stdout);
+  // zbar 0.23 writes bytes >= 0x80 of base64 data sign-extended (e.g. "Google //+D//+D..." for UTF-8
+  // katakana), so the XML's base64 is not the symbol's data; `--raw` prints the bytes right. For a file
+  // with one base64 symbol its bytes are read again with --raw (outside the timing above).
+  for (const img of images) {
+    const syms = byPath.get(img.path) ?? [];
+    if (syms.length !== 1 || !syms[0]?.base64) continue;
+    const raw = await run("zbarimg", ["-q", "--raw", img.path], { encoding: "buffer" }).catch(() => undefined);
+    const out = raw ? Buffer.from(raw.stdout) : undefined;
+    if (out && out.length > 0) syms[0].data = out.subarray(0, out[out.length - 1] === 0x0a ? -1 : undefined);
   }
   const zbarNames: Record<string, string[]> = { QRCode: ["QR-Code"], "EAN-13": ["EAN-13"], "UPC-A": ["UPC-A", "EAN-13"], Code128: ["CODE-128"] };
   let ok = 0;
-  const perFolder: Record<string, number> = {};
+  const score: Score = {};
   for (const img of images) {
     const syms = byPath.get(img.path) ?? [];
     const names = zbarNames[img.format] ?? [];
-    if (syms.some((s) => names.includes(s.type) && s.data.equals(img.expectedBytes))) {
-      ok++;
-      perFolder[img.folder] = (perFolder[img.folder] ?? 0) + 1;
-    }
+    const same = (d: Buffer): boolean => d.equals(img.expectedBytes);
+    const found = syms.some((s) => names.includes(s.type) && same(s.data));
+    if (found) ok++;
+    scoreInto(
+      score,
+      img,
+      found,
+      syms.some((s) => names.includes(s.type) && !same(s.data)),
+    );
   }
-  return { ok, msPerImage: ms / images.length, startMs, perFolder };
+  return { ok, msPerImage: ms / images.length, startMs, score };
 }
 
 main().catch((err: unknown) => {

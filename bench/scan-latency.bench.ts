@@ -55,7 +55,9 @@ async function main(): Promise<void> {
     const upcPhoto = join(fixturesRoot(), "samples/upca-1/35.png"); // 640x480 phone photo
     console.log(`# frame-to-result latency — ${SECONDS} s per run at ${FPS} fps, video source (ffmpeg) -> cutter -> scanner -> worker`);
     console.log("frame-to-result = result time minus the time the frame's last byte was cut from the pipe (decode wait + decode + hand-back).");
-    console.log("Each scene is the image at its own pixel size, centred on a mid-gray frame of the camera size; a bigger frame = more pixels to search (a pure white border next to a photo whose code nearly touches its edge defeats every zxing setting, even the defaults).\n");
+    console.log(
+      "Each scene is the image at its own pixel size, centred on a mid-gray frame of the camera size; a bigger frame = more pixels to search (a pure white border next to a photo whose code nearly touches its edge defeats every zxing setting, even the defaults).\n",
+    );
     console.log("| scene | size | frames/s in | decoded/in | results fast/thorough | p50 ms | p95 ms | decode p50 ms (round trip) |");
     console.log("|---|---|---|---|---|---|---|---|");
     for (const [scene, image] of [
@@ -68,7 +70,24 @@ async function main(): Promise<void> {
         [1280, 720],
       ] as const) {
         const video = join(dir, `v-${w}.mkv`);
-        execFileSync("ffmpeg", ["-v", "error", "-y", "-loop", "1", "-framerate", String(FPS), "-i", image, "-t", "3", "-vf", `pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2:gray`, "-c:v", "ffv1", video]);
+        execFileSync("ffmpeg", [
+          "-v",
+          "error",
+          "-y",
+          "-loop",
+          "1",
+          "-framerate",
+          String(FPS),
+          "-i",
+          image,
+          "-t",
+          "3",
+          "-vf",
+          `pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2:gray`,
+          "-c:v",
+          "ffv1",
+          video,
+        ]);
         console.log(`| ${scene} |${(await measure(video, w, h)).slice(1)}`);
       }
     }

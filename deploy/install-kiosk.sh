@@ -5,12 +5,15 @@
 #
 # Steps: runtime (Node 22 LTS, or Bun), the member-kiosk system user in the gpio, video and lp groups,
 # /opt/member-kiosk (compiled app, production dependencies), kioskctl, /etc/member-kiosk with a
-# hardware config, /var/lib/member-kiosk, the member-kiosk.service unit (enabled). With --hub and
+# hardware config, /var/lib/member-kiosk, the member-kiosk.service unit (enabled), time (NTP from the
+# store's source and a saved clock, deploy/setup-time.sh). With --hub and
 # --token it provisions the kiosk (kioskctl provision) and starts it. Running it again changes
 # nothing that is already right.
 #
 # Options:
 #   --hub URL --token T   provision with a one-time token from the hub (hubctl provision-token)
+#   --ntp "SERVER..."     the store's NTP source (the hub or the store router; docs/operations.md)
+#   --no-time             leave time alone (an image that sets it up another way)
 #   --bundle DIR          the release folder holding dist/ and package.json (default: this checkout)
 #   --runtime node|bun    what runs the service (default node; the onoff GPIO driver needs node)
 #   --skip-runtime        do not install a runtime
@@ -26,14 +29,16 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=deploy/lib.sh
 . "$here/lib.sh"
 
-usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 
 bundle="$(cd "$here/.." && pwd)"
-runtime=node; skip_runtime=0; uninstall=0; purge=0; hub=""; token=""
+runtime=node; skip_runtime=0; uninstall=0; purge=0; hub=""; token=""; ntp=""; time_setup=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --hub) hub="${2:?}"; shift 2 ;;
     --token) token="${2:?}"; shift 2 ;;
+    --ntp) ntp="${2:?}"; shift 2 ;;
+    --no-time) time_setup=0; shift ;;
     --bundle) bundle="${2:?}"; shift 2 ;;
     --runtime) runtime="${2:?}"; shift 2 ;;
     --skip-runtime) skip_runtime=1; shift ;;
@@ -57,6 +62,14 @@ STATE=/var/lib/member-kiosk
 UNIT=member-kiosk.service
 CREATED_GROUPS="$CONF/.installer-created-groups"
 
+# setup_time ARGS...: deploy/setup-time.sh with this run's --root and --dry-run.
+setup_time() {
+  local a=()
+  [ -z "$R" ] || a+=(--root "$R")
+  [ "$DRY_RUN" = 0 ] || a+=(--dry-run)
+  bash "$here/setup-time.sh" "${a[@]}" "$@"
+}
+
 if [ "$uninstall" = 1 ]; then
   say "uninstall"
   if unit_enabled "$UNIT"; then
@@ -67,6 +80,9 @@ if [ "$uninstall" = 1 ]; then
   [ -n "$R" ] || act systemctl daemon-reload
   remove_path /usr/local/bin/kioskctl
   remove_path "$APP"
+  if [ "$time_setup" = 1 ]; then
+    if [ "$purge" = 1 ]; then setup_time --uninstall --purge; else setup_time --uninstall; fi
+  fi
   if [ "$purge" = 1 ]; then
     groups_made=""
     [ -f "$R$CREATED_GROUPS" ] && groups_made="$(cat "$R$CREATED_GROUPS")"
@@ -128,9 +144,14 @@ if [ ! -f "$R$CONF/kiosk.json" ]; then
     "staffButton": { "line": 24 },
     "doorSensor": { "line": 25 }
   },
+  "clock": { "driver": "timesyncd" },
   "logLevel": "info"
 }
 EOF
+fi
+
+if [ "$time_setup" = 1 ]; then
+  if [ -n "$ntp" ]; then setup_time --bundle "$bundle" --ntp "$ntp"; else setup_time --bundle "$bundle"; fi
 fi
 
 say "systemd unit $UNIT"

@@ -1,12 +1,13 @@
-// Copies the files tsc does not emit (the plain-JS decode worker, example configs, the kiosk's pages) into dist/ after a build.
+// Copies the files tsc does not emit (example configs, the kiosk's pages) into dist/ (or the folder given) after a build; tsc emits the decode worker itself (allowJs).
 import { cpSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
 
+const out = process.argv[2] ?? "dist";
 const assets = [
-  ["device/scan/decode-worker.mjs", "dist/device/scan/decode-worker.mjs"],
-  ["protocol/rules/examples", "dist/protocol/rules/examples"],
-  ["device/pages/static", "dist/device/pages/static"],
+  ["protocol/rules/examples", "protocol/rules/examples"],
+  ["device/pages/static", "device/pages/static"],
 ];
 for (const [from, to] of assets) {
-  mkdirSync(to.endsWith(".mjs") ? to.slice(0, to.lastIndexOf("/")) : to, { recursive: true });
-  cpSync(from, to, { recursive: true });
+  mkdirSync(join(out, to), { recursive: true });
+  cpSync(from, join(out, to), { recursive: true });
 }

@@ -5,23 +5,28 @@
 // source, zxing-wasm in a worker, the checkout, SQLite, MQTT and the hub's exactly-once ingest.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Logger } from "../protocol/log.js";
+import type { Logger } from "../runtime/log.js";
 import type { Clock } from "../protocol/clock.js";
 import { createMemberCode } from "../protocol/member-code.js";
 import { generateKeyPair, type KeyPair } from "../protocol/signing.js";
-import { Hub } from "../hub/hub.js";
+import type { Hub } from "../hub/hub.js";
+import { buildHub } from "../hub/compose.js";
 import { parseHubConfig } from "../hub/config.js";
 import { hashSecret } from "../hub/secrets.js";
-import { Kiosk, type ScanOutcome } from "../device/kiosk.js";
+import type { Kiosk, ScanOutcome } from "../device/kiosk.js";
+import { buildKiosk } from "../device/compose.js";
 import { parseKioskConfig, type KioskConfigInput } from "../device/config.js";
 import { createHardware } from "../device/hardware.js";
-import type { CompletedSale } from "../device/checkout.js";
+import type { CompletedSale } from "../device/session/index.js";
 import type { PushableFrameSource } from "../device/scan/types.js";
 import { renderBarcodePng } from "../device/scan/testing/barcode-images.js";
+import { appActivation } from "../hub/app/demo.js";
 
 export const DEMO = { chainId: "demo", storeId: "store-001", deviceId: "kiosk-01", memberId: "M000001", cardId: "C000001" } as const;
 /** The demo store's staff member, for the kiosk's staff page (the config carries only the PIN's hash). */
 export const DEMO_STAFF = { staffId: "demo", name: "Demo staff 店员", pin: "2468" } as const;
+/** The member a person activates in a browser (the member app); the scripted checkouts keep using DEMO's key. */
+export const DEMO_APP_MEMBER = { memberId: "M000002", cardId: "C000002", name: "李雷", storeId: DEMO.storeId } as const;
 
 export function demoRules(): Record<string, unknown> {
   return JSON.parse(readFileSync(new URL("../protocol/rules/examples/demo-config.json", import.meta.url), "utf8")) as Record<string, unknown>;
@@ -37,20 +42,26 @@ export interface DemoHubOptions {
 }
 
 export async function startDemoHub(opts: DemoHubOptions, clock: Clock, log: Logger): Promise<Hub> {
-  const hub = new Hub(
+  const hub = await buildHub(
     parseHubConfig({
       chainId: DEMO.chainId,
       dataDir: join(opts.dataDir, "hub"),
       http: { host: "127.0.0.1", port: opts.httpPort ?? 0 },
-      broker: opts.external
-        ? { mode: "external", ...opts.external }
-        : { mode: "embedded", host: "127.0.0.1", port: opts.brokerPort ?? 0 },
+      broker: opts.external ? { mode: "external", ...opts.external } : { mode: "embedded", host: "127.0.0.1", port: opts.brokerPort ?? 0 },
     }),
-    clock,
-    log,
+    { clock, log },
   );
   await hub.start();
   return hub;
+}
+
+export const DEMO_ADMIN = { userId: "demo-admin", name: "Demo HQ admin 总部管理员" } as const;
+
+/** The web console's URL and a one-time link (1 h) that signs the demo's hq-admin in: the demo admin has no password. */
+export function demoConsole(hub: Hub): { url: string; signInLink: string } {
+  const users = hub.backoffice.deps.users;
+  if (!users.get(DEMO_ADMIN.userId)) hub.backoffice.deps.db.transaction(() => users.createInTx({ ...DEMO_ADMIN, role: "hq-admin" }));
+  return { url: hub.consoleUrl, signInLink: hub.backoffice.signInLink(hub.consoleUrl, DEMO_ADMIN.userId) };
 }
 
 /** Publishes the demo config (once) and registers the demo member with a phone key kept in the data folder. */
@@ -80,6 +91,21 @@ export function seedDemo(hub: Hub, dataDir: string): { keys: KeyPair } {
     });
   }
   return { keys };
+}
+
+/**
+ * The member app for the demo: receipts' QR codes point at this hub's e-receipt pages (the store
+ * config is published again when the hub's address changed), and a one-time activation link for
+ * DEMO_APP_MEMBER (valid 24 h; each run makes a new one and cancels the older).
+ */
+export function demoMemberApp(hub: Hub): { appUrl: string; activationLink: string } {
+  const origin = `http://127.0.0.1:${hub.httpPort}`;
+  const latest = hub.configs.latest(DEMO.storeId);
+  const receiptUrlBase = `${origin}/r/`;
+  if (latest && latest.content.device.receiptUrlBase !== receiptUrlBase) {
+    hub.publishConfig(DEMO.storeId, { rules: latest.content.rules, device: { ...latest.content.device, receiptUrlBase } });
+  }
+  return { appUrl: `${origin}/app/`, activationLink: appActivation(hub.backoffice, DEMO_APP_MEMBER, origin).link };
 }
 
 /** Provisions the demo kiosk at the hub and writes its identity files; returns the kiosk config. */
@@ -114,7 +140,7 @@ export function provisionDemoKiosk(hub: Hub, dataDir: string, overrides: Partial
 export async function startKiosk(config: KioskConfigInput, clock: Clock, log: Logger): Promise<{ kiosk: Kiosk; source: PushableFrameSource }> {
   const parsed = parseKioskConfig(config);
   const hardware = await createHardware(parsed, { clock, log });
-  const kiosk = new Kiosk(parsed, hardware, clock, log);
+  const kiosk = await buildKiosk(parsed, { hardware, clock, log });
   await kiosk.start();
   const source = hardware.source as PushableFrameSource;
   if (typeof source.push !== "function") throw new Error("the demo kiosk needs a pushable frame source");

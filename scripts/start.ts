@@ -7,11 +7,24 @@ import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import pino from "pino";
 import { systemClock } from "../protocol/clock.js";
-import { createLogger } from "../protocol/log.js";
-import type { CompletedSale } from "../device/checkout.js";
+import { createLogger } from "../runtime/log.js";
+import type { CompletedSale } from "../device/session/index.js";
 import { serve } from "@hono/node-server";
 import { createKioskApp } from "../device/http.js";
-import { DEMO, DEMO_STAFF, cameraCheckout, provisionDemoKiosk, seedDemo, startDemoHub, startKiosk, waitForSync, waitUntil } from "./demo-env.js";
+import {
+  DEMO,
+  DEMO_APP_MEMBER,
+  DEMO_STAFF,
+  cameraCheckout,
+  demoConsole,
+  demoMemberApp,
+  provisionDemoKiosk,
+  seedDemo,
+  startDemoHub,
+  startKiosk,
+  waitForSync,
+  waitUntil,
+} from "./demo-env.js";
 
 const yuan = (fen: number): string => `¥${(fen / 100).toFixed(2)}`;
 
@@ -26,7 +39,9 @@ function printSale(n: number, title: string, sale: CompletedSale): void {
   out.push(`\nCheckout ${n}: ${title}   (sale ${sale.saleId.slice(0, 8)}, ledger seq ${sale.seq})`);
   out.push(`  ${"item".padEnd(30)} ${"qty".padStart(3)} ${"price".padStart(9)} ${"member".padStart(9)} ${"total".padStart(10)}`);
   for (const l of sale.priced.lines) {
-    out.push(`  ${l.name.padEnd(30)} ${String(l.qty).padStart(3)} ${yuan(l.unitPriceFen).padStart(9)} ${yuan(l.memberUnitPriceFen).padStart(9)} ${yuan(l.lineTotalFen).padStart(10)}`);
+    out.push(
+      `  ${l.name.padEnd(30)} ${String(l.qty).padStart(3)} ${yuan(l.unitPriceFen).padStart(9)} ${yuan(l.memberUnitPriceFen).padStart(9)} ${yuan(l.lineTotalFen).padStart(10)}`,
+    );
   }
   const t = sale.priced.totals;
   out.push(`  subtotal ${yuan(t.subtotalFen)}  member savings ${yuan(t.savingsFen)}  to pay ${yuan(t.totalFen)}  points earned ${t.pointsEarned}`);
@@ -51,9 +66,9 @@ async function main(): Promise<void> {
 
   const hub = await startDemoHub({ dataDir, brokerPort: Number(values["broker-port"]), httpPort: Number(values["http-port"]) }, clock, log);
   const { keys } = seedDemo(hub, dataDir);
+  const app = demoMemberApp(hub);
   process.stdout.write(
-    `Hub: HTTP http://127.0.0.1:${hub.httpPort}  embedded MQTT broker ${hub.brokerUrl} (a free port, picked at start)\n` +
-      `Data: ${dataDir}\n`,
+    `Hub: HTTP http://127.0.0.1:${hub.httpPort}  embedded MQTT broker ${hub.brokerUrl} (a free port, picked at start)\n` + `Data: ${dataDir}\n`,
   );
   const { kiosk, source } = await startKiosk(provisionDemoKiosk(hub, dataDir), clock, log);
   await waitUntil(() => kiosk.sync.current !== undefined && kiosk.store.memberByCard(DEMO.cardId) !== undefined, "config and members on the kiosk");
@@ -66,7 +81,11 @@ async function main(): Promise<void> {
   }
   await waitForSync(kiosk);
   // The hub pushes the member's new balance after applying each sale; wait until the kiosk has it.
-  await waitUntil(() => kiosk.store.member(DEMO.memberId)?.pointsBalance === hub.members.get(DEMO.memberId)?.pointsBalance, "member points to agree", 5_000).catch(() => undefined);
+  await waitUntil(
+    () => kiosk.store.member(DEMO.memberId)?.pointsBalance === hub.members.get(DEMO.memberId)?.pointsBalance,
+    "member points to agree",
+    5_000,
+  ).catch(() => undefined);
 
   const hubMember = hub.members.get(DEMO.memberId);
   const kioskMember = kiosk.store.member(DEMO.memberId);
@@ -84,7 +103,18 @@ async function main(): Promise<void> {
     await kiosk.stop();
     await hub.stop();
   };
+  process.stdout.write(
+    `\nMember app: ${app.appUrl}  (docs/member-app.md; run npm run build:app once if it says it is not built)\n` +
+      `  activation link for ${DEMO_APP_MEMBER.name} (${DEMO_APP_MEMBER.memberId}), one use, 24 h: ${app.activationLink}\n` +
+      `  open it in a phone-sized browser window, show the code, and paste the code text into the display's scan box\n`,
+  );
+  const web = demoConsole(hub);
+  process.stdout.write(
+    `\nWeb console: ${web.url}  (docs/console.md; run npm run build:console once if it says it is not built)\n` +
+      `  one-time sign-in link for the demo hq-admin, valid 1 h: ${web.signInLink}\n`,
+  );
   if (values.once) {
+    process.stdout.write("\n(--once: the hub stops now and these links with it; run npm start without --once to keep them open)\n");
     await shutdown();
     process.exit(same ? 0 : 1);
   }
@@ -110,6 +140,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`demo failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`demo failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

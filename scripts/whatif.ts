@@ -2,7 +2,7 @@
 // Usage: npx tsx scripts/whatif.ts --config c.json [--cart cart.json] [--history history.json] [--json]
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { parseRulesConfig } from "../protocol/rules/config.js";
+import { parseRulesConfig, type RulesConfig } from "../protocol/rules/config.js";
 import { isRulesError, RulesError } from "../protocol/rules/errors.js";
 import { formatWhatIf } from "../protocol/rules/whatif-format.js";
 import { runWhatIf } from "../protocol/rules/whatif.js";
@@ -23,14 +23,24 @@ function readJson(path: string, what: string): unknown {
   }
 }
 
+function parseCli(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    options: {
+      config: { type: "string" },
+      cart: { type: "string" },
+      history: { type: "string" },
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
+    },
+    strict: true,
+  }).values;
+}
+
 function main(argv: string[]): number {
-  let args;
+  let args: ReturnType<typeof parseCli>;
   try {
-    args = parseArgs({
-      args: argv,
-      options: { config: { type: "string" }, cart: { type: "string" }, history: { type: "string" }, json: { type: "boolean", default: false }, help: { type: "boolean", default: false } },
-      strict: true,
-    }).values;
+    args = parseCli(argv);
   } catch (e) {
     process.stderr.write(`error: ${(e as Error).message}\n${USAGE}`);
     return 2;
@@ -45,7 +55,7 @@ function main(argv: string[]): number {
   }
   try {
     const rawConfig = readJson(args.config, "config");
-    let config;
+    let config: RulesConfig;
     try {
       config = parseRulesConfig(rawConfig);
     } catch (e) {

@@ -23,4 +23,3 @@ describe("the services' config loaders", () => {
     expect(() => parseKioskConfig(base, { KIOSK__HUB__URL: "http://x" })).toThrow(/hub\.url \(from KIOSK__HUB__URL\): must start with mqtt/);
   });
 });
-

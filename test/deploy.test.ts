@@ -1,19 +1,33 @@
 // The install scripts against a fake root (dry run changes nothing, twice = once, uninstall removes what install added) and the unit files through systemd-analyze.
-import { describe, it, expect, beforeEach, afterEach } from "vitest";
+import { it, expect, beforeEach, afterEach } from "vitest";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseHubConfig } from "../hub/config.js";
+import { requireTool } from "./support/requires.js";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
-const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
-const haveShadow = spawnSync("useradd", ["--help"]).status === 0;
-const haveSystemdAnalyze = spawnSync("systemd-analyze", ["--version"]).status === 0;
-const haveOpenssl = spawnSync("openssl", ["version"]).status === 0;
-const ci = process.env.CI === "true";
+// Absent tools skip these suites unless CI or REQUIRE_<TOOL>=1 (see test/support/requires.ts).
+const fakeRootTools = requireTool("root", "useradd");
+const openssl = requireTool("openssl");
+const systemdAnalyze = requireTool("systemd-analyze");
 
 /** Every path under root with mode, owner, size, content hash or link target; shadow-utils' backups (passwd-) left out. */
 function snapshot(root: string): string[] {
@@ -64,8 +78,14 @@ function fakeBundle(dir: string): string {
   mkdirSync(join(b, "dist/hub"), { recursive: true });
   mkdirSync(join(b, "node_modules/left-pad"), { recursive: true });
   const io = "{ stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s), env: process.env, fetch, isTTY: false }";
-  writeFileSync(join(b, "dist/hub/cli.js"), `const { runHubctl } = await import(${JSON.stringify(join(repo, "hub/cli.ts"))});\nprocess.exitCode = await runHubctl(process.argv.slice(2), ${io});\n`);
-  writeFileSync(join(b, "dist/device/cli.js"), `const { runKioskctl } = await import(${JSON.stringify(join(repo, "device/cli.ts"))});\nprocess.exitCode = await runKioskctl(process.argv.slice(2), ${io});\n`);
+  writeFileSync(
+    join(b, "dist/hub/cli.js"),
+    `const { runHubctl } = await import(${JSON.stringify(join(repo, "hub/cli.ts"))});\nprocess.exitCode = await runHubctl(process.argv.slice(2), ${io});\n`,
+  );
+  writeFileSync(
+    join(b, "dist/device/cli.js"),
+    `const { runKioskctl } = await import(${JSON.stringify(join(repo, "device/cli.ts"))});\nprocess.exitCode = await runKioskctl(process.argv.slice(2), ${io});\n`,
+  );
   writeFileSync(join(b, "dist/device/main.js"), "// stand-in\n");
   writeFileSync(join(b, "dist/hub/main.js"), "// stand-in\n");
   writeFileSync(join(b, "package.json"), '{"name":"member-kiosk","version":"0.0.0-test","type":"module"}\n');
@@ -77,10 +97,13 @@ function fakeBundle(dir: string): string {
 }
 
 function passwdEntry(root: string, file: "passwd" | "group", name: string): string[] | undefined {
-  return readFileSync(join(root, "etc", file), "utf8").split("\n").find((l) => l.startsWith(`${name}:`))?.split(":");
+  return readFileSync(join(root, "etc", file), "utf8")
+    .split("\n")
+    .find((l) => l.startsWith(`${name}:`))
+    ?.split(":");
 }
 
-describe.runIf((isRoot && haveShadow) || ci)("deploy scripts on a fake root", () => {
+fakeRootTools.describe("deploy scripts on a fake root", () => {
   let dir: string;
   let root: string;
   let bundle: string;
@@ -96,7 +119,16 @@ describe.runIf((isRoot && haveShadow) || ci)("deploy scripts on a fake root", ()
     const r = run("install-kiosk.sh", ["--root", root, "--bundle", bundle, "--dry-run"]);
     expect(r.code, r.out).toBe(0);
     const acts = actions(r.out).join("\n");
-    for (const a of ["groupadd --prefix", "useradd --prefix", "usermod --prefix", "member-kiosk.service", "systemctl --root=", "/usr/local/bin/kioskctl", "/var/lib/member-kiosk", "/etc/member-kiosk/kiosk.json"]) {
+    for (const a of [
+      "groupadd --prefix",
+      "useradd --prefix",
+      "usermod --prefix",
+      "member-kiosk.service",
+      "systemctl --root=",
+      "/usr/local/bin/kioskctl",
+      "/var/lib/member-kiosk",
+      "/etc/member-kiosk/kiosk.json",
+    ]) {
       expect(acts).toContain(a);
     }
     expect(snapshot(root)).toEqual(before);
@@ -120,7 +152,11 @@ describe.runIf((isRoot && haveShadow) || ci)("deploy scripts on a fake root", ()
     expect(statSync(join(root, "usr/local/bin/kioskctl")).mode & 0o777).toBe(0o755);
 
     // The installed kioskctl runs and validates the template: no identity until provisioning.
-    const check = spawnSync(join(root, "usr/bin/node"), [join(root, "opt/member-kiosk/dist/device/cli.js"), "check-config", "--config", join(root, "etc/member-kiosk/kiosk.json")], { encoding: "utf8" });
+    const check = spawnSync(
+      join(root, "usr/bin/node"),
+      [join(root, "opt/member-kiosk/dist/device/cli.js"), "check-config", "--config", join(root, "etc/member-kiosk/kiosk.json")],
+      { encoding: "utf8" },
+    );
     expect(check.status).toBe(78);
     expect(check.stderr).toMatch(/deviceId/);
 
@@ -131,7 +167,12 @@ describe.runIf((isRoot && haveShadow) || ci)("deploy scripts on a fake root", ()
 
     const un = run("install-kiosk.sh", ["--root", root, "--uninstall"]);
     expect(un.code, un.out).toBe(0);
-    for (const gone of ["opt/member-kiosk", "usr/local/bin/kioskctl", "etc/systemd/system/member-kiosk.service", "etc/systemd/system/multi-user.target.wants/member-kiosk.service"]) {
+    for (const gone of [
+      "opt/member-kiosk",
+      "usr/local/bin/kioskctl",
+      "etc/systemd/system/member-kiosk.service",
+      "etc/systemd/system/multi-user.target.wants/member-kiosk.service",
+    ]) {
       expect(existsSync(join(root, gone)) || lstatSync(join(root, gone), { throwIfNoEntry: false }) !== undefined, gone).toBe(false);
     }
     // The ledger, the config and the user stay until --purge.
@@ -146,13 +187,101 @@ describe.runIf((isRoot && haveShadow) || ci)("deploy scripts on a fake root", ()
   it("kiosk: --runtime bun adds a drop-in; bad options exit 2", () => {
     const r = run("install-kiosk.sh", ["--root", root, "--bundle", bundle, "--runtime", "bun", "--skip-runtime"]);
     expect(r.code, r.out).toBe(0);
-    expect(readFileSync(join(root, "etc/systemd/system/member-kiosk.service.d/runtime.conf"), "utf8")).toContain("ExecStart=/usr/local/bin/bun /opt/member-kiosk/dist/device/main.js");
+    expect(readFileSync(join(root, "etc/systemd/system/member-kiosk.service.d/runtime.conf"), "utf8")).toContain(
+      "ExecStart=/usr/local/bin/bun /opt/member-kiosk/dist/device/main.js",
+    );
     expect(run("install-kiosk.sh", ["--root", root, "--runtime", "deno"]).code).toBe(2);
     expect(run("install-kiosk.sh", ["--root", root, "--hub", "http://x"]).code).toBe(2);
     expect(run("install-kiosk.sh", ["--bogus"]).code).toBe(2);
   });
 
-  it.runIf(haveOpenssl || ci)("hub: installs with Mosquitto, TLS and generated secrets; idempotent; purge restores the root", () => {
+  it("kiosk: sets up time: timesyncd against the store's NTP source, the saved clock restored at boot and saved at shutdown and every 15 minutes", () => {
+    const dry = run("install-kiosk.sh", ["--root", root, "--bundle", bundle, "--ntp", "ntp.store.lan 192.168.1.1", "--dry-run"]);
+    expect(dry.code, dry.out).toBe(0);
+    const dryActs = actions(dry.out).join("\n");
+    for (const a of [
+      "timesyncd.conf.d/member-kiosk.conf",
+      "/usr/local/lib/member-kiosk/saved-clock",
+      "enable member-clock-restore.service",
+      "enable member-clock-save.timer",
+    ])
+      expect(dryActs).toContain(a);
+
+    const first = run("install-kiosk.sh", ["--root", root, "--bundle", bundle, "--ntp", "ntp.store.lan 192.168.1.1"]);
+    expect(first.code, first.out).toBe(0);
+    expect(readFileSync(join(root, "etc/systemd/timesyncd.conf.d/member-kiosk.conf"), "utf8")).toMatch(
+      /^\[Time\]\nNTP=ntp\.store\.lan 192\.168\.1\.1\nFallbackNTP=\n/m,
+    );
+    expect(readlinkSync(join(root, "etc/systemd/system/sysinit.target.wants/member-clock-restore.service"))).toBe(
+      "/etc/systemd/system/member-clock-restore.service",
+    );
+    expect(readlinkSync(join(root, "etc/systemd/system/timers.target.wants/member-clock-save.timer"))).toBe("/etc/systemd/system/member-clock-save.timer");
+    const restore = readFileSync(join(root, "etc/systemd/system/member-clock-restore.service"), "utf8");
+    for (const line of [
+      "ExecStart=/usr/local/lib/member-kiosk/saved-clock restore",
+      "ExecStop=/usr/local/lib/member-kiosk/saved-clock save",
+      "Before=time-set.target sysinit.target shutdown.target systemd-timesyncd.service",
+      "DefaultDependencies=no",
+    ])
+      expect(restore).toContain(line);
+    expect(readFileSync(join(root, "etc/systemd/system/member-clock-save.timer"), "utf8")).toContain("OnUnitActiveSec=15min");
+    expect(statSync(join(root, "usr/local/lib/member-kiosk/saved-clock")).mode & 0o777).toBe(0o755);
+    // The kiosk reads its clock state from timesyncd.
+    expect(JSON.parse(readFileSync(join(root, "etc/member-kiosk/kiosk.json"), "utf8")).clock).toEqual({ driver: "timesyncd" });
+
+    // Again without --ntp: nothing changes (the NTP source is kept); a new --ntp replaces it.
+    const again = run("install-kiosk.sh", ["--root", root, "--bundle", bundle]);
+    expect(again.code, again.out).toBe(0);
+    expect(actions(again.out)).toEqual([]);
+    expect(again.out).toContain("keeping ntp.store.lan 192.168.1.1");
+    const moved = run("install-kiosk.sh", ["--root", root, "--bundle", bundle, "--ntp", "hub.acme.lan"]);
+    expect(actions(moved.out)).toHaveLength(1);
+    expect(readFileSync(join(root, "etc/systemd/timesyncd.conf.d/member-kiosk.conf"), "utf8")).toContain("NTP=hub.acme.lan\n");
+    // Only host names or addresses reach the config file.
+    expect(run("install-kiosk.sh", ["--root", root, "--bundle", bundle, "--ntp", "x\nFallbackNTP=evil"]).code).toBe(2);
+
+    const un = run("install-kiosk.sh", ["--root", root, "--uninstall"]);
+    expect(un.code, un.out).toBe(0);
+    for (const gone of [
+      "etc/systemd/timesyncd.conf.d",
+      "usr/local/lib/member-kiosk",
+      "etc/systemd/system/member-clock-restore.service",
+      "etc/systemd/system/member-clock-save.timer",
+      "etc/systemd/system/sysinit.target.wants/member-clock-restore.service",
+    ]) {
+      expect(lstatSync(join(root, gone), { throwIfNoEntry: false }), gone).toBeUndefined();
+    }
+  });
+
+  it("saved-clock: saves the time, never moves it back unless NTP synchronised, restores only forward", () => {
+    const script = join(repo, "deploy/saved-clock.sh");
+    const state = join(dir, "clock/saved");
+    const clock = (...args: string[]): { code: number; out: string } => {
+      const r = spawnSync("sh", [script, ...args, "--state", state, "--synced-flag", join(dir, "synchronized")], { encoding: "utf8" });
+      return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
+    };
+    expect(clock("restore", "--dry-run").out).toContain("nothing saved yet");
+    const before = Math.floor(Date.now() / 1000);
+    expect(clock("save").code).toBe(0);
+    const saved = Number(readFileSync(state, "utf8"));
+    expect(saved).toBeGreaterThanOrEqual(before);
+    expect(clock("restore", "--dry-run").out).toContain("not behind the saved time");
+    // A kiosk that booted 2 h behind is set forward to the saved time...
+    const ahead = before + 2 * 3600;
+    writeFileSync(state, `${ahead}\n`);
+    expect(clock("restore", "--dry-run").out).toContain(`would set the clock to @${ahead}`);
+    // ...and its wrong clock never overwrites the saved time, until NTP says the clock is right.
+    expect(clock("save").out).toContain("kept");
+    expect(Number(readFileSync(state, "utf8"))).toBe(ahead);
+    writeFileSync(join(dir, "synchronized"), "");
+    expect(clock("save").code).toBe(0);
+    expect(Number(readFileSync(state, "utf8"))).toBeLessThan(ahead);
+    writeFileSync(state, "garbage\n");
+    expect(clock("restore", "--dry-run").out).toContain("does not hold a time");
+    expect(clock("bogus").code).toBe(2);
+  });
+
+  it.runIf(openssl.run)("hub: installs with Mosquitto, TLS and generated secrets; idempotent; purge restores the root", () => {
     const before = snapshot(root);
     const dry = run("install-hub.sh", ["--root", root, "--bundle", bundle, "--chain", "acme", "--broker-name", "hub.test", "--dry-run"]);
     expect(dry.code, dry.out).toBe(0);
@@ -176,14 +305,28 @@ describe.runIf((isRoot && haveShadow) || ci)("deploy scripts on a fake root", ()
     const token = readFileSync(join(root, "etc/member-hub/admin-token"), "utf8").trim();
     expect(readFileSync(join(root, "etc/member-hub/admin-token.sha256"), "utf8").trim()).toBe(createHash("sha256").update(token).digest("hex"));
     const mq = statSync(join(root, "etc/mosquitto/member-kiosk"));
-    expect([mq.mode & 0o7777, String(mq.uid), String(mq.gid)]).toEqual([0o2750, passwdEntry(root, "passwd", "member-hub")?.[2], passwdEntry(root, "group", "mosquitto")?.[2]]);
+    expect([mq.mode & 0o7777, String(mq.uid), String(mq.gid)]).toEqual([
+      0o2750,
+      passwdEntry(root, "passwd", "member-hub")?.[2],
+      passwdEntry(root, "group", "mosquitto")?.[2],
+    ]);
     const dropin = readFileSync(join(root, "etc/mosquitto/conf.d/member-kiosk.conf"), "utf8");
-    for (const line of ["allow_anonymous false", "listener 8883", "password_file /etc/mosquitto/member-kiosk/passwd", "acl_file /etc/mosquitto/member-kiosk/acl", "cafile /etc/mosquitto/member-kiosk/certs/ca.pem"]) {
+    for (const line of [
+      "allow_anonymous false",
+      "listener 8883",
+      "password_file /etc/mosquitto/member-kiosk/passwd",
+      "acl_file /etc/mosquitto/member-kiosk/acl",
+      "cafile /etc/mosquitto/member-kiosk/certs/ca.pem",
+    ]) {
       expect(dropin).toContain(line);
     }
-    const cert = spawnSync("openssl", ["x509", "-in", join(root, "etc/mosquitto/member-kiosk/certs/server.pem"), "-noout", "-ext", "subjectAltName"], { encoding: "utf8" });
+    const cert = spawnSync("openssl", ["x509", "-in", join(root, "etc/mosquitto/member-kiosk/certs/server.pem"), "-noout", "-ext", "subjectAltName"], {
+      encoding: "utf8",
+    });
     expect(cert.stdout).toMatch(/DNS:hub\.test.*IP Address:192\.0\.2\.10/s);
-    expect(readlinkSync(join(root, "etc/systemd/system/multi-user.target.wants/member-mosquitto-reload.path"))).toBe("/etc/systemd/system/member-mosquitto-reload.path");
+    expect(readlinkSync(join(root, "etc/systemd/system/multi-user.target.wants/member-mosquitto-reload.path"))).toBe(
+      "/etc/systemd/system/member-mosquitto-reload.path",
+    );
     expect(readFileSync(join(root, "usr/local/bin/hubctl"), "utf8")).toContain("HUBCTL_TOKEN_FILE:=/etc/member-hub/admin-token");
 
     const second = run("install-hub.sh", ["--root", root, "--bundle", bundle, "--chain", "acme", "--broker-name", "hub.test", "--broker-ip", "192.0.2.10"]);
@@ -205,7 +348,7 @@ function exposure(unitFile: string): number {
   return Number(m[1]);
 }
 
-describe.runIf(haveSystemdAnalyze || ci)("unit files", () => {
+systemdAnalyze.describe("unit files", () => {
   let dir: string;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), "units-"));
@@ -235,6 +378,20 @@ describe.runIf(haveSystemdAnalyze || ci)("unit files", () => {
     expect(r.status).toBe(0);
   });
 
+  it("time units (saved clock) pass systemd-analyze verify", () => {
+    const files = ["clock-restore.service", "clock-save.service", "clock-save.timer"].map((f) => {
+      const dest = join(dir, `member-${f}`);
+      writeFileSync(
+        dest,
+        readFileSync(join(repo, "systemd", f), "utf8").replaceAll("/usr/local/lib/member-kiosk/saved-clock", join(repo, "deploy/saved-clock.sh")),
+      );
+      return dest;
+    });
+    const r = spawnSync("systemd-analyze", ["verify", "--man=no", ...files], { encoding: "utf8" });
+    expect(r.stderr.trim()).toBe("");
+    expect(r.status).toBe(0);
+  });
+
   it("keep the systemd-analyze security exposure low (figures in the README)", () => {
     const [kiosk, hub] = installedNames();
     const k = exposure(kiosk!);
@@ -246,7 +403,17 @@ describe.runIf(haveSystemdAnalyze || ci)("unit files", () => {
 
   it("keep the kiosk's hardware reachable and notify/watchdog on", () => {
     const unit = readFileSync(join(repo, "systemd/kiosk.service"), "utf8");
-    for (const line of ["Type=notify", "NotifyAccess=all", "WatchdogSec=30", "Restart=always", "StateDirectory=member-kiosk", "SupplementaryGroups=gpio video lp", "DeviceAllow=char-gpiochip rw", "DeviceAllow=char-video4linux rw", "DeviceAllow=char-usb rw"]) {
+    for (const line of [
+      "Type=notify",
+      "NotifyAccess=all",
+      "WatchdogSec=30",
+      "Restart=always",
+      "StateDirectory=member-kiosk",
+      "SupplementaryGroups=gpio video lp",
+      "DeviceAllow=char-gpiochip rw",
+      "DeviceAllow=char-video4linux rw",
+      "DeviceAllow=char-usb rw",
+    ]) {
       expect(unit).toContain(line);
     }
     expect(unit).not.toMatch(/^(PrivateDevices|ProtectKernelTunables|MemoryDenyWriteExecute)=yes/m);

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt from "mqtt";
 import { systemClock } from "../protocol/clock.js";
-import { createLogger, MemoryLogSink } from "../protocol/log.js";
+import { createLogger, MemoryLogSink } from "../runtime/log.js";
 import { createMemberCode } from "../protocol/member-code.js";
 import { generateKeyPair, signEnvelope, type KeyPair } from "../protocol/signing.js";
 import { deviceTopic } from "../protocol/topics.js";
@@ -13,6 +13,7 @@ import type { Hub } from "../hub/hub.js";
 import type { Kiosk } from "../device/kiosk.js";
 import type { PushableFrameSource } from "../device/scan/types.js";
 import { renderBarcodePng } from "../device/scan/testing/barcode-images.js";
+import { isBun } from "../storage/sqlite.js";
 import {
   DEMO,
   cameraCheckout,
@@ -113,6 +114,8 @@ describe.each(brokerMatrix())("end to end on $name", ({ external }) => {
     const files = readdirSync(receiptsDir);
     expect(files.length).toBe(2);
     expect([...readFileSync(join(receiptsDir, files[0]!)).subarray(0, 2)]).toEqual([0x1b, 0x40]);
+    // `npm run test:bun` runs this suite under Bun: the kiosk's ledger is then on bun:sqlite.
+    expect(w.kiosk.storage.health().driver).toBe(isBun() ? "bun:sqlite" : "better-sqlite3");
   });
 
   it("loses and duplicates nothing when the kiosk crashes between checkouts and restarts", async () => {
@@ -154,12 +157,18 @@ describe.each(brokerMatrix())("end to end on $name", ({ external }) => {
     const expired = createMemberCode(DEMO.cardId, w.keys, w.kiosk.clock.now() - 5 * 60_000);
     expect(await show(w.kiosk, w.source, await renderBarcodePng(expired, "QRCode", 4), "expired")).toMatchObject({ kind: "refused", code: "CODE_INVALID" });
     const unknownCard = createMemberCode("C999999", generateKeyPair(), w.kiosk.clock.now());
-    expect(await show(w.kiosk, w.source, await renderBarcodePng(unknownCard, "QRCode", 4), "unknown-card")).toMatchObject({ kind: "refused", code: "MEMBER_UNKNOWN" });
+    expect(await show(w.kiosk, w.source, await renderBarcodePng(unknownCard, "QRCode", 4), "unknown-card")).toMatchObject({
+      kind: "refused",
+      code: "MEMBER_UNKNOWN",
+    });
     // A product before any member, then an unknown product inside a session.
     expect(await show(w.kiosk, w.source, await renderBarcodePng(RICE, "EAN13", 3), "rice")).toMatchObject({ kind: "refused", code: "MEMBER_FIRST" });
     const code = createMemberCode(DEMO.cardId, w.keys, w.kiosk.clock.now());
     expect(await show(w.kiosk, w.source, await renderBarcodePng(code, "QRCode", 4), "member")).toMatchObject({ kind: "member" });
-    expect(await show(w.kiosk, w.source, await renderBarcodePng("4006381333931", "EAN13", 3), "unknown")).toMatchObject({ kind: "refused", code: "UNKNOWN_PRODUCT" });
+    expect(await show(w.kiosk, w.source, await renderBarcodePng("4006381333931", "EAN13", 3), "unknown")).toMatchObject({
+      kind: "refused",
+      code: "UNKNOWN_PRODUCT",
+    });
     w.kiosk.checkout.cancel();
     const msgs = w.sink.messages();
     expect(msgs).toContain("scan: not a member code or a product barcode");
@@ -178,7 +187,7 @@ describe.each(brokerMatrix())("end to end on $name", ({ external }) => {
     const a = { chainId: DEMO.chainId, storeId: DEMO.storeId, deviceId: DEMO.deviceId };
     // Publish as the kiosk itself (its own credentials), so only the payload is wrong.
     const client = await mqtt.connectAsync(w.kioskConfig.hub.url, {
-      clientId: "intruder-test",
+      clientId: `kiosk-${DEMO.deviceId}/intruder-test`,
       username: w.kioskConfig.hub.username,
       password: readFileSync(w.kioskConfig.hub.passwordFile, "utf8"),
       protocolVersion: 4,

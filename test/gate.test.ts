@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { systemClock } from "../protocol/clock.js";
 import { createMemberCode } from "../protocol/member-code.js";
 import { generateKeyPair, type KeyPair } from "../protocol/signing.js";
-import { Kiosk } from "../device/kiosk.js";
+import type { Kiosk } from "../device/kiosk.js";
+import { buildKiosk } from "../device/compose.js";
 import { parseKioskConfig } from "../device/config.js";
 import { createHardware } from "../device/hardware.js";
 import type { GpioIndicator } from "../device/gpio/indicator.js";
@@ -59,7 +60,7 @@ describe("entrance gate", () => {
       gpio: { driver: "simulated", gate: { line: 17 }, greenLed: { line: 27 }, redLed: { line: 22 } },
     });
     const hardware = await createHardware(config, { clock: systemClock, log: w.log });
-    kiosk = new Kiosk(config, hardware, systemClock, w.log);
+    kiosk = await buildKiosk(config, { hardware, clock: systemClock, log: w.log });
     await kiosk.start();
     const k = kiosk;
     await w.ready(k, ["paid", "family", "expired", "free", "blocked", "orphan"]);
@@ -77,11 +78,20 @@ describe("entrance gate", () => {
     const refusedExpired = k.handleText(code(expired));
     expect(refusedExpired).toMatchObject({ kind: "gate", admitted: false, code: "expired" });
     expect(refusedExpired.kind === "gate" && refusedExpired.message).toMatch(/^Membership expired on \d{4}-\d{2}-\d{2}\. Please renew at the service desk\.$/);
-    expect(k.handleText(code(free))).toMatchObject({ admitted: false, code: "not-paid", message: "This card is not a paid membership. Please join or renew at the service desk." });
+    expect(k.handleText(code(free))).toMatchObject({
+      admitted: false,
+      code: "not-paid",
+      message: "This card is not a paid membership. Please join or renew at the service desk.",
+    });
     expect(k.handleText(code(blocked))).toMatchObject({ admitted: false, code: "blocked" });
     expect(k.handleText(code(orphan))).toMatchObject({ admitted: false, code: "expired" });
     const stranger = generateKeyPair();
-    expect(k.handleText(createMemberCode("C999", stranger, k.clock.now()))).toMatchObject({ kind: "gate", admitted: false, code: "MEMBER_UNKNOWN", message: "Card not recognised. Please see the service desk." });
+    expect(k.handleText(createMemberCode("C999", stranger, k.clock.now()))).toMatchObject({
+      kind: "gate",
+      admitted: false,
+      code: "MEMBER_UNKNOWN",
+      message: "Card not recognised. Please see the service desk.",
+    });
     expect(k.handleText(createMemberCode(paid, stranger, k.clock.now()))).toMatchObject({ admitted: false, code: "CODE_INVALID" });
     expect(k.handleText("6901234560015")).toMatchObject({ kind: "refused", code: "GATE_MODE" });
     // Pulses are counted when asked for (the line itself changes a moment later): only the two admissions.

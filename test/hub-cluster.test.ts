@@ -3,7 +3,7 @@
 // once per day on one instance at a time, and every surviving instance answers the API with the same data.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openPostgres } from "../storage/postgres.js";
-import type { Database } from "../storage/sqlite.js";
+import type { Database } from "../storage/database.js";
 import { waitUntil } from "../scripts/demo-env.js";
 import { mosquittoBinary, mosquittoRequired, startMosquitto, type RunningMosquitto } from "./mosquitto.js";
 import { postgresReachable, postgresRequired, postgresUrl } from "./postgres.js";
@@ -17,11 +17,12 @@ const KILLED = 0;
 const required = postgresRequired();
 const pgUp = await postgresReachable();
 const mosquittoUp = mosquittoBinary() !== undefined;
-const skipReason = !pgUp && !required
-  ? `PostgreSQL at ${postgresUrl()} is unreachable (set REQUIRE_POSTGRES=1 to fail instead of skipping)`
-  : !mosquittoUp && !required && !mosquittoRequired()
-    ? "no mosquitto binary (apt-get install mosquitto; REQUIRE_MOSQUITTO=1 fails instead of skipping)"
-    : undefined;
+const skipReason =
+  !pgUp && !required
+    ? `PostgreSQL at ${postgresUrl()} is unreachable (set REQUIRE_POSTGRES=1 to fail instead of skipping)`
+    : !mosquittoUp && !required && !mosquittoRequired()
+      ? "no mosquitto binary (apt-get install mosquitto; REQUIRE_MOSQUITTO=1 fails instead of skipping)"
+      : undefined;
 
 // Without PostgreSQL or Mosquitto (and neither required) the suite does not run, and says why.
 if (skipReason) process.stderr.write(`hub-cluster.test.ts not run: ${skipReason}\n`);
@@ -116,7 +117,9 @@ describe.runIf(skipReason === undefined)(`${INSTANCES} hub processes on one Post
       `SELECT d.device_id, d.acked_seq, COUNT(l.seq) AS n, MIN(l.seq) AS lo, MAX(l.seq) AS hi
        FROM devices d LEFT JOIN ledger l ON l.device_id = d.device_id GROUP BY d.device_id, d.acked_seq ORDER BY d.device_id`,
     );
-    expect(perDevice).toEqual(cl.kiosks.map((k) => ({ device_id: k.deviceId, acked_seq: k.store.lastSeq(), n: k.store.lastSeq(), lo: 1, hi: k.store.lastSeq() })));
+    expect(perDevice).toEqual(
+      cl.kiosks.map((k) => ({ device_id: k.deviceId, acked_seq: k.store.lastSeq(), n: k.store.lastSeq(), lo: 1, hi: k.store.lastSeq() })),
+    );
 
     // Every member's balance is the sum of their points log, and together they hold exactly what the sales earned.
     const drift = q(
@@ -157,7 +160,9 @@ describe.runIf(skipReason === undefined)(`${INSTANCES} hub processes on one Post
       `SELECT member_id, points_balance FROM members WHERE member_id IN (${checked.map(() => "?").join(", ")}) ORDER BY member_id`,
       ...checked,
     );
-    expect(answers[0]!.members.map((m) => ({ member_id: m.memberId, points_balance: m.pointsBalance })).sort((a, b) => a.member_id.localeCompare(b.member_id))).toEqual(balances);
+    expect(
+      answers[0]!.members.map((m) => ({ member_id: m.memberId, points_balance: m.pointsBalance })).sort((a, b) => a.member_id.localeCompare(b.member_id)),
+    ).toEqual(balances);
     expect(dbTotals!.sales).toBe(KIOSKS * PER_KIOSK);
   });
 
@@ -166,7 +171,9 @@ describe.runIf(skipReason === undefined)(`${INSTANCES} hub processes on one Post
     expect(table, "job_history is missing: the scheduler's per-job advisory lock and run history have not landed").toBeTruthy();
     // Every instance ticked its jobs at start-up, all three together. Now the survivors are asked to run
     // the due jobs at the same moment, twice each (POST /bo/jobs/run): today is applied already.
-    const survivors = c().hubs.filter((h) => h.alive()).map((h) => h.index);
+    const survivors = c()
+      .hubs.filter((h) => h.alive())
+      .map((h) => h.index);
     await Promise.all(survivors.flatMap((i) => [c().post(i, "/bo/jobs/run", {}), c().post(i, "/bo/jobs/run", {})]));
     // Runs still in progress (a tick started late) finish first; the killed hub's unfinished run, if any, stays open.
     await waitUntil(
@@ -191,7 +198,9 @@ describe.runIf(skipReason === undefined)(`${INSTANCES} hub processes on one Post
         const a = runs[i]!;
         const b = runs[j]!;
         if (b.started_at < end(a) && a.started_at < end(b)) {
-          overlaps.push(`${a.job}: run ${a.id} (${a.instance}, ${a.started_at}-${a.finished_at}) and run ${b.id} (${b.instance}, ${b.started_at}-${b.finished_at})`);
+          overlaps.push(
+            `${a.job}: run ${a.id} (${a.instance}, ${a.started_at}-${a.finished_at}) and run ${b.id} (${b.instance}, ${b.started_at}-${b.finished_at})`,
+          );
         }
       }
     }

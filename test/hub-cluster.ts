@@ -8,27 +8,23 @@
 import type { IngestStats as HubIngestStats } from "../hub/ingest.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { systemClock } from "../protocol/clock.js";
-import { createLogger, MemoryLogSink, type Logger } from "../protocol/log.js";
+import { createLogger, MemoryLogSink, type Logger } from "../runtime/log.js";
 import { createMemberCode } from "../protocol/member-code.js";
 import { generateKeyPair, type KeyPair } from "../protocol/signing.js";
 import { parseHubConfig, type HubConfig } from "../hub/config.js";
-import { openHubStore } from "../hub/store.js";
-import { DeviceRegistry } from "../hub/devices.js";
-import { MemberRegistry } from "../hub/members.js";
-import { ConfigService } from "../hub/config-service.js";
-import { Rollouts } from "../hub/rollouts.js";
 import type { Kiosk } from "../device/kiosk.js";
 import type { KioskConfigInput } from "../device/config.js";
-import { demoRules, startKiosk, waitUntil } from "../scripts/demo-env.js";
+import { startKiosk, waitUntil } from "../scripts/demo-env.js";
 import { freePort, type RunningMosquitto } from "./mosquitto.js";
 import { BARCODES } from "./sync-harness.js";
 import { dropSchema, freshSchemaName, postgresUrl } from "./postgres.js";
+import { seedClusterStore } from "./hub-cluster-seed.js";
 
 export const CLUSTER_CHAIN = "demo";
 const REPO = fileURLToPath(new URL("..", import.meta.url));
@@ -86,56 +82,6 @@ export interface HubProcess {
 
 /** What a hub's /stats/ingest answers (the counters this harness reads). */
 export type IngestStats = Pick<HubIngestStats, "applied" | "duplicates" | "rejected" | "gaps" | "disagreements">;
-
-/** Cumulative CPU seconds (user + system) of a process, from /proc; undefined when it is gone or not on Linux. */
-export function cpuSeconds(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Fields after the command name (which may contain spaces), 1-based: utime is 14, stime 15.
-    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
-  } catch {
-    return undefined;
-  }
-}
-const CLK_TCK = 100;
-
-/** Child processes of `ppid` whose command line contains `needle` (e.g. the Mosquitto a test started). */
-export function childPids(ppid: number, needle: string): number[] {
-  const out: number[] = [];
-  let entries: string[] = [];
-  try {
-    entries = readdirSync("/proc");
-  } catch {
-    return out;
-  }
-  for (const e of entries) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const status = readFileSync(`/proc/${e}/status`, "utf8");
-      const parent = /^PPid:\s+(\d+)/m.exec(status)?.[1];
-      if (Number(parent) !== ppid) continue;
-      if (readFileSync(`/proc/${e}/cmdline`, "utf8").includes(needle)) out.push(Number(e));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
-}
-
-/** Every process whose executable is `name` (e.g. every postgres process of the machine). */
-export function pidsByExe(name: string): number[] {
-  const out: number[] = [];
-  for (const e of readdirSync("/proc")) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      if (readlinkSync(`/proc/${e}/exe`).endsWith(`/${name}`)) out.push(Number(e));
-    } catch {
-      // not ours to read, or gone
-    }
-  }
-  return out;
-}
 
 async function getJson<T>(url: string, headers: Record<string, string> = {}): Promise<T> {
   const r = await fetch(url, { headers });
@@ -215,67 +161,17 @@ export class HubCluster {
    * (rolled out to its kiosks), the kiosks' device identities, the members with their phone keys.
    */
   async seed(): Promise<void> {
-    const { opts } = this;
-    const db = await openHubStore(this.hubConfig(0), "cluster-seed");
-    try {
-      const log = createLogger("cluster-seed", { level: "silent" });
-      const devices = new DeviceRegistry(db, systemClock);
-      const members = new MemberRegistry(db, systemClock);
-      const configs = new ConfigService(db, systemClock, CLUSTER_CHAIN, this.signer);
-      const rollouts = new Rollouts(db, systemClock, configs, log);
-      const stores = this.storeIds;
-      const perStore = opts.membersPerStore ?? 10;
-      const inputs = [];
-      const byStore = new Map<string, string[]>();
-      for (const storeId of stores) {
-        const ids: string[] = [];
-        for (let i = 0; i < perStore; i++) {
-          const n = this.members.length;
-          const keys = generateKeyPair();
-          const m = { memberId: `m${String(n).padStart(5, "0")}`, cardId: `C${String(n).padStart(7, "0")}`, keys };
-          this.members.push(m);
-          ids.push(m.memberId);
-          inputs.push({ memberId: m.memberId, cardId: m.cardId, name: `member ${n}`, levelId: "gold", cardClass: "standard", cardPublicKey: keys.publicKey, stores: [storeId] });
-        }
-        byStore.set(storeId, ids);
-      }
-      for (const r of members.createMany(inputs)) if (!r.ok) throw r.error;
-      for (let k = 0; k < opts.kiosks; k++) {
-        const deviceId = `k${String(k).padStart(2, "0")}`;
-        const storeId = stores[k % stores.length]!;
-        const creds = devices.provision({ chainId: CLUSTER_CHAIN, storeId, deviceId });
-        const kioskDir = join(this.kioskDir, deviceId);
-        mkdirSync(kioskDir, { recursive: true });
-        const passwordFile = join(kioskDir, "secret");
-        writeFileSync(passwordFile, creds.password, { mode: 0o600 });
-        this.kioskConfigs.push({
-          chainId: CLUSTER_CHAIN,
-          storeId,
-          deviceId,
-          dataDir: kioskDir,
-          hub: { url: opts.mosquitto.url, username: deviceId, passwordFile, trustedKeys: { [this.signer.keyId]: this.signer.keys.publicKey } },
-          scan: { source: { driver: "simulated" }, decoder: "inline" },
-          printer: { transport: "simulated" },
-          gpio: { driver: "simulated" },
-          logLevel: "warn",
-        });
-        const storeMembers = byStore.get(storeId)!;
-        if (opts.memberScope === "kiosk") {
-          // This kiosk's share: every n-th member of the store, n = the store's kiosk count.
-          const kiosksInStore = Math.ceil((opts.kiosks - (k % stores.length)) / stores.length);
-          const position = Math.floor(k / stores.length);
-          this.kioskMembers.push(storeMembers.filter((_, i) => i % kiosksInStore === position));
-        } else {
-          this.kioskMembers.push(storeMembers);
-        }
-      }
-      for (const storeId of stores) {
-        const c = configs.publish(storeId, { rules: demoRules(), device: { storeName: `Cluster store ${storeId}` } });
-        rollouts.start(storeId, c.version);
-      }
-    } finally {
-      db.close();
-    }
+    const seeded = await seedClusterStore({
+      opts: this.opts,
+      hubConfig: this.hubConfig(0),
+      signer: this.signer,
+      storeIds: this.storeIds,
+      kioskDir: this.kioskDir,
+      firstMember: this.members.length,
+    });
+    this.members.push(...seeded.members);
+    this.kioskMembers.push(...seeded.kioskMembers);
+    this.kioskConfigs.push(...seeded.kioskConfigs);
   }
 
   /** Starts hub `index` as a child process and waits until its HTTP API answers (it listens after connecting to the broker). */
@@ -310,7 +206,10 @@ export class HubCluster {
     let instance: string | undefined;
     for (;;) {
       if (exit) throw new Error(`hub ${index} exited (${exit.code ?? exit.signal}) while starting:\n${tail()}`);
-      const health = await fetch(`${url}/healthz`).then((r) => (r.ok ? (r.json() as Promise<{ instance?: string }>) : undefined), () => undefined);
+      const health = await fetch(`${url}/healthz`).then(
+        (r) => (r.ok ? (r.json() as Promise<{ instance?: string }>) : undefined),
+        () => undefined,
+      );
       if (health) {
         instance = health.instance;
         break;
@@ -344,7 +243,7 @@ export class HubCluster {
   /** SIGKILL (or another signal) to one hub; resolves when it is gone. */
   async kill(index: number, signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
     const hub = this.hubs[index];
-    if (!hub || !hub.alive()) return;
+    if (!hub?.alive()) return;
     hub.child.kill(signal);
     await hub.exited;
   }

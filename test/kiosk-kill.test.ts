@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { systemClock } from "../protocol/clock.js";
-import { createLogger, MemoryLogSink } from "../protocol/log.js";
+import { createLogger, MemoryLogSink } from "../runtime/log.js";
 import { createMemberCode } from "../protocol/member-code.js";
 import { generateKeyPair, type KeyPair } from "../protocol/signing.js";
 import { DEMO, DEMO_DUPLICATE_WINDOW_MS, memberCodePng, productPng, provisionDemoKiosk, seedDemo, startDemoHub, waitUntil } from "../scripts/demo-env.js";
@@ -79,7 +79,11 @@ type Session = { state: string; lines?: Array<{ qty: number }> };
 
 async function checkout(k: KioskProcess, keys: Parameters<typeof memberCodePng>[0], barcodes: string[]): Promise<number> {
   await drop(k, await memberCodePng(keys, systemClock));
-  await poll(() => getJson<Session>(`${k.url}/session`), (s) => s.state === "shopping", "member identified");
+  await poll(
+    () => getJson<Session>(`${k.url}/session`),
+    (s) => s.state === "shopping",
+    "member identified",
+  );
   for (let i = 0; i < barcodes.length; i++) {
     await drop(k, await productPng(barcodes[i]!));
     await poll(
@@ -105,11 +109,18 @@ describe("kiosk process killed with SIGKILL", () => {
       const base = provisionDemoKiosk(hub, dir);
       const configFile = join(dir, "kiosk.json");
       const write = (frames: string): void =>
-        writeFileSync(configFile, JSON.stringify({ ...base, logLevel: "warn", scan: { ...base.scan, source: { driver: "folder", path: frames, intervalMs: 50 } } }));
+        writeFileSync(
+          configFile,
+          JSON.stringify({ ...base, logLevel: "warn", scan: { ...base.scan, source: { driver: "folder", path: frames, intervalMs: 50 } } }),
+        );
 
       write(frames1);
       const first = await spawnKiosk(configFile, frames1);
-      await poll(() => getJson<{ configVersion: number; members: number }>(`${first.url}/healthz`), (h) => h.configVersion > 0 && h.members > 0, "kiosk synced");
+      await poll(
+        () => getJson<{ configVersion: number; members: number }>(`${first.url}/healthz`),
+        (h) => h.configVersion > 0 && h.members > 0,
+        "kiosk synced",
+      );
       let points = await checkout(first, keys, ["6901234560015", "6901234560015"]);
       points += await checkout(first, keys, ["6901234560039", "6901234560046"]);
       // Killed right after the second sale was committed: it may or may not have reached the hub.
@@ -118,7 +129,11 @@ describe("kiosk process killed with SIGKILL", () => {
 
       write(frames2);
       const second = await spawnKiosk(configFile, frames2);
-      await poll(() => getJson<{ connected: boolean }>(`${second.url}/healthz`), (h) => h.connected, "kiosk reconnected");
+      await poll(
+        () => getJson<{ connected: boolean }>(`${second.url}/healthz`),
+        (h) => h.connected,
+        "kiosk reconnected",
+      );
       points += await checkout(second, keys, ["6901234560022"]);
       const health = await poll(
         () => getJson<{ lastSeq: number; ackedSeq: number; outboxDepth: number }>(`${second.url}/healthz`),
@@ -177,7 +192,11 @@ describe("kiosk process killed with SIGKILL in the middle of 500 checkouts", () 
       };
 
       let k = await spawnKiosk(configFile, join(sub, "unused"));
-      await poll(() => getJson<{ members: number; configVersion: number }>(`${k.url}/healthz`), (h) => h.members >= 21 && h.configVersion > 0, "kiosk synced");
+      await poll(
+        () => getJson<{ members: number; configVersion: number }>(`${k.url}/healthz`),
+        (h) => h.members >= 21 && h.configVersion > 0,
+        "kiosk synced",
+      );
       for (let i = 0; i < 250; i++) await one(k, i);
       // Killed while the 251st payment is being committed.
       await one(k, 250, false);
@@ -185,7 +204,11 @@ describe("kiosk process killed with SIGKILL in the middle of 500 checkouts", () 
       await new Promise((r) => k.child.once("exit", r));
 
       k = await spawnKiosk(configFile, join(sub, "unused"));
-      await poll(() => getJson<{ connected: boolean }>(`${k.url}/healthz`), (h) => h.connected, "kiosk reconnected");
+      await poll(
+        () => getJson<{ connected: boolean }>(`${k.url}/healthz`),
+        (h) => h.connected,
+        "kiosk reconnected",
+      );
       await post(k, "/session/cancel", {});
       for (let i = 251; i < 500; i++) await one(k, i);
       const health = await poll(

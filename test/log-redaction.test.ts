@@ -1,6 +1,6 @@
 // Structured JSON logs for journald: personal data (names, phones, photos) and secrets never reach a line; levels filter.
 import { describe, it, expect } from "vitest";
-import { createLogger, ns, MemoryLogSink } from "../protocol/log.js";
+import { createLogger, ns, MemoryLogSink } from "../runtime/log.js";
 import { LogLevelCounter } from "../hub/metrics.js";
 
 describe("service logs", () => {

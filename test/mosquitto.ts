@@ -5,6 +5,7 @@ import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
+import { isRequired } from "./support/requires.js";
 
 export function mosquittoBinary(): string | undefined {
   for (const candidate of ["mosquitto", "/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto"]) {
@@ -14,9 +15,9 @@ export function mosquittoBinary(): string | undefined {
   return undefined;
 }
 
-/** True when CI demands the Mosquitto suites (they must fail, not skip, when the binary is absent). */
+/** True when CI or REQUIRE_MOSQUITTO=1 demands the Mosquitto suites (they must fail, not skip, when the binary is absent). */
 export function mosquittoRequired(): boolean {
-  return process.env.REQUIRE_MOSQUITTO === "1";
+  return isRequired("mosquitto");
 }
 
 export async function freePort(): Promise<number> {

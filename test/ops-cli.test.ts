@@ -7,9 +7,10 @@ import { join } from "node:path";
 import { serve, type ServerType } from "@hono/node-server";
 import ExcelJS from "exceljs";
 import { systemClock } from "../protocol/clock.js";
-import { createLogger, MemoryLogSink } from "../protocol/log.js";
+import { createLogger, MemoryLogSink } from "../runtime/log.js";
 import { generateKeyPair } from "../protocol/signing.js";
-import { Hub } from "../hub/hub.js";
+import type { Hub } from "../hub/hub.js";
+import { buildHub } from "../hub/compose.js";
 import { parseHubConfig } from "../hub/config.js";
 import { runHubctl } from "../hub/cli.js";
 import { runKioskctl } from "../device/cli.js";
@@ -63,7 +64,7 @@ beforeAll(async () => {
   writeFileSync(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
   writeFileSync(join(dir, "admin-token.sha256"), createHash("sha256").update(TOKEN).digest("hex"), { mode: 0o600 });
   const log = createLogger("hub", { destination: new MemoryLogSink() });
-  hub = new Hub(
+  hub = await buildHub(
     parseHubConfig({
       chainId: "acme",
       dataDir: join(dir, "hub"),
@@ -71,8 +72,7 @@ beforeAll(async () => {
       broker: { mode: "embedded", host: "127.0.0.1", port: 0 },
       adminTokenHashFile: join(dir, "admin-token.sha256"),
     }),
-    systemClock,
-    log,
+    { clock: systemClock, log },
   );
   await hub.start();
   hubUrl = `http://127.0.0.1:${hub.httpPort}`;
@@ -126,7 +126,11 @@ describe("hubctl and kioskctl", () => {
     const p = await kioskctl("provision", "--hub", hubUrl, "--token", token, "--config", cfg, "--json");
     expect(p.err).toBe("");
     expect(p.code).toBe(0);
-    const written = JSON.parse(readFileSync(cfg, "utf8")) as { deviceId: string; hub: { url: string; passwordFile: string; trustedKeys: Record<string, string> }; printer: { transport: string } };
+    const written = JSON.parse(readFileSync(cfg, "utf8")) as {
+      deviceId: string;
+      hub: { url: string; passwordFile: string; trustedKeys: Record<string, string> };
+      printer: { transport: string };
+    };
     expect(written.deviceId).toBe("k1");
     expect(written.hub.url).toBe(hub.brokerUrl);
     expect(written.hub.trustedKeys).toEqual(hub.trustedKeys);
@@ -141,7 +145,11 @@ describe("hubctl and kioskctl", () => {
   });
 
   it("runs the provisioned kiosk; kioskctl reads its status, outbox and metrics; checks the hardware", async () => {
-    const started = await startKiosk(JSON.parse(readFileSync(kioskConfigPath(), "utf8")) as never, systemClock, createLogger("kiosk", { destination: new MemoryLogSink() }));
+    const started = await startKiosk(
+      JSON.parse(readFileSync(kioskConfigPath(), "utf8")) as never,
+      systemClock,
+      createLogger("kiosk", { destination: new MemoryLogSink() }),
+    );
     kiosk = started.kiosk;
     const k = kiosk;
     kioskMetrics = new KioskMetrics(kioskMetricsSource(k, () => ({ error: 2 })));
@@ -165,7 +173,16 @@ describe("hubctl and kioskctl", () => {
     expect(JSON.parse(ob.out)).toMatchObject({ depth: 0 });
 
     const m = await (await fetch(`${kioskUrl}/metrics`)).text();
-    for (const name of ["kiosk_checkouts_total", "kiosk_outbox_depth", "kiosk_sync_lag_seconds", "kiosk_config_version", "kiosk_scan_latency_seconds_bucket", "kiosk_driver_health", "kiosk_log_messages_total{level=\"error\"} 2", "kiosk_sync_connected 1"]) {
+    for (const name of [
+      "kiosk_checkouts_total",
+      "kiosk_outbox_depth",
+      "kiosk_sync_lag_seconds",
+      "kiosk_config_version",
+      "kiosk_scan_latency_seconds_bucket",
+      "kiosk_driver_health",
+      'kiosk_log_messages_total{level="error"} 2',
+      "kiosk_sync_connected 1",
+    ]) {
       expect(m).toContain(name);
     }
 
@@ -207,7 +224,14 @@ describe("hubctl and kioskctl", () => {
     expect((await hubctl(hubUrl, tokenFile, "config", "publish", "--store", "s01", "--file", join(dir, "missing.json"))).code).toBe(3);
 
     const metrics = await (await fetch(`${hubUrl}/metrics`)).text();
-    for (const name of ['hub_config_version{store="s01"} 1', 'hub_devices{state="online"} 1', "hub_ingest_entries_total", "hub_disagreements_total", 'hub_device_outbox_depth{store="s01",device="k1"}', "hub_provisioning_total"]) {
+    for (const name of [
+      'hub_config_version{store="s01"} 1',
+      'hub_devices{state="online"} 1',
+      "hub_ingest_entries_total",
+      "hub_disagreements_total",
+      'hub_device_outbox_depth{store="s01",device="k1"}',
+      "hub_provisioning_total",
+    ]) {
       expect(metrics).toContain(name);
     }
   });
@@ -231,7 +255,11 @@ describe("hubctl and kioskctl", () => {
     expect(r.code).toBe(4);
     const summary = JSON.parse(r.out) as { rows: number; imported: number; rejected: number; errorsFile: string; errors: Array<{ row: number; code: string }> };
     expect(summary).toMatchObject({ rows: 5, imported: 2, rejected: 3 });
-    expect(summary.errors.map((e) => [e.row, e.code])).toEqual([[3, "INVALID_INPUT"], [4, "INVALID_INPUT"], [5, "CONFLICT"]]);
+    expect(summary.errors.map((e) => [e.row, e.code])).toEqual([
+      [3, "INVALID_INPUT"],
+      [4, "INVALID_INPUT"],
+      [5, "CONFLICT"],
+    ]);
     expect(summary.errorsFile).toBe(`${csv}.errors.csv`);
     expect(readFileSync(summary.errorsFile, "utf8").split("\n")[0]).toBe("row,code,message");
     // No partial rows: the rejected member M2 does not exist at all.

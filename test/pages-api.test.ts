@@ -18,7 +18,12 @@ async function world(): Promise<{ kiosk: Kiosk; app: Hono; m: TestMember }> {
   await w.startHub();
   w.hub.publishConfig("s01", {
     rules: sessionRules(),
-    device: { staff: [{ staffId: "s01", name: "Zhang", pinHash: hashSecret("2468") }, { staffId: "s02", name: "Li", pinHash: hashSecret("1357"), roles: ["verify"] }] },
+    device: {
+      staff: [
+        { staffId: "s01", name: "Zhang", pinHash: hashSecret("2468") },
+        { staffId: "s02", name: "Li", pinHash: hashSecret("1357"), roles: ["verify"] },
+      ],
+    },
   });
   const m = w.addMember("m1", { balanceFen: 10_000 });
   const kiosk = await w.addKiosk("k1", "s01");
@@ -26,17 +31,36 @@ async function world(): Promise<{ kiosk: Kiosk; app: Hono; m: TestMember }> {
   return { kiosk, app: createKioskApp(kiosk), m };
 }
 
-const json = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({ method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+const json = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
+  method: "POST",
+  headers: { "content-type": "application/json", ...headers },
+  body: JSON.stringify(body),
+});
 
 describe("kiosk HTTP API", () => {
   it("drives a session: scan, quantity, points, remove, pay; refusing bad input with a code", async () => {
     const { kiosk, app, m } = await world();
-    expect(await (await app.request("/session/scan", json({ text: createMemberCode(m.cardId, m.keys, kiosk.clock.now()) }))).json()).toMatchObject({ kind: "member", memberId: "m1" });
+    expect(await (await app.request("/session/scan", json({ text: createMemberCode(m.cardId, m.keys, kiosk.clock.now()) }))).json()).toMatchObject({
+      kind: "member",
+      memberId: "m1",
+    });
     expect(await (await app.request("/session/scan", json({ text: BARCODE.rice }))).json()).toMatchObject({ kind: "product", sku: "rice-5kg", qty: 1 });
     await app.request("/session/scan", json({ text: BARCODE.milk }));
-    const put = await app.request("/session/lines/milk-1l", { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ qty: 3 }) });
-    expect(await put.json()).toEqual({ lines: [{ sku: "rice-5kg", qty: 1 }, { sku: "milk-1l", qty: 3 }] });
-    expect((await app.request("/session/lines/milk-1l", { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ qty: -1 }) })).status).toBe(400);
+    const put = await app.request("/session/lines/milk-1l", {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ qty: 3 }),
+    });
+    expect(await put.json()).toEqual({
+      lines: [
+        { sku: "rice-5kg", qty: 1 },
+        { sku: "milk-1l", qty: 3 },
+      ],
+    });
+    expect(
+      (await app.request("/session/lines/milk-1l", { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ qty: -1 }) }))
+        .status,
+    ).toBe(400);
     expect(await (await app.request("/session/lines/nope", { method: "DELETE" })).json()).toMatchObject({ error: "LINE_NOT_FOUND" });
     expect(await (await app.request("/session/lines/rice-5kg", { method: "DELETE" })).json()).toEqual({ lines: [{ sku: "milk-1l", qty: 3 }] });
     expect((await app.request("/session/points", json({ use: "yes" }))).status).toBe(400);
@@ -74,13 +98,31 @@ describe("kiosk HTTP API", () => {
     expect(await (await app.request("/staff/me", { headers: auth })).json()).toEqual({ staffId: "s01", name: "Zhang", roles: ["verify", "returns"] });
     expect((await app.request("/staff/returns/start", { method: "POST", headers: auth, body: "staffId=s01" })).status).toBe(415);
     expect((await app.request("/staff/returns/start", json({}, auth))).status).toBe(200);
-    const loaded = (await (await app.request("/staff/returns/receipt", json({ text: sale.receipt.eReceiptUrl }, auth))).json()) as { saleId: string; lines: unknown[] };
-    expect(loaded).toMatchObject({ saleId: sale.saleId, lines: [{ index: 0, sku: "rice-5kg", sold: 1, returned: 0 }, { index: 1, sku: "milk-1l", sold: 1, returned: 0 }] });
-    expect(await (await app.request("/staff/returns/preview", json({ lines: [{ index: 1, qty: 1 }] }, auth))).json()).toMatchObject({ totals: { refundFen: 1125, principalFen: 1125 } });
-    expect(await (await app.request("/staff/returns/confirm", json({ lines: [{ index: 1, qty: 2 }] }, auth))).json()).toMatchObject({ error: "RETURN_INVALID" });
-    expect(await (await app.request("/staff/returns/confirm", json({ lines: [{ index: 1, qty: 1 }] }, auth))).json()).toMatchObject({ saleId: sale.saleId, totals: { refundFen: 1125 } });
+    const loaded = (await (await app.request("/staff/returns/receipt", json({ text: sale.receipt.eReceiptUrl }, auth))).json()) as {
+      saleId: string;
+      lines: unknown[];
+    };
+    expect(loaded).toMatchObject({
+      saleId: sale.saleId,
+      lines: [
+        { index: 0, sku: "rice-5kg", sold: 1, returned: 0 },
+        { index: 1, sku: "milk-1l", sold: 1, returned: 0 },
+      ],
+    });
+    expect(await (await app.request("/staff/returns/preview", json({ lines: [{ index: 1, qty: 1 }] }, auth))).json()).toMatchObject({
+      totals: { refundFen: 1125, principalFen: 1125 },
+    });
+    expect(await (await app.request("/staff/returns/confirm", json({ lines: [{ index: 1, qty: 2 }] }, auth))).json()).toMatchObject({
+      error: "RETURN_INVALID",
+    });
+    expect(await (await app.request("/staff/returns/confirm", json({ lines: [{ index: 1, qty: 1 }] }, auth))).json()).toMatchObject({
+      saleId: sale.saleId,
+      totals: { refundFen: 1125 },
+    });
     expect(kiosk.store.member("m1")?.balanceFen).toBe(10_000 - sale.priced.totals.totalFen + 1125);
-    expect(await (await app.request("/staff/returns/receipt", json({ text: "https://receipts.example.invalid/r/unknown" }, auth))).json()).toMatchObject({ error: "RETURN_NOT_STARTED" });
+    expect(await (await app.request("/staff/returns/receipt", json({ text: "https://receipts.example.invalid/r/unknown" }, auth))).json()).toMatchObject({
+      error: "RETURN_NOT_STARTED",
+    });
     // A verifier may not do returns; a decision on a request that is not pending is gone.
     const li = (await (await app.request("/staff/login", json({ staffId: "s02", pin: "1357" }))).json()) as { token: string };
     const liAuth = { authorization: `Bearer ${li.token}` };

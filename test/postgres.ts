@@ -1,19 +1,21 @@
 // Test kit for PostgreSQL: where the test server is, fresh schemas per test, and the hub store tests run on (HUB_TEST_STORE).
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { openDatabase, migrate, type Database } from "../storage/sqlite.js";
+import { openDatabase, migrate } from "../storage/sqlite.js";
+import type { Database } from "../storage/database.js";
 import { openPostgres } from "../storage/postgres.js";
 import { HUB_MIGRATIONS } from "../hub/schema.js";
 import { migratePostgres } from "../hub/store.js";
+import { isRequired } from "./support/requires.js";
 
 /** The PostgreSQL the tests use (trust auth on this machine and in CI). */
 export function postgresUrl(): string {
   return process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
 }
 
-/** True when CI demands the PostgreSQL suites (they must fail, not skip, when the server is absent). */
+/** True when CI, REQUIRE_POSTGRES=1 or HUB_TEST_STORE=postgres demands the PostgreSQL suites (they must fail, not skip, when the server is absent). */
 export function postgresRequired(): boolean {
-  return process.env.REQUIRE_POSTGRES === "1" || process.env.HUB_TEST_STORE === "postgres";
+  return isRequired("postgres") || process.env.HUB_TEST_STORE === "postgres";
 }
 
 let reachable: boolean | undefined;

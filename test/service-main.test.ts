@@ -1,15 +1,16 @@
 // The real service entry points as systemd runs them: the kiosk's READY/WATCHDOG/STOPPING on a notify socket, /metrics on both, env overrides, config and secret errors exit 78.
 import { describe, it, expect, afterEach } from "vitest";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { waitUntil } from "../scripts/demo-env.js";
+import { requireTool } from "./support/requires.js";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
-const haveNotify = spawnSync("systemd-notify", ["--help"]).error === undefined && spawnSync("python3", ["--version"]).error === undefined;
+const notify = requireTool("systemd-notify", "python3");
 
 interface Proc {
   child: ChildProcess;
@@ -60,7 +61,7 @@ function kioskConfig(dir: string): string {
 }
 
 describe("kiosk service (device/main.ts)", () => {
-  it.runIf(haveNotify || process.env.CI === "true")("tells systemd READY=1, pings the watchdog, serves /metrics and says STOPPING=1 on SIGTERM", async () => {
+  it.runIf(notify.run)("tells systemd READY=1, pings the watchdog, serves /metrics and says STOPPING=1 on SIGTERM", async () => {
     const dir = tmp();
     const socket = join(dir, "notify.sock");
     const listener = spawn("python3", [join(repo, "device/systemd/testing/notify-listener.py"), socket], { stdio: ["ignore", "pipe", "inherit"] });
@@ -73,7 +74,11 @@ describe("kiosk service (device/main.ts)", () => {
         else if (m.msg !== undefined) messages.push(m.msg);
       });
     });
-    const k = start("device/main.ts", ["--config", kioskConfig(dir), "--http-port", "0"], { NOTIFY_SOCKET: socket, WATCHDOG_USEC: "1000000", KIOSK__LOG_LEVEL: "warn" });
+    const k = start("device/main.ts", ["--config", kioskConfig(dir), "--http-port", "0"], {
+      NOTIFY_SOCKET: socket,
+      WATCHDOG_USEC: "1000000",
+      KIOSK__LOG_LEVEL: "warn",
+    });
     procs.push(k.child);
     await waitUntil(() => messages.some((m) => m.startsWith("READY=1")), `READY=1 (stderr: ${k.stderr()})`, 20_000);
     await waitUntil(() => messages.filter((m) => m === "WATCHDOG=1").length >= 2, "watchdog pings", 10_000);
@@ -105,7 +110,10 @@ describe("hub service (hub/main.ts)", () => {
   it("takes HUB__ overrides, serves /metrics, and exits 78 on a bad variable", async () => {
     const dir = tmp();
     const file = join(dir, "hub.json");
-    writeFileSync(file, JSON.stringify({ chainId: "acme", dataDir: join(dir, "hub"), http: { host: "127.0.0.1", port: 1 }, broker: { mode: "embedded", port: 0 } }));
+    writeFileSync(
+      file,
+      JSON.stringify({ chainId: "acme", dataDir: join(dir, "hub"), http: { host: "127.0.0.1", port: 1 }, broker: { mode: "embedded", port: 0 } }),
+    );
     const h = start("hub/main.ts", ["--config", file], { HUB__HTTP__PORT: "0" });
     procs.push(h.child);
     await waitUntil(() => h.lines.some((l) => l.includes('"hub started"')), `hub started (stderr: ${h.stderr()})`, 20_000);

@@ -1,6 +1,6 @@
 // The checkout state machine: every timeout and cancel path, staff verification, payments and their failures (manual timers, no sleeps).
 import { describe, it, expect, beforeEach, afterEach } from "vitest";
-import { CheckoutError } from "../device/checkout.js";
+import { CheckoutError } from "../device/session/index.js";
 import { BARCODE, DAY, SessionWorld, T0 } from "./session-world.js";
 
 let w: SessionWorld;
@@ -59,7 +59,7 @@ describe("shopping", () => {
     expect(w.checkout.current.name).toBe("idle");
     w.checkout.identify(w.code("Cm1"));
     w.checkout.cancel("staff");
-    expect(w.checkout.current).toMatchObject({ name: "cancelled", reason: "staff", message: "Checkout cancelled by staff." });
+    expect(w.checkout.current).toMatchObject({ name: "cancelled", reason: "staff", message: "店员已取消结账 Checkout cancelled by staff." });
     w.timers.advance(TIMEOUTS.cancelledMs);
     expect(w.checkout.current.name).toBe("idle");
     expect(w.timers.size).toBe(0);
@@ -71,8 +71,16 @@ describe("shopping", () => {
     w.checkout.addProduct(BARCODE.rice);
     w.checkout.addProduct(BARCODE.rice);
     w.checkout.addProduct(BARCODE.milk);
-    expect(w.checkout.current).toMatchObject({ lines: [{ sku: "rice-5kg", qty: 2 }, { sku: "milk-1l", qty: 1 }] });
-    expect(w.checkout.setQuantity("milk-1l", 4)).toEqual([{ sku: "rice-5kg", qty: 2 }, { sku: "milk-1l", qty: 4 }]);
+    expect(w.checkout.current).toMatchObject({
+      lines: [
+        { sku: "rice-5kg", qty: 2 },
+        { sku: "milk-1l", qty: 1 },
+      ],
+    });
+    expect(w.checkout.setQuantity("milk-1l", 4)).toEqual([
+      { sku: "rice-5kg", qty: 2 },
+      { sku: "milk-1l", qty: 4 },
+    ]);
     expect(w.checkout.removeLine("rice-5kg")).toEqual([{ sku: "milk-1l", qty: 4 }]);
     expect(refusal(() => w.checkout.setQuantity("milk-1l", 1000))).toBe("QTY_INVALID");
     expect(refusal(() => w.checkout.setQuantity("milk-1l", 1.5))).toBe("QTY_INVALID");
@@ -143,7 +151,14 @@ describe("staff verification", () => {
     const requestId = w.checkout.pendingVerification()!.verification.requestId;
     expect(w.checkout.decideVerification(requestId, "s1", "approved", "looks alike")).toEqual({ seq: 1 });
     expect(w.checkout.current.name).toBe("shopping");
-    expect(w.facts("verification")[0]!.fact).toMatchObject({ staffId: "s1", decision: "approved", memberId: "vip", reasons: ["card-class"], headshotHash: "a".repeat(64), note: "looks alike" });
+    expect(w.facts("verification")[0]!.fact).toMatchObject({
+      staffId: "s1",
+      decision: "approved",
+      memberId: "vip",
+      reasons: ["card-class"],
+      headshotHash: "a".repeat(64),
+      note: "looks alike",
+    });
     // Decided once only.
     expect(w.checkout.decideVerification(requestId, "s2", "rejected")).toBeUndefined();
     w.checkout.addProduct(BARCODE.rice);
@@ -209,7 +224,7 @@ describe("paying", () => {
     w.checkout.addProduct(BARCODE.rice);
     const sale = await w.checkout.finish("external");
     expect(w.checkout.current).toMatchObject({ name: "done", outcome: { kind: "sale" } });
-    expect(sale.receipt.tenders).toEqual([{ method: "external", label: "Card", amountFen: 5391 }]);
+    expect(sale.receipt.tenders).toEqual([{ method: "external", label: "其他支付", amountFen: 5391 }]);
     w.timers.advance(TIMEOUTS.doneMs);
     expect(w.checkout.current.name).toBe("idle");
     w.checkout.identify(w.code("Cm1"));
@@ -245,11 +260,16 @@ describe("paying", () => {
     const sale = await w.checkout.finish("balance");
     expect(w.auth.requests.at(-1)).toMatchObject({ balanceFen: 18300, points: 5000 });
     expect(sale.receipt.tenders).toEqual([
-      { method: "points", label: "Points (5000)", amountFen: 5000 },
-      { method: "balance", label: "Stored value", amountFen: 18300 },
+      { method: "points", label: "积分抵现(5000分)", amountFen: 5000 },
+      { method: "balance", label: "储值支付", amountFen: 18300 },
     ]);
     const fact = w.facts("sale").at(-1)!.fact;
-    expect(fact).toMatchObject({ coupons: ["i-100-60", "i-v5"], pointsRedeemed: 5000, balanceSplit: { principalFen: 14640, bonusFen: 3660 }, authorization: { mode: "online" } });
+    expect(fact).toMatchObject({
+      coupons: ["i-100-60", "i-v5"],
+      pointsRedeemed: 5000,
+      balanceSplit: { principalFen: 14640, bonusFen: 3660 },
+      authorization: { mode: "online" },
+    });
     const after = w.store.member("c1")!;
     expect(after.balanceFen).toBe(100_000 - 18300);
     expect(after.bonusBalanceFen).toBe(20_000 - 3660);
@@ -269,7 +289,7 @@ describe("paying", () => {
     expect(refusal(() => w.checkout.addProduct(BARCODE.milk))).toBe("SESSION_BUSY");
     w.timers.advance(1250);
     const sale = await paying;
-    expect(sale.receipt.tenders[0]).toMatchObject({ label: "Stored value (offline)", amountFen: 5391 });
+    expect(sale.receipt.tenders[0]).toMatchObject({ label: "储值支付(离线)", amountFen: 5391 });
     expect(w.store.offlineUsage("m1", "2026-11-22")).toEqual({ balanceFen: 5391, points: 0 });
 
     w.checkout.identify(w.code("Cm1"));
@@ -294,7 +314,7 @@ describe("paying", () => {
     await expect(w.checkout.finish("external")).rejects.toMatchObject({ code: "POINTS_DECLINED" });
     w.checkout.setUsePoints(false);
     const sale = await w.checkout.finish("external");
-    expect(sale.receipt.tenders).toEqual([{ method: "external", label: "Card", amountFen: 5391 }]);
+    expect(sale.receipt.tenders).toEqual([{ method: "external", label: "其他支付", amountFen: 5391 }]);
     expect(w.facts("sale")).toHaveLength(1);
   });
 
@@ -305,11 +325,11 @@ describe("paying", () => {
     const claim = await w.checkout.payAtCounter();
     expect(w.checkout.current).toMatchObject({ name: "done", outcome: { kind: "claim" } });
     expect(claim.receipt.eReceiptUrl).toBe(`https://receipts.example.invalid/r/claim/${claim.claimId}`);
-    expect(claim.receipt.tenders).toEqual([{ method: "counter", label: "To pay at the counter", amountFen: 5391 }]);
+    expect(claim.receipt.tenders).toEqual([{ method: "counter", label: "到收银台付款", amountFen: 5391 }]);
     expect(claim.expiresAt).toBe(T0 + 60 * 60_000);
     expect(w.facts("claim")[0]!.fact).toMatchObject({ type: "claim", memberId: "m1", hints: { totalFen: 5391 } });
     expect(w.store.member("m1")).toMatchObject({ balanceFen: 50_000, pointsBalance: 1_000 });
-    expect(w.receipts.at(-1)?.footer?.[0]).toMatch(/NOT PAID/);
+    expect(w.receipts.at(-1)?.footer?.[0]).toMatch(/未付款/);
     w.timers.advance(TIMEOUTS.doneMs);
     expect(w.checkout.current.name).toBe("idle");
   });

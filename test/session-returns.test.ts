@@ -54,7 +54,11 @@ describe("returns on the kiosk", () => {
     expect(afterSale.coupons).toEqual([]);
     returns.start("s1");
     // The receipt's QR (e-receipt URL) or its printed number both find the sale.
-    expect(returns.loadReceipt(sale.receipt.eReceiptUrl).lines.map((l) => [l.sku, l.sold, l.returned])).toEqual([["rice-5kg", 3, 0], ["milk-1l", 1, 0], ["diapers-l52", 1, 0]]);
+    expect(returns.loadReceipt(sale.receipt.eReceiptUrl).lines.map((l) => [l.sku, l.sold, l.returned])).toEqual([
+      ["rice-5kg", 3, 0],
+      ["milk-1l", 1, 0],
+      ["diapers-l52", 1, 0],
+    ]);
     const first = await returns.confirm([{ index: 0, qty: 1 }]);
     expect(first.couponsRestored).toEqual([]);
     returns.start("s1");
@@ -139,7 +143,10 @@ describe("returns through the hub", () => {
     k.checkout.cancel();
     k.returns.start("s1");
     expect(k.handleText(sale.receipt.eReceiptUrl)).toEqual({ kind: "receipt", saleId: sale.saleId });
-    const partial = await k.returns.confirm([{ index: 0, qty: 1 }, { index: 2, qty: 1 }]);
+    const partial = await k.returns.confirm([
+      { index: 0, qty: 1 },
+      { index: 2, qty: 1 },
+    ]);
     await allSynced([k]);
     const hub1 = w.hub.members.get("m1")!;
     expect(hub1.balanceFen).toBe(afterSale.balanceFen + partial.result.totals.principalFen + partial.result.totals.bonusFen);
@@ -149,7 +156,10 @@ describe("returns through the hub", () => {
     // The rest of the order: everything is back where it started, coupon included.
     k.returns.start("s1");
     k.handleText(sale.receipt.receiptNo);
-    await k.returns.confirm([{ index: 0, qty: 1 }, { index: 1, qty: 1 }]);
+    await k.returns.confirm([
+      { index: 0, qty: 1 },
+      { index: 1, qty: 1 },
+    ]);
     await allSynced([k]);
     await waitUntil(() => w.hub.members.get("m1")?.coupons.length === 1, "hub restored the coupon");
     expect(w.hub.members.get("m1")).toMatchObject({ balanceFen: 100_000, pointsBalance: 0 });

@@ -2,15 +2,24 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openDatabase, migrate, type Database } from "../storage/sqlite.js";
+import { openDatabase, migrate } from "../storage/sqlite.js";
+import type { Database } from "../storage/database.js";
 import { ManualClock } from "../protocol/clock.js";
-import { createLogger, MemoryLogSink, type Logger } from "../protocol/log.js";
+import { createLogger, MemoryLogSink, type Logger } from "../runtime/log.js";
 import { createMemberCode, ReplayGuard } from "../protocol/member-code.js";
 import { generateKeyPair, type KeyPair } from "../protocol/signing.js";
-import { ConfigContentSchema, MemberRecordSchema, type AuthRequest, type AuthResponse, type ConfigContent, type MemberRecord, type MemberRecordInput } from "../protocol/messages.js";
+import {
+  ConfigContentSchema,
+  MemberRecordSchema,
+  type AuthRequest,
+  type AuthResponse,
+  type ConfigContent,
+  type MemberRecord,
+  type MemberRecordInput,
+} from "../protocol/messages.js";
 import { KIOSK_MIGRATIONS } from "../device/schema.js";
 import { KioskStore } from "../device/store.js";
-import { Checkout } from "../device/checkout.js";
+import { Checkout } from "../device/session/index.js";
 import { ManualTimers } from "../device/session/testing/manual-timers.js";
 import type { ReceiptData } from "../device/printer/types.js";
 
@@ -55,7 +64,13 @@ export function fakeAuthorizer(): FakeAuthorizer {
         case "approve":
           return Promise.resolve({ requestId: req.requestId, approved: true, availableBalanceFen: 0, availablePoints: 0 });
         case "decline":
-          return Promise.resolve({ requestId: req.requestId, approved: false, reason: a.reason ?? "insufficient-balance", availableBalanceFen: 0, availablePoints: 0 });
+          return Promise.resolve({
+            requestId: req.requestId,
+            approved: false,
+            reason: a.reason ?? "insufficient-balance",
+            availableBalanceFen: 0,
+            availablePoints: 0,
+          });
         case "silent":
           return Promise.resolve(undefined);
         case "hang":
@@ -147,7 +162,10 @@ export class SessionWorld {
   }
 
   facts(type?: string): Array<{ seq: number; fact: Record<string, unknown> }> {
-    return this.store.entries().filter((e) => !type || e.fact.type === type).map((e) => ({ seq: e.seq, fact: e.fact as unknown as Record<string, unknown> }));
+    return this.store
+      .entries()
+      .filter((e) => !type || e.fact.type === type)
+      .map((e) => ({ seq: e.seq, fact: e.fact as unknown as Record<string, unknown> }));
   }
 
   stop(): void {

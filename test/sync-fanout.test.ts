@@ -2,10 +2,9 @@
 import { describe, it, expect, afterEach } from "vitest";
 import { randomBytes } from "node:crypto";
 import { waitUntil } from "../scripts/demo-env.js";
-import { CheckoutError } from "../device/checkout.js";
+import { CheckoutError } from "../device/session/index.js";
 import { brokerMatrix, useBroker } from "./mosquitto.js";
 import { BARCODES, SyncWorld, allSynced } from "./sync-harness.js";
-
 
 function jpeg(size = 2048): Uint8Array {
   return Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, ...randomBytes(size - 4)]);
@@ -83,7 +82,7 @@ describe.each(brokerMatrix())("sync fan-out on $name", ({ external }) => {
 
     // Online: rice at the Gold price (53.91) is held, then debited when the sale arrives.
     const online = await w.checkout(k1, m, [BARCODES.rice], "balance");
-    expect(online.receipt.tenders).toEqual([{ method: "balance", label: "Stored value", amountFen: 5391 }]);
+    expect(online.receipt.tenders).toEqual([{ method: "balance", label: "储值支付", amountFen: 5391 }]);
     await allSynced([k1]);
     await waitUntil(() => w.hub.members.get("m1")?.balanceFen === 4609, "hub debited the balance");
     // Another kiosk asks for more than is left: declined by the hub.
@@ -94,7 +93,7 @@ describe.each(brokerMatrix())("sync fan-out on $name", ({ external }) => {
     // The hub goes away: each kiosk approves on its own, up to 40 yuan per member per day.
     await w.hub.stop();
     const off1 = await w.checkout(k1, m, [BARCODES.milk, BARCODES.milk, BARCODES.milk], "balance");
-    expect(off1.receipt.tenders[0]).toMatchObject({ method: "balance", amountFen: 3375, label: "Stored value (offline)" });
+    expect(off1.receipt.tenders[0]).toMatchObject({ method: "balance", amountFen: 3375, label: "储值支付(离线)" });
     const refused = await w.checkout(k1, m, [BARCODES.milk], "balance").catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(CheckoutError);
     expect((refused as CheckoutError).code).toBe("OFFLINE_LIMIT");

@@ -1,5 +1,5 @@
 // Faults over real MQTT: many kiosks at once, injected duplicates/reordering/loss, broker and hub restarts under load, long offline spells.
-import { describe, it, expect, afterEach } from "vitest";
+import { describe, it, expect, afterEach, beforeEach } from "vitest";
 import { readFileSync } from "node:fs";
 import mqtt from "mqtt";
 import { deviceTopic } from "../protocol/topics.js";
@@ -8,7 +8,6 @@ import type { Kiosk } from "../device/kiosk.js";
 import { waitUntil } from "../scripts/demo-env.js";
 import { brokerMatrix, useBroker } from "./mosquitto.js";
 import { BARCODES, CHAIN, SyncWorld, allSynced, committedTotals, type TestMember } from "./sync-harness.js";
-
 
 const BASKETS = [[BARCODES.rice], [BARCODES.milk, BARCODES.milk], [BARCODES.formula, BARCODES.diapers], [BARCODES.diapers, BARCODES.rice, BARCODES.milk]];
 
@@ -36,6 +35,14 @@ describe.each(brokerMatrix())("sync under faults on $name", ({ external }) => {
   afterEach(async () => {
     await w.stop();
   });
+  // A failure shows what the broker and the MQTT clients said (the hub's logs stay in memory otherwise).
+  beforeEach((ctx) => {
+    ctx.onTestFailed(() => {
+      for (const l of w.sink.lines.slice(-400)) {
+        if (/mqtt|broker|hub/.test(String(l.msg ?? ""))) console.error(JSON.stringify(l));
+      }
+    });
+  });
 
   it("takes 10 kiosks selling at once and ends with exact totals", async () => {
     w = new SyncWorld(broker.current);
@@ -45,7 +52,11 @@ describe.each(brokerMatrix())("sync under faults on $name", ({ external }) => {
     const members = Array.from({ length: 10 }, (_, i) => w.addMember(`m${i}`));
     const kiosks: Kiosk[] = [];
     for (let i = 0; i < 10; i++) kiosks.push(await w.addKiosk(`k${i}`, i < 5 ? "s01" : "s02"));
-    for (const k of kiosks) await w.ready(k, members.map((m) => m.memberId));
+    for (const k of kiosks)
+      await w.ready(
+        k,
+        members.map((m) => m.memberId),
+      );
     await Promise.all(kiosks.map((k, i) => sell(w, k, members, 15, i)));
     await allSynced(kiosks);
     expect(committedTotals(kiosks).sales).toBe(150);
@@ -70,7 +81,7 @@ describe.each(brokerMatrix())("sync under faults on $name", ({ external }) => {
     // A misbehaving network, played with the kiosk's own credentials: duplicates, reordering, a lost batch.
     const cfg = w.kioskConfigs.get("k1")!;
     const raw = await mqtt.connectAsync(cfg.hub.url, {
-      clientId: "k1-replay",
+      clientId: "kiosk-k1/replay",
       username: cfg.hub.username,
       password: readFileSync(cfg.hub.passwordFile, "utf8"),
       protocolVersion: 4,
@@ -97,10 +108,15 @@ describe.each(brokerMatrix())("sync under faults on $name", ({ external }) => {
     w = new SyncWorld(broker.current);
     await w.startHub();
     w.publishDemoConfig("s01");
-    // Enough members that no kiosk needs more than one member code per card per second of its window.
-    const members = Array.from({ length: 16 }, (_, i) => w.addMember(`m${i}`));
+    // Enough members that no kiosk needs more than one member code per card per second of its window,
+    // even when a loaded machine makes the restart take many seconds while the kiosks keep selling.
+    const members = Array.from({ length: 64 }, (_, i) => w.addMember(`m${i}`));
     const kiosks = [await w.addKiosk("k1", "s01"), await w.addKiosk("k2", "s01"), await w.addKiosk("k3", "s01")];
-    for (const k of kiosks) await w.ready(k, members.map((m) => m.memberId));
+    for (const k of kiosks)
+      await w.ready(
+        k,
+        members.map((m) => m.memberId),
+      );
     let selling = true;
     const load = kiosks.map(async (k, i) => {
       let n = 0;
@@ -109,16 +125,21 @@ describe.each(brokerMatrix())("sync under faults on $name", ({ external }) => {
         await new Promise((r) => setTimeout(r, 5));
       }
     });
-    await new Promise((r) => setTimeout(r, 300));
-    if (external) {
-      await broker.restart();
-    } else {
-      await w.hub.stop();
+    try {
       await new Promise((r) => setTimeout(r, 300));
-      await w.startHub();
+      if (external) {
+        await broker.restart();
+      } else {
+        await w.hub.stop();
+        await new Promise((r) => setTimeout(r, 300));
+        await w.startHub();
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    } finally {
+      // Stop selling before anything is torn down, also when the restart failed, so no sale runs on a closed store.
+      selling = false;
+      await Promise.allSettled(load);
     }
-    await new Promise((r) => setTimeout(r, 500));
-    selling = false;
     await Promise.all(load);
     await allSynced(kiosks, 60_000);
     expect(committedTotals(kiosks).sales).toBeGreaterThan(10);
@@ -132,7 +153,10 @@ describe.each(brokerMatrix())("sync under faults on $name", ({ external }) => {
     w.publishDemoConfig("s01");
     const members = Array.from({ length: 40 }, (_, i) => w.addMember(`m${i}`));
     const k1 = await w.addKiosk("k1", "s01");
-    await w.ready(k1, members.map((m) => m.memberId));
+    await w.ready(
+      k1,
+      members.map((m) => m.memberId),
+    );
     await w.hub.stop();
     await sell(w, k1, members, 2000);
     expect(k1.store.outboxDepth()).toBe(2000);

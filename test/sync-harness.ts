@@ -3,12 +3,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { systemClock } from "../protocol/clock.js";
-import { createLogger, MemoryLogSink, type Logger } from "../protocol/log.js";
+import { createLogger, MemoryLogSink, type Logger } from "../runtime/log.js";
 import { createMemberCode } from "../protocol/member-code.js";
 import { generateKeyPair, type KeyPair } from "../protocol/signing.js";
 import type { Hub } from "../hub/hub.js";
 import type { Kiosk } from "../device/kiosk.js";
-import type { CompletedSale, PayWith } from "../device/checkout.js";
+import type { CompletedSale, PayWith } from "../device/session/index.js";
 import type { KioskConfigInput } from "../device/config.js";
 import { demoRules, startDemoHub, startKiosk, waitUntil, type DemoHubOptions } from "../scripts/demo-env.js";
 import { freePort, type RunningMosquitto } from "./mosquitto.js";
@@ -105,7 +105,11 @@ export class SyncWorld {
   }
 
   async ready(kiosk: Kiosk, memberIds: readonly string[] = []): Promise<void> {
-    await waitUntil(() => kiosk.sync.current !== undefined && memberIds.every((m) => kiosk.store.member(m) !== undefined), "kiosk has config and members", 20_000);
+    await waitUntil(
+      () => kiosk.sync.current !== undefined && memberIds.every((m) => kiosk.store.member(m) !== undefined),
+      "kiosk has config and members",
+      20_000,
+    );
   }
 
   /** A fresh live code: distinct per checkout (a kiosk refuses a code it has seen), time within the window. */

@@ -1,24 +1,25 @@
 // The production broker setup for real: certificates from deploy/make-test-certs.sh, the hub's generated Mosquitto password file, ACL and mosquitto.conf; hub and kiosk over TLS; a kiosk refused another kiosk's topics.
-import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { it, expect, beforeAll, afterAll } from "vitest";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import mqtt, { type MqttClient } from "mqtt";
 import { systemClock } from "../protocol/clock.js";
-import { createLogger, MemoryLogSink } from "../protocol/log.js";
+import { createLogger, MemoryLogSink } from "../runtime/log.js";
 import { deviceTopic, storeTopic } from "../protocol/topics.js";
-import { Hub } from "../hub/hub.js";
+import type { Hub } from "../hub/hub.js";
+import { buildHub } from "../hub/compose.js";
 import { parseHubConfig } from "../hub/config.js";
 import { renderMosquittoConf } from "../hub/mosquitto-auth.js";
 import type { ProvisionGrant } from "../hub/provisioning.js";
 import type { Kiosk } from "../device/kiosk.js";
 import { demoRules, startKiosk, waitUntil } from "../scripts/demo-env.js";
-import { freePort, mosquittoBinary, mosquittoRequired } from "./mosquitto.js";
+import { freePort, mosquittoBinary } from "./mosquitto.js";
+import { requireTool } from "./support/requires.js";
 
 const here = new URL(".", import.meta.url).pathname;
-const haveTools = mosquittoBinary() !== undefined && spawnSync("openssl", ["version"]).error === undefined;
-const run = haveTools || mosquittoRequired();
+const tools = requireTool("mosquitto", "openssl");
 
 interface Broker {
   proc: ChildProcess;
@@ -48,7 +49,7 @@ function connect(url: string, opts: mqtt.IClientOptions): Promise<MqttClient> {
   });
 }
 
-describe.runIf(run)("hub and kiosk on a real Mosquitto with TLS, the hub's password file and ACL", () => {
+tools.describe("hub and kiosk on a real Mosquitto with TLS, the hub's password file and ACL", () => {
   let dir: string;
   let broker: Broker;
   let hub: Hub;
@@ -92,28 +93,36 @@ describe.runIf(run)("hub and kiosk on a real Mosquitto with TLS, the hub's passw
 
     hubPassword = "hub-secret-0123456789abcdef";
     writeFileSync(join(dir, "hub-password"), `${hubPassword}\n`, { mode: 0o600 });
-    hub = new Hub(
+    hub = await buildHub(
       parseHubConfig({
         chainId: "acme",
         dataDir: join(dir, "hub"),
         http: { host: "127.0.0.1", port: 0 },
         broker: { mode: "external", url, username: "hub", passwordFile: join(dir, "hub-password"), caFile: join(certs, "ca.pem"), protocolVersion: 5 },
-        mosquitto: { passwordFile, aclFile, pidFile },
+        // "witness" is a second hub username (as a second hub instance would have): Mosquitto makes the
+        // client id the username, so the test's witness must not share the hub's.
+        mosquitto: { passwordFile, aclFile, pidFile, extraHubUsernames: ["witness"] },
         provisioning: { caFile: join(certs, "ca.pem") },
       }),
-      systemClock,
-      createLogger("hub", { destination: new MemoryLogSink() }),
+      { clock: systemClock, log: createLogger("hub", { destination: new MemoryLogSink() }) },
     );
     await hub.start();
 
     // Two kiosks in two stores, each through a one-time token over the hub's HTTP API.
-    for (const [storeId, deviceId] of [["s01", "k1"], ["s02", "k2"]] as const) {
+    for (const [storeId, deviceId] of [
+      ["s01", "k1"],
+      ["s02", "k2"],
+    ] as const) {
       const { token } = hub.provisioning.createToken(storeId, deviceId);
-      const res = await fetch(`http://127.0.0.1:${hub.httpPort}/provision`, { method: "POST", body: JSON.stringify({ token }), headers: { "content-type": "application/json" } });
+      const res = await fetch(`http://127.0.0.1:${hub.httpPort}/provision`, {
+        method: "POST",
+        body: JSON.stringify({ token }),
+        headers: { "content-type": "application/json" },
+      });
       expect(res.status).toBe(200);
       grants[deviceId] = (await res.json()) as ProvisionGrant;
     }
-    expect(readFileSync(passwordFile, "utf8")).toMatch(/^hub:\$7\$101\$.*\nk1:\$7\$.*\nk2:\$7\$/);
+    expect(readFileSync(passwordFile, "utf8")).toMatch(/^hub:\$7\$101\$.*\nwitness:\$7\$.*\nk1:\$7\$.*\nk2:\$7\$/);
     expect(readFileSync(aclFile, "utf8")).toContain(`user k1\ntopic write ${deviceTopic({ chainId: "acme", storeId: "s01", deviceId: "k1" }, "ledger")}`);
   });
 
@@ -143,7 +152,14 @@ describe.runIf(run)("hub and kiosk on a real Mosquitto with TLS, the hub's passw
         storeId: g.storeId,
         deviceId: g.deviceId,
         dataDir: kdir,
-        hub: { url: g.brokerUrl, username: g.username, passwordFile: join(kdir, "secret"), caFile: join(kdir, "ca.pem"), trustedKeys: g.trustedKeys, protocolVersion: 5 },
+        hub: {
+          url: g.brokerUrl,
+          username: g.username,
+          passwordFile: join(kdir, "secret"),
+          caFile: join(kdir, "ca.pem"),
+          trustedKeys: g.trustedKeys,
+          protocolVersion: 5,
+        },
         scan: { source: { driver: "simulated" }, decoder: "inline" },
       },
       systemClock,
@@ -164,7 +180,10 @@ describe.runIf(run)("hub and kiosk on a real Mosquitto with TLS, the hub's passw
     const k1 = { chainId: "acme", storeId: "s01", deviceId: "k1" };
     const k2 = { chainId: "acme", storeId: "s02", deviceId: "k2" };
     // The hub's own login sees everything under the chain: it is the witness.
-    const witness = await connect(url, { ca, username: "hub", password: hubPassword, clientId: "witness" });
+    // k1's own kiosk would share the intruder's client id (the username): stop it first.
+    await kiosk?.stop();
+    kiosk = undefined;
+    const witness = await connect(url, { ca, username: "witness", password: hubPassword, clientId: "witness" });
     clients.push(witness);
     const seen: string[] = [];
     witness.on("message", (topic) => seen.push(topic));
@@ -194,12 +213,39 @@ describe.runIf(run)("hub and kiosk on a real Mosquitto with TLS, the hub's passw
     await waitUntil(() => seen.includes(deviceTopic(k1, "config/report")), "own topic delivered");
     expect(seen).not.toContain(deviceTopic(k2, "ledger"));
 
-    await expect(connect(url, { ca, username: "k1", password: "wrong-password", clientId: "k1-bad" })).rejects.toThrow(/Bad User Name or Password|Not authorized|Connection refused/i);
+    await expect(connect(url, { ca, username: "k1", password: "wrong-password", clientId: "k1-bad" })).rejects.toThrow(
+      /Bad User Name or Password|Not authorized|Connection refused/i,
+    );
     await expect(connect(url, { ca, username: "k1", password: grants.k2!.password, clientId: "k1-other" })).rejects.toThrow();
     await expect(connect(url.replace("mqtts:", "mqtt:"), { username: "k1", password: grants.k1!.password, clientId: "k1-plain" })).rejects.toThrow();
     // Without the CA the broker's certificate is not trusted.
-    await expect(connect(url, { username: "k1", password: grants.k1!.password, clientId: "k1-noca" })).rejects.toThrow(/self.signed|unable to (get|verify)|certificate/i);
+    await expect(connect(url, { username: "k1", password: grants.k1!.password, clientId: "k1-noca" })).rejects.toThrow(
+      /self.signed|unable to (get|verify)|certificate/i,
+    );
     expect(existsSync(join(dir, "mosquitto.pid"))).toBe(true);
     expect(broker.log()).not.toMatch(/Error: Unable to open/);
+  });
+
+  it("binds the client id to the username: k1's credentials with k2's client id do not take k2 offline (issue 13, finding 8)", async () => {
+    const victim = await connect(url, { ca, username: "k2", password: grants.k2!.password, clientId: "kiosk-k2" });
+    clients.push(victim);
+    let victimClosed = false;
+    victim.on("close", () => (victimClosed = true));
+    for (const clientId of ["kiosk-k2", "k2"]) {
+      const attacker = await connect(url, { ca, username: "k1", password: grants.k1!.password, clientId });
+      clients.push(attacker);
+      await new Promise((r) => setTimeout(r, 300));
+      attacker.end(true);
+    }
+    expect(victimClosed).toBe(false);
+    expect(victim.connected).toBe(true);
+    // And the victim still gets its own traffic.
+    const got: string[] = [];
+    victim.on("message", (t) => got.push(t));
+    await victim.subscribeAsync(deviceTopic({ chainId: "acme", storeId: "s02", deviceId: "k2" }, "ack"), { qos: 1 });
+    const hubSide = await connect(url, { ca, username: "witness", password: hubPassword, clientId: "witness-2" });
+    clients.push(hubSide);
+    await hubSide.publishAsync(deviceTopic({ chainId: "acme", storeId: "s02", deviceId: "k2" }, "ack"), JSON.stringify({ ackedSeq: 0 }), { qos: 1 });
+    await waitUntil(() => got.length > 0, "k2 still receives its acks");
   });
 });
