@@ -1,4 +1,4 @@
-// The store's device policy inside a signed config bundle (verification, gate, offline limits, returns, claims, staff, sessions): the kiosks' schema, also used by the console's forms.
+// The store's device policy inside a signed config bundle (display languages, verification, gate, offline limits, returns, claims, staff, sessions): the kiosks' schema, also used by the console's forms.
 import { z } from "zod";
 
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "ids are 1-64 letters, digits, _ or -");
@@ -7,6 +7,11 @@ const nonNegFen = fen.nonnegative();
 
 export const DevicePolicySchema = z.strictObject({
   storeName: z.string().min(1).default("Member Store"),
+  /**
+   * What the kiosk's pages (customer display, staff page, store page) show. languages "zh+en" (the default):
+   * every message and label in zh-CN with English underneath / after it; "zh": Chinese only, no English line.
+   */
+  display: z.strictObject({ languages: z.enum(["zh", "zh+en"]).default("zh+en") }).prefault({}),
   /** The customer display offers the rules' scaleLabels.pickList (loose items without a label) on screen. */
   loosePickList: z.boolean().default(false),
   memberCodeWindowSeconds: z.number().int().min(10).max(300).default(60),
@@ -137,3 +142,5 @@ export const DevicePolicySchema = z.strictObject({
     .prefault({}),
 });
 export type DevicePolicy = z.infer<typeof DevicePolicySchema>;
+/** The pages' languages: "zh" Chinese only, "zh+en" Chinese with English (device.display.languages). */
+export type DisplayLanguages = DevicePolicy["display"]["languages"];
