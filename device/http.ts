@@ -15,6 +15,7 @@ import { mountStoreCors, mountStorePage } from "./store-page.js";
 import { ReturnError } from "./returns.js";
 import { StaffError, type StaffRole, type StaffSession } from "./staff-auth.js";
 import { displayView, staffView } from "./pages/view-model.js";
+import { languagesOf, pageHtml } from "./pages/view-text.js";
 import { hubHealth } from "./health.js";
 import { limitBodies } from "../runtime/body-limit.js";
 import { isUnwritable } from "../storage/errors.js";
@@ -48,6 +49,7 @@ const STATIC = new Map<string, string>([
   ["common.js", "text/javascript; charset=utf-8"],
   ["words.js", "text/javascript; charset=utf-8"],
   ["kiosk.css", "text/css; charset=utf-8"],
+  ["languages.css", "text/css; charset=utf-8"],
 ]);
 
 /** Every kiosk request body is small JSON; refused over this before it is read (issue 13, finding 11). */
@@ -232,8 +234,9 @@ export function createKioskApp(kiosk: Kiosk, mounts: readonly KioskMount[] = [])
   // ------------------------------------------------------------------ pages
 
   app.get("/", (c) => c.redirect("/ui/display"));
-  app.get("/ui/display", (c) => c.html(pages.display));
-  app.get("/ui/staff", (c) => c.html(pages.staff));
+  // The store's languages (device.display.languages) on <html>, so a Chinese-only store never shows English, not even at first paint.
+  app.get("/ui/display", (c) => c.html(pageHtml(pages.display, languagesOf(kiosk.sync.current))));
+  app.get("/ui/staff", (c) => c.html(pageHtml(pages.staff, languagesOf(kiosk.sync.current))));
   app.get("/ui/assets/:file", (c) => {
     const file = c.req.param("file");
     const type = STATIC.get(file);

@@ -9,6 +9,8 @@
 import type { Context, Hono } from "hono";
 import type { ConfigContent } from "../protocol/messages.js";
 import type { Kiosk } from "./kiosk.js";
+import type { DisplayLanguages } from "../protocol/device-policy.js";
+import { languagesOf, pageHtml } from "./pages/view-text.js";
 import type { StaffSession } from "./staff-auth.js";
 
 /** The origins of the store's kiosks (scheme://host:port) from the signed config. */
@@ -53,6 +55,8 @@ export function mountStoreCors(app: Hono, kiosk: Kiosk): void {
 
 export interface StoreKiosksView {
   storeName: string;
+  /** The store's device.display.languages: "zh" the page shows Chinese only. */
+  languages: DisplayLanguages;
   /** The kiosk that answered (the page's own origin may not be in the list, e.g. on localhost). */
   self: string;
   kiosks: Array<{ deviceId: string; url: string }>;
@@ -60,13 +64,14 @@ export interface StoreKiosksView {
 
 /** GET /staff/store (any staff session): the kiosks the store page signs in to. */
 export function mountStorePage(app: Hono, kiosk: Kiosk, page: string, staff: (c: Context) => StaffSession): void {
-  app.get("/ui/store", (c) => c.html(page));
+  app.get("/ui/store", (c) => c.html(pageHtml(page, languagesOf(kiosk.sync.current))));
   app.get("/staff/store", (c) => {
     staff(c);
     const config = kiosk.sync.current;
     const listed = config?.device.storeKiosks ?? [];
     const view: StoreKiosksView = {
       storeName: config?.device.storeName ?? "Member Store",
+      languages: languagesOf(config),
       self: kiosk.deviceId,
       kiosks: listed.map((k) => ({ deviceId: k.deviceId, url: k.url })),
     };

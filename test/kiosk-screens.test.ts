@@ -415,10 +415,10 @@ chromiumTool.describe("call staff and the staff page on a phone", () => {
     await phone.click("[data-testid=start-return]");
     await waitUntil(() => kiosk.returns.active, "return mode");
     await phone.fill("[data-testid=receipt-input]", "k1-999");
-    await phone.click("text=Load 查询");
+    await phone.click("text=查询 Load");
     await expect.poll(() => phone.textContent("#returns .field-error")).toMatch(/小票|receipt/);
     expect(await phone.textContent("#returns .field-error")).not.toMatch(/body must be|\{/);
-    await phone.click("#returns button:has-text('Close 关闭')");
+    await phone.click("#returns button:has-text('关闭 Close')");
     await waitUntil(() => !kiosk.returns.active, "return mode closed");
 
     // A return: what it gives back is shown (the points part as money) before the one confirm.
@@ -427,7 +427,7 @@ chromiumTool.describe("call staff and the staff page on a phone", () => {
     kiosk.checkout.reset();
     await phone.click("[data-testid=start-return]");
     await phone.fill("[data-testid=receipt-input]", sale.receipt.receiptNo);
-    await phone.click("text=Load 查询");
+    await phone.click("text=查询 Load");
     await phone.fill("#returns input[data-index='0']", "1");
     expect(await phone.isDisabled("[data-testid=confirm-return]")).toBe(true);
     await phone.click("[data-testid=preview-return]");

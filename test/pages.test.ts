@@ -139,7 +139,7 @@ chromiumTool.describe("customer display", () => {
     await scan(page, "4006381333931");
     await expect.poll(() => page.textContent("[data-testid=notice]")).toContain("未找到该商品，请呼叫店员");
     await page.check("[data-testid=use-points]");
-    await expect.poll(async () => (await page.textContent("[data-testid=cart]")) ?? "").toMatch(/Points 积分抵现 \(\d+\)/);
+    await expect.poll(async () => (await page.textContent("[data-testid=cart]")) ?? "").toMatch(/积分抵现 \(\d+\) Points/);
     await shot(page, "display-2-cart");
 
     await page.click("[data-testid=pay-balance]");

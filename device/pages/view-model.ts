@@ -1,7 +1,5 @@
 // What the customer display and the staff page show: JSON views built from the kiosk's state (the pages only render them).
-import QRCode from "qrcode";
 import type { ConfigContent, MemberRecord } from "../../protocol/messages.js";
-import type { PricedLine } from "../../protocol/rules/pricing-types.js";
 import { localDate } from "../../protocol/rules/time.js";
 import { formatTime, maskCardNo, maskName } from "../printer/receipt.js";
 import type { Kiosk } from "../kiosk.js";
@@ -9,6 +7,9 @@ import { lineKey, pickList } from "../session/cart.js";
 import { effectiveCardClass } from "../session/verification-policy.js";
 import type { ReturnState } from "../returns.js";
 import type { StaffSession } from "../staff-auth.js";
+import type { DisplayLanguages } from "../../protocol/device-policy.js";
+import { qrPath, scaleView, storeTimeZone, tenderChoices } from "./display-parts.js";
+import { append, gateSaid, languagesOf, said, splitZhEn, type Said } from "./view-text.js";
 
 export type Tone = "info" | "ok" | "warn" | "error";
 
@@ -51,10 +52,12 @@ export interface DisplayView {
   deviceId: string;
   storeName: string;
   mode: "checkout" | "gate" | "returns";
+  /** The store's device.display.languages: "zh" the pages show Chinese only, "zh+en" Chinese with English. */
+  languages: DisplayLanguages;
   online: boolean;
   state: string;
-  /** What the person at the kiosk should do next. */
-  next: { tone: Tone; text: string };
+  /** What the person at the kiosk should do next: zh and en halves, and both in `text`. */
+  next: { tone: Tone } & Said;
   /** The last refusal (a bad scan, a declined payment), while it is recent; the page words it by code (static/words.js). */
   notice?: { tone: Tone; code: string; reason?: string; text: string; at: number };
   /** The customer pressed "call staff" and nobody has answered yet. */
@@ -106,7 +109,8 @@ export interface DisplayView {
     claimQr?: { size: number; path: string };
     claimExpires?: string;
   };
-  gate?: { admitted: boolean; message: string; name?: string; validUntil?: string };
+  /** message: the gate's own (English) words; zh / en: what the screen shows. */
+  gate?: { admitted: boolean; message: string; zh: string; en: string; name?: string; validUntil?: string };
   /** Loose items without a label the customer may pick on screen while shopping (store policy device.loosePickList). */
   picks?: Array<{ sku: string; name: string; priceFen: number }>;
 }
@@ -120,6 +124,7 @@ export function displayView(kiosk: Kiosk): DisplayView {
     at,
     deviceId: kiosk.deviceId,
     storeName: config?.device.storeName ?? "Member Store",
+    languages: languagesOf(config),
     online: kiosk.sync.connected,
   };
   const last = kiosk.lastScan;
@@ -143,7 +148,7 @@ export function displayView(kiosk: Kiosk): DisplayView {
       ...base,
       mode: "checkout",
       state: "starting",
-      next: { tone: "warn", text: "设备正在启动，请稍候 The kiosk is starting: waiting for the store's settings." },
+      next: { tone: "warn", ...said("设备正在启动，请稍候", "The kiosk is starting: waiting for the store's settings.") },
     };
   if (kiosk.returns.active) {
     return {
@@ -151,23 +156,27 @@ export function displayView(kiosk: Kiosk): DisplayView {
       ...notice,
       mode: "returns",
       state: kiosk.returns.current.name,
-      next: { tone: "info", text: "Staff are doing a return on this kiosk. 员工退货中" },
+      next: { tone: "info", ...said("员工退货中，请稍候", "Staff are doing a return on this kiosk.") },
     };
   }
   if (kiosk.gate.active) {
     const g = kiosk.gate.last;
-    if (!g) return { ...base, ...notice, mode: "gate", state: "idle", next: { tone: "info", text: "Show your member code to enter. 请出示会员码入场" } };
+    if (!g) return { ...base, ...notice, mode: "gate", state: "idle", next: { tone: "info", ...said("请出示会员码入场", "Show your member code to enter.") } };
     const member = g.memberId ? kiosk.store.member(g.memberId) : undefined;
+    const validUntil = g.validUntil !== undefined ? localDate(g.validUntil - 1, config.rules.utcOffsetMinutes) : undefined;
+    const words = gateSaid(g, validUntil);
     return {
       ...base,
       mode: "gate",
       state: g.admitted ? "admitted" : "refused",
-      next: { tone: g.admitted ? "ok" : "error", text: g.message },
+      next: { tone: g.admitted ? "ok" : "error", ...words },
       gate: {
         admitted: g.admitted,
         message: g.message,
+        zh: words.zh,
+        en: words.en,
         ...(member ? { name: maskName(member.name) } : {}),
-        ...(g.validUntil !== undefined ? { validUntil: localDate(g.validUntil - 1, config.rules.utcOffsetMinutes) } : {}),
+        ...(validUntil !== undefined ? { validUntil } : {}),
       },
     };
   }
@@ -177,11 +186,11 @@ export function displayView(kiosk: Kiosk): DisplayView {
     ...notice,
     mode: "checkout",
     state: s.name,
-    next: { tone: "info", text: "请出示会员码开始 Scan your member code to start." },
+    next: { tone: "info", ...said("请出示会员码开始", "Scan your member code to start.") },
   };
   if (s.name === "idle") return view;
   if (s.name === "cancelled") {
-    view.next = { tone: s.reason === "customer" ? "info" : "warn", text: s.message };
+    view.next = { tone: s.reason === "customer" ? "info" : "warn", ...splitZhEn(s.message) };
     if (s.member) view.member = memberView(config, s.member, at, true);
     return view;
   }
@@ -191,8 +200,14 @@ export function displayView(kiosk: Kiosk): DisplayView {
     const v = s.verification;
     view.verification = { headshotOnFile: v.headshotOnFile, expiresAt: v.expiresAt, secondsLeft: Math.max(0, Math.ceil((v.expiresAt - at) / 1000)) };
     view.next = v.headshotOnFile
-      ? { tone: "info", text: "Please wait: a staff member will check your photo. 请稍候，工作人员正在核验" }
-      : { tone: "warn", text: "You have no headshot on file: please upload one in the member app. A staff member will check your ID now. 请在会员App上传头像" };
+      ? { tone: "info", ...said("请稍候，工作人员正在核验", "Please wait: a staff member will check your photo.") }
+      : {
+          tone: "warn",
+          ...said(
+            "您还没有头像，请在会员App上传；工作人员将核对您的证件",
+            "You have no headshot on file: please upload one in the member app. A staff member will check your ID now.",
+          ),
+        };
     return view;
   }
   if (s.name === "done") {
@@ -205,7 +220,7 @@ export function displayView(kiosk: Kiosk): DisplayView {
         tenders: r.tenders.map((t) => ({ label: t.label, amountFen: t.amountFen })),
         pointsEarned: s.outcome.sale.priced.totals.pointsEarned,
       };
-      view.next = { tone: "ok", text: "支付成功，请取走小票，谢谢光临 Paid. Thank you! Please take your receipt." };
+      view.next = { tone: "ok", ...said("支付成功，请取走小票，谢谢光临", "Paid. Thank you! Please take your receipt.") };
     } else {
       const c = s.outcome.claim;
       view.done = {
@@ -218,7 +233,7 @@ export function displayView(kiosk: Kiosk): DisplayView {
         claimQr: qrPath(c.receipt.eReceiptUrl),
         claimExpires: formatTime(c.expiresAt, storeTimeZone(config)).slice(0, 16),
       };
-      view.next = { tone: "ok", text: "请持小票到人工收银台付款，付款后积分入账 Take your ticket to a staffed till to pay; points are added once paid." };
+      view.next = { tone: "ok", ...said("请持小票到人工收银台付款，付款后积分入账", "Take your ticket to a staffed till to pay; points are added once paid.") };
     }
     return view;
   }
@@ -266,55 +281,12 @@ export function displayView(kiosk: Kiosk): DisplayView {
   }
   const picks = pickList(config);
   if (s.name === "shopping" && picks.length > 0) view.picks = picks.map((p) => ({ sku: p.sku, name: p.name, priceFen: p.priceFen }));
-  if (s.name === "paying") view.next = { tone: "info", text: "支付中，请稍候 Paying, please wait…" };
-  else if (s.lines.length === 0) view.next = { tone: "info", text: "请扫描商品 Scan your first item." };
-  else view.next = { tone: "info", text: "继续扫描或选择支付方式 Scan more items, or choose how to pay." };
-  if (member.coupons.length > 0 && view.cart && view.cart.coupons.length === 0) view.next.text += "（优惠券暂不适用 none of your coupons applies yet）";
+  if (s.name === "paying") view.next = { tone: "info", ...said("支付中，请稍候", "Paying, please wait…") };
+  else if (s.lines.length === 0) view.next = { tone: "info", ...said("请扫描商品", "Scan your first item.") };
+  else view.next = { tone: "info", ...said("继续扫描或选择支付方式", "Scan more items, or choose how to pay.") };
+  if (member.coupons.length > 0 && view.cart && view.cart.coupons.length === 0)
+    view.next = { tone: view.next.tone, ...append(view.next, "（优惠券暂不适用）", " (none of your coupons applies yet)") };
   return view;
-}
-
-function scaleView(s: NonNullable<PricedLine["scale"]>): NonNullable<NonNullable<DisplayView["cart"]>["lines"][number]["scale"]> {
-  const out: NonNullable<NonNullable<DisplayView["cart"]>["lines"][number]["scale"]> = { perUnitFen: s.perUnitFen, memberPerUnitFen: s.memberPerUnitFen };
-  if (s.weightG !== undefined) out.weightG = s.weightG;
-  if (s.labelPriceFen !== undefined) out.labelPriceFen = s.labelPriceFen;
-  return out;
-}
-
-/** The store's time zone for what people read: an IANA name for whole-hour offsets (Etc/GMT-8 is UTC+8). */
-function storeTimeZone(config: ConfigContent): string {
-  const off = config.rules.utcOffsetMinutes;
-  if (off === 480) return "Asia/Shanghai";
-  return off % 60 === 0 ? `Etc/GMT${off > 0 ? "-" : "+"}${Math.abs(off / 60)}` : "UTC";
-}
-
-/** A QR code as one SVG path of dark modules (the page draws it; no image file, no network). */
-function qrPath(text: string): { size: number; path: string } {
-  const q = QRCode.create(text, { errorCorrectionLevel: "M" });
-  const n = q.modules.size;
-  let path = "";
-  for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) if (q.modules.get(x, y)) path += `M${x} ${y}h1v1h-1z`;
-  return { size: n, path };
-}
-
-/** Which tenders the member can use now, and why not (the stored value short, the offline limit reached). */
-function tenderChoices(kiosk: Kiosk, config: ConfigContent, member: MemberRecord, payableFen: number, at: number): NonNullable<DisplayView["cart"]>["tenders"] {
-  const offline = !kiosk.sync.connected;
-  const used = offline ? kiosk.store.offlineUsage(member.memberId, localDate(at, config.rules.utcOffsetMinutes)) : { balanceFen: 0, points: 0 };
-  const offlineLeft = Math.max(0, config.device.offlineLimits.balanceFenPerMemberPerDay - used.balanceFen);
-  const balance: { available: boolean; why?: { code: string; shortFen?: number; limitFen?: number } } =
-    member.balanceFen < payableFen
-      ? { available: false, why: { code: "BALANCE_INSUFFICIENT", shortFen: payableFen - Math.max(0, member.balanceFen) } }
-      : offline && payableFen > offlineLeft
-        ? { available: false, why: { code: "OFFLINE_LIMIT", limitFen: offlineLeft } }
-        : { available: true };
-  const part = Math.min(Math.max(0, member.balanceFen), payableFen);
-  const balanceCard =
-    part <= 0 || part >= payableFen
-      ? { available: false }
-      : offline && part > offlineLeft
-        ? { available: false, why: { code: "OFFLINE_LIMIT", limitFen: offlineLeft } }
-        : { available: true };
-  return { balance, balanceCard, card: { available: true }, counter: { available: true } };
 }
 
 export interface VerificationCard {
@@ -334,6 +306,8 @@ export interface StaffView {
   at: number;
   deviceId: string;
   storeName: string;
+  /** The store's device.display.languages (see DisplayView). */
+  languages: DisplayLanguages;
   online: boolean;
   staff: { staffId: string; name: string; roles: string[] };
   pending: VerificationCard[];
@@ -430,6 +404,7 @@ export function staffView(kiosk: Kiosk, staff: StaffSession): StaffView {
     at,
     deviceId: kiosk.deviceId,
     storeName: config?.device.storeName ?? "Member Store",
+    languages: languagesOf(config),
     online: kiosk.sync.connected,
     staff: { staffId: staff.staffId, name: staff.name, roles: staff.roles },
     pending,

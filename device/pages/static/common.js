@@ -1,4 +1,4 @@
-// Helpers shared by the customer display and the staff page: money, DOM building, JSON calls, live views (EventSource).
+// Helpers shared by the customer display and the staff pages: money, DOM building, zh/en labels (bi, say, the store's languages), JSON calls, live views (EventSource).
 /** Builds children without null/false (replaceChildren(null) would print "null"). */
 export const kids = (...xs) => xs.flat(Infinity).filter((x) => x !== null && x !== undefined && x !== false);
 
@@ -43,4 +43,33 @@ export function live(path, render, onStatus) {
 
 export function fmtTime(ms) {
   return new Date(ms).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+}
+
+/**
+ * The store's languages (device.display.languages, in every view and on <html data-languages> as served):
+ * "zh" hides every .en element (kiosk.css) and say() leaves the English out; "zh+en" shows both.
+ * Placeholders and aria-labels cannot hold an element: inputs with data-zh / data-en get theirs from say().
+ */
+export function setLanguages(languages) {
+  const root = document.documentElement;
+  const value = languages === "zh" ? "zh" : "zh+en";
+  root.lang = "zh-CN";
+  if (root.dataset.languages !== value) root.dataset.languages = value;
+  for (const node of document.querySelectorAll("[data-zh]")) {
+    const text = say(node.dataset.zh, node.dataset.en ?? "");
+    if (node instanceof HTMLInputElement) node.placeholder = text;
+    else node.setAttribute("aria-label", text);
+  }
+}
+
+export const zhOnly = () => document.documentElement.dataset.languages === "zh";
+
+/** A label in zh-CN, then its English half in a span.en (hidden in a Chinese-only store): "会员 Member" is bi("会员", "Member"). */
+export function bi(zh, en) {
+  return en ? [zh, el("span", { class: "en" }, ` ${en}`)] : [zh];
+}
+
+/** The same as one string, for what cannot hold an element (a title, a placeholder, an aria-label). */
+export function say(zh, en) {
+  return zhOnly() || !en ? zh : `${zh} ${en}`;
 }

@@ -1,19 +1,19 @@
 // The customer display's last screen: the receipt summary of a paid sale, or a claim ticket (QR, expiry) to pay at a staffed till.
-import { el, kids, yuan } from "./common.js";
+import { bi, el, kids, yuan } from "./common.js";
 
 /** The finished sale's receipt summary, or the claim ticket with its QR for the staffed till. */
 export function doneView(d) {
   return kids(
-    el("h2", {}, d.kind === "sale" ? "小票 Receipt" : "付款单 Claim ticket"),
+    el("h2", {}, d.kind === "sale" ? bi("小票", "Receipt") : bi("付款单", "Claim ticket")),
     el(
       "div",
       { class: "totals" },
-      el("span", {}, "单号 Receipt no."),
+      el("span", {}, bi("单号", "Receipt no.")),
       el("span", { class: "num", "data-testid": "receipt-no" }, d.receiptNo),
-      el("span", { class: "big" }, d.kind === "sale" ? "已付 Paid" : "柜台应付 To pay at the counter"),
+      el("span", { class: "big" }, d.kind === "sale" ? bi("已付", "Paid") : bi("柜台应付", "To pay at the counter")),
       el("span", { class: "big num", "data-testid": "done-total" }, yuan(d.totalFen)),
       d.tenders.map((t) => [el("span", {}, t.label), el("span", { class: "num" }, yuan(t.amountFen))]),
-      d.kind === "sale" ? [el("span", {}, "获得积分 Points earned"), el("span", { class: "num" }, `+${d.pointsEarned}`)] : null,
+      d.kind === "sale" ? [el("span", {}, bi("获得积分", "Points earned")), el("span", { class: "num" }, `+${d.pointsEarned}`)] : null,
     ),
     d.kind === "claim" && d.claimQr
       ? el(
@@ -25,8 +25,8 @@ export function doneView(d) {
             {},
             el("div", { class: "zh" }, "请到人工收银台出示此码或小票付款"),
             el("div", { class: "en" }, "Show this code or the ticket at a staffed till to pay"),
-            el("div", { "data-testid": "claim-expires" }, `有效期至 Valid until ${d.claimExpires}`),
-            el("div", { class: "muted" }, `付款后获得 ${d.pointsEarned} 积分；未付款不计积分 Points (${d.pointsEarned}) are added once paid`),
+            el("div", { "data-testid": "claim-expires" }, bi("有效期至", "Valid until"), ` ${d.claimExpires}`),
+            el("div", { class: "muted" }, bi(`付款后获得 ${d.pointsEarned} 积分；未付款不计积分`, `Points (${d.pointsEarned}) are added once paid`)),
           ),
         )
       : null,

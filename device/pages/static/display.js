@@ -1,5 +1,5 @@
-// The customer display: renders the kiosk's session view (live over server-sent events), words every refusal by code (zh-CN first), and sends the customer's choices.
-import { api, el, kids, live, yuan } from "./common.js";
+// The customer display: renders the kiosk's session view (live over server-sent events), words every refusal by code (zh-CN first, English only where the store shows it), and sends the customer's choices.
+import { api, bi, el, kids, live, say, setLanguages, yuan } from "./common.js";
 import { doneView } from "./display-done.js";
 import { beep, words } from "./words.js";
 
@@ -21,7 +21,7 @@ async function act(method, path, body) {
   }
 }
 
-/** A refusal or notice: zh-CN first, English below, the code in small type for staff; announced (aria-live) and with a tone. */
+/** A refusal or notice: zh-CN first, English below (.en: not in a Chinese-only store), the code in small type for staff; announced (aria-live) and with a tone. */
 function showNotice(code, reason, extra) {
   const w = words(code, reason);
   const n = $("notice");
@@ -42,30 +42,30 @@ function showNotice(code, reason, extra) {
 function renderMember(m) {
   $("member").replaceChildren(
     ...kids(
-      el("h2", {}, "会员 Member"),
-      el("div", { class: "member-name" }, m.name, m.secondary ? el("span", { class: "tag" }, "副卡 Family card") : null),
+      el("h2", {}, bi("会员", "Member")),
+      el("div", { class: "member-name" }, m.name, m.secondary ? el("span", { class: "tag" }, bi("副卡", "Family card")) : null),
       el(
         "dl",
         { class: "kv" },
-        el("dt", {}, "卡号 Card"),
+        el("dt", {}, bi("卡号", "Card")),
         el("dd", {}, m.cardNo),
-        el("dt", {}, "等级 Level"),
+        el("dt", {}, bi("等级", "Level")),
         el("dd", {}, m.level),
-        el("dt", {}, "卡类 Card class"),
+        el("dt", {}, bi("卡类", "Card class")),
         el(
           "dd",
           {},
           m.cardClass,
           m.vipExpired
-            ? el("span", { class: "tag warn", "data-testid": "vip-expired" }, `VIP已过期 ${m.validUntil ?? ""}，按${m.cardClass}会员价 VIP expired`)
+            ? el("span", { class: "tag warn", "data-testid": "vip-expired" }, bi(`VIP已过期 ${m.validUntil ?? ""}，按${m.cardClass}会员价`, "VIP expired"))
             : null,
         ),
-        m.validUntil && !m.vipExpired ? [el("dt", {}, "有效期 Valid until"), el("dd", {}, m.validUntil)] : null,
-        el("dt", {}, "积分 Points"),
+        m.validUntil && !m.vipExpired ? [el("dt", {}, bi("有效期", "Valid until")), el("dd", {}, m.validUntil)] : null,
+        el("dt", {}, bi("积分", "Points")),
         el("dd", { "data-testid": "points-balance" }, String(m.pointsBalance)),
-        el("dt", {}, "储值 Balance"),
+        el("dt", {}, bi("储值", "Balance")),
         el("dd", { "data-testid": "balance" }, yuan(m.balanceFen)),
-        el("dt", {}, "优惠券 Coupons"),
+        el("dt", {}, bi("优惠券", "Coupons")),
         el("dd", {}, String(m.couponsHeld)),
       ),
     ),
@@ -76,18 +76,18 @@ function renderMember(m) {
 function why(t) {
   if (!t.why) return null;
   const w = words(t.why.code);
-  const amount =
+  const [zh, en] =
     t.why.shortFen !== undefined
-      ? `（还差 ${yuan(t.why.shortFen)} short）`
+      ? [`（还差 ${yuan(t.why.shortFen)}）`, ` (${yuan(t.why.shortFen)} short)`]
       : t.why.limitFen !== undefined
-        ? `（今日离线可用 ${yuan(t.why.limitFen)} left offline today）`
-        : "";
-  return el("div", { class: "why", "data-testid": `why-${t.key}` }, `${w.zh}${amount}`, el("span", { class: "en" }, ` ${w.en}`));
+        ? [`（今日离线可用 ${yuan(t.why.limitFen)}）`, ` (${yuan(t.why.limitFen)} left offline today)`]
+        : ["", ""];
+  return el("div", { class: "why", "data-testid": `why-${t.key}` }, bi(`${w.zh}${zh}`, `${w.en}${en}`));
 }
 
 /** 0.750 kg × ¥15.80/kg (member ¥14.22/kg), or the price printed on a price label. */
 function scaleText(s) {
-  if (s.weightG === undefined) return `称重标签 Scale label ${yuan(s.labelPriceFen ?? 0)}`;
+  if (s.weightG === undefined) return bi(`称重标签 ${yuan(s.labelPriceFen ?? 0)}`, "Scale label");
   const kg = `${(s.weightG / 1000).toFixed(3)} kg × ${yuan(s.perUnitFen)}/kg`;
   return s.memberPerUnitFen < s.perUnitFen ? `${kg} · 会员 ${yuan(s.memberPerUnitFen)}/kg` : kg;
 }
@@ -95,7 +95,7 @@ function scaleText(s) {
 /** The button that opens the loose-item list, when the store offers one. */
 function pickButton(v) {
   if (!v.picks || v.picks.length === 0) return null;
-  return el("button", { class: "pick-open", "data-testid": "open-picks", onclick: () => renderPicks(v.picks) }, "选择散装商品 Loose items (no label)");
+  return el("button", { class: "pick-open", "data-testid": "open-picks", onclick: () => renderPicks(v.picks) }, bi("选择散装商品", "Loose items (no label)"));
 }
 
 /** The loose-item list: one big button each (name, price per piece); a tap adds one and closes the list. */
@@ -105,9 +105,9 @@ function renderPicks(picks) {
   box.replaceChildren(
     el(
       "div",
-      { class: "box picks-box", role: "dialog", "aria-label": "loose items" },
-      el("h2", {}, "选择散装商品 Choose a loose item"),
-      el("p", {}, "没有称重标签的商品，按件计价 Items without a label, priced per piece"),
+      { class: "box picks-box", role: "dialog", "aria-label": say("散装商品", "loose items") },
+      el("h2", {}, bi("选择散装商品", "Choose a loose item")),
+      el("p", {}, bi("没有称重标签的商品，按件计价", "Items without a label, priced per piece")),
       el(
         "div",
         { class: "pick-grid" },
@@ -122,11 +122,11 @@ function renderPicks(picks) {
               },
             },
             el("span", { class: "pick-name" }, p.name),
-            el("span", { class: "pick-price" }, `${yuan(p.priceFen)} / 件 each`),
+            el("span", { class: "pick-price" }, bi(`${yuan(p.priceFen)} / 件`, "each")),
           ),
         ),
       ),
-      el("div", { class: "actions", style: "justify-content:center" }, el("button", { "data-testid": "close-picks", onclick: close }, "关闭 Close")),
+      el("div", { class: "actions", style: "justify-content:center" }, el("button", { "data-testid": "close-picks", onclick: close }, bi("关闭", "Close"))),
     ),
   );
   box.classList.remove("hidden");
@@ -136,12 +136,14 @@ function renderCart(v) {
   const c = v.cart;
   const paying = v.state === "paying";
   if (!c) {
-    $("cart").replaceChildren(...kids(el("h2", {}, "购物车 Cart"), el("p", { class: "empty" }, "购物车为空，请扫描商品 Your cart is empty"), pickButton(v)));
+    $("cart").replaceChildren(
+      ...kids(el("h2", {}, bi("购物车", "Cart")), el("p", { class: "empty" }, bi("购物车为空，请扫描商品", "Your cart is empty")), pickButton(v)),
+    );
     renderPaybar([
       el(
         "div",
         { class: "pay-buttons" },
-        el("button", { class: "danger", "data-testid": "cancel", onclick: () => act("POST", "/session/cancel", {}) }, "取消 Cancel"),
+        el("button", { class: "danger", "data-testid": "cancel", onclick: () => act("POST", "/session/cancel", {}) }, bi("取消", "Cancel")),
       ),
     ]);
     return;
@@ -201,7 +203,7 @@ function renderCart(v) {
   const offer = c.pointsOffer;
   $("cart").replaceChildren(
     ...kids(
-      el("h2", {}, `购物车 Cart · ${t.itemCount} 件 item(s)`),
+      el("h2", {}, bi(`购物车 · ${t.itemCount} 件`, `Cart · ${t.itemCount} item(s)`)),
       pickButton(v),
       el(
         "table",
@@ -212,10 +214,10 @@ function renderCart(v) {
           el(
             "tr",
             {},
-            el("th", {}, "商品 Item"),
-            el("th", {}, "数量 Qty"),
-            el("th", { class: "num" }, "会员价 Price"),
-            el("th", { class: "num" }, "小计 Total"),
+            el("th", {}, bi("商品", "Item")),
+            el("th", {}, bi("数量", "Qty")),
+            el("th", { class: "num" }, bi("会员价", "Price")),
+            el("th", { class: "num" }, bi("小计", "Total")),
             el("th", {}, ""),
           ),
         ),
@@ -225,18 +227,20 @@ function renderCart(v) {
         ? el(
             "div",
             { class: "coupons", "data-testid": "coupons" },
-            c.coupons.map((x) => el("div", { class: "coupon" }, el("span", {}, `券 Coupon · ${x.name}`), el("span", {}, `−${yuan(x.discountFen)}`))),
+            c.coupons.map((x) => el("div", { class: "coupon" }, el("span", {}, bi("券", "Coupon"), ` · ${x.name}`), el("span", {}, `−${yuan(x.discountFen)}`))),
           )
         : null,
       el(
         "div",
         { class: "totals" },
-        el("span", {}, "原价 Subtotal"),
+        el("span", {}, bi("原价", "Subtotal")),
         el("span", { class: "num" }, yuan(t.subtotalFen)),
-        el("span", {}, "已优惠 You save"),
+        el("span", {}, bi("已优惠", "You save")),
         el("span", { class: "num ok", "data-testid": "savings" }, `−${yuan(t.savingsFen)}`),
-        t.pointsCashFen > 0 ? [el("span", {}, `Points 积分抵现 (${t.pointsRedeemed})`), el("span", { class: "num ok" }, `−${yuan(t.pointsCashFen)}`)] : null,
-        el("span", {}, "本单积分 Points to earn"),
+        t.pointsCashFen > 0
+          ? [el("span", {}, bi(`积分抵现 (${t.pointsRedeemed})`, "Points")), el("span", { class: "num ok" }, `−${yuan(t.pointsCashFen)}`)]
+          : null,
+        el("span", {}, bi("本单积分", "Points to earn")),
         el("span", { class: "num", "data-testid": "points-earn" }, `+${t.pointsEarned}`),
       ),
       offer || c.usePoints
@@ -250,14 +254,16 @@ function renderCart(v) {
               disabled: paying,
               onchange: (e) => act("POST", "/session/points", { use: e.target.checked }),
             }),
-            offer ? `积分抵现：用 ${offer.points} 积分抵 ${yuan(offer.cashFen)} Use ${offer.points} points for ${yuan(offer.cashFen)}` : "积分抵现 Use points",
+            offer
+              ? bi(`积分抵现：用 ${offer.points} 积分抵 ${yuan(offer.cashFen)}`, `Use ${offer.points} points for ${yuan(offer.cashFen)}`)
+              : bi("积分抵现", "Use points"),
           )
         : null,
     ),
   );
   const tn = c.tenders;
   renderPaybar([
-    el("div", { class: "pay-total" }, el("span", {}, "应付 To pay"), el("span", { class: "big num", "data-testid": "total" }, yuan(t.payableFen))),
+    el("div", { class: "pay-total" }, el("span", {}, bi("应付", "To pay")), el("span", { class: "big num", "data-testid": "total" }, yuan(t.payableFen))),
     el(
       "div",
       { class: "pay-buttons" },
@@ -269,7 +275,8 @@ function renderCart(v) {
           disabled: paying || !tn.balance.available,
           onclick: () => act("POST", "/session/finish", { payWith: "balance" }),
         },
-        `储值支付 Stored value (${yuan(v.member.balanceFen)})`,
+        bi("储值支付", "Stored value"),
+        ` (${yuan(v.member.balanceFen)})`,
       ),
       tn.balanceCard.available
         ? el(
@@ -280,20 +287,20 @@ function renderCart(v) {
               disabled: paying,
               onclick: () => act("POST", "/session/finish", { payWith: "balance-card" }),
             },
-            `储值 ${yuan(Math.max(0, v.member.balanceFen))} + 银行卡 Card`,
+            bi(`储值 ${yuan(Math.max(0, v.member.balanceFen))} + 银行卡`, "Stored value + card"),
           )
         : null,
       el(
         "button",
         { class: "primary", "data-testid": "pay-card", disabled: paying, onclick: () => act("POST", "/session/finish", { payWith: "external" }) },
-        "银行卡 Bank card",
+        bi("银行卡", "Bank card"),
       ),
       el(
         "button",
         { "data-testid": "pay-counter", disabled: paying, onclick: () => act("POST", "/session/finish", { payWith: "counter" }) },
-        "到收银台付款 Pay at the counter",
+        bi("到收银台付款", "Pay at the counter"),
       ),
-      el("button", { class: "danger", "data-testid": "cancel", disabled: paying, onclick: () => act("POST", "/session/cancel", {}) }, "取消 Cancel"),
+      el("button", { class: "danger", "data-testid": "cancel", disabled: paying, onclick: () => act("POST", "/session/cancel", {}) }, bi("取消", "Cancel")),
     ),
     why({ ...tn.balance, key: "balance" }),
   ]);
@@ -311,7 +318,7 @@ function renderPaybar(parts) {
         el(
           "button",
           { class: called ? "called" : "", "data-testid": "call-staff", onclick: () => act("POST", "/session/call-staff", {}).then((r) => r && beep("ring")) },
-          called ? "已呼叫店员，请稍候 Staff called" : "呼叫店员 Call staff",
+          called ? bi("已呼叫店员，请稍候", "Staff called") : bi("呼叫店员", "Call staff"),
         ),
       ),
     ),
@@ -320,11 +327,13 @@ function renderPaybar(parts) {
 
 function render(v) {
   view = v;
+  setLanguages(v.languages);
+  document.title = say("会员自助结账", "Member kiosk");
   $("store").textContent = v.storeName;
-  $("kiosk").textContent = `${v.deviceId} · ${v.online ? "在线 online" : "离线（限额内可用）offline"}`;
+  $("kiosk").replaceChildren(...kids(`${v.deviceId} · `, v.online ? bi("在线", "online") : bi("离线（限额内可用）", "offline")));
   $("online").className = v.online ? "dot on" : "dot";
   const next = $("next");
-  next.textContent = v.next.text;
+  next.replaceChildren(...bi(v.next.zh, v.next.en));
   next.className = `next ${v.next.tone}`;
   if (document.body.dataset.state !== v.state) $("notice").classList.add("hidden");
   document.body.dataset.state = v.state;
@@ -338,9 +347,9 @@ function render(v) {
   if (v.gate) {
     gate.replaceChildren(
       ...kids(
-        el("div", { class: v.gate.admitted ? "gate-ok" : "gate-no" }, v.gate.admitted ? "✓ 欢迎光临 Welcome" : "✗ 无法入场 Not admitted"),
+        el("div", { class: v.gate.admitted ? "gate-ok" : "gate-no" }, v.gate.admitted ? bi("✓ 欢迎光临", "Welcome") : bi("✗ 无法入场", "Not admitted")),
         v.gate.name ? el("div", { style: "font-size:28px" }, v.gate.name) : null,
-        el("div", { style: "margin-top:8px" }, v.gate.message),
+        el("div", { style: "margin-top:8px" }, bi(v.gate.zh, v.gate.en)),
       ),
     );
   }
@@ -360,10 +369,14 @@ function render(v) {
       el(
         "div",
         { class: "box" },
-        el("h2", {}, v.verification.headshotOnFile ? "人工核验 Photo check" : "请上传头像 Please upload a headshot"),
-        el("p", {}, v.next.text),
+        el("h2", {}, v.verification.headshotOnFile ? bi("人工核验", "Photo check") : bi("请上传头像", "Please upload a headshot")),
+        el("p", {}, bi(v.next.zh, v.next.en)),
         el("div", { class: "countdown", "data-deadline": String(Date.now() + left * 1000) }, `${left}s`),
-        el("div", { class: "actions", style: "justify-content:center" }, el("button", { onclick: () => act("POST", "/session/cancel", {}) }, "取消 Cancel")),
+        el(
+          "div",
+          { class: "actions", style: "justify-content:center" },
+          el("button", { onclick: () => act("POST", "/session/cancel", {}) }, bi("取消", "Cancel")),
+        ),
       ),
     );
   }
@@ -411,5 +424,5 @@ window.addEventListener(
 );
 
 live("/session/events", render, (up) => {
-  if (!up && view) $("kiosk").textContent = `${view.deviceId} · 重新连接中 reconnecting…`;
+  if (!up && view) $("kiosk").replaceChildren(...kids(`${view.deviceId} · `, bi("重新连接中…", "reconnecting…")));
 });

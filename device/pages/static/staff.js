@@ -1,23 +1,24 @@
-// The staff page: PIN sign-in, pending photo checks (approve / reject), the customer's session, returns; live over server-sent events.
-import { api, el, fmtTime, kids, live, yuan } from "./common.js";
-import { beep, words } from "./words.js";
+// The staff page: PIN sign-in, pending photo checks (approve / reject), the customer's session, returns; live over server-sent events; zh-CN first, English where the store shows it.
+import { api, bi, el, fmtTime, kids, live, say, setLanguages, yuan } from "./common.js";
+import { beep, stateWords, words } from "./words.js";
 
 const $ = (id) => document.getElementById(id);
 let stream = null;
 let returnQty = new Map();
 
+/** Why a member is checked: [中文, English]. */
 const REASONS = {
-  "card-class": "card class 卡类",
-  "secondary-card": "secondary card 副卡",
-  "first-use-of-day": "first visit today 今日首次",
-  random: "random check 随机抽查",
+  "card-class": ["卡类", "card class"],
+  "secondary-card": ["副卡", "secondary card"],
+  "first-use-of-day": ["今日首次", "first visit today"],
+  random: ["随机抽查", "random check"],
 };
 
 /** An error in plain words (zh-CN first, by code), next to the action that failed (or at the bottom). */
 function fail(err, near) {
   const w = words(err.code || (err.status ? "INTERNAL" : "NETWORK"), err.reason);
   const box = near || $("error");
-  box.textContent = `${w.zh} ${w.en}`;
+  box.replaceChildren(...bi(w.zh, w.en));
   box.dataset.code = err.code || "";
   setTimeout(() => (box.textContent = ""), 8000);
 }
@@ -51,19 +52,19 @@ function signedOut() {
 
 function card(p) {
   const m = p.member;
-  const note = el("input", { type: "text", placeholder: "Note 备注 (optional)", style: "width:100%" });
+  const note = el("input", { type: "text", placeholder: say("备注（可选）", "Note (optional)"), style: "width:100%" });
   const err = el("div", { class: "field-error", "data-testid": "card-error", role: "alert" });
   const decide = (decision) =>
     call("POST", `/staff/verifications/${encodeURIComponent(p.requestId)}/decision`, { decision, note: note.value || undefined }, err);
   const photo =
     p.headshot === "on-file"
-      ? el("img", { class: "photo", src: p.photoUrl, alt: `headshot of ${m.name}`, "data-testid": "headshot" })
+      ? el("img", { class: "photo", src: p.photoUrl, alt: say(`${m.name} 的头像`, `headshot of ${m.name}`), "data-testid": "headshot" })
       : el(
           "div",
           { class: "photo", "data-testid": "no-headshot" },
           p.headshot === "missing"
-            ? "No headshot on file: check ID. The member was told to upload one. 无头像：请核对证件"
-            : "Headshot on file, not on this kiosk yet: check ID. 头像未同步",
+            ? bi("无头像：请核对证件（已提醒会员上传头像）", "No headshot on file: check ID. The member was told to upload one.")
+            : bi("头像尚未同步到本机：请核对证件", "Headshot on file, not on this kiosk yet: check ID."),
         );
   return el(
     "div",
@@ -72,34 +73,38 @@ function card(p) {
     el(
       "div",
       {},
-      el("div", { style: "font-size:24px;font-weight:700" }, m.name, m.secondary ? el("span", { class: "tag" }, "secondary 副卡") : null),
+      el("div", { style: "font-size:24px;font-weight:700" }, m.name, m.secondary ? el("span", { class: "tag" }, bi("副卡", "secondary")) : null),
       el(
         "dl",
         { class: "kv", style: "margin:10px 0" },
-        el("dt", {}, "Member 会员号"),
+        el("dt", {}, bi("会员号", "Member")),
         el("dd", {}, m.memberId),
-        el("dt", {}, "Card 卡号"),
+        el("dt", {}, bi("卡号", "Card")),
         el("dd", {}, m.cardNo),
-        el("dt", {}, "Card class 卡类"),
-        el("dd", { "data-testid": "card-class" }, m.cardClass, m.vipExpired ? el("span", { class: "tag warn" }, "VIP expired") : null),
-        el("dt", {}, "Valid until 有效期"),
-        el("dd", { "data-testid": "expiry" }, m.validUntil ?? "no expiry 长期"),
-        el("dt", {}, "Level 等级"),
+        el("dt", {}, bi("卡类", "Card class")),
+        el("dd", { "data-testid": "card-class" }, m.cardClass, m.vipExpired ? el("span", { class: "tag warn" }, bi("VIP已过期", "VIP expired")) : null),
+        el("dt", {}, bi("有效期", "Valid until")),
+        el("dd", { "data-testid": "expiry" }, m.validUntil ?? bi("长期", "no expiry")),
+        el("dt", {}, bi("等级", "Level")),
         el("dd", {}, m.level),
-        m.primaryMemberId ? [el("dt", {}, "Primary 主卡"), el("dd", {}, m.primaryMemberId)] : null,
-        el("dt", {}, "Kiosk 设备"),
+        m.primaryMemberId ? [el("dt", {}, bi("主卡", "Primary")), el("dd", {}, m.primaryMemberId)] : null,
+        el("dt", {}, bi("设备", "Kiosk")),
         el("dd", { "data-testid": "kiosk" }, p.kioskId),
-        el("dt", {}, "Why 原因"),
-        el("dd", {}, p.reasons.map((r) => REASONS[r] ?? r).join(", ")),
-        el("dt", {}, "Time left 剩余"),
+        el("dt", {}, bi("原因", "Why")),
+        el(
+          "dd",
+          {},
+          p.reasons.map((r, i) => [i > 0 ? "、" : null, REASONS[r] ? bi(...REASONS[r]) : r]),
+        ),
+        el("dt", {}, bi("剩余", "Time left")),
         el("dd", { class: "countdown-s", "data-deadline": String(Date.now() + p.secondsLeft * 1000) }, `${p.secondsLeft}s`),
       ),
       note,
       el(
         "div",
         { class: "actions" },
-        el("button", { class: "ok", "data-testid": "approve", onclick: () => decide("approve") }, "Approve 通过"),
-        el("button", { class: "danger", "data-testid": "reject", onclick: () => decide("reject") }, "Reject 拒绝"),
+        el("button", { class: "ok", "data-testid": "approve", onclick: () => decide("approve") }, bi("通过", "Approve")),
+        el("button", { class: "danger", "data-testid": "reject", onclick: () => decide("reject") }, bi("拒绝", "Reject")),
       ),
       err,
     ),
@@ -108,27 +113,27 @@ function card(p) {
 
 function renderReturns(r) {
   const box = $("returns");
-  const head = el("h2", {}, "Returns 退货");
+  const head = el("h2", {}, bi("退货", "Returns"));
   if (r.state === "idle") {
     box.replaceChildren(
       head,
-      el("p", { class: "empty" }, "Start a return, then hold the receipt's QR code to the kiosk camera."),
-      el("button", { class: "primary", "data-testid": "start-return", onclick: () => call("POST", "/staff/returns/start") }, "Start return 开始退货"),
+      el("p", { class: "empty" }, bi("先点“开始退货”，再将小票二维码对准本机摄像头", "Start a return, then hold the receipt's QR code to the kiosk camera.")),
+      el("button", { class: "primary", "data-testid": "start-return", onclick: () => call("POST", "/staff/returns/start") }, bi("开始退货", "Start return")),
     );
     return;
   }
-  const cancel = el("button", { onclick: () => call("POST", "/staff/returns/cancel") }, "Close 关闭");
+  const cancel = el("button", { onclick: () => call("POST", "/staff/returns/cancel") }, bi("关闭", "Close"));
   if (r.state === "awaiting-receipt") {
-    const input = el("input", { type: "text", placeholder: "or type the receipt number 小票号", "data-testid": "receipt-input" });
+    const input = el("input", { type: "text", placeholder: say("或输入小票号", "or type the receipt number"), "data-testid": "receipt-input" });
     const err = el("div", { class: "field-error", role: "alert" });
     box.replaceChildren(
       head,
-      el("p", {}, "请扫描小票二维码 Hold the receipt's QR code to the kiosk camera…"),
+      el("p", {}, bi("请将小票二维码对准本机摄像头…", "Hold the receipt's QR code to the kiosk camera…")),
       el(
         "div",
         { class: "actions" },
         input,
-        el("button", { onclick: () => call("POST", "/staff/returns/receipt", { text: input.value }, err) }, "Load 查询"),
+        el("button", { onclick: () => call("POST", "/staff/returns/receipt", { text: input.value }, err) }, bi("查询", "Load")),
         cancel,
       ),
       err,
@@ -142,13 +147,13 @@ function renderReturns(r) {
       el(
         "div",
         { class: "totals", "data-testid": "return-done" },
-        el("span", {}, "Refund 退款"),
+        el("span", {}, bi("退款", "Refund")),
         el("span", { class: "num" }, yuan(r.refundFen)),
-        el("span", {}, "To stored value 退回储值"),
+        el("span", {}, bi("退回储值", "To stored value")),
         el("span", { class: "num" }, yuan(r.toBalanceFen)),
-        el("span", {}, "Pay back by card/cash 现金/银行卡退款"),
+        el("span", {}, bi("现金/银行卡退款", "Pay back by card/cash")),
         el("span", { class: "num" }, yuan(r.externalFen)),
-        el("span", {}, "Points back / taken 积分退回/扣回"),
+        el("span", {}, bi("积分退回/扣回", "Points back / taken")),
         el("span", { class: "num" }, `+${r.pointsGivenBack} / −${r.pointsTakenBack}`),
       ),
       cancel,
@@ -182,7 +187,7 @@ function renderReturns(r) {
   const confirmBtn = el(
     "button",
     { class: "danger", "data-testid": "confirm-return", disabled: true, onclick: () => call("POST", "/staff/returns/confirm", { lines: chosen() }, err) },
-    "Confirm return 确认退货",
+    bi("确认退货", "Confirm return"),
   );
   // Step 1: what the return will do, in money (points given back shown as their cash value); step 2: confirm once.
   const showPreview = async () => {
@@ -191,29 +196,36 @@ function renderReturns(r) {
     if (!p) return;
     const t = p.totals;
     preview.replaceChildren(
-      el("span", {}, "退款合计 Refund"),
+      el("span", {}, bi("退款合计", "Refund")),
       el("span", { class: "num", "data-testid": "preview-refund" }, yuan(t.refundFen)),
-      el("span", {}, "退回储值 To stored value"),
+      el("span", {}, bi("退回储值", "To stored value")),
       el("span", { class: "num" }, yuan(t.principalFen + t.bonusFen)),
-      el("span", {}, "店员退款(卡/现金) Pay back by card/cash"),
+      el("span", {}, bi("店员退款(卡/现金)", "Pay back by card/cash")),
       el("span", { class: "num" }, yuan(t.externalFen)),
-      el("span", {}, `退回积分 Points back (${t.pointsGivenBack} 分)`),
+      el("span", {}, bi(`退回积分（${t.pointsGivenBack} 分）`, "Points back")),
       el("span", { class: "num", "data-testid": "preview-points-cash" }, yuan(t.pointsCashFen)),
-      el("span", {}, "扣回积分 Points taken back"),
+      el("span", {}, bi("扣回积分", "Points taken back")),
       el("span", { class: "num" }, `−${t.pointsTakenBack}`),
     );
     confirmBtn.disabled = false;
   };
   box.replaceChildren(
     head,
-    el("p", {}, `Receipt ${r.receiptNo} · ${r.member ?? ""}`),
+    el("p", {}, bi("小票", "Receipt"), ` ${r.receiptNo} · ${r.member ?? ""}`),
     el(
       "table",
       {},
       el(
         "thead",
         {},
-        el("tr", {}, el("th", {}, "Item"), el("th", { class: "num" }, "Returned"), el("th", { class: "num" }, "Paid"), el("th", {}, "Return qty")),
+        el(
+          "tr",
+          {},
+          el("th", {}, bi("商品", "Item")),
+          el("th", { class: "num" }, bi("已退", "Returned")),
+          el("th", { class: "num" }, bi("实付", "Paid")),
+          el("th", {}, bi("退货数量", "Return qty")),
+        ),
       ),
       el("tbody", {}, rows),
     ),
@@ -221,7 +233,7 @@ function renderReturns(r) {
     el(
       "div",
       { class: "actions" },
-      el("button", { class: "primary", "data-testid": "preview-return", onclick: showPreview }, "Check refund 核对退款"),
+      el("button", { class: "primary", "data-testid": "preview-return", onclick: showPreview }, bi("核对退款", "Check refund")),
       confirmBtn,
       cancel,
     ),
@@ -231,46 +243,56 @@ function renderReturns(r) {
 
 function render(v) {
   if (v.signedOut) return signedOut();
-  $("store").textContent = `${v.storeName} · staff 员工`;
-  $("who").textContent = `${v.staff.name} (${v.staff.staffId}) · kiosk ${v.deviceId} · ${v.online ? "online" : "offline"}`;
+  setLanguages(v.languages);
+  $("store").replaceChildren(`${v.storeName} · `, ...bi("员工", "staff"));
+  $("who").replaceChildren(
+    `${v.staff.name} (${v.staff.staffId}) · `,
+    ...bi("设备", "kiosk"),
+    ` ${v.deviceId} · `,
+    ...(v.online ? bi("在线", "online") : bi("离线", "offline")),
+  );
   $("online").className = v.online ? "dot on" : "dot";
   const fresh = v.pending.filter((p) => !seenRequests.has(p.requestId));
   seenRequests = new Set(v.pending.map((p) => p.requestId));
-  if (fresh.length) alertStaff("新的核验 New photo check");
+  if (fresh.length) alertStaff(say("新的核验", "New photo check"));
   if (v.staffCall && v.staffCall.at !== seenCall) {
     seenCall = v.staffCall.at;
-    alertStaff("顾客呼叫 Customer needs help");
+    alertStaff(say("顾客呼叫", "Customer needs help"));
   }
-  if (!fresh.length && !v.staffCall) document.title = "Staff · member kiosk 员工核验";
+  if (!fresh.length && !v.staffCall) document.title = say("员工核验", "Staff · member kiosk");
   $("call").replaceChildren(
     ...(v.staffCall
       ? [
           el(
             "div",
             { class: "alert-call", "data-testid": "staff-call", role: "alert" },
-            `🔔 ${v.staffCall.kioskId} 顾客呼叫店员 (${fmtTime(v.staffCall.at)}) Customer needs help`,
-            el("button", { class: "ok", "data-testid": "answer-call", onclick: () => call("POST", "/staff/call/answer") }, "我来处理 On my way"),
+            bi(`🔔 ${v.staffCall.kioskId} 顾客呼叫店员 (${fmtTime(v.staffCall.at)})`, "Customer needs help"),
+            el("button", { class: "ok", "data-testid": "answer-call", onclick: () => call("POST", "/staff/call/answer") }, bi("我来处理", "On my way")),
           ),
         ]
       : []),
   );
   $("pending").replaceChildren(
-    ...(v.pending.length ? v.pending.map(card) : [el("p", { class: "empty", "data-testid": "none-pending" }, "Nothing to check. 暂无待核验")]),
+    ...(v.pending.length ? v.pending.map(card) : [el("p", { class: "empty", "data-testid": "none-pending" }, bi("暂无待核验", "Nothing to check."))]),
   );
   const s = v.session;
   $("session").replaceChildren(
     ...kids(
-      el("h2", {}, "Customer session 顾客会话"),
+      el("h2", {}, bi("顾客会话", "Customer session")),
       el(
         "dl",
         { class: "kv" },
-        el("dt", {}, "State 状态"),
-        el("dd", { "data-testid": "session-state" }, s.state),
-        s.member ? [el("dt", {}, "Member 会员"), el("dd", {}, s.member)] : null,
-        s.items !== undefined ? [el("dt", {}, "Items 件数"), el("dd", {}, String(s.items))] : null,
+        el("dt", {}, bi("状态", "State")),
+        el("dd", { "data-testid": "session-state", "data-state": s.state }, bi(stateWords(s.state).zh, stateWords(s.state).en)),
+        s.member ? [el("dt", {}, bi("会员", "Member")), el("dd", {}, s.member)] : null,
+        s.items !== undefined ? [el("dt", {}, bi("件数", "Items")), el("dd", {}, String(s.items))] : null,
       ),
       ["verifying", "shopping"].includes(s.state)
-        ? el("div", { class: "actions" }, el("button", { class: "danger", onclick: () => call("POST", "/staff/session/cancel") }, "Cancel session 取消会话"))
+        ? el(
+            "div",
+            { class: "actions" },
+            el("button", { class: "danger", onclick: () => call("POST", "/staff/session/cancel") }, bi("取消会话", "Cancel session")),
+          )
         : null,
     ),
   );
@@ -282,11 +304,17 @@ function render(v) {
             "div",
             { "data-testid": "decision" },
             `${fmtTime(d.at)} · ${d.member} · `,
-            el("span", { class: `tag ${d.decision === "approved" ? "ok" : "err"}` }, d.decision),
-            ` by ${d.staffId}`,
+            el(
+              "span",
+              { class: `tag ${d.decision === "approved" ? "ok" : "err"}` },
+              d.decision === "approved" ? bi("已通过", "approved") : bi("已拒绝", "rejected"),
+            ),
+            " · ",
+            bi("店员", "by"),
+            ` ${d.staffId}`,
           ),
         )
-      : [el("p", { class: "empty" }, "None yet.")]),
+      : [el("p", { class: "empty" }, bi("暂无", "None yet."))]),
   );
 }
 
@@ -313,7 +341,7 @@ $("login").addEventListener("submit", async (e) => {
     signedIn();
   } catch (err) {
     const w = words(err.code || "NETWORK");
-    $("loginError").textContent = `${w.zh} ${w.en}`;
+    $("loginError").replaceChildren(...bi(w.zh, w.en));
   }
 });
 $("logout").addEventListener("click", async () => {
@@ -321,4 +349,6 @@ $("logout").addEventListener("click", async () => {
   signedOut();
 });
 
+// The store's languages as served (data-languages on <html>) until the first view: the sign-in form's placeholders.
+setLanguages(document.documentElement.dataset.languages);
 api("GET", "/staff/me").then(signedIn, signedOut);

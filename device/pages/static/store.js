@@ -1,6 +1,6 @@
 // The store staff page: signs in once (the same staff id and PIN on every kiosk of the store), then follows each kiosk's staff view with its own bearer token; a kiosk that does not answer is shown as unreachable.
-import { el, yuan } from "./common.js";
-import { beep, words } from "./words.js";
+import { bi, el, say, setLanguages, yuan } from "./common.js";
+import { beep, stateWords, words } from "./words.js";
 
 const $ = (id) => document.getElementById(id);
 const POLL_MS = 2000;
@@ -8,15 +8,6 @@ const POLL_MS = 2000;
 let kiosks = new Map();
 let timer = null;
 let lastCalls = new Set();
-
-const STATES = {
-  idle: "空闲 Idle",
-  verifying: "核验中 Photo check",
-  shopping: "购物中 Shopping",
-  paying: "支付中 Paying",
-  done: "已完成 Done",
-  cancelled: "已取消 Cancelled",
-};
 
 async function callKiosk(base, method, path, token, body) {
   const res = await fetch(`${base}${path}`, {
@@ -37,43 +28,47 @@ function card(id, k) {
     return el(
       "section",
       { class: "card panel", "data-testid": `kiosk-${id}`, "data-reachable": "no" },
-      el("h2", {}, `${id} · 无法连接 Unreachable`),
+      el("h2", {}, `${id} · `, bi("无法连接", "Unreachable")),
       el(
         "p",
         {},
-        k.error === "STAFF_AUTH_REQUIRED" ? `${w.zh} ${w.en}` : "请检查该自助机是否开机并连接店内网络 Check the kiosk is on and on the store network",
+        k.error === "STAFF_AUTH_REQUIRED" ? bi(w.zh, w.en) : bi("请检查该自助机是否开机并连接店内网络", "Check the kiosk is on and on the store network"),
       ),
     );
   }
   const s = v.session;
+  const st = stateWords(s.state);
   return el(
     "section",
     { class: "card panel", "data-testid": `kiosk-${id}`, "data-reachable": "yes" },
-    el("h2", {}, `${id} · ${STATES[s.state] ?? s.state}`),
-    el("div", { class: "meta" }, v.online ? "总部在线 Hub online" : "总部离线（本机仍可用）Hub offline, kiosk still works"),
-    s.member ? el("div", {}, `顾客 Customer: ${s.member}${s.items !== undefined ? ` · ${s.items} 件 items` : ""}`) : null,
+    el("h2", {}, `${id} · `, bi(st.zh, st.en)),
+    el("div", { class: "meta" }, v.online ? bi("总部在线", "Hub online") : bi("总部离线（本机仍可用）", "Hub offline, kiosk still works")),
+    s.member ? el("div", {}, bi("顾客", "Customer"), `：${s.member}`, s.items !== undefined ? [` · ${s.items} 件`, bi("", "items")] : null) : null,
     v.staffCall
       ? el(
           "div",
           { class: "notice", "data-testid": `call-${id}`, role: "alert" },
-          el("div", { class: "zh" }, `${id} 顾客呼叫店员 A customer is calling`),
-          el("button", { class: "primary", "data-testid": `answer-${id}`, onclick: () => act(id, "/staff/call/answer") }, "我来处理 I'm coming"),
+          el("div", { class: "zh" }, bi(`${id} 顾客呼叫店员`, "A customer is calling")),
+          el("button", { class: "primary", "data-testid": `answer-${id}`, onclick: () => act(id, "/staff/call/answer") }, bi("我来处理", "I'm coming")),
         )
       : null,
     v.pending.length > 0
       ? el(
           "div",
           { class: "notice", "data-testid": `pending-${id}` },
-          `待核验 ${v.pending.length} Photo check waiting: ${v.pending.map((p) => p.member.name).join(", ")} `,
-          el("a", { href: `${k.url}/ui/staff`, target: "_blank", rel: "noopener" }, "打开核验页 Open the check"),
+          bi(`待核验 ${v.pending.length}`, "Photo check waiting"),
+          `：${v.pending.map((p) => p.member.name).join("、")} `,
+          el("a", { href: `${k.url}/ui/staff`, target: "_blank", rel: "noopener" }, bi("打开核验页", "Open the check")),
         )
       : null,
-    v.returns && v.returns.state !== "idle" ? el("div", {}, `退货中 Return in progress (${v.returns.state})`) : null,
+    v.returns && v.returns.state !== "idle"
+      ? el("div", {}, bi("退货中", "Return in progress"), "（", bi(stateWords(v.returns.state).zh, stateWords(v.returns.state).en), "）")
+      : null,
     s.state === "shopping" || s.state === "verifying"
       ? el(
           "button",
           { class: "danger small", "data-testid": `cancel-${id}`, onclick: () => act(id, "/staff/session/cancel") },
-          "取消该顾客结账 Cancel checkout",
+          bi("取消该顾客结账", "Cancel checkout"),
         )
       : null,
     s.totalFen !== undefined ? el("div", {}, yuan(s.totalFen)) : null,
@@ -86,7 +81,7 @@ function render() {
   const calls = new Set(ids.filter((id) => kiosks.get(id).view?.staffCall));
   for (const id of calls) if (!lastCalls.has(id)) beep("ring");
   lastCalls = calls;
-  document.title = calls.size > 0 ? `🔔 ${[...calls].join(", ")}` : "本店全部自助机 Store kiosks · staff";
+  document.title = calls.size > 0 ? `🔔 ${[...calls].join(", ")}` : say("本店全部自助机", "Store kiosks · staff");
 }
 
 async function act(id, path) {
@@ -117,7 +112,8 @@ async function poll() {
 async function signIn(staffId, pin) {
   const me = await callKiosk("", "POST", "/staff/login", undefined, { staffId, pin });
   const store = await callKiosk("", "GET", "/staff/store", me.token);
-  $("store").textContent = `${store.storeName} · 本店自助机 Store kiosks`;
+  setLanguages(store.languages);
+  $("store").replaceChildren(`${store.storeName} · `, ...bi("本店自助机", "Store kiosks"));
   kiosks = new Map([[store.self, { url: location.origin, base: "", token: me.token }]]);
   for (const k of store.kiosks) {
     if (k.deviceId === store.self) continue;
@@ -138,6 +134,9 @@ async function signIn(staffId, pin) {
   timer = setInterval(poll, POLL_MS);
 }
 
+// The store's languages as served (data-languages on <html>): the sign-in form's placeholders.
+setLanguages(document.documentElement.dataset.languages);
+
 $("login").addEventListener("submit", async (e) => {
   e.preventDefault();
   const pin = $("pin");
@@ -145,7 +144,7 @@ $("login").addEventListener("submit", async (e) => {
     await signIn($("staffId").value.trim(), pin.value);
   } catch (err) {
     const w = words(err.code || "NETWORK");
-    $("loginError").textContent = `${w.zh} ${w.en}`;
+    $("loginError").replaceChildren(...bi(w.zh, w.en));
   } finally {
     pin.value = "";
   }

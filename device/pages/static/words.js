@@ -1,4 +1,4 @@
-// What every refusal and notice code means to the person at the screen: zh-CN first, English second, and the next step.
+// What every refusal and notice code (and session state) means to the person at the screen: zh-CN first, English second, and the next step.
 // Plain JS (no build step): the customer display and the staff page import it; test/kiosk-screens.test.ts checks every code has words.
 
 /** code -> [中文, English]; each says what happened and what to do next. */
@@ -70,6 +70,24 @@ export const WORDS = {
 export function words(code, reason) {
   const w = (reason && WORDS[reason]) || WORDS[code] || WORDS.INTERNAL;
   return { zh: w[0], en: w[1] };
+}
+
+/** A checkout session's state (the staff pages show it): [中文, English]. */
+export const STATES = {
+  idle: ["空闲", "Idle"],
+  verifying: ["核验中", "Photo check"],
+  shopping: ["购物中", "Shopping"],
+  paying: ["支付中", "Paying"],
+  done: ["已完成", "Done"],
+  cancelled: ["已取消", "Cancelled"],
+  "awaiting-receipt": ["等待扫描小票", "Waiting for the receipt"],
+  selecting: ["选择退货商品", "Choosing items"],
+};
+
+/** { zh, en } for a state; an unknown state as it is (no English half). */
+export function stateWords(state) {
+  const w = STATES[state];
+  return w ? { zh: w[0], en: w[1] } : { zh: state, en: "" };
 }
 
 /** One short tone (Web Audio; no sound file): high for OK, low and double for a refusal. */
