@@ -65,6 +65,8 @@ const TopUp = obj({
   at: Ms,
   actor: Str,
 });
+/** What a level's paid upgrade gives besides the level. */
+const LevelReward = obj({ points: z.number().int().optional(), balanceFen: Fen.optional(), couponPackIds: z.array(Str).optional() });
 const Entry = obj({ id: z.number().int(), reason: Str, ref: Str, at: Ms });
 
 /** `method path` (as declared below /bo) to its answer. */
@@ -118,10 +120,23 @@ export const RESPONSES: Record<string, z.ZodType> = {
   "post /top-ups/:topUpId/refund": obj({ refundId: Str.optional() }),
   "get /vip/plans": obj({
     classes: z.array(obj({ id: Str, name: Str })),
-    plans: z.array(obj({ id: Str, classId: Str, periodDays: z.number().int(), priceFen: Fen, enabled: z.boolean() })),
+    plans: z.array(obj({ id: Str, classId: Str, periodDays: z.number().int(), priceFen: Fen, enabled: z.boolean(), upgrade: Str.optional() })),
   }),
   "get /members/:id/vip/quote": obj({ kind: Str, priceFen: Fen, bonusDays: z.number().int(), couponPackIds: z.array(Str), classAfter: Str, expiresAt: Ms }),
   "post /members/:id/vip/purchase": obj({ kind: Str, priceFen: Fen, cardClass: Str, expiresAt: Ms }),
+  "post /members/:id/vip/upgrade": obj({ kind: Str, priceFen: Fen, cardClass: Str, expiresAt: Ms }),
+  "get /members/:id/vip/gift/quote": obj({ kind: Str, planId: Str, classBefore: Str, classAfter: Str, expiresAt: Ms }),
+  "post /members/:id/vip/gift": obj({ kind: Str, cardClass: Str, expiresAt: Ms }),
+  "get /members/:id/vip/extend/quote": obj({ expiresAt: Ms.nullable(), previousExpiresAt: Ms }),
+  "post /members/:id/vip/extend": obj({ expiresAt: Ms.nullable(), previousExpiresAt: Ms }),
+  "get /members/:id/level/paid-upgrade/quote": obj({ levelBefore: Str, levelId: Str, priceFen: Fen, reward: LevelReward.nullable(), effectiveOn: Str }),
+  "post /members/:id/level/paid-upgrade": obj({
+    levelId: Str,
+    priceFen: Fen,
+    reward: LevelReward.nullable(),
+    payment: obj({ method: Str, amountFen: Fen }).nullable(),
+  }),
+  "patch /members/:id": MemberView,
   "post /members/:id/points/adjustments": obj({ points: z.number().int(), pointsBalance: z.number().int() }),
   "delete /members/:id/headshot": obj({ memberId: Str, headshotHash: z.null() }),
   "delete /members/:id/card-key": obj({ cardKeyState: z.enum(["enrolled", "none"]) }),
@@ -156,7 +171,7 @@ export const RESPONSES: Record<string, z.ZodType> = {
   }),
   "post /members/:id/activation": obj({ token: Str, link: Str, expiresAt: Ms }),
   "get /jobs": obj({ jobs: z.array(obj({ job: Str, lastDay: NStr, lastRunAt: Ms.nullable(), lastError: NStr })) }),
-  "get /levels": obj({ levels: z.array(obj({ id: Str, name: Str })) }),
+  "get /levels": obj({ levels: z.array(obj({ id: Str, name: Str, paidUpgradeFen: Fen.optional() })) }),
   // format=csv answers text/csv instead (the same table); these describe the JSON answer.
   "get /reports/vip": obj({
     period: Str,

@@ -955,6 +955,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/bo/members/{id}/level/paid-upgrade/quote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What buying a higher level would cost and give (price, reward), without doing it */
+        get: operations["getMembersIdLevelPaidUpgradeQuote"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/bo/members/{id}/notifications": {
         parameters: {
             query?: never;
@@ -1271,6 +1288,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/bo/members/{id}/vip/extend/quote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The expiry an extension would set, without doing it
+         * @description Give exactly one of `untilDate`, `expiresAt`, `days`, as for POST /members/:id/vip/extend.
+         */
+        get: operations["getMembersIdVipExtendQuote"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/bo/members/{id}/vip/gift": {
         parameters: {
             query?: never;
@@ -1282,6 +1319,23 @@ export interface paths {
         put?: never;
         /** Give a VIP plan (only to a member who is not VIP; no purchase bonuses) */
         post: operations["postMembersIdVipGift"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/bo/members/{id}/vip/gift/quote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What giving a VIP plan would give (class, expiry), without doing it */
+        get: operations["getMembersIdVipGiftQuote"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -4586,6 +4640,7 @@ export interface operations {
                         levels: ({
                             id: string;
                             name: string;
+                            paidUpgradeFen?: number;
                         } & {
                             [key: string]: unknown;
                         })[];
@@ -5201,7 +5256,85 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        consultant: ({
+                            consultantId: string;
+                        } & {
+                            [key: string]: unknown;
+                        }) | null;
+                        effectiveCardClass: string;
+                        level: {
+                            growth: number;
+                            levelSince: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        member: {
+                            balanceFen: number;
+                            baseCardClass?: string;
+                            bonusBalanceFen?: number;
+                            cardClass: string;
+                            cardId: string;
+                            coupons: ({
+                                couponId: string;
+                                expiresOn?: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            headshotHash?: string;
+                            levelId: string;
+                            memberId: string;
+                            name: string;
+                            pointsBalance: number;
+                            /** @enum {string} */
+                            status: "active" | "blocked";
+                            vipExpiresAt?: number;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        plus: {
+                            active: boolean;
+                            expiresAt: number | null;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        portraits: ({
+                            frequency: string;
+                            tags: string[];
+                        } & {
+                            [key: string]: unknown;
+                        }) | null;
+                        primaryMemberId: string | null;
+                        profile: {
+                            birthDate: string | null;
+                            blockedReason: string | null;
+                            cardIssuedOn: string;
+                            /** @enum {string} */
+                            cardKeyState: "enrolled" | "none";
+                            channel: string;
+                            gender: string | null;
+                            headshotUploadedOn: string | null;
+                            homeStoreId: string | null;
+                            phone: string | null;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        shoppingCards: {
+                            count: number;
+                            totalFen: number;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        stores: string[];
+                        vip: {
+                            active: boolean;
+                            cardValidUntil: number | null;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    } & {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description invalid input (the message names the field) */
@@ -6706,7 +6839,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        levelId: string;
+                        payment: ({
+                            amountFen: number;
+                            method: string;
+                        } & {
+                            [key: string]: unknown;
+                        }) | null;
+                        priceFen: number;
+                        reward: ({
+                            balanceFen?: number;
+                            couponPackIds?: string[];
+                            points?: number;
+                        } & {
+                            [key: string]: unknown;
+                        }) | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description invalid input (the message names the field) */
@@ -6755,6 +6906,90 @@ export interface operations {
                 };
             };
             /** @description RULES_LEVEL_NOT_ALLOWED, PRICE_CHANGED, INSUFFICIENT_BALANCE */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMembersIdLevelPaidUpgradeQuote: {
+        parameters: {
+            query: {
+                levelId: string;
+                storeId: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        effectiveOn: string;
+                        levelBefore: string;
+                        levelId: string;
+                        priceFen: number;
+                        reward: ({
+                            balanceFen?: number;
+                            couponPackIds?: string[];
+                            points?: number;
+                        } & {
+                            [key: string]: unknown;
+                        }) | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description invalid input (the message names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid staff token (or member request proof) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or store scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such member */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RULES_LEVEL_NOT_ALLOWED, IS_SECONDARY */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8376,7 +8611,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        expiresAt: number | null;
+                        previousExpiresAt: number;
+                    } & {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description invalid input (the message names the field) */
@@ -8435,6 +8675,82 @@ export interface operations {
             };
         };
     };
+    getMembersIdVipExtendQuote: {
+        parameters: {
+            query?: {
+                days?: number;
+                expiresAt?: number;
+                untilDate?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        expiresAt: number | null;
+                        previousExpiresAt: number;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description invalid input (the message names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid staff token (or member request proof) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or store scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such member */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not VIP or not later (RULES_VIP_NOT_ALLOWED, RULES_INVALID_INPUT), IS_SECONDARY */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     postMembersIdVipGift: {
         parameters: {
             query?: never;
@@ -8463,7 +8779,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        cardClass: string;
+                        expiresAt: number;
+                        kind: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description invalid input (the message names the field) */
@@ -8512,6 +8834,84 @@ export interface operations {
                 };
             };
             /** @description RULES_VIP_NOT_ALLOWED (already VIP), RULES_VIP_LIMIT_REACHED */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMembersIdVipGiftQuote: {
+        parameters: {
+            query: {
+                planId: string;
+                storeId: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        classAfter: string;
+                        classBefore: string;
+                        expiresAt: number;
+                        kind: string;
+                        planId: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description invalid input (the message names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid staff token (or member request proof) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or store scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such member */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RULES_VIP_NOT_ALLOWED (already VIP), RULES_VIP_LIMIT_REACHED, RULES_UNKNOWN_PLAN, IS_SECONDARY */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8736,7 +9136,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        cardClass: string;
+                        expiresAt: number;
+                        kind: string;
+                        priceFen: number;
+                    } & {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description invalid input (the message names the field) */
@@ -12463,6 +12870,7 @@ export interface operations {
                             id: string;
                             periodDays: number;
                             priceFen: number;
+                            upgrade?: string;
                         } & {
                             [key: string]: unknown;
                         })[];
