@@ -1,4 +1,4 @@
-// The member page's action bar: only the operations this role may do (the hub checks again), each in its dialog.
+// The member page's action bar: only the operations this role may do (the hub checks again, see each route's roles), each in its dialog.
 import { useState } from "react";
 import { Button, Modal, Space } from "antd";
 import { useT } from "../shared/i18n";
@@ -8,9 +8,25 @@ import { TopUpDialog } from "./TopUpDialog";
 import { VipDialog } from "./VipDialog";
 import { BlockDialog, CardKeyDialog, PointsDialog } from "./SimpleDialogs";
 import { ActivationQr } from "./RegisterDialog";
+import { VipUpgradeDialog } from "./VipUpgradeDialog";
+import { VipExtendDialog, VipGiftDialog } from "./VipChangeDialogs";
+import { LevelUpgradeDialog } from "./LevelUpgradeDialog";
+import { ProfileDialog } from "./ProfileDialog";
 import { S } from "./strings";
 
-type Open = "top-up" | "vip" | "points" | "block" | "card-key" | "activation" | undefined;
+type Open =
+  | "top-up"
+  | "vip"
+  | "vip-upgrade"
+  | "vip-gift"
+  | "vip-extend"
+  | "level-upgrade"
+  | "profile"
+  | "points"
+  | "block"
+  | "card-key"
+  | "activation"
+  | undefined;
 
 export function CounterActions({ view, storeId, manager, onDone }: { view: MemberView; storeId: string; manager: boolean; onDone: () => void }) {
   const t = useT(S);
@@ -18,6 +34,9 @@ export function CounterActions({ view, storeId, manager, onDone }: { view: Membe
   const [open, setOpen] = useState<Open>();
   const m = view.member;
   const blocked = m.status === "blocked";
+  // A secondary card follows its primary's VIP and level: those are done on the primary.
+  const secondary = view.primaryMemberId !== null;
+  const vipActive = view.vip.active;
   const mayEditBonus = isManager(s.user) || s.user.permissions.includes("top-up:edit-bonus");
   const close = () => setOpen(undefined);
   return (
@@ -28,6 +47,29 @@ export function CounterActions({ view, storeId, manager, onDone }: { view: Membe
         </Button>
         <Button disabled={blocked || !storeId} onClick={() => setOpen("vip")} data-testid="action-vip">
           {t("vip")}
+        </Button>
+        {vipActive && !secondary && (
+          <Button disabled={blocked || !storeId} onClick={() => setOpen("vip-upgrade")} data-testid="action-vip-upgrade">
+            {t("vipUpgrade")}
+          </Button>
+        )}
+        {manager && !vipActive && !secondary && (
+          <Button disabled={blocked || !storeId} onClick={() => setOpen("vip-gift")} data-testid="action-vip-gift">
+            {t("vipGiveTitle")}
+          </Button>
+        )}
+        {manager && vipActive && !secondary && (
+          <Button onClick={() => setOpen("vip-extend")} data-testid="action-vip-extend">
+            {t("vipExtendTitle")}
+          </Button>
+        )}
+        {!secondary && (
+          <Button disabled={blocked || !storeId} onClick={() => setOpen("level-upgrade")} data-testid="action-level-upgrade">
+            {t("levelUpgrade")}
+          </Button>
+        )}
+        <Button onClick={() => setOpen("profile")} data-testid="action-profile">
+          {t("editProfile")}
         </Button>
         {manager && (
           <Button onClick={() => setOpen("points")} data-testid="action-points">
@@ -50,6 +92,11 @@ export function CounterActions({ view, storeId, manager, onDone }: { view: Membe
       </Space>
       {open === "top-up" && <TopUpDialog memberId={m.memberId} storeId={storeId} mayEditBonus={mayEditBonus} onClose={close} onDone={onDone} />}
       {open === "vip" && <VipDialog memberId={m.memberId} storeId={storeId} onClose={close} onDone={onDone} />}
+      {open === "vip-upgrade" && <VipUpgradeDialog memberId={m.memberId} storeId={storeId} currentClass={m.cardClass} onClose={close} onDone={onDone} />}
+      {open === "vip-gift" && <VipGiftDialog memberId={m.memberId} storeId={storeId} onClose={close} onDone={onDone} />}
+      {open === "vip-extend" && <VipExtendDialog memberId={m.memberId} onClose={close} onDone={onDone} />}
+      {open === "level-upgrade" && <LevelUpgradeDialog memberId={m.memberId} storeId={storeId} levelId={m.levelId} onClose={close} onDone={onDone} />}
+      {open === "profile" && <ProfileDialog view={view} onClose={close} onDone={onDone} />}
       {open === "points" && <PointsDialog memberId={m.memberId} points={m.pointsBalance} onClose={close} onDone={onDone} />}
       {open === "block" && <BlockDialog memberId={m.memberId} blocked={blocked} onClose={close} onDone={onDone} />}
       {open === "card-key" && <CardKeyDialog memberId={m.memberId} onClose={close} onDone={onDone} />}

@@ -1,5 +1,5 @@
-// The frame of every counter operation: its idempotency key made when the dialog opens, the quote shown first, one confirm, the hub's answer after.
-import { useState } from "react";
+// The frame of every counter operation: its idempotency key made when the dialog opens, the quote shown first (useQuote), one confirm, the hub's answer after.
+import { useEffect, useState } from "react";
 import { Button, Modal, Space, Typography } from "antd";
 import { newIdempotencyKey } from "../api/client";
 import { ErrorNote } from "../shared/ErrorNote";
@@ -69,4 +69,25 @@ export function CounterDialog({ title, onClose, onConfirm, canConfirm, children,
       </Typography.Paragraph>
     </Modal>
   );
+}
+
+/** Runs `load` 250 ms after the inputs (`inputs`: what the quote depends on, as one string) settle; drops answers that arrive after they changed again. */
+export function useQuote<Q>(load: (() => Promise<{ data?: Q; error?: unknown }>) | undefined, inputs: string) {
+  const [quote, setQuote] = useState<Q | undefined>();
+  const [error, setError] = useState<unknown>();
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `inputs` names what `load` depends on (a new closure each render)
+  useEffect(() => {
+    setQuote(undefined);
+    setError(undefined);
+    if (!load) return;
+    let live = true;
+    const timer = setTimeout(() => {
+      void load().then(({ data, error: e }) => live && (data ? setQuote(data) : setError(e)));
+    }, 250);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [inputs]);
+  return { quote, error };
 }

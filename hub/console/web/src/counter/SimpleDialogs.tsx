@@ -6,7 +6,7 @@ import { useT } from "../shared/i18n";
 import { CounterDialog } from "./Dialog";
 import { S } from "./strings";
 
-function Reason({ value, onChange }: { value: string; onChange: (v: string) => void }) {
+export function Reason({ value, onChange }: { value: string; onChange: (v: string) => void }) {
   const t = useT(S);
   return (
     <Form.Item label={t("reason")} required>

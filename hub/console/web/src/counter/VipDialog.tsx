@@ -43,10 +43,13 @@ export function VipDialog({ memberId, storeId, onClose, onDone }: { memberId: st
   const className = (id: string) => plans?.classes.find((c) => c.id === id)?.name ?? id;
   const confirm = async (key: string) => {
     if (!planId || !quote) return undefined;
-    const { data, error: e } = await api.POST("/bo/members/{id}/vip/purchase", {
+    const opts = {
       params: { path: { id: memberId }, header: { "Idempotency-Key": key } },
       body: { storeId, planId, payment: { method }, expectedPriceFen: quote.priceFen },
-    });
+    };
+    // The route for the kind the hub quoted (an upgrade quote is charged by the upgrade route).
+    const { data, error: e } =
+      quote.kind === "upgrade" ? await api.POST("/bo/members/{id}/vip/upgrade", opts) : await api.POST("/bo/members/{id}/vip/purchase", opts);
     if (e) return e;
     setDone(data);
     onDone();
