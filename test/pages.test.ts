@@ -1,6 +1,6 @@
-// The customer display and the staff page in headless Chromium: a full checkout, a staff approval and a rejection; screenshots kept in test-artifacts/pages.
+// The customer display and the staff page in headless Chromium: a full checkout, a staff approval and a rejection, a Chinese-only store (device.display.languages "zh"); screenshots kept in test-artifacts/pages.
 import { it, expect, beforeAll, afterAll, afterEach } from "vitest";
-import { existsSync, mkdirSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { serve, type ServerType } from "@hono/node-server";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -15,6 +15,7 @@ import { chromiumPath, requireTool } from "./support/requires.js";
 const CHROMIUM = chromiumPath();
 const chromiumTool = requireTool("chromium");
 const ARTIFACTS = join(import.meta.dirname, "..", "test-artifacts", "pages");
+const DOCS_SHOTS = join(import.meta.dirname, "..", "docs", "screenshots");
 const ARGS = [
   "--headless",
   "--no-sandbox",
@@ -138,6 +139,11 @@ chromiumTool.describe("customer display", () => {
     // An unknown barcode is refused on screen, and changes nothing.
     await scan(page, "4006381333931");
     await expect.poll(() => page.textContent("[data-testid=notice]")).toContain("未找到该商品，请呼叫店员");
+    // The default store (no display.languages): the English is on screen too (innerText: what is rendered).
+    expect(await page.evaluate("document.documentElement.dataset.languages")).toBe("zh+en");
+    expect(await page.innerText("[data-testid=notice]")).toContain("Product not found: please call staff");
+    expect(await page.innerText("[data-testid=member]")).toMatch(/会员 Member[\s\S]*积分 Points/);
+    expect(await page.innerText("[data-testid=cart]")).toContain("商品 Item");
     await page.check("[data-testid=use-points]");
     await expect.poll(async () => (await page.textContent("[data-testid=cart]")) ?? "").toMatch(/积分抵现 \(\d+\) Points/);
     await shot(page, "display-2-cart");
@@ -251,5 +257,101 @@ chromiumTool.describe("staff page", () => {
     expect(start.status).toBe(403);
     await display.close();
     await staffPage.close();
+  });
+});
+
+/** Latin words left in rendered text once codes (MEMBER_FIRST), the kiosk id, units and the loan words zh-CN writes in Latin (App, VIP) are taken out. */
+function latinWords(text: string): string[] {
+  return text
+    .replace(/\b[A-Z][A-Z0-9_]{2,}\b/g, "")
+    .replace(/\b(k1|kg|App)\b/g, "")
+    .split(/[^A-Za-z]+/)
+    .filter((w) => w.length > 0);
+}
+
+/** The .en elements of the page, and how many of them are rendered (have a box). */
+const EN_COUNTS = `(() => { const all = [...document.querySelectorAll(".en")]; return [all.length, all.filter((e) => e.getClientRects().length > 0).length]; })()`;
+
+chromiumTool.describe("a Chinese-only store (device.display.languages zh)", () => {
+  it("shows the display's notices, member and cart panels and the staff page without English; back to both with zh+en", { timeout: 90_000 }, async () => {
+    w = new SyncWorld();
+    await w.startHub();
+    // Store data in Chinese too (product, card class and level names come from the store's rules, not the page).
+    const rules = sessionRules();
+    const zhNames: Record<string, string> = { "rice-5kg": "东北大米五公斤", "milk-1l": "鲜牛奶一升" };
+    rules.catalog = (rules.catalog as Array<{ sku: string; name: string }>).map((p) => ({ ...p, name: zhNames[p.sku] ?? p.name }));
+    rules.cardClasses = (rules.cardClasses as Array<{ id: string; name: string }>).map((c) => ({ ...c, name: c.id === "standard" ? "普通卡" : "金卡" }));
+    rules.levels = (rules.levels as Array<{ id: string; name: string }>).map((l) => ({ ...l, name: l.id === "gold" ? "金卡会员" : "普通会员" }));
+    const device = { storeName: "浦东会员店", staff: STAFF, display: { languages: "zh" } };
+    w.hub.publishConfig("s01", { rules, device });
+    const m = w.addMember("M300", { balanceFen: 1_000 });
+    w.hub.members.update("M300", { name: "王小明" });
+    const kiosk = await w.addKiosk("k1", "s01");
+    await w.ready(kiosk, ["M300"]);
+    const url = await serveKiosk(kiosk);
+    expect(kiosk.sync.current?.device.display.languages).toBe("zh");
+
+    const page = await open(1080, 1920);
+    await page.goto(`${url}/ui/display`);
+    await state(page, "idle");
+    expect(await page.evaluate("[document.documentElement.lang, document.documentElement.dataset.languages]")).toEqual(["zh-CN", "zh"]);
+    expect(latinWords(await page.innerText("body"))).toEqual([]);
+
+    // A refusal: zh-CN words and the code for staff, no English line.
+    await scan(page, BARCODE.rice);
+    const notice = page.locator("[data-testid=notice]");
+    await expect.poll(() => notice.innerText()).toContain("请先出示会员码，再扫描商品");
+    expect(await notice.locator(".code").innerText()).toBe("MEMBER_FIRST");
+    expect(await notice.locator(".en").isVisible()).toBe(false);
+    expect(await notice.innerText()).not.toContain("Show your member code");
+    expect(latinWords(await notice.innerText())).toEqual([]);
+
+    // Shopping: the member and cart panels, the pay bar and the next step in Chinese only.
+    await scan(page, code(m, kiosk));
+    await state(page, "shopping");
+    await scan(page, BARCODE.rice);
+    await scan(page, BARCODE.milk);
+    await expect.poll(() => page.locator("[data-testid=cart] tbody tr").count()).toBe(2);
+    await expect.poll(() => page.innerText("[data-testid=why-balance]")).toMatch(/储值余额不足.*还差 ¥\d/);
+    // An unknown barcode while shopping: the refusal over the cart (in the screenshot too).
+    await scan(page, "4006381333931");
+    await expect.poll(() => notice.innerText()).toMatch(/^未找到该商品，请呼叫店员\s+UNKNOWN_PRODUCT$/);
+    for (const sel of ["[data-testid=notice]", "[data-testid=member]", "[data-testid=cart]", "[data-testid=paybar]", "[data-testid=next]", "header"]) {
+      const text = await page.innerText(sel);
+      expect(text, sel).toMatch(/[\u4e00-\u9fff]/);
+      expect(latinWords(text), sel).toEqual([]);
+    }
+    expect(await page.innerText("[data-testid=member]")).toMatch(/^会员\n/);
+    const [enAll, enShown] = (await page.evaluate(EN_COUNTS)) as [number, number];
+    expect(enAll).toBeGreaterThan(20);
+    expect(enShown).toBe(0);
+    await shot(page, "kiosk-zh-only");
+    copyFileSync(join(ARTIFACTS, "kiosk-zh-only.png"), join(DOCS_SHOTS, "kiosk-zh-only.png"));
+
+    // The staff page of the same store: sign-in form and panels in Chinese only.
+    const staffPage = await open(1280, 900);
+    await staffPage.goto(`${url}/ui/staff`);
+    await staffPage.waitForSelector("[data-testid=login]:not(.hidden)");
+    expect(await staffPage.getAttribute("#staffId", "placeholder")).toBe("工号");
+    expect(latinWords(await staffPage.innerText("[data-testid=login]"))).toEqual([]);
+    await staffPage.fill("#staffId", "s01");
+    await staffPage.fill("#pin", "2468");
+    await staffPage.click("#login button[type=submit]");
+    await staffPage.waitForSelector("[data-testid=none-pending]");
+    await expect.poll(() => staffPage.innerText("[data-testid=session-state]")).toBe("购物中");
+    const staffText = await staffPage.innerText("#app");
+    expect(staffText).toContain("顾客会话");
+    // The member is shown to staff as "name (member id)": M300 is an id, not English.
+    expect(latinWords(staffText.replace(/\bM300\b/g, ""))).toEqual([]);
+    expect(((await staffPage.evaluate(EN_COUNTS)) as number[])[1]).toBe(0);
+    await shot(staffPage, "staff-zh-only");
+
+    // The store switches back to zh+en: the open display shows the English again, without a reload.
+    w.hub.publishConfig("s01", { rules, device: { ...device, display: { languages: "zh+en" } } });
+    await expect.poll(() => page.evaluate("document.documentElement.dataset.languages"), { timeout: 15_000 }).toBe("zh+en");
+    await expect.poll(() => page.innerText("[data-testid=member]")).toContain("会员 Member");
+    expect(((await page.evaluate(EN_COUNTS)) as number[])[1]).toBeGreaterThan(10);
+    await staffPage.close();
+    await page.close();
   });
 });
