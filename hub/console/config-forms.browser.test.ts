@@ -124,6 +124,9 @@ describe("configuration forms in Chromium", () => {
       // After the reload the marker comes from the saved overrides; other fields stay inherited.
       await expect.poll(() => page.getByTestId("marker-device.verification.oneInN").textContent()).toBe("门店覆盖");
       expect(await page.getByTestId("marker-device.returns.windowDays").textContent()).toBe("继承总部");
+      // The display languages (device.display.languages): listed, inherited, the kiosks' default.
+      expect(await page.getByTestId("marker-device.display.languages").textContent()).toBe("继承总部");
+      expect(await page.getByTestId("card-display").textContent()).toContain("zh+en");
       // A value the kiosks' schema refuses (366 days at most) is caught in the browser, next to the field.
       await inputOf(page, "field-device.returns.windowDays").fill("999");
       await expect.poll(() => page.getByTestId("field-error-device.returns.windowDays").count()).toBe(1);

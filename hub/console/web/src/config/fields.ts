@@ -151,6 +151,16 @@ export const OTHER_RULES_CARDS: CardDef[] = [
 
 export const POLICY_CARDS: CardDef[] = [
   {
+    key: "display",
+    title: ["顾客屏与员工页", "Customer display and staff pages"],
+    fields: [
+      {
+        ...e("device.display.languages", "显示语言", "Languages shown", ["zh+en", "zh"]),
+        hint: ["zh+en：中文下附英文（默认）；zh：只显示中文", "zh+en: Chinese with English underneath (default); zh: Chinese only"],
+      },
+    ],
+  },
+  {
     key: "verification",
     title: ["人脸照片核验", "Photo verification"],
     fields: [
