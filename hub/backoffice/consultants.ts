@@ -8,6 +8,7 @@ import type { Actor } from "../audit.js";
 import type { BackofficeDeps } from "./deps.js";
 import type { Routes } from "./route.js";
 import { hasTable } from "./member-data.js";
+import { openingOf } from "./member-openings.js";
 import { Id, MemberParams, Month, Reason } from "./schemas.js";
 
 interface ConsultantRow {
@@ -78,7 +79,7 @@ export function consultantReport(d: BackofficeDeps, storeId: string, month: stri
         .map((p) => localDate(p.at, off));
       return classifyConsultantSale(
         rules.consultant,
-        { cardIssuedOn: d.data.profile(memberId).cardIssuedOn, previousPurchaseDates: previous },
+        { cardIssuedOn: d.data.profile(memberId).cardIssuedOn, previousPurchaseDates: previous, knownSince: openingOf(d.db, memberId)?.importedOn },
         localDate(at, off),
       );
     };

@@ -17,13 +17,14 @@ import { transact, type Work } from "./work.js";
 import { givePunchCardsInTx, shoppingCardForInTx } from "./stored-cards.js";
 import { epochSecondsToDateSql } from "../sql-dialect.js";
 import { giveLevelGiftInTx } from "./coupons-issue.js";
+import { openingOf } from "./member-openings.js";
 
 /** Growth value per sale: one per whole yuan of what the member paid. */
 export const growthOf = (totalFen: number): number => Math.max(0, Math.floor(totalFen / 100));
 
 /**
  * The level metrics of a member as they stood at `asOf` (default: everything so far): cumulative spend and top-ups
- * and the points balance exclude what happened from `asOf` on, so a threshold reached today counts
+ * (with an imported member's opening figures from the old system) and the points balance exclude what happened from `asOf` on, so a threshold reached today counts
  * from tomorrow even when the job runs late.
  */
 export function levelMember(d: BackofficeDeps, memberId: string, asOf = Number.MAX_SAFE_INTEGER): LevelMember {
@@ -35,6 +36,9 @@ export function levelMember(d: BackofficeDeps, memberId: string, asOf = Number.M
   const toppedUp = one("SELECT COALESCE(SUM(principal_fen), 0) AS v FROM top_ups WHERE member_id = ? AND at < ?", memberId, asOf);
   const refunded = one("SELECT COALESCE(SUM(principal_fen), 0) AS v FROM top_up_refunds WHERE member_id = ? AND at < ?", memberId, asOf);
   const pointsSince = one("SELECT COALESCE(SUM(delta), 0) AS v FROM points_log WHERE member_id = ? AND at >= ?", memberId, asOf);
+  // Imported members: the old system's cumulative spend and top-up come before anything the hub recorded.
+  const opening = openingOf(d.db, memberId);
+  const open = opening && opening.at < asOf ? opening : undefined;
   const windowStart = startOfLocalDay(s.levelSince, rules.utcOffsetMinutes);
   const windowPoints = one(
     "SELECT COALESCE(SUM(delta), 0) AS v FROM points_log WHERE member_id = ? AND reason = 'sale' AND delta > 0 AND at >= ? AND at < ?",
@@ -47,8 +51,8 @@ export function levelMember(d: BackofficeDeps, memberId: string, asOf = Number.M
     levelSince: s.levelSince,
     growth: s.growth,
     points: Math.max(0, m.pointsBalance - pointsSince),
-    cumulativeSpendFen: Math.max(0, spend),
-    cumulativeTopUpFen: Math.max(0, toppedUp - refunded),
+    cumulativeSpendFen: Math.max(0, spend + (open?.spendFen ?? 0)),
+    cumulativeTopUpFen: Math.max(0, toppedUp - refunded + (open?.topUpFen ?? 0)),
     balanceFen: Math.max(0, m.balanceFen),
     windowGrowth: s.windowGrowth,
     windowPoints: Math.max(0, windowPoints),

@@ -1,4 +1,4 @@
-// The back office's later SQLite migrations (16 and up): sales index flag, console sign-in, coupon issues, claims settlement, points gifts, yearly clear skipped, the offline-use index, the notifications outbox, kiosk commands.
+// The back office's later SQLite migrations (16 and up): sales index flag, console sign-in, coupon issues, claims settlement, points gifts, yearly clear skipped, the offline-use index, the notifications outbox, kiosk commands, member openings (imports from an old system).
 import type { Migration } from "../../storage/sqlite.js";
 
 /** SQLite migrations 16 and up; a new back-office table or column goes here (and in pg-migrations-features.ts). */
@@ -216,6 +216,22 @@ export const BACKOFFICE_FEATURE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX kiosk_commands_device ON kiosk_commands (device_id, issued_at);
       CREATE INDEX kiosk_commands_issued ON kiosk_commands (issued_at);
       CREATE INDEX kiosk_commands_open ON kiosk_commands (expires_at) WHERE status = 'sent';
+    `,
+  },
+  {
+    version: 25,
+    name: "member-openings",
+    sql: `
+      -- Members imported from an old system (hub/backoffice/member-openings.ts): the day of the
+      -- import (the hub knows their purchases from then on) and the cumulative spend and top-up the old
+      -- system had, which the level metrics and portraits add to what the hub has recorded since.
+      CREATE TABLE member_openings (
+        member_id     TEXT PRIMARY KEY,
+        imported_on   TEXT NOT NULL,
+        spend_fen     INTEGER NOT NULL DEFAULT 0,
+        top_up_fen    INTEGER NOT NULL DEFAULT 0,
+        created_at    INTEGER NOT NULL
+      );
     `,
   },
 ];

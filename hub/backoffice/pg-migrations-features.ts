@@ -1,4 +1,4 @@
-// The back office's later PostgreSQL migrations (11 and up, each "as SQLite's N" of hub/backoffice/migrations-features.ts): sales index flag, console sign-in, coupons, claims, gifts, yearly clear, the offline-use index, the notifications outbox, kiosk commands.
+// The back office's later PostgreSQL migrations (11 and up, each "as SQLite's N" of hub/backoffice/migrations-features.ts): sales index flag, console sign-in, coupons, claims, gifts, yearly clear, the offline-use index, the notifications outbox, kiosk commands, member openings (imports from an old system).
 import type { Migration } from "../../storage/sqlite.js";
 
 /** PostgreSQL migrations 11 and up; a new back-office table or column goes here (and in migrations-features.ts). */
@@ -212,6 +212,22 @@ export const BACKOFFICE_PG_FEATURE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX kiosk_commands_device ON kiosk_commands (device_id, issued_at);
       CREATE INDEX kiosk_commands_issued ON kiosk_commands (issued_at);
       CREATE INDEX kiosk_commands_open ON kiosk_commands (expires_at) WHERE status = 'sent';
+    `,
+  },
+  {
+    version: 20,
+    name: "member-openings",
+    sql: `
+      -- As SQLite's 25. Members imported from an old system (hub/backoffice/member-openings.ts): the day of the
+      -- import (the hub knows their purchases from then on) and the cumulative spend and top-up the old
+      -- system had, which the level metrics and portraits add to what the hub has recorded since.
+      CREATE TABLE member_openings (
+        member_id     TEXT PRIMARY KEY,
+        imported_on   TEXT NOT NULL,
+        spend_fen     BIGINT NOT NULL DEFAULT 0,
+        top_up_fen    BIGINT NOT NULL DEFAULT 0,
+        created_at    BIGINT NOT NULL
+      );
     `,
   },
 ];

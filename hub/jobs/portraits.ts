@@ -1,6 +1,7 @@
 // The daily portrait job: each member's frequency portrait and tags, recomputed with the thresholds of their home store.
 import type { BackofficeDeps } from "../backoffice/deps.js";
 import { hasTable } from "../backoffice/member-data.js";
+import { openingOf } from "../backoffice/member-openings.js";
 import { memberPortraits, type MemberHistory } from "../../protocol/rules/portraits.js";
 import { addDays, localDate, startOfLocalDay, type IsoDate } from "../../protocol/rules/time.js";
 import { isRulesError } from "../../protocol/rules/errors.js";
@@ -49,6 +50,8 @@ export function memberHistory(d: BackofficeDeps, memberId: string, day: IsoDate)
     d.db
       .prepare("SELECT COALESCE(SUM(principal_fen - refunded_principal_fen), 0) AS v FROM top_ups WHERE member_id = ? AND at < ?")
       .get<{ v: number }>(memberId, end)?.v ?? 0;
+  // An imported member: the old system's figures count, and the hub knows their purchases from the import day.
+  const opening = openingOf(d.db, memberId);
   const contacts = d.db
     .prepare("SELECT DISTINCT day FROM member_contacts WHERE member_id = ? AND day >= ? AND day <= ?")
     .all<{ day: string }>(memberId, addDays(day, -t.contactedDays), day)
@@ -57,10 +60,11 @@ export function memberHistory(d: BackofficeDeps, memberId: string, day: IsoDate)
     thresholds: t,
     history: {
       cardIssuedOn: profile.cardIssuedOn <= day ? profile.cardIssuedOn : day,
+      ...(opening ? { knownSince: opening.importedOn <= day ? opening.importedOn : day } : {}),
       purchases,
       returns,
-      lifetimeSpendFen: Math.max(0, lifetime - refunded),
-      cumulativeTopUpFen: Math.max(0, toppedUp),
+      lifetimeSpendFen: Math.max(0, lifetime - refunded + (opening?.spendFen ?? 0)),
+      cumulativeTopUpFen: Math.max(0, toppedUp + (opening?.topUpFen ?? 0)),
       coupons: m.coupons.map((c) => ({ expiresOn: c.expiresOn })),
       contacts,
     },

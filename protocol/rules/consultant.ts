@@ -37,17 +37,19 @@ export interface ConsultantReward {
 /**
  * Which multiplier a purchase gets: a member whose card is within `newMemberDays` (issue day
  * included) is new (first purchase or repeat); otherwise, by days since their previous purchase
- * (or since the card was issued if none): at least `lostDays` = lost won back, at least
+ * (or since the card was issued if none, or since `knownSince` — the import day of a member from an
+ * old system, whose earlier purchases the hub does not have): at least `lostDays` = lost won back, at least
  * `sleepingDays` = sleeping reactivated, else other.
  */
 export function classifyConsultantSale(
   s: ConsultantSettings,
-  member: { cardIssuedOn: IsoDate; previousPurchaseDates: readonly IsoDate[] },
+  member: { cardIssuedOn: IsoDate; previousPurchaseDates: readonly IsoDate[]; knownSince?: IsoDate | undefined },
   saleDate: IsoDate,
 ): ConsultantSaleKind {
   const earlier = member.previousPurchaseDates.filter((d) => d <= saleDate);
   if (daysBetween(member.cardIssuedOn, saleDate) < s.newMemberDays) return earlier.length === 0 ? "new-first" : "new-repeat";
-  const last = earlier.reduce<IsoDate>((a, d) => (d > a ? d : a), member.cardIssuedOn);
+  const since = member.knownSince !== undefined && member.knownSince > member.cardIssuedOn ? member.knownSince : member.cardIssuedOn;
+  const last = earlier.reduce<IsoDate>((a, d) => (d > a ? d : a), since);
   const gap = daysBetween(last, saleDate);
   if (gap >= s.lostDays) return "lost-won-back";
   if (gap >= s.sleepingDays) return "sleeping-reactivated";

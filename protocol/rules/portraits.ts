@@ -7,6 +7,11 @@ import { addDays, daysBetween, type IsoDate } from "./time.js";
 
 export const MemberHistorySchema = z.strictObject({
   cardIssuedOn: IsoDateSchema,
+  /**
+   * First day whose purchases the history holds, when later than the card's issue (members imported
+   * from an old system: the import day). 'Lost' needs no purchase for the lost window counted from it.
+   */
+  knownSince: IsoDateSchema.optional(),
   purchases: z.array(z.strictObject({ date: IsoDateSchema, amountFen: FenSchema, channel: ChannelSchema.optional() })).default([]),
   returns: z.array(z.strictObject({ date: IsoDateSchema })).default([]),
   /** Lifetime spend; defaults to the sum of `purchases`. */
@@ -52,6 +57,7 @@ export function memberPortraits(t: PortraitThresholds, history: MemberHistory, t
   const dates = h.purchases.map((p) => p.date);
   const lifetime = h.lifetimeSpendFen ?? h.purchases.reduce((s, p) => s + p.amountFen, 0);
   const age = daysBetween(h.cardIssuedOn, today);
+  const known = h.knownSince !== undefined && h.knownSince > h.cardIssuedOn ? daysBetween(h.knownSince, today) : age;
   const c = {
     loyal: within(dates, today, t.loyal.days),
     loyalAlt: within(dates, today, t.loyal.orDays),
@@ -68,7 +74,7 @@ export function memberPortraits(t: PortraitThresholds, history: MemberHistory, t
     active: c.active >= t.active.minPurchases,
     "one-purchase": c.onePurchase === 1,
     sleeping: c.sleepingNone === 0 && c.sleepingSome >= 1,
-    lost: c.lost === 0 && age >= t.lostDays,
+    lost: c.lost === 0 && known >= t.lostDays,
   };
   const frequency = FREQUENCY_PORTRAITS.find((p) => matches[p]) ?? "none";
   const tags: PortraitTag[] = [];
