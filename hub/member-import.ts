@@ -11,28 +11,12 @@ import type ExcelJS from "exceljs";
 import type { MemberRegistry, NewMember } from "./members.js";
 import type { MemberRecord } from "../protocol/messages.js";
 import { HubError } from "./errors.js";
+import { IMPORT_COLUMNS, IMPORT_FIELDS, REQUIRED_FIELDS, columnOf, readCell, type ImportField } from "./member-import-columns.js";
 import type { Database } from "../storage/database.js";
 import type { Clock } from "../protocol/clock.js";
 
-/** Columns a file may have (case, spaces, `_` and `-` are ignored: "Member ID" = member_id = memberId). */
-export const MEMBER_COLUMNS = [
-  "memberId",
-  "cardId",
-  "name",
-  "levelId",
-  "cardClass",
-  "cardPublicKey",
-  "status",
-  "pointsBalance",
-  "balanceFen",
-  "vipExpiresAt",
-  "headshotHash",
-  "birthday",
-] as const;
-type MemberColumn = (typeof MEMBER_COLUMNS)[number];
-/** levelId and cardClass may be left out: the back office fills in the rules' defaults (a store manager's import must). */
-const REQUIRED: readonly MemberColumn[] = ["memberId", "cardId", "name", "cardPublicKey"];
-const INTEGER_COLUMNS: ReadonlySet<MemberColumn> = new Set(["pointsBalance", "balanceFen"]);
+/** Columns a file may have (names and Chinese headers: member-import-columns.ts, the one table). */
+export const MEMBER_COLUMNS = IMPORT_FIELDS;
 
 export const IMPORT_BATCH_MAX = 500;
 
@@ -63,35 +47,57 @@ export interface RowResult {
   message?: string;
 }
 
-const norm = (s: string): string => s.toLowerCase().replace(/[\s_-]/g, "");
-const COLUMN_BY_NORM = new Map<string, MemberColumn>(MEMBER_COLUMNS.map((c) => [norm(c), c]));
-
-/** Maps header cells to member columns; throws when a required one is missing. Unknown columns are returned, not fatal. */
-export function mapHeader(header: readonly string[]): { columns: Array<MemberColumn | undefined>; unknown: string[] } {
-  const columns = header.map((h) => COLUMN_BY_NORM.get(norm(h)));
-  const missing = REQUIRED.filter((r) => !columns.includes(r));
-  if (missing.length > 0) throw new ImportError("IMPORT_HEADER_INVALID", `missing column(s): ${missing.join(", ")} (expected ${MEMBER_COLUMNS.join(", ")})`);
+/** Maps header cells to member columns; throws when a required one is missing or two name the same column. Unknown columns are returned, not fatal. */
+export function mapHeader(header: readonly string[]): { columns: Array<ImportField | undefined>; unknown: string[] } {
+  const columns = header.map((h) => columnOf(h)?.field);
+  const missing = REQUIRED_FIELDS.filter((r) => !columns.includes(r));
+  if (missing.length > 0) throw new ImportError("IMPORT_HEADER_INVALID", `missing column(s): ${missing.join(", ")} (expected ${IMPORT_FIELDS.join(", ")})`);
+  const twice = IMPORT_FIELDS.find((f) => columns.filter((c) => c === f).length > 1);
+  if (twice) {
+    const names = header.filter((_h, i) => columns[i] === twice);
+    throw new ImportError("IMPORT_HEADER_INVALID", `columns ${names.join(", ")} all mean ${twice}: keep one`);
+  }
   const unknown = header.filter((_h, i) => columns[i] === undefined && header[i] !== "");
   return { columns, unknown };
 }
 
-/** Turns one row's cells into a member draft; the hub validates it fully (MemberRecordSchema). */
-export function memberFromCells(cells: Readonly<Record<string, string>>): { ok: true; member: Record<string, unknown> } | { ok: false; message: string } {
+/** What a row gives beyond the member record: the back office's profile and the opening figures. */
+export interface ImportExtras {
+  phone?: string;
+  gender?: "female" | "male" | "other" | null;
+  birthDate?: string;
+  cardIssuedOn?: string;
+  cumulativeSpendFen?: number;
+  cumulativeTopUpFen?: number;
+}
+
+/**
+ * Turns one row's cells into a member draft (record fields; the hub validates it fully,
+ * MemberRecordSchema), the extras (profile, opening figures), and the header each field came from.
+ */
+export function memberFromCells(
+  cells: Readonly<Record<string, string>>,
+): { ok: true; member: Record<string, unknown>; extras: ImportExtras; headers: Partial<Record<ImportField, string>> } | { ok: false; message: string } {
   const member: Record<string, unknown> = {};
+  const extras: Record<string, unknown> = {};
+  const headers: Partial<Record<ImportField, string>> = {};
   for (const [col, raw] of Object.entries(cells)) {
-    const c = COLUMN_BY_NORM.get(norm(col));
+    const c = columnOf(col);
     const v = raw.trim();
     if (!c || v === "") continue;
-    if (INTEGER_COLUMNS.has(c)) {
-      if (!/^-?\d+$/.test(v)) return { ok: false, message: `${c}: not a whole number` };
-      member[c] = Number(v);
-    } else if (c === "vipExpiresAt") {
-      const ms = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-      if (!Number.isFinite(ms)) return { ok: false, message: "vipExpiresAt: not a date (ISO 8601 or ms since epoch)" };
-      member[c] = ms;
-    } else member[c] = v;
+    const r = readCell(c.field, c.yuan, v);
+    if ("error" in r) return { ok: false, message: col === c.field ? r.error : `${r.error} (column ${col})` };
+    headers[c.field] = col;
+    if (c.field === "birthday") {
+      const b = r.value as { birthday: string; birthDate?: string };
+      member.birthday = b.birthday;
+      if (b.birthDate) extras.birthDate ??= b.birthDate;
+    } else if (IMPORT_COLUMNS[c.field].to === "record") member[c.field] = r.value;
+    else extras[c.field] = r.value;
   }
-  return { ok: true, member };
+  // A full birth date gives the record's MM-DD birthday when no birthday column says otherwise.
+  if (typeof extras.birthDate === "string" && member.birthday === undefined) member.birthday = extras.birthDate.slice(5);
+  return { ok: true, member, extras: extras as ImportExtras, headers };
 }
 
 function cellText(v: ExcelJS.CellValue): string {

@@ -5,11 +5,14 @@
 // changes nothing and the kiosks get one push per batch. The answer lists every rejected row.
 // A store manager's import creates members of their store only and cannot set HQ-only columns;
 // opening balances and points are ledger moves (reason `import`), so balance = sum of the log.
+// Old-system columns (Chinese headers, phone, gender, birth and issue dates, cumulative spend and
+// top-up; the table is member-import-columns.ts) go to the profile and member_openings.
 import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { once } from "node:events";
 import { z } from "zod";
-import { IMPORT_BATCH_MAX, ImportError, memberFromCells, readMemberRows, recordOpeningInTx, type RowResult } from "../member-import.js";
+import { IMPORT_BATCH_MAX, ImportError, memberFromCells, readMemberRows, recordOpeningInTx, type ImportExtras, type RowResult } from "../member-import.js";
+import { HQ_ONLY_FIELDS } from "../member-import-columns.js";
 import type { NewMember } from "../members.js";
 import { HubError } from "../errors.js";
 import { MANAGERS, isHq, requireStore } from "../auth/roles.js";
@@ -19,6 +22,9 @@ import type { BackofficeDeps } from "./deps.js";
 import type { Routes } from "./route.js";
 import { Id } from "./schemas.js";
 import { defaultLevelFor } from "../../protocol/rules/levels.js";
+import type { Profile } from "./member-data.js";
+import { sealedCardKey } from "./members.js";
+import { saveOpeningInTx } from "./member-openings.js";
 
 const TYPES = ["text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/octet-stream"] as const;
 
@@ -52,15 +58,18 @@ export async function spool(body: ReadableStream<Uint8Array> | null, path: strin
   return size;
 }
 
-/** Columns only HQ may fill: a store manager's row with one of them is refused, naming it. */
-export const HQ_ONLY_COLUMNS = ["levelId", "cardClass", "pointsBalance", "balanceFen", "vipExpiresAt"] as const;
+/** Columns only HQ may fill: a store manager's row with one of them is refused, naming it (the table: member-import-columns.ts). */
+export const HQ_ONLY_COLUMNS = HQ_ONLY_FIELDS;
+
+type Pending = { row: number; member: NewMember; extras: ImportExtras; keyless: boolean };
 
 /**
  * Imports the rows of a file already on disk. `hq` false (a store manager): the members belong to
  * `storeId` only, take the rules' default level and card class, and a row that sets an HQ-only
  * column (other than to those defaults) is refused. Opening balances and points (HQ only) are
  * written to the money ledger (balance_log / points_log, reason `import`) with the row, so the
- * member's balance is the sum of its log like after any other move.
+ * member's balance is the sum of its log like after any other move. Phone, gender, birth date and
+ * card issue date go on the profile; cumulative spend and top-up to member_openings (level metrics).
  */
 export async function importFile(
   d: BackofficeDeps,
@@ -68,15 +77,20 @@ export async function importFile(
 ): Promise<ImportSummary> {
   const started = performance.now();
   const rules: RulesConfig = d.rules.forStore(o.storeId);
-  const levels = new Set(rules.levels.map((l) => l.id));
-  const classes = new Set(rules.cardClasses.map((c) => c.id));
+  // A level or card class by its id or by its name in the rules (old systems export names: 金卡).
+  const levels = new Map<string, string>();
+  for (const l of rules.levels) levels.set(l.name, l.id);
+  for (const l of rules.levels) levels.set(l.id, l.id);
+  const classes = new Map<string, string>();
+  for (const c of rules.cardClasses) classes.set(c.name, c.id);
+  for (const c of rules.cardClasses) classes.set(c.id, c.id);
   const today = d.rules.storeDay(o.storeId, d.clock.now());
   const defaults = { levelId: defaultLevelFor(rules, "till")?.id, cardClass: d.settings.get().defaultCardClass };
   if (!o.hq && !o.storeId) throw new HubError("FORBIDDEN", "a store manager imports for one of their stores: give storeId");
   const errors: RowResult[] = [];
   let rows = 0;
   let imported = 0;
-  let pending: Array<{ row: number; member: NewMember }> = [];
+  let pending: Pending[] = [];
   const ignoredColumns: string[] = [];
 
   const flush = (): void => {
@@ -87,19 +101,28 @@ export async function importFile(
       batch.map((b) => b.member),
       {
         batch: IMPORT_BATCH_MAX,
-        onCreatedInTx: (m) => {
-          d.data.saveProfileInTx(m.memberId, {
-            phone: null,
-            gender: null,
-            birthDate: null,
+        onCreatedInTx: (m, i) => {
+          const { extras, keyless } = batch[i]!;
+          const profile: Profile = {
+            phone: extras.phone ?? null,
+            gender: extras.gender ?? null,
+            birthDate: extras.birthDate ?? null,
             homeStoreId: o.storeId,
             channel: "import",
-            cardIssuedOn: today,
-            cardKeyState: "enrolled",
+            cardIssuedOn: extras.cardIssuedOn ?? today,
+            // Without a key from the file the card has a sealed one: the member activates the app (activation link).
+            cardKeyState: keyless ? "none" : "enrolled",
             headshotUploadedOn: null,
             blockedReason: null,
-          });
+          };
+          d.data.saveProfileInTx(m.memberId, profile);
           d.data.saveLevelStateInTx(m.memberId, { levelSince: today, growth: 0, windowGrowth: 0 });
+          saveOpeningInTx(d.db, m.memberId, {
+            importedOn: today,
+            spendFen: extras.cumulativeSpendFen ?? 0,
+            topUpFen: extras.cumulativeTopUpFen ?? 0,
+            at: d.clock.now(),
+          });
           d.audit.recordInTx({ actor: o.actor, action: "member.import", entity: "member", entityId: m.memberId, storeId: o.storeId, before: null, after: m });
           // The opening balance and points as ledger entries; a refusal (negative amounts) undoes the row.
           recordOpeningInTx(d.db, d.clock, m);
@@ -125,31 +148,46 @@ export async function importFile(
         errors.push({ row: src.row, ok: false, code: "INVALID_INPUT", message: parsed.message });
         continue;
       }
-      const m = parsed.member;
-      if (levels.size > 0 && typeof m.levelId === "string" && !levels.has(m.levelId)) {
-        errors.push({ row: src.row, ok: false, code: "INVALID_INPUT", message: `levelId: no level '${m.levelId}' in the rules` });
-        continue;
+      const refuse = (code: string, message: string): void => void errors.push({ row: src.row, ok: false, code, message });
+      const { member: m, extras, headers } = parsed;
+      if (levels.size > 0 && typeof m.levelId === "string") {
+        const id = levels.get(m.levelId);
+        if (!id) {
+          refuse("INVALID_INPUT", `levelId: no level '${m.levelId}' in the rules`);
+          continue;
+        }
+        m.levelId = id;
       }
-      if (classes.size > 0 && typeof m.cardClass === "string" && !classes.has(m.cardClass)) {
-        errors.push({ row: src.row, ok: false, code: "INVALID_INPUT", message: `cardClass: no card class '${m.cardClass}' in the rules` });
+      if (classes.size > 0 && typeof m.cardClass === "string") {
+        const id = classes.get(m.cardClass);
+        if (!id) {
+          refuse("INVALID_INPUT", `cardClass: no card class '${m.cardClass}' in the rules`);
+          continue;
+        }
+        m.cardClass = id;
+      }
+      if (extras.cardIssuedOn !== undefined && extras.cardIssuedOn > today) {
+        refuse("INVALID_INPUT", `cardIssuedOn: ${extras.cardIssuedOn} is after today (${today})`);
         continue;
       }
       if (!o.hq) {
-        const field = HQ_ONLY_COLUMNS.find((f) => m[f] !== undefined && !((f === "levelId" || f === "cardClass") && m[f] === defaults[f]));
+        const values: Record<string, unknown> = { ...m, ...extras };
+        const field = HQ_ONLY_COLUMNS.find((f) => values[f] !== undefined && !((f === "levelId" || f === "cardClass") && values[f] === defaults[f]));
         if (field) {
-          errors.push({
-            row: src.row,
-            ok: false,
-            code: "FORBIDDEN",
-            message: `${field}: 只有总部可以设置此列。only HQ may set ${field}; leave the column out (store imports get the default level and card class, no opening balance or points)`,
-          });
+          const named = headers[field] !== undefined && headers[field] !== field ? `（表头 column「${headers[field]}」）` : "";
+          refuse(
+            "FORBIDDEN",
+            `${field}: 只有总部可以设置此列${named}。only HQ may set ${field}; leave the column out (store imports get the default level and card class, no opening balance, points or cumulative figures)`,
+          );
           continue;
         }
         m.stores = [o.storeId];
       }
       m.levelId ??= defaults.levelId;
       m.cardClass ??= defaults.cardClass;
-      pending.push({ row: src.row, member: m as unknown as NewMember });
+      const keyless = m.cardPublicKey === undefined;
+      if (keyless) m.cardPublicKey = sealedCardKey();
+      pending.push({ row: src.row, member: m as unknown as NewMember, extras, keyless });
       if (pending.length >= IMPORT_BATCH_MAX) flush();
     }
     flush();
@@ -178,7 +216,7 @@ export function registerImportRoutes(r: Routes, d: BackofficeDeps): void {
       tag: "members",
       summary: "Bulk import members from a CSV or XLSX file (streamed, any size); one result per rejected row",
       description:
-        "The body is the file (text/csv or the XLSX type; `format` says which when sent as application/octet-stream). Columns by name: memberId, cardId, name, levelId, cardClass, cardPublicKey (required), status, pointsBalance, balanceFen, vipExpiresAt, headshotHash, birthday. Each row is created completely or not at all; rows are committed in batches of 500 and pushed to the kiosks once per batch. HQ imports for the chain; a store manager imports members of their store (`storeId`): the members belong to that store only, and a row that sets levelId or cardClass (other than the defaults), pointsBalance, balanceFen or vipExpiresAt is refused (FORBIDDEN, naming the column). Opening balances and points are written through the money ledger (reason `import`).",
+        "The body is the file (text/csv or the XLSX type; `format` says which when sent as application/octet-stream). Columns by name, in English or as an old system's Chinese headers (docs/backoffice.md, Import): memberId, cardId, name (required), levelId, cardClass, cardPublicKey, status, pointsBalance, balanceFen, vipExpiresAt, headshotHash, birthday, birthDate, phone, gender, cardIssuedOn, cumulativeSpendFen, cumulativeTopUpFen. Without cardPublicKey the member activates the member app later (POST /bo/members/:id/activation). Each row is created completely or not at all; rows are committed in batches of 500 and pushed to the kiosks once per batch. HQ imports for the chain; a store manager imports members of their store (`storeId`): the members belong to that store only, and a row that sets levelId or cardClass (other than the defaults), pointsBalance, balanceFen, vipExpiresAt, cumulativeSpendFen or cumulativeTopUpFen is refused (FORBIDDEN, naming the column). Opening balances and points are written through the money ledger (reason `import`); cumulative spend and top-up count in the level metrics; the card issue date decides whether the member is new.",
       roles: MANAGERS,
       query: z.strictObject({ storeId: Id.optional(), format: z.enum(["csv", "xlsx"]).optional() }),
       bodyKind: "binary",

@@ -92,6 +92,7 @@ export async function importMembersCommand(api: HubApi, io: CliIo, o: ImportOpti
     }
   };
 
+  let extrasNoted = false;
   try {
     for await (const src of readMemberRows(o.file, {
       ...(o.format ? { format: o.format } : {}),
@@ -102,7 +103,12 @@ export async function importMembersCommand(api: HubApi, io: CliIo, o: ImportOpti
       rows++;
       const m = memberFromCells(src.cells);
       if (!m.ok) failures.push({ row: src.row, ok: false, code: "INVALID_INPUT", message: m.message });
-      else pending.push({ row: src.row, member: m.member });
+      else if (!extrasNoted && Object.keys(m.extras).length > 0 && !o.json) {
+        // Profile and opening columns (phone, issue date, cumulative figures...) need the back office's import.
+        extrasNoted = true;
+        io.stderr(`note: not importing ${Object.keys(m.extras).join(", ")} here: the back-office import (POST /bo/members/import, the console) takes them\n`);
+      }
+      if (m.ok) pending.push({ row: src.row, member: m.member });
       if (pending.length >= o.batch) await send();
       progress.draw(rows, failures.length);
     }
