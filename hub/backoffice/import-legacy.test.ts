@@ -8,6 +8,9 @@ import { ACTIVATION_CARD } from "../../protocol/member-proof.js";
 import { memberProof } from "../app/proof.testkit.js";
 import { computePortraits } from "../jobs/portraits.js";
 import { columnOf, parseDay, readCell } from "../member-import-columns.js";
+import { memberPortraits } from "../../protocol/rules/portraits.js";
+import { classifyConsultantSale } from "../../protocol/rules/consultant.js";
+import { PortraitThresholdsSchema, ConsultantSettingsSchema } from "../../protocol/rules/config-members.js";
 import { boWorld, insertSale, T0, type BoWorld } from "./test-kit.js";
 
 let w: BoWorld;
@@ -215,5 +218,20 @@ describe("the column table", () => {
     expect(readCell("gender", false, "女")).toEqual({ value: "female" });
     expect(readCell("gender", false, "保密")).toEqual({ value: null });
     expect(readCell("phone", false, "+86 138-0013-8000")).toEqual({ value: "+8613800138000" });
+  });
+});
+
+describe("knownSince in the rules (the import day of a member from an old system)", () => {
+  it("'lost' and the consultant's gap count from it; 'new' still from the card's issue", () => {
+    const t = PortraitThresholdsSchema.parse({});
+    const old = { cardIssuedOn: "2019-03-01" };
+    expect(memberPortraits(t, old, "2024-06-15")).toMatchObject({ frequency: "lost", tags: [] });
+    expect(memberPortraits(t, { ...old, knownSince: "2024-06-15" }, "2024-06-15")).toMatchObject({ frequency: "none", tags: [] });
+    expect(memberPortraits(t, { ...old, knownSince: "2024-06-15" }, "2024-12-12").frequency).toBe("lost"); // 180 days later
+    const s = ConsultantSettingsSchema.parse({});
+    const member = { cardIssuedOn: "2019-03-01", previousPurchaseDates: [] };
+    expect(classifyConsultantSale(s, member, "2024-06-16")).toBe("lost-won-back");
+    expect(classifyConsultantSale(s, { ...member, knownSince: "2024-06-15" }, "2024-06-16")).toBe("other");
+    expect(classifyConsultantSale(s, { cardIssuedOn: "2024-06-10", previousPurchaseDates: [], knownSince: "2024-06-15" }, "2024-06-16")).toBe("new-first");
   });
 });
