@@ -1,12 +1,9 @@
-// Plain-text rendering of a what-if report: the receipt as a table, then points, level, VIP, top-up and portraits.
+// Plain-text rendering of a what-if report: the receipt as a table, then points, level, VIP, top-up, refund, consultant and portraits.
 import type { WhatIfReport } from "./whatif.js";
+import { consultantLines, topUpRefundLines, yuan } from "./whatif-format-parts.js";
+import { localTime } from "./whatif-time.js";
 
-/** Fen as yuan with two decimals: 12345 -> "123.45", -5 -> "-0.05". */
-export function yuan(fen: number): string {
-  const sign = fen < 0 ? "-" : "";
-  const a = Math.abs(fen);
-  return `${sign}${Math.floor(a / 100)}.${String(a % 100).padStart(2, "0")}`;
-}
+export { yuan };
 
 function table(head: string[], rows: string[][], right: readonly number[]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
@@ -24,7 +21,10 @@ function kv(pairs: [string, string][]): string {
 }
 
 export function formatWhatIf(r: WhatIfReport): string {
-  const out: string[] = [`What-if at ${new Date(r.at).toISOString()} (store day ${r.localDate})`];
+  const off = r.utcOffsetMinutes;
+  /** Every instant is printed in store-local time with its offset, never as UTC. */
+  const when = (at: number | null): string => (at === null ? "-" : localTime(at, off));
+  const out: string[] = [`What-if at ${r.atLocal}, store day ${r.localDate}`];
   const c = r.receipt;
   if (c) {
     out.push("", `Receipt (${c.channel}, member ${c.memberId ?? "guest"})`);
@@ -101,22 +101,31 @@ export function formatWhatIf(r: WhatIfReport): string {
       `Points: +${r.points.earned} earned (x${m?.total ?? "1"}: level x${(m?.levelPercent ?? 100) / 100}${events}; ${r.points.returnable} returnable), -${r.points.redeemed} spent${r.points.balanceAfter === null ? "" : `, balance after ${r.points.balanceAfter}`}`,
     );
   }
+  const raised = r.topUp?.levelChange;
+  if (raised) {
+    out.push(
+      "",
+      `Level: ${raised.from ?? "(level not given)"} -> ${raised.to} (by top-up) from ${raised.effectiveOn}${raised.validUntil ? ` until ${raised.validUntil}` : ""} (${raised.reason})`,
+    );
+  }
   if (r.level) {
     const l = r.level;
     out.push(
-      "",
+      ...(raised ? [] : [""]),
       `Level: ${l.kind} ${l.from} -> ${l.to} from ${l.effectiveOn}${l.validUntil ? ` until ${l.validUntil}` : ""}${l.resetGrowth ? ", growth reset to 0" : ""} (${l.reason})`,
     );
-  } else if (c || r.portraits) out.push("", "Level: no change");
+  } else if (!raised && (c || r.portraits)) out.push("", "Level: no change");
   if (r.vip) {
-    if (r.vip.expiry) out.push("", `VIP: expired, back to ${r.vip.expiry.classAfter}`);
+    const e = r.vip.expiry;
+    if (e)
+      out.push("", `VIP: expired ${when(r.vip.expiredAt)}, back to ${e.classAfter}${e.expiresAt === null ? "" : ` (card valid until ${when(e.expiresAt)})`}`);
     const q = r.vip.quote;
     if (q)
       out.push(
         "",
-        `VIP ${q.kind}: ${q.record.classBefore} -> ${q.record.classAfter}, price ${yuan(q.priceFen)}, until ${q.record.expiresAt === null ? "-" : new Date(q.record.expiresAt).toISOString()}${q.bonusDays ? `, bonus ${q.bonusDays} days` : ""}${q.couponPackIds.length ? `, coupon packs ${q.couponPackIds.join(", ")}` : ""}`,
+        `VIP ${q.kind}: ${q.record.classBefore} -> ${q.record.classAfter}, price ${yuan(q.priceFen)}, until ${when(q.record.expiresAt)}${q.bonusDays ? `, bonus ${q.bonusDays} days` : ""}${q.couponPackIds.length ? `, coupon packs ${q.couponPackIds.join(", ")}` : ""}`,
       );
-    if (!r.vip.expiry && !q) out.push("", "VIP: no change");
+    if (!e && !q) out.push("", `VIP: no change${r.vip.activeUntil === null ? "" : ` (VIP until ${when(r.vip.activeUntil)})`}`);
   }
   if (r.topUp) {
     const t = r.topUp;
@@ -124,8 +133,11 @@ export function formatWhatIf(r: WhatIfReport): string {
       "",
       `Top-up ${yuan(t.amountFen)} (${t.rule ? t.rule.name : "no rule"}): +${yuan(t.principalFen)} principal, +${yuan(t.bonusFen)} bonus${t.points ? `, +${t.points} points` : ""}${t.upgradeToLevelId ? `, level ${t.upgradeToLevelId}` : ""}${t.vipPlanId ? `, VIP ${t.vipPlanId}` : ""}`,
     );
+    if (t.vipGift) out.push(`  VIP gift: ${t.vipGift.classBefore} -> ${t.vipGift.classAfter} until ${when(t.vipGift.expiresAt)}`);
     for (const n of t.notGiven) out.push(`  not given: ${n}`);
   }
+  if (r.topUpRefund) out.push("", ...topUpRefundLines(r.topUpRefund));
+  if (r.consultant) out.push("", ...consultantLines(r.consultant));
   if (r.portraits) out.push("", `Portrait: ${r.portraits.frequency}${r.portraits.tags.length ? `; tags ${r.portraits.tags.join(", ")}` : ""}`);
   if (r.yearlyClear.action !== "none") out.push("", `Yearly points clear: ${r.yearlyClear.action} (on ${r.yearlyClear.clearOn ?? "-"}; cannot be undone)`);
   return `${out.join("\n")}\n`;

@@ -11,15 +11,24 @@ import { priceCart } from "./pricing.js";
 import { CartLineSchema, CartMemberSchema, type PricedCart } from "./pricing-types.js";
 import { returnLines, type ReturnResult } from "./returns.js";
 import { settleTenders, type TenderPlan } from "./tenders.js";
-import { localDate, parseInstant } from "./time.js";
+import { addDays, localDate } from "./time.js";
 import { evaluateTopUp, type TopUpResult } from "./top-up.js";
+import {
+  WhatIfConsultantSchema,
+  whatIfConsultant,
+  type WhatIfConsultantReport,
+  WhatIfTopUpRefundSchema,
+  whatIfTopUpRefund,
+  type WhatIfTopUpRefundReport,
+} from "./whatif-parts.js";
+import { CART_INSTANTS, HISTORY_INSTANTS, localTime, readInstants, whatIfInstant } from "./whatif-time.js";
 import { expireVip, giveVip, quoteVipPurchase, quoteVipUpgrade, VipMemberSchema, type VipMember, type VipRecord } from "./vip.js";
 
 const InstantSchema = z.union([EpochMsSchema, z.string()]);
 
 /** The --cart file. */
 export const WhatIfCartSchema = z.strictObject({
-  /** Epoch ms, 'YYYY-MM-DD' (start of that store-local day) or an ISO timestamp with offset. */
+  /** Epoch ms (not seconds), 'YYYY-MM-DD' (start of that store-local day) or an ISO timestamp with offset. */
   at: InstantSchema,
   channel: ChannelSchema.default("kiosk"),
   member: CartMemberSchema.nullable().default(null),
@@ -62,12 +71,22 @@ export const WhatIfHistorySchema = z.strictObject({
     })
     .optional(),
   portrait: MemberHistorySchema.optional(),
+  /** The member's consultant: the reward for the cart (and for its return). */
+  consultant: WhatIfConsultantSchema.optional(),
+  /** Refund of a top-up's unspent rest (defaults to refunding history.topUp). */
+  topUpRefund: WhatIfTopUpRefundSchema.optional(),
   today: IsoDateSchema.optional(),
 });
 export type WhatIfHistory = z.input<typeof WhatIfHistorySchema>;
 
+/** A top-up's level upgrade, shaped as a level change (effective at once, as the hub applies it). */
+export type TopUpLevelChange = Omit<LevelChange, "from"> & { from: string | null; by: "top-up" };
+
 export interface WhatIfReport {
   at: number;
+  /** `at` in store-local time with the offset, e.g. '2024-05-01 10:30 (UTC+08:00)'. */
+  atLocal: string;
+  utcOffsetMinutes: number;
   localDate: string;
   receipt: PricedCart | null;
   tenders: TenderPlan | null;
@@ -76,10 +95,15 @@ export interface WhatIfReport {
   level: LevelChange | null;
   vip: {
     expiry: VipRecord | null;
+    /** When the expired VIP ended (epoch ms), or when the active one ends; null if none. */
+    expiredAt: number | null;
+    activeUntil: number | null;
     quote: { kind: string; priceFen: number; bonusDays: number; couponPackIds: string[]; record: VipRecord } | null;
     member: VipMember | null;
   } | null;
-  topUp: (TopUpResult & { vipGift: VipRecord | null }) | null;
+  topUp: (TopUpResult & { vipGift: VipRecord | null; levelChange: TopUpLevelChange | null }) | null;
+  topUpRefund: WhatIfTopUpRefundReport | null;
+  consultant: WhatIfConsultantReport | null;
   portraits: Portraits | null;
   yearlyClear: ReturnType<typeof yearlyClearAction>;
 }
@@ -87,13 +111,16 @@ export interface WhatIfReport {
 /** Runs the what-if. Errors are RulesErrors whose field starts with `cart.` or `history.`. */
 export function runWhatIf(config: RulesConfig, cartJson: unknown, historyJson: unknown): WhatIfReport {
   if (cartJson === undefined && historyJson === undefined) throw new RulesError("RULES_INVALID_INPUT", "give a cart, a history or both");
-  const cart = cartJson === undefined ? undefined : parseWith(WhatIfCartSchema, cartJson, "RULES_INVALID_INPUT", "cart");
-  const history = historyJson === undefined ? undefined : parseWith(WhatIfHistorySchema, historyJson, "RULES_INVALID_INPUT", "history");
   const off = config.utcOffsetMinutes;
+  // Instants are read first (epoch ms, not seconds, or ISO), so the schemas see epoch ms.
+  const cartIn = cartJson === undefined ? undefined : readInstants(cartJson, CART_INSTANTS, off, "cart");
+  const historyIn = historyJson === undefined ? undefined : readInstants(historyJson, HISTORY_INSTANTS, off, "history");
+  const cart = cartIn === undefined ? undefined : parseWith(WhatIfCartSchema, cartIn, "RULES_INVALID_INPUT", "cart");
+  const history = historyIn === undefined ? undefined : parseWith(WhatIfHistorySchema, historyIn, "RULES_INVALID_INPUT", "history");
   const whenRaw = history?.at ?? cart?.at ?? history?.today;
   if (whenRaw === undefined) throw new RulesError("RULES_INVALID_INPUT", "a time is needed (history.at, history.today or cart.at)", "history.at");
-  const at = parseInstant(whenRaw, off, history?.at !== undefined ? "history.at" : "cart.at");
-  const cartAt = cart ? parseInstant(cart.at, off, "cart.at") : at;
+  const at = whatIfInstant(whenRaw, off, history?.at !== undefined ? "history.at" : cart ? "cart.at" : "history.today");
+  const cartAt = cart ? whatIfInstant(cart.at, off, "cart.at") : at;
   const today = history?.today ?? localDate(at, off);
 
   /** Re-labels the field of a rules error as a field of the input file (`member.x` of a level check is `history.level.x`). */
@@ -130,21 +157,6 @@ export function runWhatIf(config: RulesConfig, cartJson: unknown, historyJson: u
       }
     : null;
 
-  let level: LevelChange | null = null;
-  if (history?.level) {
-    const lm = { ...history.level };
-    if (history.topUp) lm.cumulativeTopUpFen += history.topUp.amountFen;
-    if (receipt) {
-      lm.cumulativeSpendFen += receipt.totals.totalFen;
-      lm.points = Math.max(0, lm.points + receipt.totals.pointsEarned - receipt.totals.pointsRedeemed);
-      lm.growth += Math.floor(receipt.totals.totalFen / 100);
-    }
-    level = relabel(
-      () => evaluateLevel(config, lm, today),
-      (f) => `history.level.${f.replace(/^member\./, "")}`,
-    );
-  }
-
   let vip: WhatIfReport["vip"] = null;
   let topUp: WhatIfReport["topUp"] = null;
   const vipState = history?.vip;
@@ -160,12 +172,16 @@ export function runWhatIf(config: RulesConfig, cartJson: unknown, historyJson: u
         : upgrade !== undefined
           ? relabel(() => quoteVipUpgrade(config, member, upgrade, at), vipField("vipUpgradePlanId"))
           : null;
+    const vipEnds = vipState.vip?.expiresAt ?? null;
     vip = {
       expiry: expiry?.record ?? null,
+      expiredAt: expiry ? vipEnds : null,
+      activeUntil: expiry ? null : vipEnds,
       quote: quote && { kind: quote.kind, priceFen: quote.priceFen, bonusDays: quote.bonusDays, couponPackIds: quote.couponPackIds, record: quote.record },
       member: quote?.member ?? expiry?.member ?? null,
     };
   }
+  const levelBefore = history?.level?.levelId ?? cart?.member?.levelId;
   if (history?.topUp) {
     const t = history.topUp;
     const vipNow = vipState?.vip ? at < vipState.vip.expiresAt : false;
@@ -173,7 +189,7 @@ export function runWhatIf(config: RulesConfig, cartJson: unknown, historyJson: u
       evaluateTopUp(config, {
         member: {
           id: vipState?.id ?? cart?.member?.id ?? "member",
-          levelId: history.level?.levelId ?? cart?.member?.levelId,
+          levelId: levelBefore,
           vipActive: vipNow,
           usedRuleIds: t.usedRuleIds,
         },
@@ -186,7 +202,62 @@ export function runWhatIf(config: RulesConfig, cartJson: unknown, historyJson: u
     );
     const planId = result.vipPlanId;
     const gift = planId !== null && vipState ? relabel(() => giveVip(config, vipState, planId, at, "top-up"), vipField("topUp.ruleId")) : null;
-    topUp = { ...result, vipGift: gift?.record ?? null };
+    // As the hub applies it (raiseLevelInTx): the new level from today, its validity window starting today.
+    const to = result.upgradeToLevelId;
+    const validity = to === null ? undefined : config.levels.find((l) => l.id === to)?.validityDays;
+    const levelChange: TopUpLevelChange | null =
+      to === null || to === levelBefore
+        ? null
+        : {
+            from: levelBefore ?? null,
+            to,
+            kind: "upgrade",
+            by: "top-up",
+            effectiveOn: today,
+            resetGrowth: false,
+            validUntil: validity === undefined ? null : addDays(today, validity - 1),
+            reason: `top-up rule ${result.rule?.id ?? "-"}`,
+          };
+    topUp = { ...result, vipGift: gift?.record ?? null, levelChange };
+  }
+
+  let level: LevelChange | null = null;
+  if (history?.level) {
+    const lm = { ...history.level };
+    if (history.topUp) lm.cumulativeTopUpFen += history.topUp.amountFen;
+    const raised = topUp?.levelChange;
+    // After a top-up upgrade the level is checked from the new level, whose window starts today.
+    if (raised) Object.assign(lm, { levelId: raised.to, levelSince: today, windowGrowth: 0 });
+    if (receipt) {
+      lm.cumulativeSpendFen += receipt.totals.totalFen;
+      lm.points = Math.max(0, lm.points + receipt.totals.pointsEarned - receipt.totals.pointsRedeemed);
+      lm.growth += Math.floor(receipt.totals.totalFen / 100);
+    }
+    level = relabel(
+      () => evaluateLevel(config, lm, today),
+      (f) => `history.level.${f.replace(/^member\./, "")}`,
+    );
+  }
+  const topUpRefund = history?.topUpRefund ? whatIfTopUpRefund(history.topUpRefund, topUp) : null;
+
+  let consultant: WhatIfConsultantReport | null = null;
+  if (history?.consultant) {
+    const earlier = cart?.return?.previouslyReturned;
+    const pc = receipt;
+    // The cart's earlier returns as one return: units go back in a fixed order, so this is their refunds' sum.
+    const returnedBeforeFen =
+      pc && earlier && earlier.some((e) => e.qty > 0)
+        ? prefixed("cart.return", () =>
+            returnLines({ cart: pc, tenders: tenders ?? undefined, lines: earlier.filter((e) => e.qty > 0).map((e) => ({ index: e.index, qty: e.qty })) }),
+          ).totals.refundFen
+        : 0;
+    consultant = whatIfConsultant(config, history.consultant, {
+      receipt,
+      ret,
+      returnedBeforeFen,
+      saleDate: localDate(cartAt, off),
+      portrait: history.portrait,
+    });
   }
   const portrait = history?.portrait;
   const portraits = portrait
@@ -197,6 +268,8 @@ export function runWhatIf(config: RulesConfig, cartJson: unknown, historyJson: u
     : null;
   return {
     at,
+    atLocal: localTime(at, off),
+    utcOffsetMinutes: off,
     localDate: today,
     receipt,
     tenders,
@@ -205,6 +278,8 @@ export function runWhatIf(config: RulesConfig, cartJson: unknown, historyJson: u
     level,
     vip,
     topUp,
+    topUpRefund,
+    consultant,
     portraits,
     yearlyClear: yearlyClearAction(config, today),
   };
