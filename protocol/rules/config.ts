@@ -125,6 +125,11 @@ export const CouponDefSchema = z.strictObject({
   channels: z.array(ChannelSchema).default([...CHANNELS]),
   /** Usable only on the member's birthday (day) or in the birthday month. */
   birthdayOnly: z.enum(["no", "day", "month"]).default("no"),
+  /**
+   * Usable only on a member day (会员日, seed 000): a store-local day that matches one of
+   * `points.multipliers.memberDays`, so the coupons follow the same days as the points multiplier.
+   */
+  memberDaysOnly: z.boolean().default(false),
   /** An exclusive coupon is only ever used alone. */
   exclusive: z.boolean().default(false),
   /** Stacking group; by default threshold / voucher / percent / gift from the kind. */
@@ -333,6 +338,8 @@ function crossCheck(cfg: z.output<typeof RulesConfigShape>, bad: Report): void {
     if (c.kind === "amount-off" && c.offFen === undefined) bad(`coupons.${i}.offFen`, "an amount-off coupon needs offFen");
     if (c.kind === "percent-off" && c.percent === undefined) bad(`coupons.${i}.percent`, "a percent-off coupon needs percent");
     if (c.kind === "free-item" && (c.sku === undefined || !skus.has(c.sku))) bad(`coupons.${i}.sku`, "a free-item coupon needs a catalog sku");
+    if (c.memberDaysOnly && cfg.points.multipliers.memberDays.length === 0)
+      bad(`coupons.${i}.memberDaysOnly`, "a member-day coupon needs member days (points.multipliers.memberDays)");
   });
   for (const [i, p] of cfg.couponPacks.entries()) {
     for (const [j, c] of p.coupons.entries()) if (!coupons.has(c.couponId)) bad(`couponPacks.${i}.coupons.${j}.couponId`, `unknown coupon '${c.couponId}'`);

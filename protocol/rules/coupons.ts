@@ -2,7 +2,7 @@
 import type { Channel, CouponDef, Product, RulesConfig } from "./config.js";
 import { allocate, divRound, sum } from "./money.js";
 import type { AppliedCoupon, CouponRejection, HeldCoupon } from "./pricing-types.js";
-import { isBirthday } from "./time.js";
+import { inDayWindow, isBirthday } from "./time.js";
 
 /** A cart line as coupons see it; `remaining` is what is still left of the line after earlier discounts. */
 export interface CouponLine {
@@ -80,7 +80,13 @@ function validate(id: string, ctx: CouponContext, seen: Set<string>): Candidate 
   if (ctx.date > held.expiresOn) return "expired";
   if (!def.channels.includes(ctx.channel)) return "channel";
   if (def.birthdayOnly !== "no" && (ctx.birthday === undefined || !isBirthday(ctx.birthday, ctx.date, def.birthdayOnly))) return "not-birthday";
+  if (def.memberDaysOnly && !isMemberDay(ctx.config, ctx.date)) return "not-member-day";
   return { held, def };
+}
+
+/** Whether the store-local `date` is a member day (会员日): it matches one of `points.multipliers.memberDays`. */
+export function isMemberDay(config: RulesConfig, date: string): boolean {
+  return config.points.multipliers.memberDays.some((md) => inDayWindow(date, md.days));
 }
 
 /** The discount one coupon gives on the current remaining amounts, or why it gives none. */

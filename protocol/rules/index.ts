@@ -7,7 +7,7 @@ export * from "./pricing-types.js";
 export { priceCart, pricingIdentity } from "./pricing.js";
 export { catalogIndex, findProduct, levelPayPercent, memberLinePrice } from "./unit-price.js";
 export type { CatalogIndex, LinePrice, PriceSource, PricingIdentity } from "./unit-price.js";
-export { applyCoupons, couponGroup, inCouponScope } from "./coupons.js";
+export { applyCoupons, couponGroup, inCouponScope, isMemberDay } from "./coupons.js";
 export type { CouponContext, CouponLine, CouponOutcome } from "./coupons.js";
 export { redeemPoints, redemptionAllowed, redemptionCapFen } from "./points-cash.js";
 export type { RedemptionRequest, RedemptionResult } from "./points-cash.js";

@@ -129,6 +129,8 @@ export type CouponRejection =
   | "expired"
   | "channel"
   | "not-birthday"
+  /** A `memberDaysOnly` coupon on a store-local day that is not one of the rules' member days. */
+  | "not-member-day"
   | "exclusive"
   | "per-coupon-limit"
   | "group-limit"
