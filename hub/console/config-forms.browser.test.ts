@@ -1,10 +1,11 @@
-// The configuration forms in real Chromium against the hub's HTTP app: a points rule edited in the chain defaults (a browser-side schema error, then a hub error shown next to its field), a store policy field overridden for one store (inherited / overridden marker, reset to chain), a catalog CSV imported (bad rows listed, then a good file) and the preview diff listing the changed prices.
+// The configuration forms in real Chromium against the hub's HTTP app: a points rule edited in the chain defaults (a browser-side schema error, then a hub error shown next to its field), a store policy field overridden for one store (inherited / overridden marker, reset to chain), a catalog CSV imported (bad rows listed, then a good file) and the preview diff listing the changed prices; the rules' lists as tables; a period multiplier, the store name and a VIP price by class (key=value) edited and checked through the hub's API.
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { serve, type ServerType } from "@hono/node-server";
 import { Hono } from "hono";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { VipPlanSchema } from "../../protocol/rules/config.js";
 import { boWorld, FULL_RULES, type BoWorld } from "../backoffice/test-kit.js";
 import { ensureConsoleBuilt } from "./build.testkit.js";
 import { mountConsole } from "./serve.js";
@@ -231,4 +232,109 @@ describe("configuration forms in Chromium", () => {
       await ctx.close();
     }
   }, 120_000);
+  it("edits a period multiplier row, the store's name and a VIP plan's prices by class in forms; bad values show the schema's error; the hub holds exactly those values", async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1366, height: 1000 }, locale: "zh-CN" });
+    const page = await ctx.newPage();
+    type Rules = {
+      points: { multipliers: { periods: unknown[]; holidays: unknown[] } };
+      vipPlans: Array<{ id: string; pricesByClass?: Record<string, number>; priceFen: number }>;
+    };
+    const storeConfig = async () => {
+      const r = await w.call("GET", "/bo/config/stores/s1");
+      expect(r.status).toBe(200);
+      return r.body as { chain: { rules: Rules; device?: unknown }; overrides: { device?: Record<string, unknown>; rules?: unknown } | null };
+    };
+    const before = await storeConfig();
+    const vipBefore = before.chain.rules.vipPlans;
+    const plan = vipBefore.findIndex((p) => p.id === "diamond-1y");
+    expect(vipBefore[plan]?.pricesByClass).toEqual({ "vip-gold": 55800 });
+    try {
+      await page.goto(`${base}/console/`);
+      await page.getByTestId("signin-user").fill("hq");
+      await page.getByTestId("signin-password").fill(PASSWORD);
+      await page.getByTestId("signin-submit").click();
+      await page.getByTestId("whoami").waitFor();
+      await page.getByTestId("menu-config").click();
+      await page.getByTestId("store-select").click();
+      await page.locator(".ant-select-item-option[title='s1'], .ant-select-item-option:has-text('s1')").first().click();
+      await inputOf(page, "level-discount-l90").waitFor();
+
+      // Period multipliers (chain defaults): a bad date is refused in its cell, then the row is edited and saved.
+      await page.getByTestId("tab-points").click();
+      const from = page.getByTestId("list-periods-0-from");
+      await from.waitFor();
+      expect(await from.inputValue()).toBe("2024-06-01");
+      expect(await page.getByTestId("list-periods-0-name").inputValue()).toBe("anniversary-week");
+      await from.fill("2025-13-01");
+      await expect.poll(() => page.getByTestId("list-error-periods-0-from").textContent()).toContain("YYYY-MM-DD");
+      expect(await page.getByTestId("list-save-periods").isDisabled()).toBe(true);
+      await from.fill("2025-06-01");
+      await page.getByTestId("list-periods-0-to").fill("2025-06-08");
+      await inputOf(page, "list-periods-0-percent").fill("50");
+      await expect.poll(() => page.getByTestId("list-error-periods-0-percent").count()).toBe(1); // at least 100 (x1)
+      await inputOf(page, "list-periods-0-percent").fill("250");
+      await expect.poll(() => page.getByTestId("list-error-periods-0-percent").count()).toBe(0);
+      await page.getByTestId("list-save-periods").click();
+      await expect
+        .poll(async () => JSON.stringify((await storeConfig()).chain.rules.points.multipliers.periods))
+        .toBe(JSON.stringify([{ name: "anniversary-week", from: "2025-06-01", to: "2025-06-08", percent: 250 }]));
+
+      // VIP price by class (chain defaults): key=value entries; a value that is not a number is refused in its cell.
+      await page.getByTestId("tab-lists").click();
+      const prices = inputOf(page, `list-vipPlans-${plan}-pricesByClass`);
+      await prices.waitFor();
+      await expect.poll(() => page.getByTestId(`list-vipPlans-${plan}-pricesByClass`).textContent()).toContain("vip-gold=558.00");
+      await prices.click();
+      await prices.press("Backspace");
+      for (const tag of ["vip-gold=540", "standard=570.50", "vip-x=abc"]) {
+        await prices.fill(tag);
+        await prices.press("Enter");
+      }
+      await expect.poll(() => page.getByTestId(`list-error-vipPlans-${plan}-pricesByClass`).count()).toBe(1);
+      expect(await page.getByTestId("list-save-vipPlans").isDisabled()).toBe(true);
+      await page
+        .getByTestId(`list-vipPlans-${plan}-pricesByClass`)
+        .locator(".ant-select-selection-item", { hasText: "vip-x" })
+        .locator(".ant-select-selection-item-remove")
+        .click();
+      await expect.poll(() => page.getByTestId(`list-error-vipPlans-${plan}-pricesByClass`).count()).toBe(0);
+      await page.getByTestId("list-save-vipPlans").click();
+      await expect.poll(async () => (await storeConfig()).chain.rules.vipPlans[plan]?.pricesByClass).toEqual({ "vip-gold": 54000, standard: 57050 });
+      // Only that plan's prices changed (compared as the kiosks parse them: the table leaves empty defaults out).
+      const vipAfter = (await storeConfig()).chain.rules.vipPlans;
+      const parsed = (l: unknown[]) => l.map((p) => VipPlanSchema.parse(p));
+      expect(parsed(vipAfter.map((p, i) => (i === plan ? { ...p, pricesByClass: vipBefore[plan]?.pricesByClass } : p)))).toEqual(parsed(vipBefore));
+
+      // Store name (s1's overrides): inherited from the version in force, overridden; a receipt URL that is not a URL is refused.
+      await page.getByTestId("tab-policy").click();
+      await page.getByTestId("scope-store").click();
+      const name = page.getByTestId("field-device.storeName");
+      await expect.poll(() => page.getByTestId("marker-device.storeName").textContent()).toBe("继承总部");
+      expect(await name.inputValue()).toBe("s1");
+      await page.getByTestId("field-device.receiptUrlBase").fill("not a url");
+      await expect.poll(() => page.getByTestId("field-error-device.receiptUrlBase").count()).toBe(1);
+      expect(await page.getByTestId("save-store").isDisabled()).toBe(true);
+      await page.getByTestId("reset-device.receiptUrlBase").click();
+      await expect.poll(() => page.getByTestId("field-error-device.receiptUrlBase").count()).toBe(0);
+      await name.fill("旗舰店 s1");
+      await page.getByTestId("save-store").click();
+      await expect.poll(async () => (await storeConfig()).overrides?.device).toEqual({ verification: { oneInN: 5 }, storeName: "旗舰店 s1" });
+      await expect.poll(() => page.getByTestId("marker-device.storeName").textContent()).toBe("门店覆盖");
+      await page.screenshot({ path: join(ARTIFACTS, "config-forms-store-name.png"), fullPage: true });
+
+      // The composed draft for s1 passes the hub's checks and its diff names exactly these fields.
+      const preview = await w.call("POST", "/bo/config/preview", { body: { scope: "store", storeId: "s1" } });
+      expect(preview.status).toBe(200);
+      const paths = (preview.body.diff as { changes: Array<{ path: string }> }).changes.map((c) => c.path);
+      expect(paths).toContain("device.storeName");
+      expect(paths.some((p) => p.startsWith("rules.points.multipliers.periods"))).toBe(true);
+      expect(paths.some((p) => p.startsWith("rules.vipPlans") && p.includes("pricesByClass"))).toBe(true);
+      expect(paths.some((p) => p.includes("receiptUrlBase") || p.includes("holidays"))).toBe(false);
+    } catch (err) {
+      await page.screenshot({ path: join(ARTIFACTS, "config-forms-store-name-failure.png"), fullPage: true }).catch(() => undefined);
+      throw err;
+    } finally {
+      await ctx.close();
+    }
+  }, 180_000);
 });

@@ -1,12 +1,12 @@
-// The configuration page's tabs: levels and publish (ConfigPage's own content), then forms for points, store policy, the other rules sections and the catalog, each editing the chain defaults or the selected store's overrides.
+// The configuration page's tabs: levels and publish (ConfigPage's own content), then forms for points, store policy, the other rules sections (with scale labels) and the catalog, each editing the chain defaults or the selected store's overrides.
 import { useState, type ReactNode } from "react";
 import { Radio, Space, Tabs, Typography } from "antd";
 import { useT } from "../shared/i18n";
 import { CatalogPanel } from "./CatalogPanel";
 import { FieldsCard, type LayerView } from "./FieldsCard";
-import { type CardDef, OTHER_RULES_CARDS, POINTS_CARDS, POLICY_CARDS } from "./fields";
+import { type CardDef, OTHER_RULES_CARDS, POINTS_CARDS, POLICY_CARDS, SCALE_CARD } from "./fields";
 import { ListCard } from "./ListCard";
-import { type ListDef, RULE_LISTS } from "./lists";
+import { type ListDef, POLICY_LISTS, RULE_LISTS } from "./lists";
 import { S } from "./strings";
 
 type Obj = Record<string, unknown>;
@@ -80,7 +80,7 @@ export function ConfigTabs({ main, cfg, reload }: { main: ReactNode; cfg: StoreC
               {
                 key: "policy",
                 label: <span data-testid="tab-policy">{t("tabPolicy")}</span>,
-                children: scoped(<Cards cards={POLICY_CARDS} view={view} reload={reload} />),
+                children: scoped(<Cards cards={POLICY_CARDS} lists={POLICY_LISTS} view={view} reload={reload} />),
               },
               {
                 key: "lists",
@@ -90,7 +90,7 @@ export function ConfigTabs({ main, cfg, reload }: { main: ReactNode; cfg: StoreC
               {
                 key: "other",
                 label: <span data-testid="tab-other">{t("tabOther")}</span>,
-                children: scoped(<Cards cards={OTHER_RULES_CARDS} view={view} reload={reload} />),
+                children: scoped(<Cards cards={[...OTHER_RULES_CARDS, SCALE_CARD]} view={view} reload={reload} />),
               },
               {
                 key: "catalog",

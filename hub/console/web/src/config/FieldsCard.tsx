@@ -1,10 +1,11 @@
 // One configuration form card: its fields edit the chain defaults or a store's overrides, each showing what the store inherits or overrides (with reset to chain), checked in the browser with the kiosks' schemas; the hub's answer is authoritative and its error is shown next to the field it names.
 import { useMemo, useState } from "react";
-import { Alert, App as AntApp, Button, Card, Form, InputNumber, Select, Space, Switch, Tag, Tooltip } from "antd";
+import { Alert, App as AntApp, Button, Card, Form, Input, InputNumber, Select, Space, Switch, Tag, Tooltip } from "antd";
 import { api, isApiError } from "../api/client";
 import { ErrorNote } from "../shared/ErrorNote";
 import { useLang, useT } from "../shared/i18n";
 import { type CardDef, type FieldDef, getPath, SECTION_SCHEMAS, sectionOf, setPath } from "./fields";
+import { KvInput } from "./KvInput";
 import { S } from "./strings";
 
 type Obj = Record<string, unknown>;
@@ -53,6 +54,7 @@ export function fieldOfError(message: string, fields: readonly FieldDef[]): stri
   return undefined;
 }
 
+const CARD = "_card";
 const yuanText = (fen: unknown): string => (typeof fen === "number" ? `¥${(fen / 100).toFixed(2)}` : "—");
 
 export function FieldsCard({ card, view, onSaved }: { card: CardDef; view: LayerView; onSaved: () => Promise<void> }) {
@@ -95,8 +97,11 @@ export function FieldsCard({ card, view, onSaved }: { card: CardDef; view: Layer
       const r = SECTION_SCHEMAS[section]?.safeParse(getPath(composed, section) ?? {});
       if (!r || r.success) continue;
       for (const issue of r.error.issues) {
-        const f = fieldOfError([section, ...issue.path.map(String)].join("."), card.fields);
+        const where = [section, ...issue.path.map(String)].join(".");
+        const f = fieldOfError(where, card.fields);
         if (f && !errs[f]) errs[f] = issue.message;
+        // A check over the whole section (scale label digits add up to 13): shown on the card.
+        if (!f) errs[CARD] ??= `${where}: ${issue.message}`;
       }
     }
     return errs;
@@ -108,9 +113,13 @@ export function FieldsCard({ card, view, onSaved }: { card: CardDef; view: Layer
     setHubError(undefined);
     try {
       let set: Obj = {};
-      for (const [p, v] of Object.entries(edits)) set = setPath(set, p, v);
+      // A cleared optional field (empty text, no number) is removed from the layer: a store inherits it again.
+      const cleared = Object.entries(edits)
+        .filter(([, v]) => v === undefined)
+        .map(([p]) => p);
+      for (const [p, v] of Object.entries(edits)) if (v !== undefined) set = setPath(set, p, v);
       const { error } = await api.PUT("/bo/config/fields", {
-        body: { ...(view.scope === "store" ? { storeId: view.storeId } : {}), set, reset: [...resets] },
+        body: { ...(view.scope === "store" ? { storeId: view.storeId } : {}), set, reset: [...resets, ...cleared] },
       });
       if (error) {
         const field = isApiError(error) ? fieldOfError(error.message, card.fields) : undefined;
@@ -154,13 +163,24 @@ export function FieldsCard({ card, view, onSaved }: { card: CardDef; view: Layer
           data-testid={id}
         />
       );
-    if (f.kind === "tags")
+    if (f.kind === "tags" || f.kind === "numtags")
       return (
         <Select
           mode="tags"
           style={{ minWidth: 240 }}
-          value={Array.isArray(v) ? (v as string[]) : []}
-          onChange={(x: string[]) => setValue(f.path, x)}
+          value={Array.isArray(v) ? v.map(String) : []}
+          options={(f.options ?? []).map((o) => ({ value: o, label: o }))}
+          onChange={(x: string[]) => setValue(f.path, f.kind === "numtags" ? x.map(Number) : x)}
+          data-testid={id}
+        />
+      );
+    if (f.kind === "kv") return <KvInput value={v} unit={f.kvValue ?? "text"} onChange={(x) => setValue(f.path, x)} testId={id} width={240} />;
+    if (f.kind === "text")
+      return (
+        <Input
+          style={{ width: 320 }}
+          value={typeof v === "string" ? v : ""}
+          onChange={(ev) => setValue(f.path, ev.target.value === "" ? undefined : ev.target.value)}
           data-testid={id}
         />
       );
@@ -231,6 +251,7 @@ export function FieldsCard({ card, view, onSaved }: { card: CardDef; view: Layer
           );
         })}
       </Form>
+      {clientErrors[CARD] && <Alert type="error" message={clientErrors[CARD]} data-testid={`card-client-error-${card.key}`} style={{ marginBottom: 8 }} />}
       {hubError && !hubError.field && <ErrorNote error={hubError.error} />}
       {hubError && !hubError.field && isApiError(hubError.error) && (
         <Alert type="error" message={hubError.error.message} data-testid={`card-error-${card.key}`} />

@@ -1,4 +1,4 @@
-// One list section of the rules as an editable table (add, remove, edit each item's fields), on the chain defaults or a store's overrides (a store's list replaces the chain's whole list: marked, with reset to chain); checked with the kiosks' item schema, the hub's error shown in the row and column it names.
+// One list section of the rules as an editable table (add, remove, edit each item's fields, key=value records too), on the chain defaults or a store's overrides (a store's list replaces the chain's whole list: marked, with reset to chain); checked with the kiosks' item schema, the hub's error shown in the row and column it names.
 import { useMemo, useState } from "react";
 import { App as AntApp, Button, Card, Input, InputNumber, Select, Space, Switch, Table, Tag, Typography } from "antd";
 import { DeleteOutlined, PlusOutlined } from "@ant-design/icons";
@@ -9,6 +9,7 @@ import { useLang, useT } from "../shared/i18n";
 import { chainBase, type LayerView } from "./FieldsCard";
 import { getPath, setPath } from "./fields";
 import type { ColDef, ListDef } from "./lists";
+import { KvInput } from "./KvInput";
 import { S } from "./strings";
 
 type Obj = Record<string, unknown>;
@@ -137,6 +138,8 @@ export function ListCard({ def, view, onSaved }: { def: ListDef; view: LayerView
             data-testid={id}
           />
         );
+      case "kv":
+        return <KvInput value={v} unit={col.kvValue ?? "text"} onChange={(x) => edit(i, col, x)} testId={id} width={180} />;
       case "yuan":
         return (
           <InputNumber

@@ -12,16 +12,21 @@ import {
   StoredValueSchema,
   TopUpSettingsSchema,
 } from "../../../../../protocol/rules/config.js";
+import { ScaleLabelConfigSchema } from "../../../../../protocol/rules/scale-label.js";
+import type { KvValue } from "./KvInput";
 
-export type FieldKind = "number" | "yuan" | "boolean" | "enum" | "tags";
+export type FieldKind = "number" | "yuan" | "boolean" | "enum" | "tags" | "numtags" | "text" | "kv";
 type Pair = readonly [string, string];
 export interface FieldDef {
   /** Dotted path in the bundle: rules.points.spend.fenPerPoint, device.verification.oneInN. */
   path: string;
   label: Pair;
   kind: FieldKind;
+  /** enum: the choices; tags: suggestions. */
   options?: readonly string[];
   hint?: Pair;
+  /** kv: how each value is typed (a `key=value` tag). */
+  kvValue?: KvValue;
 }
 export interface CardDef {
   key: string;
@@ -33,7 +38,15 @@ const n = (path: string, zh: string, en: string, hint?: Pair): FieldDef => ({ pa
 const y = (path: string, zh: string, en: string): FieldDef => ({ path, label: [zh, en], kind: "yuan" });
 const b = (path: string, zh: string, en: string): FieldDef => ({ path, label: [zh, en], kind: "boolean" });
 const e = (path: string, zh: string, en: string, options: readonly string[]): FieldDef => ({ path, label: [zh, en], kind: "enum", options });
-const t = (path: string, zh: string, en: string): FieldDef => ({ path, label: [zh, en], kind: "tags" });
+const t = (path: string, zh: string, en: string, options?: readonly string[]): FieldDef => ({
+  path,
+  label: [zh, en],
+  kind: "tags",
+  ...(options ? { options } : {}),
+});
+const nt = (path: string, zh: string, en: string): FieldDef => ({ path, label: [zh, en], kind: "numtags" });
+const x = (path: string, zh: string, en: string, hint?: Pair): FieldDef => ({ path, label: [zh, en], kind: "text", ...(hint ? { hint } : {}) });
+const kv = (path: string, zh: string, en: string, kvValue: KvValue, hint: Pair): FieldDef => ({ path, label: [zh, en], kind: "kv", kvValue, hint });
 
 /** The schema each top-level section is checked with in the browser (the same ones the kiosks parse with). */
 export const SECTION_SCHEMAS: Record<string, z.ZodType> = {
@@ -46,10 +59,13 @@ export const SECTION_SCHEMAS: Record<string, z.ZodType> = {
   "rules.topUp": TopUpSettingsSchema,
   "rules.portraitThresholds": PortraitThresholdsSchema,
   "rules.consultant": ConsultantSettingsSchema,
+  "rules.scaleLabels": ScaleLabelConfigSchema.nullable(),
   device: DevicePolicySchema,
 };
 
 const ROUNDING = ["floor", "ceil", "half-up", "half-even"] as const;
+const CHANNELS = ["kiosk", "till", "online"] as const;
+const DATE_HINT: Pair = ["YYYY-MM-DD，留空 = 不限", "YYYY-MM-DD; empty: no limit"];
 
 export const POINTS_CARDS: CardDef[] = [
   {
@@ -84,6 +100,12 @@ export const POINTS_CARDS: CardDef[] = [
       y("rules.points.redemption.capFen", "每单最多抵（元）", "Cap per order (yuan)"),
       n("rules.points.redemption.capPercent", "每单最多抵订单的 %", "Cap as % of the order"),
       n("rules.points.redemption.minPoints", "一次最少使用积分", "Fewest points used at once"),
+      nt("rules.points.redemption.window.weekdays", "可抵现的星期（1-7，空 = 每天）", "Weekdays it applies (1-7; empty: every day)"),
+      nt("rules.points.redemption.window.daysOfMonth", "可抵现的每月几号", "Days of the month it applies"),
+      t("rules.points.redemption.window.dates", "可抵现的日期（YYYY-MM-DD）", "Dates it applies (YYYY-MM-DD)"),
+      x("rules.points.redemption.from", "抵现开始日期", "Redemption from", DATE_HINT),
+      x("rules.points.redemption.to", "抵现结束日期", "Redemption to", DATE_HINT),
+      t("rules.points.redemption.channels", "可抵现的渠道", "Channels it applies", CHANNELS),
       b("rules.points.yearlyClear", "每年 1 月 1 日清零（12 月 16 日起提醒）", "Clear all points on 1 January (warn from 16 December)"),
     ],
   },
@@ -98,7 +120,13 @@ export const OTHER_RULES_CARDS: CardDef[] = [
   {
     key: "coupons",
     title: ["优惠券规则", "Coupon policy"],
-    fields: [n("rules.couponPolicy.maxPerOrder", "每单最多用券张数", "Coupons per order at most")],
+    fields: [
+      n("rules.couponPolicy.maxPerOrder", "每单最多用券张数", "Coupons per order at most"),
+      kv("rules.couponPolicy.maxPerGroup", "每个叠加分组每单张数（分组=张）", "Coupons per stacking group (group=count)", "number", [
+        "未列出的分组每单 1 张；默认分组 threshold / voucher / percent / gift",
+        "A group not listed allows one; default groups threshold / voucher / percent / gift",
+      ]),
+    ],
   },
   {
     key: "topUp",
@@ -150,6 +178,18 @@ export const OTHER_RULES_CARDS: CardDef[] = [
 ];
 
 export const POLICY_CARDS: CardDef[] = [
+  {
+    key: "store",
+    title: ["门店与小票", "Store and receipts"],
+    fields: [
+      x("device.storeName", "门店名称（终端与小票显示）", "Store name (kiosk and receipt)"),
+      x("device.receiptUrlBase", "电子小票链接前缀", "E-receipt URL base", [
+        "小票二维码 = 前缀 + 小票编号，须为完整 URL",
+        "The receipt QR code is this base + the receipt id; a full URL",
+      ]),
+      b("device.loosePickList", "顾客屏显示散装商品选择列表", "Customer display offers the loose-item pick list"),
+    ],
+  },
   {
     key: "display",
     title: ["顾客屏与员工页", "Customer display and staff pages"],
@@ -212,6 +252,23 @@ export const POLICY_CARDS: CardDef[] = [
     ],
   },
 ];
+
+export const SCALE_CARD: CardDef = {
+  key: "scaleLabels",
+  title: ["秤码标签（店内条码）", "Scale labels (in-store barcodes)"],
+  fields: [
+    x("rules.scaleLabels.prefix", "前缀（2 或 20-29）", "Prefix (2 or 20-29)"),
+    n("rules.scaleLabels.pluDigits", "PLU 位数（4-6）", "PLU digits (4-6)"),
+    n("rules.scaleLabels.valueDigits", "金额 / 重量位数（4-6）", "Value digits (4-6)", [
+      "前缀 + PLU + 校验位 + 数值位 + 1 = 13",
+      "prefix + PLU + check digit + value + 1 = 13",
+    ]),
+    e("rules.scaleLabels.value", "数值表示", "The value is", ["price", "weight"]),
+    b("rules.scaleLabels.priceCheckDigit", "含价格校验位", "Price check digit"),
+    kv("rules.scaleLabels.plus", "PLU → 商品编码", "PLU -> sku", "text", ["每项 PLU=商品编码，如 12345=apple-kg", "Each entry PLU=sku, e.g. 12345=apple-kg"]),
+    t("rules.scaleLabels.pickList", "散装选择列表（商品编码，最多 24）", "Loose-item pick list (skus, 24 at most)"),
+  ],
+};
 
 export function getPath(obj: unknown, path: string): unknown {
   let cur: unknown = obj;

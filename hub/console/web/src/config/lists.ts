@@ -1,18 +1,21 @@
-// The list sections of the rules as form tables: levels (with downgrade), coupons, coupon packs, top-up rules, VIP plans, card classes, holidays, member days, item earning rules, redemption tiers; each column a path inside one item, each list checked with the kiosks' item schema.
+// The list sections of the rules as form tables: levels (with downgrade, per-category discounts, paid upgrade reward), coupons (with scopes and stacking group), coupon packs, top-up rules (with channels, days, bonus coupons and punch cards), VIP plans (with prices by class), card classes, holidays, periods, member days, item earning rules, redemption tiers, and the device policy's store kiosks; each column a path inside one item, each list checked with the kiosks' item schema.
 import { z } from "zod";
+import { DevicePolicySchema } from "../../../../../protocol/device-policy.js";
 import {
   CardClassSchema,
   CouponDefSchema,
   CouponPackSchema,
   HolidayDateSchema,
+  IsoDateSchema,
   LevelSchema,
   MultiplierPercentSchema,
   PointsRuleSchema,
   TopUpRuleSchema,
   VipPlanSchema,
 } from "../../../../../protocol/rules/config.js";
+import type { KvValue } from "./KvInput";
 
-export type ColKind = "text" | "number" | "yuan" | "boolean" | "enum" | "tags" | "numtags" | "idcount";
+export type ColKind = "text" | "number" | "yuan" | "boolean" | "enum" | "tags" | "numtags" | "idcount" | "kv";
 type Pair = readonly [string, string];
 export interface ColDef {
   /** Path inside one item: name, downgrade.kind, bonus.balanceFen. */
@@ -22,6 +25,8 @@ export interface ColDef {
   options?: readonly string[];
   /** idcount: the id key of each {id, count} entry. */
   idKey?: string;
+  /** kv: how each `key=value` entry's value is typed. */
+  kvValue?: KvValue;
 }
 export interface ListDef {
   key: string;
@@ -34,10 +39,17 @@ export interface ListDef {
 }
 
 const c = (path: string, zh: string, en: string, kind: ColKind, extra: Partial<ColDef> = {}): ColDef => ({ path, label: [zh, en], kind, ...extra });
-const CHANNELS = ["till", "online"] as const;
+const CHANNELS = ["kiosk", "till", "online"] as const;
+const LEVEL_CHANNELS = ["till", "online"] as const;
 const multiplier = (p: string) => c(p, "倍数 %", "Multiplier %", "number");
 const MemberDay = z.strictObject({ name: z.string().min(1), days: z.record(z.string(), z.unknown()), percent: MultiplierPercentSchema.min(100) });
 const Holiday = z.strictObject({ name: z.string().min(1), date: HolidayDateSchema, percent: MultiplierPercentSchema.min(100) });
+const Period = z.strictObject({ name: z.string().min(1), from: IsoDateSchema, to: IsoDateSchema, percent: MultiplierPercentSchema.min(100) });
+/** Bonus coupons (id*count) and punch cards (id*count) of a BonusSchema at `at`. */
+const bonusCols = (at: string): ColDef[] => [
+  c(`${at}.coupons`, "赠送券（编码*张数）", "Bonus coupons (id*count)", "idcount", { idKey: "couponId" }),
+  c(`${at}.punchCards`, "赠送次卡（编码*次数）", "Punch cards (id*count)", "idcount", { idKey: "id" }),
+];
 const ItemRule = z.strictObject({
   sku: z.string().min(1).optional(),
   category: z.string().min(1).optional(),
@@ -59,13 +71,18 @@ export const RULE_LISTS: ListDef[] = [
       c("discountPercent", "支付 %", "Pays %", "number"),
       c("pointsMultiplierPercent", "积分倍数 %", "Points %", "number"),
       c("earnsPoints", "积分", "Earns", "boolean"),
-      c("defaultFor", "默认于", "Default for", "tags", { options: CHANNELS }),
+      c("defaultFor", "默认于", "Default for", "tags", { options: LEVEL_CHANNELS }),
       c("upgradeThreshold", "升级门槛", "Upgrade at", "number"),
       c("paidUpgradeFen", "付费升级（元）", "Paid upgrade (yuan)", "yuan"),
       c("validityDays", "有效天数", "Valid days", "number"),
       c("downgrade.kind", "降级方式", "Downgrade", "enum", { options: ["", "recompute", "to-level"] }),
       c("downgrade.levelId", "降到等级", "Down to level", "text"),
       c("excludedCategories", "不打折分类", "No-discount categories", "tags"),
+      c("categoryDiscountPercent", "分类支付 %（分类=%）", "Pays % by category (category=%)", "kv", { kvValue: "number" }),
+      c("paidUpgradeReward.points", "付费升级赠积分", "Paid upgrade: points", "number"),
+      c("paidUpgradeReward.balanceFen", "付费升级赠余额（元）", "Paid upgrade: balance (yuan)", "yuan"),
+      c("paidUpgradeReward.couponPackIds", "付费升级赠券包", "Paid upgrade: coupon packs", "tags"),
+      ...bonusCols("paidUpgradeReward"),
     ],
   },
   {
@@ -98,10 +115,15 @@ export const RULE_LISTS: ListDef[] = [
       c("maxOffFen", "最多减（元）", "Max off (yuan)", "yuan"),
       c("sku", "赠品编码", "Free sku", "text"),
       c("scope.categories", "限分类", "Categories", "tags"),
+      c("scope.skus", "限商品", "Skus", "tags"),
+      c("scope.brands", "限品牌", "Brands", "tags"),
+      c("scope.excludeSkus", "排除商品", "Except skus", "tags"),
+      c("scope.excludeCategories", "排除分类", "Except categories", "tags"),
       c("scope.excludePromotional", "促销品除外", "Not on promotions", "boolean"),
       c("channels", "渠道", "Channels", "tags", { options: CHANNELS }),
       c("birthdayOnly", "生日限定", "Birthday only", "enum", { options: ["no", "day", "month"] }),
       c("exclusive", "不可叠加", "Exclusive", "boolean"),
+      c("group", "叠加分组", "Stacking group", "text"),
       c("maxPerOrder", "每单张数", "Per order", "number"),
     ],
   },
@@ -131,6 +153,10 @@ export const RULE_LISTS: ListDef[] = [
       c("minAmountFen", "起充（元）", "From (yuan)", "yuan"),
       c("target", "充入", "Into", "enum", { options: ["balance", "shopping-card"] }),
       c("stores", "门店（空 = 全部）", "Stores (empty: all)", "tags"),
+      c("channels", "渠道（未设 = 全部）", "Channels (unset: all)", "tags", { options: CHANNELS }),
+      c("days.weekdays", "星期（1-7）", "Weekdays (1-7)", "numtags"),
+      c("days.daysOfMonth", "每月几号", "Days of month", "numtags"),
+      c("days.dates", "指定日期（YYYY-MM-DD）", "Dates (YYYY-MM-DD)", "tags"),
       c("levels", "等级（空 = 全部）", "Levels (empty: all)", "tags"),
       c("from", "开始日期", "From", "text"),
       c("to", "结束日期", "To", "text"),
@@ -138,6 +164,8 @@ export const RULE_LISTS: ListDef[] = [
       c("bonus.balancePercent", "赠送 %", "Bonus %", "number"),
       c("bonus.points", "赠送积分", "Bonus points", "number"),
       c("bonus.couponPackIds", "赠送券包", "Coupon packs", "tags"),
+      ...bonusCols("bonus"),
+      c("bonus.shoppingCardFen", "赠送购物卡（元）", "Shopping card (yuan)", "yuan"),
       c("bonus.vipPlanId", "赠送 VIP 方案", "VIP plan", "text"),
       c("bonus.upgradeToLevelId", "升级到等级", "Upgrade to level", "text"),
       c("oncePerMember", "每人一次", "Once per member", "boolean"),
@@ -154,7 +182,11 @@ export const RULE_LISTS: ListDef[] = [
       c("classId", "卡类", "Card class", "text"),
       c("periodDays", "天数", "Days", "number"),
       c("priceFen", "价格（元）", "Price (yuan)", "yuan"),
+      c("pricesByClass", "按现卡类价格（卡类=元）", "Price by current class (class=yuan)", "kv", { kvValue: "yuan" }),
       c("upgrade", "其他卡类升级", "Upgrade from others", "enum", { options: ["repay", "difference"] }),
+      c("bonus.from", "赠送活动开始", "Bonus from", "text"),
+      c("bonus.to", "赠送活动结束", "Bonus to", "text"),
+      c("bonus.when", "赠送时机", "Bonus when", "enum", { options: ["", "open", "open-or-renew", "renew-before-expiry"] }),
       c("bonus.extraDays", "赠送天数", "Extra days", "number"),
       c("bonus.couponPackIds", "赠送券包", "Coupon packs", "tags"),
       c("oncePerMember", "每人一次", "Once per member", "boolean"),
@@ -168,6 +200,19 @@ export const RULE_LISTS: ListDef[] = [
     item: Holiday,
     newItem: () => ({ name: "", date: "", percent: 200 }),
     columns: [c("name", "名称", "Name", "text"), c("date", "日期（MM-DD 或 YYYY-MM-DD）", "Date (MM-DD or YYYY-MM-DD)", "text"), multiplier("percent")],
+  },
+  {
+    key: "periods",
+    path: "rules.points.multipliers.periods",
+    title: ["活动期积分倍数", "Period multipliers"],
+    item: Period,
+    newItem: () => ({ name: "", from: "", to: "", percent: 200 }),
+    columns: [
+      c("name", "名称", "Name", "text"),
+      c("from", "开始日期（YYYY-MM-DD）", "From (YYYY-MM-DD)", "text"),
+      c("to", "结束日期（YYYY-MM-DD）", "To (YYYY-MM-DD)", "text"),
+      multiplier("percent"),
+    ],
   },
   {
     key: "memberDays",
@@ -205,5 +250,17 @@ export const RULE_LISTS: ListDef[] = [
     item: Tier,
     newItem: () => ({ points: 100, fen: 100 }),
     columns: [c("points", "积分", "Points", "number"), c("fen", "抵（元）", "Off (yuan)", "yuan")],
+  },
+];
+
+/** The device policy's lists (store policy tab). */
+export const POLICY_LISTS: ListDef[] = [
+  {
+    key: "storeKiosks",
+    path: "device.storeKiosks",
+    title: ["店内终端（门店员工页访问地址）", "The store's kiosks (as the store staff page reaches them)"],
+    item: DevicePolicySchema.shape.storeKiosks.unwrap().element,
+    newItem: () => ({ deviceId: "", url: "" }),
+    columns: [c("deviceId", "终端编号", "Device id", "text"), c("url", "地址（http://主机:端口）", "URL (http://host:port)", "text")],
   },
 ];

@@ -10,7 +10,7 @@ export const S = {
   tabLevels: ["等级折扣与发布", "Levels and publish"],
   tabPoints: ["积分", "Points"],
   tabPolicy: ["门店策略", "Store policy"],
-  tabOther: ["等级升级 / 券 / 充值 / 画像 / 顾问", "Upgrades / coupons / top-ups / portraits / consultants"],
+  tabOther: ["等级升级 / 券 / 充值 / 画像 / 顾问 / 秤码", "Upgrades / coupons / top-ups / portraits / consultants / scale labels"],
   tabCatalog: ["商品目录", "Catalog"],
   tabLists: ["等级 / 卡类 / 券 / 充值 / 付费方案", "Levels / classes / coupons / top-ups / plans"],
   addItem: ["新增一行", "Add a row"],
