@@ -1,4 +1,4 @@
-// The configuration forms in real Chromium against the hub's HTTP app: a points rule edited in the chain defaults (a browser-side schema error, then a hub error shown next to its field), a store policy field overridden for one store (inherited / overridden marker, reset to chain), a catalog CSV imported (bad rows listed, then a good file) and the preview diff listing the changed prices; the rules' lists as tables; a period multiplier, the store name and a VIP price by class (key=value) edited and checked through the hub's API.
+// The configuration forms in real Chromium against the hub's HTTP app: a points rule edited in the chain defaults (a browser-side schema error, then a hub error shown next to its field), a store policy field overridden for one store (inherited / overridden marker, reset to chain), a catalog CSV imported (bad rows listed, then a good file) and the preview diff listing the changed prices; the rules' lists as tables; a period multiplier, the store name and a VIP price by class (key=value) edited and checked through the hub's API; scale labels (a whole-card check, a hub error under PLU -> sku) and a level's per-category discounts.
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { serve, type ServerType } from "@hono/node-server";
@@ -332,6 +332,86 @@ describe("configuration forms in Chromium", () => {
       expect(paths.some((p) => p.includes("receiptUrlBase") || p.includes("holidays"))).toBe(false);
     } catch (err) {
       await page.screenshot({ path: join(ARTIFACTS, "config-forms-store-name-failure.png"), fullPage: true }).catch(() => undefined);
+      throw err;
+    } finally {
+      await ctx.close();
+    }
+  }, 180_000);
+  it("edits scale labels (a whole-card check, then the hub's unknown-sku error under PLU -> sku) and a level's per-category discounts; the hub holds exactly those values", async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1366, height: 1000 }, locale: "zh-CN" });
+    const page = await ctx.newPage();
+    const chain = async () => {
+      const r = await w.call("GET", "/bo/config/chain");
+      expect(r.status).toBe(200);
+      // The chain layer (null until something is saved in the chain's scope).
+      const layer = (r.body as { layer: { rules?: { scaleLabels?: unknown; levels?: Array<{ id: string; categoryDiscountPercent?: unknown }> } } | null })
+        .layer;
+      return { scaleLabels: layer?.rules?.scaleLabels, levels: layer?.rules?.levels ?? [] };
+    };
+    try {
+      await page.goto(`${base}/console/`);
+      await page.getByTestId("signin-user").fill("hq");
+      await page.getByTestId("signin-password").fill(PASSWORD);
+      await page.getByTestId("signin-submit").click();
+      await page.getByTestId("whoami").waitFor();
+      await page.getByTestId("menu-config").click();
+      await inputOf(page, "level-discount-l90").waitFor();
+
+      // Scale labels (chain defaults; the example rules have none): 4-digit PLUs no longer add up to 13 until the prefix has 2 digits.
+      await page.getByTestId("tab-other").click();
+      await inputOf(page, "field-rules.scaleLabels.pluDigits").waitFor();
+      expect(await inputOf(page, "field-rules.scaleLabels.pluDigits").inputValue()).toBe("5");
+      await inputOf(page, "field-rules.scaleLabels.pluDigits").fill("4");
+      await expect.poll(() => page.getByTestId("card-client-error-scaleLabels").textContent()).toContain("13");
+      expect(await page.getByTestId("save-scaleLabels").isDisabled()).toBe(true);
+      await page.getByTestId("field-rules.scaleLabels.prefix").fill("20");
+      await expect.poll(() => page.getByTestId("card-client-error-scaleLabels").count()).toBe(0);
+      const plus = inputOf(page, "field-rules.scaleLabels.plus");
+      await plus.click();
+      await plus.fill("1234=no-such-sku");
+      await plus.press("Enter");
+      await page.getByTestId("save-scaleLabels").click();
+      await expect.poll(() => page.getByTestId("field-error-rules.scaleLabels.plus").textContent()).toContain("unknown sku");
+      expect((await chain()).scaleLabels ?? null).toBeNull();
+      await page
+        .getByTestId("field-rules.scaleLabels.plus")
+        .locator(".ant-select-selection-item", { hasText: "no-such-sku" })
+        .locator(".ant-select-selection-item-remove")
+        .click();
+      await plus.fill("1234=apples-1kg");
+      await plus.press("Enter");
+      await page.getByTestId("save-scaleLabels").click();
+      await expect.poll(async () => (await chain()).scaleLabels).toEqual({ prefix: "20", pluDigits: 4, plus: { "1234": "apples-1kg" } });
+
+      // A level's per-category discounts (pays %, 100 at most): l85 pays 92% on appliances and 97% on formula.
+      await page.getByTestId("tab-lists").click();
+      const l85 = (FULL_RULES as unknown as { levels: Array<{ id: string }> }).levels.findIndex((l) => l.id === "l85");
+      const cats = inputOf(page, `list-levels-${l85}-categoryDiscountPercent`);
+      await expect.poll(() => page.getByTestId(`list-levels-${l85}-categoryDiscountPercent`).textContent()).toContain("appliances=95");
+      await page
+        .getByTestId(`list-levels-${l85}-categoryDiscountPercent`)
+        .locator(".ant-select-selection-item", { hasText: "appliances" })
+        .locator(".ant-select-selection-item-remove")
+        .click();
+      for (const tag of ["appliances=92", "formula=120"]) {
+        await cats.fill(tag);
+        await cats.press("Enter");
+      }
+      await expect.poll(() => page.getByTestId(`list-error-levels-${l85}-categoryDiscountPercent`).count()).toBe(1);
+      expect(await page.getByTestId("list-save-levels").isDisabled()).toBe(true);
+      await page
+        .getByTestId(`list-levels-${l85}-categoryDiscountPercent`)
+        .locator(".ant-select-selection-item", { hasText: "formula" })
+        .locator(".ant-select-selection-item-remove")
+        .click();
+      await cats.fill("formula=97");
+      await cats.press("Enter");
+      await expect.poll(() => page.getByTestId(`list-error-levels-${l85}-categoryDiscountPercent`).count()).toBe(0);
+      await page.getByTestId("list-save-levels").click();
+      await expect.poll(async () => (await chain()).levels[l85]?.categoryDiscountPercent).toEqual({ appliances: 92, formula: 97 });
+      await page.screenshot({ path: join(ARTIFACTS, "config-forms-category-discounts.png"), fullPage: true });
+    } catch (err) {
+      await page.screenshot({ path: join(ARTIFACTS, "config-forms-scale-failure.png"), fullPage: true }).catch(() => undefined);
       throw err;
     } finally {
       await ctx.close();
