@@ -1,4 +1,4 @@
-// The configuration forms in real Chromium against the hub's HTTP app: a points rule edited in the chain defaults (a browser-side schema error, then a hub error shown next to its field), a store policy field overridden for one store (inherited / overridden marker, reset to chain), a catalog CSV imported (bad rows listed, then a good file) and the preview diff listing the changed prices; the rules' lists as tables; a period multiplier, the store name and a VIP price by class (key=value) edited and checked through the hub's API; scale labels (a whole-card check, a hub error under PLU -> sku) and a level's per-category discounts.
+// The configuration forms in real Chromium against the hub's HTTP app: a points rule edited in the chain defaults (a browser-side schema error, then a hub error shown next to its field), a store policy field overridden for one store (inherited / overridden marker, reset to chain), a catalog CSV imported (bad rows listed, then a good file) and the preview diff listing the changed prices; the rules' lists as tables; a period multiplier, the store name and a VIP price by class (key=value) edited and checked through the hub's API; scale labels (a whole-card check, a hub error under PLU -> sku), a level's per-category discounts and by-balance downgrade ranges.
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { serve, type ServerType } from "@hono/node-server";
@@ -36,6 +36,15 @@ function catalogCsv(prices: Record<string, string>, extra: string[] = []): Buffe
   const rows = CATALOG.map((p) => [p.sku, p.barcode ?? "", p.name, p.category, prices[p.sku] ?? (p.priceFen / 100).toFixed(2)].join(","));
   return Buffer.from(["商品编码,条码,名称,分类,售价", ...rows, ...extra].join("\n"));
 }
+/** Signs in as hq and opens the configuration page. */
+async function signInToConfig(page: Page): Promise<void> {
+  await page.goto(`${base}/console/`);
+  await page.getByTestId("signin-user").fill("hq");
+  await page.getByTestId("signin-password").fill(PASSWORD);
+  await page.getByTestId("signin-submit").click();
+  await page.getByTestId("whoami").waitFor();
+  await page.getByTestId("menu-config").click();
+}
 const chainRules = () =>
   w.configs.getLayer({ kind: "chain" })?.rules as { points: { spend: { fenPerPoint: number }; redemption: { mode: string } }; catalog: Item[] } | undefined;
 
@@ -72,12 +81,7 @@ describe("configuration forms in Chromium", () => {
     const ctx = await browser.newContext({ viewport: { width: 1366, height: 1000 }, locale: "zh-CN" });
     const page = await ctx.newPage();
     try {
-      await page.goto(`${base}/console/`);
-      await page.getByTestId("signin-user").fill("hq");
-      await page.getByTestId("signin-password").fill(PASSWORD);
-      await page.getByTestId("signin-submit").click();
-      await page.getByTestId("whoami").waitFor();
-      await page.getByTestId("menu-config").click();
+      await signInToConfig(page);
       await page.getByTestId("config-page").waitFor();
       await page.getByTestId("store-select").click();
       await page.locator(".ant-select-item-option[title='s1'], .ant-select-item-option:has-text('s1')").first().click();
@@ -187,12 +191,7 @@ describe("configuration forms in Chromium", () => {
     const ctx = await browser.newContext({ viewport: { width: 1366, height: 1000 }, locale: "zh-CN" });
     const page = await ctx.newPage();
     try {
-      await page.goto(`${base}/console/`);
-      await page.getByTestId("signin-user").fill("hq");
-      await page.getByTestId("signin-password").fill(PASSWORD);
-      await page.getByTestId("signin-submit").click();
-      await page.getByTestId("whoami").waitFor();
-      await page.getByTestId("menu-config").click();
+      await signInToConfig(page);
       await page.getByTestId("store-select").click();
       await page.locator(".ant-select-item-option[title='s2'], .ant-select-item-option:has-text('s2')").first().click();
       await inputOf(page, "level-discount-l90").waitFor();
@@ -249,12 +248,7 @@ describe("configuration forms in Chromium", () => {
     const plan = vipBefore.findIndex((p) => p.id === "diamond-1y");
     expect(vipBefore[plan]?.pricesByClass).toEqual({ "vip-gold": 55800 });
     try {
-      await page.goto(`${base}/console/`);
-      await page.getByTestId("signin-user").fill("hq");
-      await page.getByTestId("signin-password").fill(PASSWORD);
-      await page.getByTestId("signin-submit").click();
-      await page.getByTestId("whoami").waitFor();
-      await page.getByTestId("menu-config").click();
+      await signInToConfig(page);
       await page.getByTestId("store-select").click();
       await page.locator(".ant-select-item-option[title='s1'], .ant-select-item-option:has-text('s1')").first().click();
       await inputOf(page, "level-discount-l90").waitFor();
@@ -337,24 +331,22 @@ describe("configuration forms in Chromium", () => {
       await ctx.close();
     }
   }, 180_000);
-  it("edits scale labels (a whole-card check, then the hub's unknown-sku error under PLU -> sku) and a level's per-category discounts; the hub holds exactly those values", async () => {
+  it("edits scale labels (a whole-card check, then the hub's unknown-sku error under PLU -> sku), a level's per-category discounts and by-balance downgrade ranges; the hub holds exactly those values", async () => {
     const ctx = await browser.newContext({ viewport: { width: 1366, height: 1000 }, locale: "zh-CN" });
     const page = await ctx.newPage();
     const chain = async () => {
       const r = await w.call("GET", "/bo/config/chain");
       expect(r.status).toBe(200);
       // The chain layer (null until something is saved in the chain's scope).
-      const layer = (r.body as { layer: { rules?: { scaleLabels?: unknown; levels?: Array<{ id: string; categoryDiscountPercent?: unknown }> } } | null })
-        .layer;
+      const layer = (
+        r.body as {
+          layer: { rules?: { scaleLabels?: unknown; levels?: Array<{ id: string; categoryDiscountPercent?: unknown; downgrade?: unknown }> } } | null;
+        }
+      ).layer;
       return { scaleLabels: layer?.rules?.scaleLabels, levels: layer?.rules?.levels ?? [] };
     };
     try {
-      await page.goto(`${base}/console/`);
-      await page.getByTestId("signin-user").fill("hq");
-      await page.getByTestId("signin-password").fill(PASSWORD);
-      await page.getByTestId("signin-submit").click();
-      await page.getByTestId("whoami").waitFor();
-      await page.getByTestId("menu-config").click();
+      await signInToConfig(page);
       await inputOf(page, "level-discount-l90").waitFor();
 
       // Scale labels (chain defaults; the example rules have none): 4-digit PLUs no longer add up to 13 until the prefix has 2 digits.
@@ -407,8 +399,32 @@ describe("configuration forms in Chromium", () => {
       await cats.fill("formula=97");
       await cats.press("Enter");
       await expect.poll(() => page.getByTestId(`list-error-levels-${l85}-categoryDiscountPercent`).count()).toBe(0);
+      // l95's by-balance downgrade ranges (yuan from-to=level): a bad amount refused, then new bounds.
+      const l95 = (FULL_RULES as unknown as { levels: Array<{ id: string }> }).levels.findIndex((l) => l.id === "l95");
+      const rangesId = `list-levels-${l95}-downgrade.ranges`;
+      await expect.poll(() => page.getByTestId(rangesId).textContent()).toContain("0.00-100.00=normal");
+      expect(await page.getByTestId(rangesId).textContent()).toContain("100.00-=l95");
+      for (const t of ["0.00-100.00=normal", "100.00-=l95"])
+        await page.getByTestId(rangesId).locator(".ant-select-selection-item", { hasText: t }).locator(".ant-select-selection-item-remove").click();
+      const ranges = inputOf(page, rangesId);
+      for (const tag of ["0-200=normal", "abc-=l95"]) {
+        await ranges.fill(tag);
+        await ranges.press("Enter");
+      }
+      await expect.poll(() => page.getByTestId(`list-error-levels-${l95}-downgrade.ranges`).count()).toBe(1);
+      await page.getByTestId(rangesId).locator(".ant-select-selection-item", { hasText: "l95" }).locator(".ant-select-selection-item-remove").click();
+      await ranges.fill("200-=l95");
+      await ranges.press("Enter");
+      await expect.poll(() => page.getByTestId(`list-error-levels-${l95}-downgrade.ranges`).count()).toBe(0);
       await page.getByTestId("list-save-levels").click();
       await expect.poll(async () => (await chain()).levels[l85]?.categoryDiscountPercent).toEqual({ appliances: 92, formula: 97 });
+      expect((await chain()).levels[l95]?.downgrade).toEqual({
+        kind: "by-balance",
+        ranges: [
+          { minFen: 0, maxFen: 20000, levelId: "normal" },
+          { minFen: 20000, levelId: "l95" },
+        ],
+      });
       await page.screenshot({ path: join(ARTIFACTS, "config-forms-category-discounts.png"), fullPage: true });
     } catch (err) {
       await page.screenshot({ path: join(ARTIFACTS, "config-forms-scale-failure.png"), fullPage: true }).catch(() => undefined);

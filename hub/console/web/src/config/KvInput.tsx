@@ -1,4 +1,4 @@
-// A small key -> value editor for record fields of the rules (per-category percents, prices by card class, PLU -> sku): each entry a tag `key=value`, values as numbers, yuan (stored as fen) or text.
+// Tag-list editors for record and range fields of the rules: key -> value records (per-category percents, prices by card class, PLU -> sku) as `key=value` tags with numbers, yuan (stored as fen) or text values, and by-balance downgrade ranges as `min-max=level` tags in yuan.
 import { Select } from "antd";
 
 export type KvValue = "number" | "yuan" | "text";
@@ -50,4 +50,21 @@ export function KvInput({
       data-testid={testId}
     />
   );
+}
+
+/** By-balance downgrade ranges as tags `min-max=levelId` in yuan (max may be empty: no upper end). */
+export function rangeTags(v: unknown): string[] {
+  if (!Array.isArray(v)) return [];
+  const y = (f: unknown) => (typeof f === "number" ? (f / 100).toFixed(2) : "");
+  return v.map((r) => (isObj(r) ? `${y(r.minFen)}-${y(r.maxFen)}=${String(r.levelId ?? "")}` : String(r)));
+}
+
+/** The `min-max=levelId` tags as ranges; a bad amount stays NaN so the schema names it. */
+export function rangeList(tags: readonly string[]): Obj[] {
+  return tags.map((tag) => {
+    const at = tag.lastIndexOf("=");
+    const [min = "", max = ""] = (at < 0 ? tag : tag.slice(0, at)).split("-").map((s) => s.trim());
+    const fen = (s: string) => Math.round(Number(s === "" ? Number.NaN : s) * 100);
+    return { minFen: fen(min), ...(max !== "" ? { maxFen: fen(max) } : {}), levelId: at < 0 ? "" : tag.slice(at + 1).trim() };
+  });
 }

@@ -9,7 +9,7 @@ import { useLang, useT } from "../shared/i18n";
 import { chainBase, type LayerView } from "./FieldsCard";
 import { getPath, setPath } from "./fields";
 import type { ColDef, ListDef } from "./lists";
-import { KvInput } from "./KvInput";
+import { KvInput, rangeList, rangeTags } from "./KvInput";
 import { S } from "./strings";
 
 type Obj = Record<string, unknown>;
@@ -135,6 +135,17 @@ export function ListCard({ def, view, onSaved }: { def: ListDef; view: LayerView
                 }),
               )
             }
+            data-testid={id}
+          />
+        );
+      case "ranges":
+        return (
+          <Select
+            mode="tags"
+            style={{ minWidth: 200 }}
+            value={rangeTags(v)}
+            onChange={(x: string[]) => edit(i, col, x.length > 0 ? rangeList(x) : undefined)}
+            placeholder="0-1000=l95"
             data-testid={id}
           />
         );

@@ -15,7 +15,7 @@ import {
 } from "../../../../../protocol/rules/config.js";
 import type { KvValue } from "./KvInput";
 
-export type ColKind = "text" | "number" | "yuan" | "boolean" | "enum" | "tags" | "numtags" | "idcount" | "kv";
+export type ColKind = "text" | "number" | "yuan" | "boolean" | "enum" | "tags" | "numtags" | "idcount" | "kv" | "ranges";
 type Pair = readonly [string, string];
 export interface ColDef {
   /** Path inside one item: name, downgrade.kind, bonus.balanceFen. */
@@ -75,8 +75,9 @@ export const RULE_LISTS: ListDef[] = [
       c("upgradeThreshold", "升级门槛", "Upgrade at", "number"),
       c("paidUpgradeFen", "付费升级（元）", "Paid upgrade (yuan)", "yuan"),
       c("validityDays", "有效天数", "Valid days", "number"),
-      c("downgrade.kind", "降级方式", "Downgrade", "enum", { options: ["", "recompute", "to-level"] }),
+      c("downgrade.kind", "降级方式", "Downgrade", "enum", { options: ["", "recompute", "to-level", "by-balance"] }),
       c("downgrade.levelId", "降到等级", "Down to level", "text"),
+      c("downgrade.ranges", "按余额降级（元 起-止=等级）", "By balance (yuan from-to=level)", "ranges"),
       c("excludedCategories", "不打折分类", "No-discount categories", "tags"),
       c("categoryDiscountPercent", "分类支付 %（分类=%）", "Pays % by category (category=%)", "kv", { kvValue: "number" }),
       c("paidUpgradeReward.points", "付费升级赠积分", "Paid upgrade: points", "number"),
@@ -114,6 +115,7 @@ export const RULE_LISTS: ListDef[] = [
       c("percent", "支付 %", "Pays %", "number"),
       c("maxOffFen", "最多减（元）", "Max off (yuan)", "yuan"),
       c("sku", "赠品编码", "Free sku", "text"),
+      c("freeQty", "赠品件数", "Free quantity", "number"),
       c("scope.categories", "限分类", "Categories", "tags"),
       c("scope.skus", "限商品", "Skus", "tags"),
       c("scope.brands", "限品牌", "Brands", "tags"),
