@@ -314,6 +314,8 @@ describe("configuration forms in Chromium", () => {
       await page.getByTestId("save-store").click();
       await expect.poll(async () => (await storeConfig()).overrides?.device).toEqual({ verification: { oneInN: 5 }, storeName: "旗舰店 s1" });
       await expect.poll(() => page.getByTestId("marker-device.storeName").textContent()).toBe("门店覆盖");
+      // The store's kiosks (device.storeKiosks) are a table in the same tab, inherited from the chain.
+      expect(await page.getByTestId("list-marker-storeKiosks").textContent()).toBe("继承总部");
       await page.screenshot({ path: join(ARTIFACTS, "config-forms-store-name.png"), fullPage: true });
 
       // The composed draft for s1 passes the hub's checks and its diff names exactly these fields.
