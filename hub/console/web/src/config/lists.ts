@@ -124,6 +124,7 @@ export const RULE_LISTS: ListDef[] = [
       c("scope.excludePromotional", "促销品除外", "Not on promotions", "boolean"),
       c("channels", "渠道", "Channels", "tags", { options: CHANNELS }),
       c("birthdayOnly", "生日限定", "Birthday only", "enum", { options: ["no", "day", "month"] }),
+      c("memberDaysOnly", "会员日专享", "Member days only", "boolean"),
       c("exclusive", "不可叠加", "Exclusive", "boolean"),
       c("group", "叠加分组", "Stacking group", "text"),
       c("maxPerOrder", "每单张数", "Per order", "number"),

@@ -1,0 +1,65 @@
+// The console's list tables name real fields: every column path of RULE_LISTS resolves in its item schema (a typo or a renamed field fails), zh and en labels set; the coupons table has the member-day switch (会员日专享).
+import { describe, expect, it } from "vitest";
+import type { z } from "zod";
+
+// Loaded by a computed path: the console's sources are type-checked by their own tsconfig (bundler resolution), not the hub's.
+const LISTS = "./web/src/config/lists.js";
+interface ListDef {
+  key: string;
+  item: z.ZodType;
+  columns: { path: string; label: readonly [string, string]; kind: string }[];
+}
+const { RULE_LISTS } = (await import(/* @vite-ignore */ LISTS)) as { RULE_LISTS: ListDef[] };
+
+type Def = {
+  type: string;
+  innerType?: z.ZodType;
+  shape?: Record<string, z.ZodType>;
+  element?: z.ZodType;
+  valueType?: z.ZodType;
+  options?: z.ZodType[];
+  in?: z.ZodType;
+};
+const defOf = (s: z.ZodType): Def => (s as unknown as { _zod: { def: Def } })._zod.def;
+
+/** The schema at `path` inside `schema` (objects, records, arrays, unions; optional / default / nullable unwrapped), or undefined. */
+function at(schema: z.ZodType, path: readonly string[]): z.ZodType | undefined {
+  const d = defOf(schema);
+  if (d.innerType) return at(d.innerType, path);
+  if (d.type === "pipe" && d.in) return at(d.in, path);
+  if (path.length === 0) return schema;
+  const [head, ...rest] = path as [string, ...string[]];
+  if (d.type === "object") return d.shape?.[head] ? at(d.shape[head], rest) : undefined;
+  if (d.type === "record" && d.valueType) return at(d.valueType, rest);
+  if (d.type === "union") for (const o of d.options ?? []) if (at(o, path)) return at(o, path);
+  return undefined;
+}
+
+describe("console list tables (RULE_LISTS)", () => {
+  it.each(RULE_LISTS.flatMap((l) => l.columns.map((c) => [`${l.key}: ${c.path}`, l.item, c] as const)))(
+    "%s is a field of the item, labelled zh and en",
+    (_n, item, col) => {
+      expect(at(item, col.path.split("."))).toBeDefined();
+      expect(col.label[0]).toMatch(/[\u4e00-\u9fff]/);
+      expect(col.label[1]).toMatch(/[a-z]/i);
+    },
+  );
+
+  it("the resolver refuses a field the item does not have", () => {
+    const coupons = RULE_LISTS.find((l) => l.key === "coupons")!;
+    expect(at(coupons.item, ["memberDayOnly"])).toBeUndefined();
+    expect(at(coupons.item, ["scope", "nope"])).toBeUndefined();
+  });
+
+  it("the coupons table edits memberDaysOnly as a switch, labelled 会员日专享 / Member days only", () => {
+    const coupons = RULE_LISTS.find((l) => l.key === "coupons")!;
+    expect(coupons.columns.find((c) => c.path === "memberDaysOnly")).toEqual({
+      path: "memberDaysOnly",
+      label: ["会员日专享", "Member days only"],
+      kind: "boolean",
+    });
+    // A row with the switch on passes the kiosks' item schema; the default is off.
+    expect(coupons.item.parse({ id: "c-md", name: "会员日券", kind: "amount-off", offFen: 500, memberDaysOnly: true })).toMatchObject({ memberDaysOnly: true });
+    expect(coupons.item.parse({ id: "c", name: "券", kind: "amount-off", offFen: 500 })).toMatchObject({ memberDaysOnly: false });
+  });
+});
