@@ -1,4 +1,4 @@
-// Zod schemas for the member-facing parts of the rules config: card classes, VIP plans, top-ups, portraits, consultants.
+// Zod schemas for the member-facing parts of the rules config: card classes, VIP and PLUS plans, top-ups, portraits, consultants.
 import { z } from "zod";
 import {
   BonusSchema,
@@ -32,6 +32,17 @@ export const CouponPackSchema = z.strictObject({
 });
 export type CouponPack = z.infer<typeof CouponPackSchema>;
 
+/** A paid plan's promotion bonus (VIP and PLUS plans, seed 000 额外赠送 / 赠送前提): days and coupon packs for a purchase inside [from, to] (store-local dates). */
+export const PlanBonusSchema = z.strictObject({
+  from: IsoDateSchema.optional(),
+  to: IsoDateSchema.optional(),
+  extraDays: z.number().int().nonnegative().default(0),
+  couponPackIds: z.array(IdSchema).default([]),
+  /** open: only when opening (not a member of the paid tier now); open-or-renew: any purchase (购买即赠送); renew-before-expiry: only a renewal while still active (未到期前续费). */
+  when: z.enum(["open", "open-or-renew", "renew-before-expiry"]).default("open-or-renew"),
+});
+export type PlanBonus = z.infer<typeof PlanBonusSchema>;
+
 export const VipPlanSchema = z.strictObject({
   id: IdSchema,
   /** The VIP card class the plan sells. */
@@ -42,16 +53,7 @@ export const VipPlanSchema = z.strictObject({
   /** Price by the member's current card class; falls back to priceFen. */
   pricesByClass: z.record(IdSchema, FenSchema).default({}),
   /** Bonus for buying or renewing inside a promotion window. */
-  bonus: z
-    .strictObject({
-      from: IsoDateSchema.optional(),
-      to: IsoDateSchema.optional(),
-      extraDays: z.number().int().nonnegative().default(0),
-      couponPackIds: z.array(IdSchema).default([]),
-      /** open: first purchase only; open-or-renew: both; renew-before-expiry: only a renewal while still VIP. */
-      when: z.enum(["open", "open-or-renew", "renew-before-expiry"]).default("open-or-renew"),
-    })
-    .optional(),
+  bonus: PlanBonusSchema.optional(),
   /**
    * How a VIP of another class moves to this plan's class (seed 000, 升级场景):
    * 'repay' = only by buying this plan at its full price (a fresh period; the rest of the old VIP is dropped),
@@ -63,6 +65,22 @@ export const VipPlanSchema = z.strictObject({
   enabled: z.boolean().default(true),
 });
 export type VipPlan = z.infer<typeof VipPlanSchema>;
+
+/** A PLUS plan (seed 000, PLUS会员定价): the online-only paid tier for a period, priced by the member's card class, with a promotion bonus. */
+export const PlusPlanSchema = z.strictObject({
+  id: IdSchema,
+  name: z.string().min(1),
+  description: z.string().default(""),
+  /** 1 month = 31 days, 1 quarter = 93 days, 1 year = 366 days (as the vendor). */
+  periodDays: z.number().int().positive().max(3660),
+  /** The default price ((默认) in 卡类专享售价). */
+  priceFen: FenSchema,
+  /** Price by the member's card class (卡类专享售价); falls back to priceFen. */
+  pricesByClass: z.record(IdSchema, FenSchema).default({}),
+  bonus: PlanBonusSchema.optional(),
+  enabled: z.boolean().default(true),
+});
+export type PlusPlan = z.infer<typeof PlusPlanSchema>;
 
 export const TopUpSettingsSchema = z.strictObject({
   /** false = only the fixed amounts of the rules may be topped up. */

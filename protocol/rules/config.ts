@@ -24,6 +24,7 @@ import {
   PortraitThresholdsSchema,
   TopUpRuleSchema,
   TopUpSettingsSchema,
+  PlusPlanSchema,
   VipPlanSchema,
 } from "./config-members.js";
 import { RulesError } from "./errors.js";
@@ -255,6 +256,8 @@ const RulesConfigShape = z.strictObject({
   storedValue: StoredValueSchema.prefault({}),
   cardClasses: z.array(CardClassSchema).default([]),
   vipPlans: z.array(VipPlanSchema).default([]),
+  /** PLUS plans (protocol/rules/plus.ts): bought at the counter, priced by card class. */
+  plusPlans: z.array(PlusPlanSchema).default([]),
   topUp: TopUpSettingsSchema.prefault({}),
   topUpRules: z.array(TopUpRuleSchema).default([]),
   portraitThresholds: PortraitThresholdsSchema.prefault({}),
@@ -349,6 +352,13 @@ function crossCheck(cfg: z.output<typeof RulesConfigShape>, bad: Report): void {
     if (cfg.cardClasses.find((c) => c.id === p.classId)?.vip !== true) bad(`vipPlans.${i}.classId`, `card class '${p.classId}' is not a VIP class`);
     for (const [j, id] of (p.bonus?.couponPackIds ?? []).entries())
       if (!packs.has(id)) bad(`vipPlans.${i}.bonus.couponPackIds.${j}`, `unknown coupon pack '${id}'`);
+  });
+  unique(cfg.plusPlans, (p) => p.id, "plusPlans", bad);
+  cfg.plusPlans.forEach((p, i) => {
+    for (const c of Object.keys(p.pricesByClass)) if (!classes.has(c)) bad(`plusPlans.${i}.pricesByClass.${c}`, `unknown card class '${c}'`);
+    checkBonus(p.bonus, `plusPlans.${i}.bonus`);
+    if (p.bonus?.from !== undefined && p.bonus.to !== undefined && p.bonus.from > p.bonus.to)
+      bad(`plusPlans.${i}.bonus.to`, "the window ends before it starts");
   });
   cfg.topUpRules.forEach((r, i) => {
     checkBonus(r.bonus, `topUpRules.${i}.bonus`);

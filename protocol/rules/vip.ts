@@ -4,7 +4,8 @@ import type { RulesConfig, VipPlan } from "./config.js";
 import { EpochMsSchema, FenSchema, IdSchema } from "./config-common.js";
 import { RulesError } from "./errors.js";
 import { divRoundBig, toSafeNumber } from "./money.js";
-import { DAY_MS, daysBetween, inDateRange, localDate, type EpochMs } from "./time.js";
+import { planBonusApplies, planPriceFor } from "./paid-plans.js";
+import { DAY_MS, daysBetween, localDate, type EpochMs } from "./time.js";
 
 export const VipMemberSchema = z.strictObject({
   id: IdSchema,
@@ -106,13 +107,9 @@ export function quoteVipPurchase(config: RulesConfig, member: VipMemberInput, pl
       `a VIP of another class moves to '${plan.id}' by paying the difference (upgrade), not by buying it`,
       "planId",
     );
-  const priceFen = plan.pricesByClass[m.cardClass] ?? plan.priceFen;
-  const date = localDate(at, config.utcOffsetMinutes);
+  const priceFen = planPriceFor(plan, m.cardClass);
   const b = plan.bonus;
-  const bonusApplies =
-    b !== undefined &&
-    inDateRange(date, b.from, b.to) &&
-    (b.when === "open-or-renew" || (b.when === "open" && !renewing) || (b.when === "renew-before-expiry" && renewing));
+  const bonusApplies = planBonusApplies(b, localDate(at, config.utcOffsetMinutes), renewing);
   const bonusDays = bonusApplies ? b.extraDays : 0;
   const days = plan.periodDays + bonusDays;
   const start = renewing && m.vip ? m.vip.expiresAt : at;
@@ -169,7 +166,7 @@ export function quoteVipUpgrade(config: RulesConfig, member: VipMemberInput, pla
   if (plan.upgrade !== "difference")
     throw new RulesError("RULES_VIP_NOT_ALLOWED", `'${plan.id}' is reached by re-paying its full price (purchase), not by the difference`, "planId");
   const days = remainingVipDays(config, m.vip.expiresAt, at);
-  const targetPrice = BigInt(plan.pricesByClass[m.cardClass] ?? plan.priceFen);
+  const targetPrice = BigInt(planPriceFor(plan, m.cardClass));
   // (tP / tD - cP / cD) x days = (tP x cD - cP x tD) x days / (tD x cD)
   const num = (targetPrice * BigInt(m.vip.paidDays) - BigInt(m.vip.paidFen) * BigInt(plan.periodDays)) * BigInt(days);
   const den = BigInt(plan.periodDays) * BigInt(m.vip.paidDays);
