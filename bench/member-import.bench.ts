@@ -1,8 +1,10 @@
 // Member import benchmark: a generated CSV (or XLSX) with bad rows mixed in, uploaded to POST /bo/members/import on a hub
-// database with production durability (WAL, synchronous=FULL); prints rows per second, next to the row-by-row path
-// (one transaction and one kiosk push per member, as POST /members/import does) measured in the same run.
+// database with production durability (SQLite: WAL, synchronous=FULL; or PostgreSQL, a fresh schema dropped afterwards);
+// prints rows per second, next to the row-by-row path (one transaction and one kiosk push per member, as POST /members/import
+// does) measured in the same run.
 //
 //   npx tsx bench/member-import.bench.ts [--rows 100000] [--bad-every 100] [--format csv|xlsx] [--baseline-rows 5000] [--json]
+//     [--store sqlite|postgres] [--postgres-url postgresql://postgres@127.0.0.1:5432/test]
 import { parseArgs } from "node:util";
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, mkdtempSync, rmSync, statSync } from "node:fs";
@@ -11,6 +13,8 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import ExcelJS from "exceljs";
 import { openDatabase, migrate } from "../storage/sqlite.js";
+import { openPostgres } from "../storage/postgres.js";
+import { migratePostgres } from "../hub/store.js";
 import type { Database } from "../storage/database.js";
 import { systemClock } from "../protocol/clock.js";
 import { createLogger, MemoryLogSink } from "../runtime/log.js";
@@ -29,19 +33,21 @@ const { values } = parseArgs({
     format: { type: "string", default: "csv" },
     "baseline-rows": { type: "string", default: "5000" },
     json: { type: "boolean", default: false },
+    store: { type: "string", default: "sqlite" },
+    "postgres-url": { type: "string", default: process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/test" },
   },
 });
 const ROWS = Number(values.rows);
 const BAD_EVERY = Number(values["bad-every"]);
 const FORMAT = values.format === "xlsx" ? "xlsx" : "csv";
 const BASELINE_ROWS = Number(values["baseline-rows"]);
+const STORE = values.store === "postgres" ? "postgres" : "sqlite";
 const say = (s: string): void => {
   if (!values.json) process.stdout.write(`${s}\n`);
 };
 
 async function hub(dir: string): Promise<{ db: Database; members: MemberRegistry; bo: Backoffice; token: string; pushes: () => number }> {
-  const db = await openDatabase(join(dir, "hub.db"));
-  migrate(db, HUB_MIGRATIONS);
+  const db = await openStore(dir);
   const log = createLogger("bench", { destination: new MemoryLogSink(), level: "silent" });
   const members = new MemberRegistry(db, systemClock);
   let pushes = 0;
@@ -51,6 +57,24 @@ async function hub(dir: string): Promise<{ db: Database; members: MemberRegistry
   const token = randomBytes(24).toString("base64url");
   const bo = new Backoffice({ db, clock: systemClock, log, members, configs, adminTokenHash: createHash("sha256").update(token).digest("hex"), tmpDir: dir });
   return { db, members, bo, token, pushes: () => pushes };
+}
+
+/** SQLite in `dir`, or a fresh PostgreSQL schema that close() drops. */
+async function openStore(dir: string): Promise<Database> {
+  if (STORE === "sqlite") {
+    const db = await openDatabase(join(dir, "hub.db"));
+    migrate(db, HUB_MIGRATIONS);
+    return db;
+  }
+  const schema = `bench_import_${Date.now().toString(36)}_${randomBytes(3).toString("hex")}`;
+  const db = await openPostgres({ url: values["postgres-url"]!, schema });
+  migratePostgres(db);
+  const close = db.close.bind(db);
+  db.close = () => {
+    db.exec(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    close();
+  };
+  return db;
 }
 
 async function toXlsx(csvPath: string, xlsxPath: string): Promise<void> {
@@ -76,9 +100,9 @@ async function main(): Promise<void> {
       file = join(dir, "members.xlsx");
       await toXlsx(csv, file);
     }
-    say(`file: ${ROWS} rows (${fx.bad} bad), ${FORMAT}, ${(statSync(file).size / 1e6).toFixed(1)} MB`);
+    say(`file: ${ROWS} rows (${fx.bad} bad), ${FORMAT}, ${(statSync(file).size / 1e6).toFixed(1)} MB, store ${STORE}`);
 
-    // The back-office import: streamed upload, batches of 500 rows with a savepoint per row, one push per batch.
+    // The back-office import: streamed upload, batches of 500 rows with one statement per table (member-bulk.ts), one push per batch.
     const h = await hub(mkdtempSync(join(dir, "a-")));
     const app = h.bo.app;
     const started = performance.now();
@@ -98,7 +122,7 @@ async function main(): Promise<void> {
     );
     h.db.close();
 
-    // Baseline: the same rows one by one (MemberRegistry.create per row: a transaction, an fsync and a push each).
+    // Baseline: the same rows one by one (a transaction, a commit and a push each).
     const b = await hub(mkdtempSync(join(dir, "b-")));
     const base = join(dir, "baseline.csv");
     writeMemberCsv(base, BASELINE_ROWS, BAD_EVERY);
@@ -116,7 +140,7 @@ async function main(): Promise<void> {
     b.db.close();
     if (values.json) {
       process.stdout.write(
-        `${JSON.stringify({ rows: ROWS, bad: fx.bad, format: FORMAT, seconds: Math.round(seconds * 1000) / 1000, rowsPerSecond: rate, baselineRows: n, baselineRowsPerSecond: baseRate, ratio: Math.round((rate / baseRate) * 10) / 10 })}\n`,
+        `${JSON.stringify({ store: STORE, rows: ROWS, bad: fx.bad, format: FORMAT, seconds: Math.round(seconds * 1000) / 1000, rowsPerSecond: rate, baselineRows: n, baselineRowsPerSecond: baseRate, ratio: Math.round((rate / baseRate) * 10) / 10 })}\n`,
       );
     }
   } finally {

@@ -219,15 +219,20 @@ export interface OpeningLedger {
   clock: Clock;
 }
 
+/** Why a new member's opening points and balance are refused (negative), or undefined; the batched import (member-bulk.ts) checks the same. */
+export function openingRefusal(m: MemberRecord): HubError | undefined {
+  if (m.pointsBalance >= 0 && m.balanceFen >= 0) return undefined;
+  return new HubError("REFUSED", "opening pointsBalance and balanceFen may not be negative", { reason: "NEGATIVE_OPENING" });
+}
+
 /**
  * Inside a new member's savepoint: its opening points and balance as ledger entries (points_log,
  * balance_log, reason `import`, ref the member id), so balance = the sum of the log from the start.
  * Negative openings are refused (the row is undone); the member row itself holds the same amounts.
  */
 export function recordOpeningInTx(db: Database, clock: Clock, m: MemberRecord): void {
-  if (m.pointsBalance < 0 || m.balanceFen < 0) {
-    throw new HubError("REFUSED", "opening pointsBalance and balanceFen may not be negative", { reason: "NEGATIVE_OPENING" });
-  }
+  const refused = openingRefusal(m);
+  if (refused) throw refused;
   const now = clock.now();
   if (m.pointsBalance !== 0)
     db.prepare("INSERT INTO points_log (member_id, delta, reason, ref, at) VALUES (?, ?, 'import', ?, ?)").run(m.memberId, m.pointsBalance, m.memberId, now);

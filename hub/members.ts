@@ -13,7 +13,7 @@ import { HubError } from "./errors.js";
 import { changelogAppendSql } from "./sql-dialect.js";
 import { MemberChangelog } from "./member-changelog.js";
 
-interface MemberRow {
+export interface MemberRow {
   member_id: string;
   card_id: string;
   name: string;
@@ -33,7 +33,7 @@ interface MemberRow {
   coupons: string;
 }
 
-function toRecord(r: MemberRow): MemberRecord {
+export function toRecord(r: MemberRow): MemberRecord {
   return {
     memberId: r.member_id,
     cardId: r.card_id,
@@ -111,7 +111,7 @@ export class MemberRegistry {
   }
 
   /** Validates a new member (schema, card id, stores) without writing anything. */
-  private prepareNew(input: NewMember): { m: MemberRecord; stores: string[] } {
+  prepareNew(input: NewMember): { m: MemberRecord; stores: string[] } {
     const { stores: storesInput, ...rest } = input;
     const parsed = MemberRecordSchema.safeParse({ pointsBalance: 0, balanceFen: 0, status: "active", ...rest });
     if (!parsed.success) throw new HubError("INVALID_INPUT", `member: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);

@@ -42,6 +42,37 @@ export function jsonArraySql(db: Database, column: string, alias: string): { fro
   };
 }
 
+/**
+ * A FROM item over a JSON array of flat objects given as one `?` parameter, named `alias`, with typed
+ * columns (`text` or `bigint`; a missing key or JSON null is NULL): `column(name)` is the expression
+ * of a column. PostgreSQL reads it with json_to_recordset (one pass, typed), SQLite with json_each.
+ */
+export function jsonRecordsSql(
+  db: Database,
+  alias: string,
+  columns: ReadonlyArray<readonly [name: string, type: "text" | "bigint"]>,
+): { from: string; column(name: string): string } {
+  const ident = /^[A-Za-z_][A-Za-z0-9_]*$/;
+  if (!ident.test(alias)) throw new Error(`jsonRecordsSql: bad alias ${alias}`);
+  for (const [name] of columns) if (!ident.test(name)) throw new Error(`jsonRecordsSql: bad column ${name}`);
+  const types = new Map(columns);
+  const known = (name: string): string => {
+    if (!types.has(name)) throw new Error(`jsonRecordsSql: no column ${name}`);
+    return name;
+  };
+  if (isPostgres(db)) {
+    return {
+      from: `json_to_recordset(CAST(? AS json)) AS ${alias}(${columns.map(([n, t]) => `${n} ${t}`).join(", ")})`,
+      column: (name) => `${alias}.${known(name)}`,
+    };
+  }
+  return {
+    from: `json_each(?) AS ${alias}`,
+    column: (name) =>
+      types.get(known(name)) === "bigint" ? `CAST(json_extract(${alias}.value, '$.${name}') AS INTEGER)` : `json_extract(${alias}.value, '$.${name}')`,
+  };
+}
+
 /** A query with one `?` (a table name) that returns a row when the table exists (on PostgreSQL: in the connection's schema). */
 export function tableExistsSql(db: Database): string {
   return isPostgres(db)
@@ -62,6 +93,27 @@ export function changelogAppendSql(db: Database): string {
        INSERT INTO member_changes (member_id, kind, at, store_id)
        SELECT CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT) FROM ordered RETURNING seq`
     : "INSERT INTO member_changes (member_id, kind, at, store_id) VALUES (?, ?, ?, ?) RETURNING seq";
+}
+
+/**
+ * changelogAppendSql for many rows in one statement (the batched member import, member-bulk.ts): one
+ * parameter, a JSON array of {i, member_id, kind, at, store_id} appended in `i` order under the same
+ * lock; returns seq, member_id and store_id of every row.
+ */
+export function changelogAppendManySql(db: Database): string {
+  const j = jsonRecordsSql(db, "j", [
+    ["i", "bigint"],
+    ["member_id", "text"],
+    ["kind", "text"],
+    ["at", "bigint"],
+    ["store_id", "text"],
+  ]);
+  const select = `SELECT ${j.column("member_id")}, ${j.column("kind")}, ${j.column("at")}, ${j.column("store_id")}`;
+  const order = `ORDER BY ${j.column("i")} RETURNING seq, member_id, store_id`;
+  return isPostgres(db)
+    ? `WITH ordered AS (SELECT pg_advisory_xact_lock(hashtext(current_schema()), hashtext('member_changes')))
+       INSERT INTO member_changes (member_id, kind, at, store_id) ${select} FROM ordered, ${j.from} ${order}`
+    : `INSERT INTO member_changes (member_id, kind, at, store_id) ${select} FROM ${j.from} WHERE true ${order}`;
 }
 
 /**

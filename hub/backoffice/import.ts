@@ -1,7 +1,8 @@
 // Bulk member import over HTTP: the CSV or XLSX upload is spooled to disk, read as a stream of rows (member-import.ts), and created in batches, each row all-or-nothing.
 //
 // Any size: the body is never held in memory, rows are read one at a time, and members are
-// created in transactions of IMPORT_BATCH_MAX rows with one savepoint per row, so a bad row
+// created in transactions of IMPORT_BATCH_MAX rows, one statement per table per batch after every
+// row is checked (member-bulk.ts; row by row with a savepoint each if a batch fails), so a bad row
 // changes nothing and the kiosks get one push per batch. The answer lists every rejected row.
 // A store manager's import creates members of their store only and cannot set HQ-only columns;
 // opening balances and points are ledger moves (reason `import`), so balance = sum of the log.
@@ -11,7 +12,8 @@ import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { once } from "node:events";
 import { z } from "zod";
-import { IMPORT_BATCH_MAX, ImportError, memberFromCells, readMemberRows, recordOpeningInTx, type ImportExtras, type RowResult } from "../member-import.js";
+import { IMPORT_BATCH_MAX, ImportError, memberFromCells, readMemberRows, type ImportExtras, type RowResult } from "../member-import.js";
+import { importRows } from "../member-bulk.js";
 import { HQ_ONLY_FIELDS } from "../member-import-columns.js";
 import type { NewMember } from "../members.js";
 import { HubError } from "../errors.js";
@@ -22,9 +24,7 @@ import type { BackofficeDeps } from "./deps.js";
 import type { Routes } from "./route.js";
 import { Id } from "./schemas.js";
 import { defaultLevelFor } from "../../protocol/rules/levels.js";
-import type { Profile } from "./member-data.js";
 import { sealedCardKey } from "./members.js";
-import { saveOpeningInTx } from "./member-openings.js";
 
 const TYPES = ["text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/octet-stream"] as const;
 
@@ -73,7 +73,8 @@ type Pending = { row: number; member: NewMember; extras: ImportExtras; keyless: 
  */
 export async function importFile(
   d: BackofficeDeps,
-  o: { path: string; format: "csv" | "xlsx"; storeId: string | null; actor: Actor; hq: boolean },
+  /** `rowByRow`: the savepoint-per-row path only (tests compare it with the batched one). */
+  o: { path: string; format: "csv" | "xlsx"; storeId: string | null; actor: Actor; hq: boolean; rowByRow?: boolean },
 ): Promise<ImportSummary> {
   const started = performance.now();
   const rules: RulesConfig = d.rules.forStore(o.storeId);
@@ -97,38 +98,8 @@ export async function importFile(
     if (pending.length === 0) return;
     const batch = pending;
     pending = [];
-    const results = d.registry.createMany(
-      batch.map((b) => b.member),
-      {
-        batch: IMPORT_BATCH_MAX,
-        onCreatedInTx: (m, i) => {
-          const { extras, keyless } = batch[i]!;
-          const profile: Profile = {
-            phone: extras.phone ?? null,
-            gender: extras.gender ?? null,
-            birthDate: extras.birthDate ?? null,
-            homeStoreId: o.storeId,
-            channel: "import",
-            cardIssuedOn: extras.cardIssuedOn ?? today,
-            // Without a key from the file the card has a sealed one: the member activates the app (activation link).
-            cardKeyState: keyless ? "none" : "enrolled",
-            headshotUploadedOn: null,
-            blockedReason: null,
-          };
-          d.data.saveProfileInTx(m.memberId, profile);
-          d.data.saveLevelStateInTx(m.memberId, { levelSince: today, growth: 0, windowGrowth: 0 });
-          saveOpeningInTx(d.db, m.memberId, {
-            importedOn: today,
-            spendFen: extras.cumulativeSpendFen ?? 0,
-            topUpFen: extras.cumulativeTopUpFen ?? 0,
-            at: d.clock.now(),
-          });
-          d.audit.recordInTx({ actor: o.actor, action: "member.import", entity: "member", entityId: m.memberId, storeId: o.storeId, before: null, after: m });
-          // The opening balance and points as ledger entries; a refusal (negative amounts) undoes the row.
-          recordOpeningInTx(d.db, d.clock, m);
-        },
-      },
-    );
+    // One statement per table per batch (member-bulk.ts); a batch that fails unexpectedly runs row by row.
+    const results = importRows(d, batch, { storeId: o.storeId, actor: o.actor, today }, { rowByRow: o.rowByRow === true });
     results.forEach((r, i) => {
       const row = batch[i]!.row;
       if (r.ok) imported++;
