@@ -231,38 +231,45 @@ const PROFILE_COLS: readonly Col[] = [
   ["updated_at", "int"],
 ];
 
-/** Inserts the members (as MemberRegistry.createInTx does, ON CONFLICT DO NOTHING); the inserted rows by member id. */
+/**
+ * Inserts the members (as MemberRegistry.createInTx does, ON CONFLICT DO NOTHING); the inserted rows
+ * by member id, as MemberRegistry.recordChangeInTx would read them back for the changelog.
+ */
 function insertMembers(d: BackofficeDeps, valid: readonly Accepted[]): Map<string, MemberRow> {
   const now = d.clock.now();
-  const inserted = insertJson<MemberRow>(
+  const written = valid.map(({ m, stores }): MemberRow & { created_at: number; updated_at: number } => ({
+    member_id: m.memberId,
+    card_id: m.cardId,
+    name: m.name,
+    level_id: m.levelId,
+    card_class: m.cardClass,
+    card_public_key: m.cardPublicKey,
+    status: m.status,
+    points_balance: m.pointsBalance,
+    balance_fen: m.balanceFen,
+    bonus_balance_fen: m.bonusBalanceFen,
+    vip_expires_at: m.vipExpiresAt ?? null,
+    base_card_class: m.baseCardClass ?? null,
+    headshot_hash: m.headshotHash ?? null,
+    birthday: m.birthday ?? null,
+    primary_member_id: m.primaryMemberId ?? null,
+    coupons: JSON.stringify(m.coupons),
+    stores: JSON.stringify(stores),
+    created_at: now,
+    updated_at: now,
+  }));
+  const returned = insertJson<{ member_id: string; card_id: string }>(
     d.db,
     "members",
     MEMBER_COLS,
-    valid.map(({ m, stores }) => ({
-      member_id: m.memberId,
-      card_id: m.cardId,
-      name: m.name,
-      level_id: m.levelId,
-      card_class: m.cardClass,
-      card_public_key: m.cardPublicKey,
-      status: m.status,
-      points_balance: m.pointsBalance,
-      balance_fen: m.balanceFen,
-      bonus_balance_fen: m.bonusBalanceFen,
-      vip_expires_at: m.vipExpiresAt ?? null,
-      base_card_class: m.baseCardClass ?? null,
-      headshot_hash: m.headshotHash ?? null,
-      birthday: m.birthday ?? null,
-      primary_member_id: m.primaryMemberId ?? null,
-      coupons: JSON.stringify(m.coupons),
-      stores: JSON.stringify(stores),
-      created_at: now,
-      updated_at: now,
-    })),
-    // RETURNING *: the rows the changelog carries, as MemberRegistry.recordChangeInTx reads them.
-    "ON CONFLICT DO NOTHING RETURNING *",
+    written,
+    "ON CONFLICT DO NOTHING RETURNING member_id, card_id",
   );
-  return new Map(inserted.map((r) => [r.member_id, r]));
+  const pairs = new Set(returned.map((r) => `${r.member_id}\u0000${r.card_id}`));
+  const inserted = new Map<string, MemberRow>();
+  // The first row (in file order) with an inserted pair is the one inserted: any earlier one would have been.
+  for (const r of written) if (pairs.has(`${r.member_id}\u0000${r.card_id}`) && !inserted.has(r.member_id)) inserted.set(r.member_id, r);
+  return inserted;
 }
 
 /** The accepted rows' other tables, one statement each; returns the changes to push (their seq set at commit). */
