@@ -37,6 +37,7 @@ import { registerLiabilityRoutes } from "./liabilities.js";
 import { registerImportRoutes } from "./import.js";
 import { registerStoredCardRoutes } from "./stored-cards.js";
 import { registerPlusRoutes } from "./plus.js";
+import { registerPlusPlanRoutes } from "./plus-plans.js";
 import { registerCouponIssueRoutes } from "./coupons-issue.js";
 import { registerClaimRoutes } from "./claims.js";
 import { registerPointsGiftRoutes } from "./points-gifts.js";
@@ -170,6 +171,7 @@ export class Backoffice {
     registerImportRoutes(this.routes, d);
     registerStoredCardRoutes(this.routes, d);
     registerPlusRoutes(this.routes, d);
+    registerPlusPlanRoutes(this.routes, d);
     this.rollouts = o.rollouts ?? new Rollouts(o.db, o.clock, o.configs, o.log);
     const rollouts = this.rollouts;
     registerConfigDraftRoutes(this.routes, d);

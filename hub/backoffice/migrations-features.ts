@@ -234,4 +234,31 @@ export const BACKOFFICE_FEATURE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 26,
+    name: "plus-records",
+    sql: `
+      -- PLUS purchase record (hub/backoffice/plus-plans.ts): every purchase and renewal of a PLUS plan
+      -- at the counter, what it cost and how it was paid, and the expiry it set. ref (the operation's
+      -- Idempotency-Key) makes a replay record nothing.
+      CREATE TABLE plus_records (
+        id                   INTEGER PRIMARY KEY AUTOINCREMENT,
+        member_id            TEXT NOT NULL,
+        kind                 TEXT NOT NULL,
+        plan_id              TEXT NOT NULL,
+        card_class           TEXT NOT NULL,
+        at                   INTEGER NOT NULL,
+        fee_fen              INTEGER NOT NULL,
+        bonus_days           INTEGER NOT NULL,
+        previous_expires_at  INTEGER,
+        expires_at           INTEGER NOT NULL,
+        note                 TEXT NOT NULL,
+        store_id             TEXT NOT NULL,
+        actor                TEXT NOT NULL,
+        payment_method       TEXT NOT NULL,
+        ref                  TEXT NOT NULL UNIQUE
+      );
+      CREATE INDEX plus_records_member ON plus_records (member_id, at);
+    `,
+  },
 ];

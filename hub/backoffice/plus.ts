@@ -1,4 +1,4 @@
-// PLUS, the online-only paid tier: a member flag with an expiry that HQ gives, extends and revokes (audited).
+// PLUS, the online-only paid tier: a member flag with an expiry that HQ gives, extends and revokes (audited); plans are bought at the counter in plus-plans.ts.
 //
 // The rules engine prices with `isPlus` on the online channel (PLUS price). The hub prices only kiosk
 // sales (till channel), so PLUS is stored and shown here for the online shop to read.
@@ -25,14 +25,17 @@ export function plusState(d: Pick<BackofficeDeps, "db" | "clock">, memberId: str
   return { active: r.expires_at > d.clock.now(), since: r.since, expiresAt: r.expires_at };
 }
 
+/** Sets a member's PLUS (inside the caller's transaction); plus-plans.ts's purchases use it too. */
+export function savePlus(d: Pick<BackofficeDeps, "db" | "clock">, memberId: string, since: number, expiresAt: number): void {
+  d.db
+    .prepare(
+      "INSERT INTO member_plus (member_id, since, expires_at, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (member_id) DO UPDATE SET since = excluded.since, expires_at = excluded.expires_at, updated_at = excluded.updated_at",
+    )
+    .run(memberId, since, expiresAt, d.clock.now());
+}
+
 export function registerPlusRoutes(r: Routes, d: BackofficeDeps): void {
-  const save = (memberId: string, since: number, expiresAt: number): void => {
-    d.db
-      .prepare(
-        "INSERT INTO member_plus (member_id, since, expires_at, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (member_id) DO UPDATE SET since = excluded.since, expires_at = excluded.expires_at, updated_at = excluded.updated_at",
-      )
-      .run(memberId, since, expiresAt, d.clock.now());
-  };
+  const save = (memberId: string, since: number, expiresAt: number): void => savePlus(d, memberId, since, expiresAt);
 
   r.staff(
     {

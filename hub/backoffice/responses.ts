@@ -37,6 +37,18 @@ const Profile = obj({
   headshotUploadedOn: NStr,
   blockedReason: NStr,
 });
+const PlusState = obj({ active: z.boolean(), since: Ms.nullable(), expiresAt: Ms.nullable() });
+const PlusQuote = obj({
+  kind: z.enum(["purchase", "renewal"]),
+  planId: Str,
+  priceFen: Fen,
+  cardClass: Str,
+  bonusDays: z.number().int(),
+  couponPackIds: z.array(Str),
+  since: Ms,
+  expiresAt: Ms,
+  previousExpiresAt: Ms.nullable(),
+});
 export const MemberView = obj({
   member: MemberRecord,
   effectiveCardClass: Str,
@@ -47,7 +59,7 @@ export const MemberView = obj({
   portraits: obj({ frequency: Str, tags: z.array(Str) }).nullable(),
   consultant: obj({ consultantId: Str }).nullable(),
   primaryMemberId: NStr,
-  plus: obj({ active: z.boolean(), expiresAt: Ms.nullable() }),
+  plus: PlusState,
   shoppingCards: obj({ count: z.number().int(), totalFen: Fen }),
 });
 const Balances = obj({ pointsBalance: z.number().int(), balanceFen: Fen, bonusFen: Fen, principalFen: Fen, availableFen: Fen });
@@ -129,6 +141,43 @@ export const RESPONSES: Record<string, z.ZodType> = {
   "post /members/:id/vip/gift": obj({ kind: Str, cardClass: Str, expiresAt: Ms }),
   "get /members/:id/vip/extend/quote": obj({ expiresAt: Ms.nullable(), previousExpiresAt: Ms }),
   "post /members/:id/vip/extend": obj({ expiresAt: Ms.nullable(), previousExpiresAt: Ms }),
+  "get /plus/plans": obj({
+    classes: z.array(obj({ id: Str, name: Str })),
+    plans: z.array(
+      obj({
+        id: Str,
+        name: Str,
+        description: Str,
+        periodDays: z.number().int(),
+        priceFen: Fen,
+        pricesByClass: z.record(Str, Fen),
+        bonus: obj({ from: Str.optional(), to: Str.optional(), extraDays: z.number().int(), couponPackIds: z.array(Str), when: Str }).optional(),
+        enabled: z.boolean(),
+      }),
+    ),
+  }),
+  "get /members/:id/plus": PlusState,
+  "get /members/:id/plus/quote": PlusQuote,
+  "post /members/:id/plus/purchase": PlusQuote.extend({ plus: PlusState, payment: obj({ method: Str, amountFen: Fen, principalFen: Fen, bonusFen: Fen }) }),
+  "get /members/:id/plus/records": obj({
+    records: z.array(
+      obj({
+        id: z.number().int(),
+        kind: Str,
+        planId: Str,
+        cardClass: Str,
+        at: Ms,
+        feeFen: Fen,
+        bonusDays: z.number().int(),
+        previousExpiresAt: Ms.nullable(),
+        expiresAt: Ms,
+        note: Str,
+        storeId: Str,
+        actor: Str,
+        paymentMethod: Str,
+      }),
+    ),
+  }),
   "get /members/:id/level/paid-upgrade/quote": obj({ levelBefore: Str, levelId: Str, priceFen: Fen, reward: LevelReward.nullable(), effectiveOn: Str }),
   "post /members/:id/level/paid-upgrade": obj({
     levelId: Str,

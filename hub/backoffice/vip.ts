@@ -9,7 +9,8 @@ import { MANAGERS, STAFF, requireStore, type Principal } from "../auth/roles.js"
 import type { Actor } from "../audit.js";
 import type { BackofficeDeps } from "./deps.js";
 import type { Routes } from "./route.js";
-import { Fen, Id, IsoDate, MemberParams, Note, PaymentSchema, QueryInt, Reason, EpochMs } from "./schemas.js";
+import { Id, IsoDate, MemberParams, QueryInt, Reason, EpochMs } from "./schemas.js";
+import { joinNotes, PlanBuyBody, requireQuotedPrice, type PlanBuy } from "./paid-plans.js";
 import { takePaymentInTx, type PaymentTaken } from "./payments.js";
 import { transact, type Work } from "./work.js";
 
@@ -160,14 +161,7 @@ const rowToRecord = (r: Record<string, unknown>): VipRecordRow => ({
   paymentMethod: r.payment_method as string | null,
 });
 
-const BuyBody = z.strictObject({
-  storeId: Id,
-  planId: Id,
-  payment: PaymentSchema,
-  /** The price the counter showed; refused (PRICE_CHANGED) if the rules now say otherwise. */
-  expectedPriceFen: Fen.optional(),
-  note: Note.optional(),
-});
+const BuyBody = PlanBuyBody;
 
 /** How an extension names the new expiry: exactly one of the three. */
 type ExtendTo = { untilDate?: string | undefined; expiresAt?: number | undefined; days?: number | undefined };
@@ -256,7 +250,7 @@ export function registerVipRoutes(r: Routes, d: BackofficeDeps): void {
       idempotencyKey,
     }: {
       params: { id: string };
-      body: z.output<typeof BuyBody>;
+      body: PlanBuy;
       principal: Principal;
       actor: Actor;
       idempotencyKey: string | undefined;
@@ -267,9 +261,7 @@ export function registerVipRoutes(r: Routes, d: BackofficeDeps): void {
         const m = d.data.get(params.id);
         const rules = d.rules.forStore(body.storeId);
         const q = quote(m, rules, body.planId, mode);
-        if (body.expectedPriceFen !== undefined && body.expectedPriceFen !== q.priceFen) {
-          throw new HubError("REFUSED", `the price is now ${q.priceFen} fen, not ${body.expectedPriceFen}`, { reason: "PRICE_CHANGED" });
-        }
+        requireQuotedPrice(body.expectedPriceFen, q.priceFen);
         const ref = `vip:${idempotencyKey!}`;
         const payment = takePaymentInTx(d, w, {
           memberId: params.id,
@@ -279,7 +271,7 @@ export function registerVipRoutes(r: Routes, d: BackofficeDeps): void {
           reason: "vip-purchase",
           ref: idempotencyKey!,
         });
-        const record = { ...q.record, note: [q.record.note, body.note ?? ""].filter((s) => s !== "").join("; ") };
+        const record = { ...q.record, note: joinNotes(q.record.note, body.note) };
         applyVipInTx(d, w, { member: m, next: q.member, record, couponPackIds: q.couponPackIds, rules, storeId: body.storeId, actor, ref, payment });
         return {
           kind: q.kind,

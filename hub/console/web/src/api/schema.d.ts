@@ -1063,6 +1063,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/bo/members/{id}/plus/purchase": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Buy or renew a PLUS plan at the counter
+         * @description While PLUS is active the plan renews (its days and any bonus days are added to the expiry); otherwise it opens from now. Priced for the member's card class; paid with `payment` (balance: from stored value through the ledger). Recorded in the PLUS record and audited (`plus.purchase`, `plus.renewal`).
+         */
+        post: operations["postMembersIdPlusPurchase"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/bo/members/{id}/plus/quote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What buying a PLUS plan would cost and give (purchase or renewal, bonus days, expiry), without doing it */
+        get: operations["getMembersIdPlusQuote"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/bo/members/{id}/plus/records": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A member's PLUS purchase record: purchases and renewals, newest first */
+        get: operations["getMembersIdPlusRecords"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/bo/members/{id}/plus/revoke": {
         parameters: {
             query?: never;
@@ -1447,6 +1501,23 @@ export interface paths {
          * @description An unknown message is one the hub handed to the provider and then stopped before the answer: it may have reached the member, so resending it may send it twice. That is HQ's decision; the hub never resends by itself.
          */
         post: operations["postNotificationsNotificationIdResend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/bo/plus/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** PLUS plans in force at a store (period, default price, price per card class, bonus window and condition, description) */
+        get: operations["getPlusPlans"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -5001,6 +5072,7 @@ export interface operations {
                         plus: {
                             active: boolean;
                             expiresAt: number | null;
+                            since: number | null;
                         } & {
                             [key: string]: unknown;
                         };
@@ -5146,6 +5218,7 @@ export interface operations {
                         plus: {
                             active: boolean;
                             expiresAt: number | null;
+                            since: number | null;
                         } & {
                             [key: string]: unknown;
                         };
@@ -5295,6 +5368,7 @@ export interface operations {
                         plus: {
                             active: boolean;
                             expiresAt: number | null;
+                            since: number | null;
                         } & {
                             [key: string]: unknown;
                         };
@@ -5791,6 +5865,7 @@ export interface operations {
                         plus: {
                             active: boolean;
                             expiresAt: number | null;
+                            since: number | null;
                         } & {
                             [key: string]: unknown;
                         };
@@ -7181,7 +7256,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        active: boolean;
+                        expiresAt: number | null;
+                        since: number | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description invalid input (the message names the field) */
@@ -7385,6 +7466,290 @@ export interface operations {
             };
             /** @description PLUS_ACTIVE, MEMBER_BLOCKED */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postMembersIdPlusPurchase: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Applied once; a replay with the same request returns the first answer (a different request: 409) */
+                "Idempotency-Key": string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    expectedPriceFen?: number;
+                    note?: string;
+                    payment: {
+                        /** @enum {string} */
+                        method: "cash" | "card" | "wechat" | "alipay" | "balance" | "other";
+                        reference?: string;
+                    };
+                    planId: string;
+                    storeId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        bonusDays: number;
+                        cardClass: string;
+                        couponPackIds: string[];
+                        expiresAt: number;
+                        /** @enum {string} */
+                        kind: "purchase" | "renewal";
+                        payment: {
+                            amountFen: number;
+                            bonusFen: number;
+                            method: string;
+                            principalFen: number;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        planId: string;
+                        plus: {
+                            active: boolean;
+                            expiresAt: number | null;
+                            since: number | null;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        previousExpiresAt: number | null;
+                        priceFen: number;
+                        since: number;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description invalid input (the message names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid staff token (or member request proof) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or store scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such member */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Idempotency-Key reused */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PRICE_CHANGED, INSUFFICIENT_BALANCE, RULES_UNKNOWN_PLAN, RULES_PLUS_NOT_ALLOWED (disabled plan), MEMBER_BLOCKED */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMembersIdPlusQuote: {
+        parameters: {
+            query: {
+                planId: string;
+                storeId: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        bonusDays: number;
+                        cardClass: string;
+                        couponPackIds: string[];
+                        expiresAt: number;
+                        /** @enum {string} */
+                        kind: "purchase" | "renewal";
+                        planId: string;
+                        previousExpiresAt: number | null;
+                        priceFen: number;
+                        since: number;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description invalid input (the message names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid staff token (or member request proof) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or store scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such member */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RULES_UNKNOWN_PLAN, RULES_PLUS_NOT_ALLOWED (disabled plan), MEMBER_BLOCKED */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMembersIdPlusRecords: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        records: ({
+                            actor: string;
+                            at: number;
+                            bonusDays: number;
+                            cardClass: string;
+                            expiresAt: number;
+                            feeFen: number;
+                            id: number;
+                            kind: string;
+                            note: string;
+                            paymentMethod: string;
+                            planId: string;
+                            previousExpiresAt: number | null;
+                            storeId: string;
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description invalid input (the message names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid staff token (or member request proof) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or store scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such member */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8435,6 +8800,7 @@ export interface operations {
                         plus: {
                             active: boolean;
                             expiresAt: number | null;
+                            since: number | null;
                         } & {
                             [key: string]: unknown;
                         };
@@ -9431,6 +9797,86 @@ export interface operations {
             };
             /** @description NOT_RESENDABLE (only failed or unknown messages) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPlusPlans: {
+        parameters: {
+            query: {
+                storeId: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        classes: ({
+                            id: string;
+                            name: string;
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                        plans: ({
+                            bonus?: {
+                                couponPackIds: string[];
+                                extraDays: number;
+                                from?: string;
+                                to?: string;
+                                when: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            description: string;
+                            enabled: boolean;
+                            id: string;
+                            name: string;
+                            periodDays: number;
+                            priceFen: number;
+                            pricesByClass: {
+                                [key: string]: number;
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description invalid input (the message names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid staff token (or member request proof) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or store scope does not allow this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
