@@ -1,4 +1,4 @@
-// Public API of the rules engine: pure pricing, points, level, VIP, top-up, portrait and consultant arithmetic.
+// Public API of the rules engine: pure pricing, points, level, VIP, PLUS, top-up, portrait and consultant arithmetic.
 export * from "./config.js";
 export * from "./errors.js";
 export * from "./money.js";
@@ -28,6 +28,9 @@ export { checkDowngrade, checkUpgrade, defaultLevelFor, evaluateLevel, higherLev
 export type { LevelChange, LevelMember } from "./levels.js";
 export { expireVip, extendVip, giveVip, quoteVipPurchase, quoteVipUpgrade, remainingVipDays, vipActive, VipMemberSchema } from "./vip.js";
 export type { VipMember, VipMemberInput, VipQuote, VipRecord, VipRecordKind } from "./vip.js";
+export { findPlusPlan, PlusMemberSchema, quotePlusPurchase } from "./plus.js";
+export type { PlusMember, PlusMemberInput, PlusQuote } from "./plus.js";
+export { planBonusApplies, planPriceFor } from "./paid-plans.js";
 export { evaluateTopUp, topUpIneligibility, TopUpRequestSchema } from "./top-up.js";
 export type { TopUpIneligibility, TopUpRequest, TopUpResult } from "./top-up.js";
 export { quoteTopUpRefund } from "./top-up-refund.js";
