@@ -1,6 +1,7 @@
 // The console's list tables name real fields: every column path of RULE_LISTS resolves in its item schema (a typo or a renamed field fails), zh and en labels set; the coupons table has the member-day switch (会员日专享).
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
+import { schemaAt as at } from "./schema-path.testkit.js";
 
 // Loaded by a computed path: the console's sources are type-checked by their own tsconfig (bundler resolution), not the hub's.
 const LISTS = "./web/src/config/lists.js";
@@ -10,30 +11,6 @@ interface ListDef {
   columns: { path: string; label: readonly [string, string]; kind: string }[];
 }
 const { RULE_LISTS } = (await import(/* @vite-ignore */ LISTS)) as { RULE_LISTS: ListDef[] };
-
-type Def = {
-  type: string;
-  innerType?: z.ZodType;
-  shape?: Record<string, z.ZodType>;
-  element?: z.ZodType;
-  valueType?: z.ZodType;
-  options?: z.ZodType[];
-  in?: z.ZodType;
-};
-const defOf = (s: z.ZodType): Def => (s as unknown as { _zod: { def: Def } })._zod.def;
-
-/** The schema at `path` inside `schema` (objects, records, arrays, unions; optional / default / nullable unwrapped), or undefined. */
-function at(schema: z.ZodType, path: readonly string[]): z.ZodType | undefined {
-  const d = defOf(schema);
-  if (d.innerType) return at(d.innerType, path);
-  if (d.type === "pipe" && d.in) return at(d.in, path);
-  if (path.length === 0) return schema;
-  const [head, ...rest] = path as [string, ...string[]];
-  if (d.type === "object") return d.shape?.[head] ? at(d.shape[head], rest) : undefined;
-  if (d.type === "record" && d.valueType) return at(d.valueType, rest);
-  if (d.type === "union") for (const o of d.options ?? []) if (at(o, path)) return at(o, path);
-  return undefined;
-}
 
 describe("console list tables (RULE_LISTS)", () => {
   it.each(RULE_LISTS.flatMap((l) => l.columns.map((c) => [`${l.key}: ${c.path}`, l.item, c] as const)))(
