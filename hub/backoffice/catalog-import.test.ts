@@ -1,4 +1,4 @@
-// Catalog import over HTTP: a good CSV (and XLSX) written into the draft layer and shown in the preview diff, bad rows listed with their row numbers and nothing written, unknown columns and too-large files refused, 50,000 items paged and searched.
+// Catalog import over HTTP: a good CSV (and XLSX) written into the draft layer and shown in the preview diff, class prices and special points columns, bad rows (an unknown card class too) listed with their row numbers and nothing written, unknown columns and too-large files refused, 50,000 items paged and searched.
 import { describe, it, expect, beforeEach, afterEach } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -34,6 +34,7 @@ type Item = {
   priceFen: number;
   memberPriceFen?: number;
   classPricesFen?: Record<string, number>;
+  specialPoints?: Record<string, unknown>;
 };
 const CATALOG = (FULL_RULES as unknown as { catalog: Item[] }).catalog;
 const yuan = (fen: number | undefined): string => (fen === undefined ? "" : (fen / 100).toFixed(2));
@@ -102,6 +103,78 @@ describe("catalog import", () => {
     expect(broken.status).toBe(400);
     expect(broken.body.message).toMatch(/rules\.coupons\.\d+\.sku/);
     expect(w.configs.getLayer({ kind: "chain" })).toBeUndefined();
+  });
+
+  it("imports class prices (one column per card class, yuan or fen) and special points; an empty cell clears one; the preview lists them", async () => {
+    const text = [
+      "sku,name,category,price,classPrice:vip-gold,卡类价：vip-diamond,积分规则",
+      "olive-oil-1l,Olive oil 1L,grocery,89.00,75.00,,percent:3",
+      "gift-box,Festival gift box,gifts,199.00,,180,",
+      "rice-5kg,Northeast rice 5kg,grocery,59.90,52.5,,固定:2",
+      "milk-1l,Fresh milk 1L,dairy,12.50,,,每金额:1000",
+      "yogurt-6,Yogurt 6-pack,dairy,18.90,,,不积分",
+    ].join("\n");
+    const res = await upload(text, "?mode=upsert");
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ items: 10, added: 0, changed: 5, removed: 0 });
+    const cat = new Map(chainCatalog()!.map((p) => [p.sku, p]));
+    expect(cat.get("olive-oil-1l")).toMatchObject({ classPricesFen: { "vip-gold": 7500 }, specialPoints: { kind: "percent", percent: 3 }, plusPriceFen: 7500 });
+    expect(cat.get("olive-oil-1l")?.classPricesFen).not.toHaveProperty("vip-diamond");
+    expect(cat.get("gift-box")?.classPricesFen).toEqual({ "vip-diamond": 18000 });
+    expect(cat.get("gift-box")).not.toHaveProperty("specialPoints");
+    expect(cat.get("rice-5kg")).toMatchObject({ memberPriceFen: 5490, classPricesFen: { "vip-gold": 5250 }, specialPoints: { kind: "fixed", points: 2 } });
+    expect(cat.get("milk-1l")?.specialPoints).toEqual({ kind: "per-amount", fenPerPoint: 1000 });
+    expect(cat.get("yogurt-6")?.specialPoints).toEqual({ kind: "none" });
+    const preview = await w.call("POST", "/bo/config/preview", { body: { scope: "chain", storeId: "s1" } });
+    const changes = (preview.body as { diff: { changes: Array<{ path: string; before?: unknown; after?: unknown }> } }).diff.changes;
+    expect(changes).toContainEqual({ path: "rules.catalog[olive-oil-1l].classPricesFen.vip-gold", before: 7900, after: 7500 });
+    expect(changes).toContainEqual({ path: "rules.catalog[olive-oil-1l].classPricesFen.vip-diamond", before: 7600 });
+    expect(changes).toContainEqual({ path: "rules.catalog[rice-5kg].classPricesFen.vip-gold", after: 5250 });
+    expect(changes).toContainEqual({ path: "rules.catalog[gift-box].specialPoints", before: { kind: "fixed", points: 5 } });
+    expect(changes).toContainEqual({ path: "rules.catalog[olive-oil-1l].specialPoints", after: { kind: "percent", percent: 3 } });
+
+    // XLSX, fen columns, JSON rule: the same fields.
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet("catalog");
+    ws.addRow(["sku", "name", "category", "priceFen", "classPriceFen:vip-diamond", "specialPoints"]);
+    ws.addRow(["olive-oil-1l", "Olive oil 1L", "grocery", 8900, 7000, '{"kind":"fixed","points":7}']);
+    const file = join(w.dir, "classes.xlsx");
+    await wb.xlsx.writeFile(file);
+    const x = await upload(readFileSync(file), "?mode=upsert", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    expect(x.status).toBe(200);
+    expect(chainCatalog()!.find((p) => p.sku === "olive-oil-1l")).toMatchObject({
+      classPricesFen: { "vip-gold": 7500, "vip-diamond": 7000 },
+      specialPoints: { kind: "fixed", points: 7 },
+    });
+  });
+
+  it("refuses a class price for an unknown card class, a bad class price and a bad points rule, naming row and field; the header twice", async () => {
+    const text = [
+      "sku,name,category,price,classPrice:vip-gold,classPrice:vip-platinum,specialPoints",
+      "a,A,grocery,1.00,0.90,,fixed:1", // row 2: fine (an empty cell for an unknown class clears nothing)
+      "b,B,grocery,1.00,,0.80,", // row 3: unknown card class
+      "c,C,grocery,1.00,9.999,,", // row 4: not yuan
+      "d,D,grocery,1.00,,,double:2", // row 5: no such kind
+      "e,E,grocery,1.00,,,per-amount:0", // row 6: the schema's positive fen
+    ].join("\n");
+    const res = await upload(text);
+    expect(res.status).toBe(422);
+    expect(res.body.errors!.map((e) => [e.row, e.field])).toEqual([
+      [3, "classPricesFen.vip-platinum"],
+      [4, "classPricesFen.vip-gold"],
+      [5, "specialPoints"],
+      [6, "specialPoints.fenPerPoint"],
+    ]);
+    expect(res.body.errors![0]!.message).toContain("unknown card class 'vip-platinum'");
+    expect(res.body.errors![0]!.message).toContain("vip-gold");
+    expect(res.body.errors![2]!.message).toContain("fixed:<points>");
+    expect(w.configs.getLayer({ kind: "chain" })).toBeUndefined();
+    const twice = await upload("sku,name,category,price,classPrice:vip-gold,classPriceFen:vip-gold\na,A,c,1.00,1.00,100");
+    expect(twice.status).toBe(400);
+    expect(twice.body.message).toContain("classPricesFen.vip-gold is given twice");
+    const unknown = await upload("sku,name,category,price,classPrize:vip-gold\na,A,c,1.00,1.00");
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.message).toContain("classPrize:vip-gold");
   });
 
   it("refuses a file over the size limit, a chain import by a store manager and a wrong content type", async () => {

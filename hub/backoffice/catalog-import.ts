@@ -9,10 +9,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { ProductSchema, type Product } from "../../protocol/rules/config.js";
+import type { CardClass, Product } from "../../protocol/rules/config.js";
 import { ImportError, readSheetRows } from "../member-import.js";
 import type { ConfigScope } from "../config-service.js";
-import { describeIssues } from "../config-service.js";
 import { HubError } from "../errors.js";
 import { MANAGERS, requireStore, type Principal } from "../auth/roles.js";
 import type { BackofficeDeps } from "./deps.js";
@@ -20,6 +19,7 @@ import type { Routes } from "./route.js";
 import { Id } from "./schemas.js";
 import { checkLayer } from "./config-drafts.js";
 import { spool } from "./import.js";
+import { catalogItemFromCells, mapCatalogHeader } from "./catalog-columns.js";
 
 /** A catalog file is at most this big (or settings.import.maxBytes when that is smaller). */
 export const CATALOG_IMPORT_MAX_BYTES = 32 * 1024 * 1024;
@@ -28,120 +28,10 @@ export const CATALOG_MAX_ITEMS = 100_000;
 /** Bad rows listed in a refusal (all are counted). */
 const MAX_LISTED_ERRORS = 500;
 
-type Column =
-  | "sku"
-  | "barcode"
-  | "name"
-  | "category"
-  | "brand"
-  | "priceFen"
-  | "memberPriceFen"
-  | "plusPriceFen"
-  | "price"
-  | "memberPrice"
-  | "plusPrice"
-  | "promotional"
-  | "paidMembersOnly";
-
-const norm = (s: string): string => s.toLowerCase().replace(/[\s_-]/g, "");
-/** Header names (case, spaces, `_` and `-` ignored) and their Chinese names; price/memberPrice/plusPrice are in yuan, *Fen in fen. */
-const ALIASES: Record<Column, string[]> = {
-  sku: ["sku", "商品编码", "货号", "编码"],
-  barcode: ["barcode", "条码", "条形码"],
-  name: ["name", "名称", "商品名称", "品名"],
-  category: ["category", "分类", "类别", "品类"],
-  brand: ["brand", "品牌"],
-  priceFen: ["priceFen"],
-  memberPriceFen: ["memberPriceFen"],
-  plusPriceFen: ["plusPriceFen"],
-  price: ["price", "售价", "零售价", "价格"],
-  memberPrice: ["memberPrice", "会员价"],
-  plusPrice: ["plusPrice", "PLUS价", "plus会员价"],
-  promotional: ["promotional", "促销", "促销品"],
-  paidMembersOnly: ["paidMembersOnly", "仅付费会员", "付费会员专享"],
-};
-const COLUMN_BY_NORM = new Map<string, Column>(Object.entries(ALIASES).flatMap(([c, names]) => names.map((n) => [norm(n), c as Column] as const)));
-const FEN_FIELD: Partial<Record<Column, "priceFen" | "memberPriceFen" | "plusPriceFen">> = {
-  price: "priceFen",
-  memberPrice: "memberPriceFen",
-  plusPrice: "plusPriceFen",
-  priceFen: "priceFen",
-  memberPriceFen: "memberPriceFen",
-  plusPriceFen: "plusPriceFen",
-};
-const TRUE = new Set(["true", "1", "yes", "y", "是", "√"]);
-const FALSE = new Set(["false", "0", "no", "n", "否", ""]);
-
 export interface CatalogRowError {
   row: number;
   field?: string;
   message: string;
-}
-
-/** Maps a header to columns; a name the catalog does not know (or one given twice) refuses the file. */
-export function mapCatalogHeader(header: readonly string[]): Array<Column | undefined> {
-  const columns = header.map((h) => (h === "" ? undefined : COLUMN_BY_NORM.get(norm(h))));
-  const unknown = header.filter((h, i) => h !== "" && columns[i] === undefined);
-  if (unknown.length > 0)
-    throw new ImportError(
-      "IMPORT_HEADER_INVALID",
-      `unknown column(s): ${unknown.join(", ")} (a catalog file has ${Object.keys(ALIASES).join(", ")}; prices in yuan as price/memberPrice/plusPrice or in fen as *Fen)`,
-    );
-  const fields = columns.map((c) => (c ? (FEN_FIELD[c] ?? c) : undefined));
-  const twice = fields.find((f, i) => f !== undefined && fields.indexOf(f) !== i);
-  if (twice) throw new ImportError("IMPORT_HEADER_INVALID", `column ${twice} is given twice`);
-  for (const need of ["sku", "name", "category", "priceFen"] as const)
-    if (!fields.includes(need)) throw new ImportError("IMPORT_HEADER_INVALID", `missing column: ${need === "priceFen" ? "price (yuan) or priceFen" : need}`);
-  return columns;
-}
-
-/** Yuan as written in a sheet ("59.9", "59.90", "¥1,299.00") to fen, exactly (no float rounding). */
-function yuanToFen(v: string): number | undefined {
-  const m = /^¥?\s*(\d{1,13})(?:\.(\d{1,2}))?$/.exec(v.replace(/,/g, ""));
-  if (!m) return undefined;
-  return Number(m[1]) * 100 + Number((m[2] ?? "").padEnd(2, "0"));
-}
-
-/**
- * One row's cells onto the item it updates (an existing sku keeps what the file has no column
- * for: class prices, special points); an empty cell clears an optional field.
- */
-export function catalogItemFromCells(
-  cells: Readonly<Record<string, string>>,
-  existing: ReadonlyMap<string, Product>,
-): { ok: true; item: Product } | { ok: false; field?: string; message: string } {
-  const set: Record<string, unknown> = {};
-  const cleared: string[] = [];
-  for (const [header, raw] of Object.entries(cells)) {
-    const col = COLUMN_BY_NORM.get(norm(header));
-    if (!col) continue;
-    const v = raw.trim();
-    const fenField = FEN_FIELD[col];
-    if (fenField) {
-      if (v === "") {
-        cleared.push(fenField);
-        continue;
-      }
-      const fen = col.endsWith("Fen") ? (/^\d{1,15}$/.test(v) ? Number(v) : undefined) : yuanToFen(v);
-      if (fen === undefined)
-        return { ok: false, field: fenField, message: col.endsWith("Fen") ? "not a whole number of fen" : "not an amount in yuan (like 59.90)" };
-      set[fenField] = fen;
-    } else if (col === "promotional" || col === "paidMembersOnly") {
-      const b = v.toLowerCase();
-      if (!TRUE.has(b) && !FALSE.has(b)) return { ok: false, field: col, message: "expected yes/no (是/否, true/false, 1/0)" };
-      set[col] = TRUE.has(b);
-    } else if (v === "") cleared.push(col);
-    else set[col] = v;
-  }
-  const sku = typeof set.sku === "string" ? set.sku : undefined;
-  const base: Record<string, unknown> = { ...((sku !== undefined ? existing.get(sku) : undefined) ?? {}) };
-  for (const f of cleared) delete base[f];
-  const parsed = ProductSchema.safeParse({ ...base, ...set });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { ok: false, ...(issue?.path.length ? { field: issue.path.map(String).join(".") } : {}), message: describeIssues(parsed.error.issues) };
-  }
-  return { ok: true, item: parsed.data };
 }
 
 export interface CatalogReadResult {
@@ -151,9 +41,15 @@ export interface CatalogReadResult {
   rejected: number;
 }
 
-/** Reads and checks every row of a catalog file already on disk (sku and barcode unique across the file). */
-export async function readCatalogFile(path: string, format: "csv" | "xlsx", existing: readonly Product[]): Promise<CatalogReadResult> {
+/** Reads and checks every row of a catalog file already on disk (sku and barcode unique across the file; class prices only for `cardClasses`). */
+export async function readCatalogFile(
+  path: string,
+  format: "csv" | "xlsx",
+  existing: readonly Product[],
+  cardClasses: readonly CardClass[],
+): Promise<CatalogReadResult> {
   const bySku = new Map(existing.map((p) => [p.sku, p]));
+  const classIds = new Set(cardClasses.map((c) => c.id));
   const items: Product[] = [];
   const errors: CatalogRowError[] = [];
   const skuRow = new Map<string, number>();
@@ -167,7 +63,7 @@ export async function readCatalogFile(path: string, format: "csv" | "xlsx", exis
   for await (const src of readSheetRows(path, { format, onHeader: (h) => void mapCatalogHeader(h) })) {
     rows++;
     if (rows > CATALOG_MAX_ITEMS) throw new HubError("TOO_LARGE", `a catalog has at most ${CATALOG_MAX_ITEMS} items: this file has more`);
-    const r = catalogItemFromCells(src.cells, bySku);
+    const r = catalogItemFromCells(src.cells, bySku, classIds);
     if (!r.ok) {
       bad({ row: src.row, ...(r.field ? { field: r.field } : {}), message: r.message });
       continue;
@@ -208,6 +104,15 @@ export function draftCatalog(d: BackofficeDeps, scope: ConfigScope): { items: Pr
   if (scope.kind === "chain") return { items: d.rules.chain().catalog, own: false };
   const composed = rulesOf(d.configs.compose(scope.storeId))?.catalog;
   return { items: Array.isArray(composed) ? (composed as Product[]) : d.rules.forStore(scope.storeId).catalog, own: false };
+}
+
+/** The card classes a draft of `scope` has (its own list, else the chain's draft or rules in force), for the class price columns. */
+export function draftCardClasses(d: BackofficeDeps, scope: ConfigScope): CardClass[] {
+  const own = rulesOf(d.configs.getLayer(scope))?.cardClasses;
+  if (Array.isArray(own)) return own as CardClass[];
+  if (scope.kind === "chain") return d.rules.chain().cardClasses;
+  const composed = rulesOf(d.configs.compose(scope.storeId))?.cardClasses;
+  return Array.isArray(composed) ? (composed as CardClass[]) : d.rules.forStore(scope.storeId).cardClasses;
 }
 
 const TYPES = ["text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/octet-stream"] as const;
@@ -260,7 +165,7 @@ export function registerCatalogRoutes(r: Routes, d: BackofficeDeps): void {
       tag: "config",
       summary: "Import the catalog from a CSV or XLSX file into the chain defaults draft (or a store's overrides with storeId); all rows or none",
       description:
-        "The body is the file (text/csv or the XLSX type; `format` says which for application/octet-stream). Columns by name (header row): sku, name, category and price (yuan) or priceFen are required; barcode, brand, memberPrice/memberPriceFen, plusPrice/plusPriceFen, promotional, paidMembersOnly are optional; Chinese names work too (商品编码, 条码, 名称, 分类, 品牌, 售价, 会员价, PLUS价, 促销, 仅付费会员). An unknown column refuses the file (400, naming it). Each row is checked with the kiosks' product schema: if any row is bad the answer is 422 REFUSED (reason CATALOG_ROWS_INVALID) with `errors: [{row, field, message}]` (row numbers as in the file, the header is row 1) and nothing is written. `mode=replace` (default): the file is the whole catalog; `upsert`: skus not in the file are kept. An existing sku keeps what the file has no column for (class prices, special points). Not published: preview and publish as for any draft.",
+        "The body is the file (text/csv or the XLSX type; `format` says which for application/octet-stream). Columns by name (header row): sku, name, category and price (yuan) or priceFen are required; barcode, brand, memberPrice/memberPriceFen, plusPrice/plusPriceFen, promotional, paidMembersOnly, specialPoints are optional, and one column per card class for its price: `classPrice:<card class id>` (yuan) or `classPriceFen:<card class id>` (fen); Chinese names work too (商品编码, 条码, 名称, 分类, 品牌, 售价, 会员价, PLUS价, 促销, 仅付费会员, 积分规则 or 特殊积分, `卡类价:<card class id>`). specialPoints is `none`, `fixed:<points>`, `percent:<percent>` or `per-amount:<fen per point>` (不积分, 固定:5, 比例:5, 每金额:10000) or the rule as JSON. A price for a card class the draft does not have refuses that row (field `classPricesFen.<id>`). An unknown column refuses the file (400, naming it). Each row is checked with the kiosks' product schema: if any row is bad the answer is 422 REFUSED (reason CATALOG_ROWS_INVALID) with `errors: [{row, field, message}]` (row numbers as in the file, the header is row 1) and nothing is written. `mode=replace` (default): the file is the whole catalog; `upsert`: skus not in the file are kept. An existing sku keeps what the file has no column for (a card class's price when there is no column for that class); an empty cell clears an optional field (a class price cell: that class's price; specialPoints: the special rule). Not published: preview and publish as for any draft.",
       roles: MANAGERS,
       query: z.strictObject({ storeId: Id.optional(), format: z.enum(["csv", "xlsx"]).optional(), mode: z.enum(["replace", "upsert"]).default("replace") }),
       bodyKind: "binary",
@@ -288,7 +193,7 @@ export function registerCatalogRoutes(r: Routes, d: BackofficeDeps): void {
       try {
         const path = join(dir, `upload.${format}`);
         if ((await spool(c.req.raw.body, path, maxBytes)) === 0) throw new HubError("INVALID_INPUT", "the file is empty");
-        read = await readCatalogFile(path, format, before);
+        read = await readCatalogFile(path, format, before, draftCardClasses(d, scope));
       } catch (err) {
         if (err instanceof ImportError)
           throw new HubError("INVALID_INPUT", `${err.code}: ${err.message.replace(/\S*upload\.(csv|xlsx)/, "the file")}`, { reason: err.code });
