@@ -1,11 +1,11 @@
-// The console's counter dialogs in real Chromium against the hub's HTTP app: VIP upgrade by the difference, VIP gift and extension (managers), paid level upgrade, profile edit; each quote checked against what the hub then holds, a double click applying once; screenshots in test-artifacts/console.
+// The console's counter dialogs in real Chromium against the hub's HTTP app: VIP upgrade by the difference, VIP gift and extension (managers), paid level upgrade, profile edit, PLUS purchase and renewal; each quote checked against what the hub then holds, a double click applying once; screenshots in test-artifacts/console.
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { serve, type ServerType } from "@hono/node-server";
 import { Hono } from "hono";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { boWorld, type BoWorld } from "../backoffice/test-kit.js";
+import { boWorld, FULL_RULES, type BoWorld } from "../backoffice/test-kit.js";
 import { ensureConsoleBuilt } from "./build.testkit.js";
 import { mountConsole } from "./serve.js";
 
@@ -27,11 +27,34 @@ let w: BoWorld;
 let browser: Browser;
 let server: ServerType;
 let base = "";
-/** Members: a Gold VIP with stored value (upgrade), a plain member (gift, then extension), one for the level, one for the profile. */
+/** Members: a Gold VIP with stored value (upgrade), a plain member (gift, then extension), one for the level, one for the profile, one for PLUS. */
 let vip = "";
 let plain = "";
 let leveller = "";
 let profiled = "";
+let plusMember = "";
+
+const DAY_MS = 86_400_000;
+// T0 is 2024-06-15 (test-kit): the year plan's bonus (June 2024, any purchase) applies; the month plan's only to a renewal before expiry.
+const PLUS_PLANS = [
+  {
+    id: "plus-1y",
+    name: "PLUS年卡",
+    description: "一年PLUS会员",
+    periodDays: 366,
+    priceFen: 10000,
+    pricesByClass: { standard: 8800, "vip-gold": 5000 },
+    bonus: { from: "2024-06-01", to: "2024-06-30", extraDays: 30 },
+  },
+  {
+    id: "plus-1m",
+    name: "PLUS月卡",
+    periodDays: 31,
+    priceFen: 1500,
+    bonus: { from: "2024-01-01", to: "2024-12-31", extraDays: 2, when: "renew-before-expiry" },
+  },
+  { id: "plus-old", name: "停售方案", periodDays: 31, priceFen: 1, enabled: false },
+];
 
 const yuanOf = (text: string): number => Math.round(Number(text.replace(/[¥,\s]/g, "")) * 100);
 /** A screenshot once Ant Design's transitions (button enabling, dropdowns closing) have finished. */
@@ -72,7 +95,7 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium is required for the console's browser tests (${CHROMIUM}; apt-get install chromium fonts-noto-cjk)`);
   mkdirSync(ARTIFACTS, { recursive: true });
   const build = ensureConsoleBuilt();
-  w = await boWorld();
+  w = await boWorld({ rules: { ...FULL_RULES, plusPlans: PLUS_PLANS } });
   for (const u of ["mgr1", "staff1"]) {
     const r = await w.call("PUT", `/bo/users/${u}/password`, { body: { password: PASSWORD } });
     if (r.status !== 200) throw new Error(JSON.stringify(r.body));
@@ -93,6 +116,7 @@ beforeAll(async () => {
   plain = (await w.register({ name: "赵赠送" })).memberId;
   leveller = (await w.register({ name: "钱升级" })).memberId;
   profiled = (await w.register({ name: "孙资料", birthDate: "1988-08-08" })).memberId;
+  plusMember = (await w.register({ name: "周加号" })).memberId;
   const { dir } = await build;
   const consoleApp = new Hono();
   mountConsole(dir)(consoleApp);
@@ -251,6 +275,71 @@ describe("counter dialogs in Chromium", () => {
     });
     expect(w.members.get(profiled)!.birthday).toBeUndefined();
     expect(auditCount("member.edit", profiled)).toBe(1);
+    await ctx.close();
+  }, 90_000);
+
+  it("a PLUS purchase charges the quoted class price once (double click) with the quoted expiry; a renewal adds to that expiry", async () => {
+    const plusOf = async () =>
+      (await w.call("GET", `/bo/members/${plusMember}/plus`, { token: w.tokens.staff1 })).body as { active: boolean; expiresAt: number | null };
+    const recordsOf = async () =>
+      (await w.call("GET", `/bo/members/${plusMember}/plus/records`, { token: w.tokens.staff1 })).body.records as Array<{
+        kind: string;
+        feeFen: number;
+        expiresAt: number;
+      }>;
+    expect((await plusOf()).active).toBe(false);
+    const hubQuote = await w.call("GET", `/bo/members/${plusMember}/plus/quote?storeId=s1&planId=plus-1y`, { token: w.tokens.staff1 });
+    expect(hubQuote.status).toBe(200);
+    const { ctx, page } = await signedIn("staff1");
+    await openMember(page, plusMember);
+    await page.getByTestId("action-plus").click();
+    // A disabled plan is not offered.
+    await page.getByTestId("plus-plan").click();
+    await page.locator(".ant-select-dropdown:visible .ant-select-item-option").first().waitFor();
+    expect(await page.locator(".ant-select-dropdown:visible .ant-select-item-option", { hasText: "停售方案" }).count()).toBe(0);
+    await page.keyboard.press("Escape");
+    await expect.poll(() => page.locator(".ant-select-dropdown:visible").count()).toBe(0);
+    await pick(page, "plus-plan", "PLUS年卡");
+    await page.getByTestId("plus-quote-price").waitFor();
+    // The quote is the hub's: a purchase from now at the standard class's price, 366 + 30 bonus days.
+    expect(await page.getByTestId("plus-quote-kind").textContent()).toBe("开通");
+    const quoted = yuanOf((await page.getByTestId("plus-quote-price").textContent())!);
+    expect(quoted).toBe(8800);
+    expect(quoted).toBe(hubQuote.body.priceFen);
+    const expiry = await msOf(page, "plus-quote-expiry");
+    expect(expiry).toBe(hubQuote.body.expiresAt);
+    expect(expiry).toBe(w.clock.now() + (366 + 30) * DAY_MS);
+    await shot(page, "counter-07-plus-quote");
+    await page.getByTestId("dialog-confirm").dblclick();
+    await page.getByTestId("plus-result").waitFor();
+    expect(await msOf(page, "plus-result")).toBe(expiry);
+    await page.getByTestId("dialog-close").click();
+    await expect.poll(() => msOf(page, "plus-state")).toBe(expiry);
+    // The hub: exactly one record at the quoted fee, PLUS active until the quoted expiry, one audit entry.
+    expect((await recordsOf()).map((r) => [r.kind, r.feeFen, r.expiresAt])).toEqual([["purchase", quoted, expiry]]);
+    expect(await plusOf()).toMatchObject({ active: true, expiresAt: expiry });
+    expect(auditCount("plus.purchase", plusMember)).toBe(1);
+
+    // A renewal while active: from the current expiry, with the month plan's renewal bonus (2 days).
+    await page.getByTestId("action-plus").click();
+    await pick(page, "plus-plan", "PLUS月卡");
+    await page.getByTestId("plus-quote-price").waitFor();
+    expect(await page.getByTestId("plus-quote-kind").textContent()).toBe("续费");
+    const renewed = await msOf(page, "plus-quote-expiry");
+    expect(renewed).toBe(expiry + (31 + 2) * DAY_MS);
+    await shot(page, "counter-08-plus-renewal-quote");
+    await page.getByTestId("dialog-confirm").dblclick();
+    await page.getByTestId("plus-result").waitFor();
+    await page.getByTestId("dialog-close").click();
+    await expect.poll(() => msOf(page, "plus-state")).toBe(renewed);
+    expect((await recordsOf()).map((r) => [r.kind, r.feeFen, r.expiresAt])).toEqual([
+      ["renewal", 1500, renewed],
+      ["purchase", quoted, expiry],
+    ]);
+    expect((await plusOf()).expiresAt).toBe(renewed);
+    // The member page's PLUS record tab lists both.
+    await page.getByRole("tab", { name: "PLUS记录" }).click();
+    await expect.poll(() => page.getByTestId("plus-records").locator("tbody tr.ant-table-row").count()).toBe(2);
     await ctx.close();
   }, 90_000);
 });

@@ -1,4 +1,4 @@
-// The list sections of the rules as form tables: levels (with downgrade, per-category discounts, paid upgrade reward), coupons (with scopes and stacking group), coupon packs, top-up rules (with channels, days, bonus coupons and punch cards), VIP plans (with prices by class), card classes, holidays, periods, member days, item earning rules, redemption tiers, and the device policy's store kiosks; each column a path inside one item, each list checked with the kiosks' item schema.
+// The list sections of the rules as form tables: levels (with downgrade, per-category discounts, paid upgrade reward), coupons (with scopes and stacking group), coupon packs, top-up rules (with channels, days, bonus coupons and punch cards), VIP plans and PLUS plans (with prices by class and bonus), card classes, holidays, periods, member days, item earning rules, redemption tiers, and the device policy's store kiosks; each column a path inside one item, each list checked with the kiosks' item schema.
 import { z } from "zod";
 import { DevicePolicySchema } from "../../../../../protocol/device-policy.js";
 import {
@@ -9,6 +9,7 @@ import {
   IsoDateSchema,
   LevelSchema,
   MultiplierPercentSchema,
+  PlusPlanSchema,
   PointsRuleSchema,
   TopUpRuleSchema,
   VipPlanSchema,
@@ -177,7 +178,7 @@ export const RULE_LISTS: ListDef[] = [
   {
     key: "vipPlans",
     path: "rules.vipPlans",
-    title: ["VIP / PLUS 付费方案", "VIP and PLUS plans"],
+    title: ["VIP 付费方案", "VIP plans"],
     item: VipPlanSchema,
     newItem: () => ({ id: "", classId: "", periodDays: 365, priceFen: 0 }),
     columns: [
@@ -193,6 +194,27 @@ export const RULE_LISTS: ListDef[] = [
       c("bonus.extraDays", "赠送天数", "Extra days", "number"),
       c("bonus.couponPackIds", "赠送券包", "Coupon packs", "tags"),
       c("oncePerMember", "每人一次", "Once per member", "boolean"),
+      c("enabled", "启用", "Enabled", "boolean"),
+    ],
+  },
+  {
+    key: "plusPlans",
+    path: "rules.plusPlans",
+    title: ["PLUS会员方案", "PLUS plans"],
+    item: PlusPlanSchema,
+    newItem: () => ({ id: "", name: "", periodDays: 366, priceFen: 0 }),
+    columns: [
+      c("id", "方案编码", "Id", "text"),
+      c("name", "名称", "Name", "text"),
+      c("description", "说明", "Description", "text"),
+      c("periodDays", "天数", "Days", "number"),
+      c("priceFen", "默认价格（元）", "Default price (yuan)", "yuan"),
+      c("pricesByClass", "卡类专享售价（卡类=元）", "Price by card class (class=yuan)", "kv", { kvValue: "yuan" }),
+      c("bonus.from", "赠送活动开始", "Bonus from", "text"),
+      c("bonus.to", "赠送活动结束", "Bonus to", "text"),
+      c("bonus.when", "赠送前提", "Bonus when", "enum", { options: ["", "open", "open-or-renew", "renew-before-expiry"] }),
+      c("bonus.extraDays", "额外赠送天数", "Extra days", "number"),
+      c("bonus.couponPackIds", "赠送券包", "Coupon packs", "tags"),
       c("enabled", "启用", "Enabled", "boolean"),
     ],
   },

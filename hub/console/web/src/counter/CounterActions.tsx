@@ -6,6 +6,7 @@ import { isManager, useSession } from "../shared/session";
 import type { MemberView } from "../members/MemberPage";
 import { TopUpDialog } from "./TopUpDialog";
 import { VipDialog } from "./VipDialog";
+import { PlusDialog } from "./PlusDialog";
 import { BlockDialog, CardKeyDialog, PointsDialog } from "./SimpleDialogs";
 import { ActivationQr } from "./RegisterDialog";
 import { VipUpgradeDialog } from "./VipUpgradeDialog";
@@ -17,6 +18,7 @@ import { S } from "./strings";
 type Open =
   | "top-up"
   | "vip"
+  | "plus"
   | "vip-upgrade"
   | "vip-gift"
   | "vip-extend"
@@ -47,6 +49,10 @@ export function CounterActions({ view, storeId, manager, onDone }: { view: Membe
         </Button>
         <Button disabled={blocked || !storeId} onClick={() => setOpen("vip")} data-testid="action-vip">
           {t("vip")}
+        </Button>
+        {/* Every staff role may sell PLUS (the hub's roles: STAFF), secondary cards too (PLUS is the member's own, not a card class). */}
+        <Button disabled={blocked || !storeId} onClick={() => setOpen("plus")} data-testid="action-plus">
+          {t("plus")}
         </Button>
         {vipActive && !secondary && (
           <Button disabled={blocked || !storeId} onClick={() => setOpen("vip-upgrade")} data-testid="action-vip-upgrade">
@@ -92,6 +98,7 @@ export function CounterActions({ view, storeId, manager, onDone }: { view: Membe
       </Space>
       {open === "top-up" && <TopUpDialog memberId={m.memberId} storeId={storeId} mayEditBonus={mayEditBonus} onClose={close} onDone={onDone} />}
       {open === "vip" && <VipDialog memberId={m.memberId} storeId={storeId} onClose={close} onDone={onDone} />}
+      {open === "plus" && <PlusDialog memberId={m.memberId} storeId={storeId} cardClass={view.effectiveCardClass} onClose={close} onDone={onDone} />}
       {open === "vip-upgrade" && <VipUpgradeDialog memberId={m.memberId} storeId={storeId} currentClass={m.cardClass} onClose={close} onDone={onDone} />}
       {open === "vip-gift" && <VipGiftDialog memberId={m.memberId} storeId={storeId} onClose={close} onDone={onDone} />}
       {open === "vip-extend" && <VipExtendDialog memberId={m.memberId} onClose={close} onDone={onDone} />}

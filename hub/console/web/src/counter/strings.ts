@@ -2,6 +2,10 @@
 export const S = {
   topUp: ["充值", "Top up"],
   vip: ["购买/续费VIP", "Buy / renew VIP"],
+  plus: ["PLUS会员", "PLUS"],
+  plusPlan: ["PLUS方案", "PLUS plan"],
+  pricedFor: ["按卡类", "for card class"],
+  expiresAfter: ["办理后到期日", "Expires after"],
   points: ["积分调整", "Adjust points"],
   block: ["冻结会员", "Block member"],
   unblock: ["解冻会员", "Unblock member"],

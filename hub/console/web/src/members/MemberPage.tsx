@@ -87,6 +87,18 @@ export function MemberPage({ memberId }: { memberId: string }) {
               </Typography.Text>
             ) : null}
           </Descriptions.Item>
+          <Descriptions.Item label={t("plus")}>
+            <span data-testid="plus-state" data-ms={view.plus.expiresAt ?? undefined}>
+              {view.plus.expiresAt === null ? (
+                t("none")
+              ) : (
+                <>
+                  {view.plus.active ? <Tag color="purple">{t("plusActive")}</Tag> : <Tag>{t("plusLapsed")}</Tag>}
+                  {t("plusSince", { date: date(view.plus.since) })} · {t("plusExpires", { date: date(view.plus.expiresAt) })}
+                </>
+              )}
+            </span>
+          </Descriptions.Item>
           <Descriptions.Item label={t("cardId")}>{m.cardId}</Descriptions.Item>
           <Descriptions.Item label={t("phone")}>{p.phone ?? "—"}</Descriptions.Item>
           <Descriptions.Item label={t("gender")}>{p.gender ?? "—"}</Descriptions.Item>

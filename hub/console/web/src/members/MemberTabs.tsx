@@ -1,4 +1,4 @@
-// The member page's lower half: points and stored-value ledgers, top-ups (refund for managers), coupons, purchases with receipts, secondary cards, headshot, audit trail.
+// The member page's lower half: points and stored-value ledgers, top-ups (refund for managers), coupons, purchases with receipts, PLUS purchases and renewals, secondary cards, headshot, audit trail.
 import { useEffect, useState } from "react";
 import { App as AntApp, Button, Card, Empty, Image, Input, Modal, Table, Tabs, Tag, Typography } from "antd";
 import { api } from "../api/client";
@@ -173,6 +173,35 @@ function Purchases({ id, version }: { id: string; version: number }) {
   );
 }
 
+function PlusRecords({ id, version }: { id: string; version: number }) {
+  const t = useT(S);
+  const { data, error } = useLoad(() => api.GET("/bo/members/{id}/plus/records", { params: { path: { id }, query: { limit: 100 } } }), version);
+  return (
+    <>
+      <ErrorNote error={error} />
+      <Table
+        size="small"
+        rowKey="id"
+        dataSource={data?.records ?? []}
+        pagination={{ pageSize: 10 }}
+        data-testid="plus-records"
+        columns={[
+          { title: t("at"), dataIndex: "at", render: (v: number) => dateTime(v) },
+          { title: t("kind"), dataIndex: "kind", render: (v: string) => (v === "renewal" ? t("plusRenewal") : v === "purchase" ? t("plusPurchase") : v) },
+          { title: t("plan"), dataIndex: "planId" },
+          { title: t("cardClass"), dataIndex: "cardClass" },
+          { title: t("amount"), dataIndex: "feeFen", align: "right", render: (v: number) => yuan(v) },
+          { title: t("bonusDays"), dataIndex: "bonusDays", align: "right" },
+          { title: t("expires"), dataIndex: "expiresAt", render: (v: number) => dateTime(v) },
+          { title: t("payment"), dataIndex: "paymentMethod" },
+          { title: t("store"), dataIndex: "storeId" },
+          { title: t("actor"), dataIndex: "actor" },
+        ]}
+      />
+    </>
+  );
+}
+
 function Headshot({ view, onChanged }: { view: MemberView; onChanged: () => void }) {
   const t = useT(S);
   const lang = useLang();
@@ -287,6 +316,7 @@ export function MemberTabs({ view, version, onChanged }: { view: MemberView; ver
       ),
     },
     { key: "purchases", label: t("tabPurchases"), children: <Purchases id={id} version={version} /> },
+    { key: "plus", label: t("tabPlus"), children: <PlusRecords id={id} version={version} /> },
     { key: "secondary", label: t("tabSecondary"), children: <Secondary id={id} version={version} /> },
     { key: "headshot", label: t("tabHeadshot"), children: <Headshot view={view} onChanged={onChanged} /> },
     ...(isManager(s.user) ? [{ key: "audit", label: t("tabAudit"), children: <Audit id={id} version={version} /> }] : []),
