@@ -1,10 +1,13 @@
-// The console's form cards name real fields: every field path resolves in the schema of its section (the kiosks' own), with zh and en labels; the portrait and consultant cards cover every field of their schemas.
+// The console's form cards name real fields: every field path resolves in the schema of its section (the kiosks' own), with zh and en labels; the portrait and consultant cards cover every field of their schemas; every setting of the rules and the device policy has a field or a table, or is named as edited elsewhere (catalog panel, kiosk staff screen, time zone).
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { leafPaths, schemaAt } from "./schema-path.testkit.js";
+import { RulesConfigSchema } from "../../protocol/rules/config.js";
+import { DevicePolicySchema } from "../../protocol/device-policy.js";
 
 // Loaded by a computed path: the console's sources are type-checked by their own tsconfig (bundler resolution), not the hub's.
 const FIELDS = "./web/src/config/fields.js";
+const LISTS_MODULE = "./web/src/config/lists.js";
 interface FieldDef {
   path: string;
   label: readonly [string, string];
@@ -19,6 +22,15 @@ const F = (await import(/* @vite-ignore */ FIELDS)) as {
   OTHER_RULES_CARDS: CardDef[];
   POLICY_CARDS: CardDef[];
   SCALE_CARD: CardDef;
+};
+// Loaded the same way: the list tables (levels, coupons, plans, multiplier rows...), each with its bundle path.
+const L = (await import(/* @vite-ignore */ LISTS_MODULE)) as Record<"RULE_LISTS" | "POLICY_LISTS", { path: string }[]>;
+const LISTS = [...L.RULE_LISTS, ...L.POLICY_LISTS];
+/** Settings edited elsewhere than the form cards and tables, and why. */
+const ELSEWHERE: Record<string, string> = {
+  "rules.catalog": "the catalog panel (paged table, CSV/XLSX import)",
+  "device.staff": "the kiosk staff screen (#/kiosk-staff): PIN hashes are made by the hub",
+  "rules.utcOffsetMinutes": "set once with the store (overrides JSON or hubctl): changing it moves every store-local day",
 };
 const CARDS = [...F.POINTS_CARDS, ...F.OTHER_RULES_CARDS, ...F.POLICY_CARDS, F.SCALE_CARD];
 
@@ -46,6 +58,15 @@ describe("console form cards", () => {
     const shown = new Set(CARDS.find((c) => c.key === card)!.fields.map((f) => f.path));
     const missing = leafPaths(F.SECTION_SCHEMAS[section]!).filter((p) => !shown.has(`${section}.${p}`));
     expect(missing).toEqual([]);
+  });
+
+  it("every setting of the rules and the device policy has a form field, a table, or is listed as edited elsewhere", () => {
+    const fields = new Set(CARDS.flatMap((c) => c.fields.map((f) => f.path)));
+    const covered = (p: string): boolean =>
+      fields.has(p) || LISTS.some((l) => p === l.path || p.startsWith(`${l.path}.`)) || Object.keys(ELSEWHERE).some((e) => p === e || p.startsWith(`${e}.`));
+    const leaves = [...leafPaths(RulesConfigSchema).map((p) => `rules.${p}`), ...leafPaths(DevicePolicySchema).map((p) => `device.${p}`)];
+    expect(leaves.length).toBeGreaterThan(100);
+    expect(leaves.filter((p) => !covered(p))).toEqual([]);
   });
 
   it("the resolver refuses a path the section does not have", () => {

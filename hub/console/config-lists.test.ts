@@ -1,4 +1,4 @@
-// The console's list tables name real fields: every column path of RULE_LISTS resolves in its item schema (a typo or a renamed field fails), zh and en labels set; the coupons table has the member-day switch (会员日专享); the PLUS plans table has prices by card class (卡类专享售价) in yuan.
+// The console's list tables name real fields: every column path of RULE_LISTS and POLICY_LISTS resolves in its item schema (a typo or a renamed field fails), zh and en labels set; the coupons table has the member-day switch (会员日专享); the PLUS plans table has prices by card class (卡类专享售价) in yuan.
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { schemaAt as at } from "./schema-path.testkit.js";
@@ -10,10 +10,10 @@ interface ListDef {
   item: z.ZodType;
   columns: { path: string; label: readonly [string, string]; kind: string }[];
 }
-const { RULE_LISTS } = (await import(/* @vite-ignore */ LISTS)) as { RULE_LISTS: ListDef[] };
+const { RULE_LISTS, POLICY_LISTS } = (await import(/* @vite-ignore */ LISTS)) as { RULE_LISTS: ListDef[]; POLICY_LISTS: ListDef[] };
 
 describe("console list tables (RULE_LISTS)", () => {
-  it.each(RULE_LISTS.flatMap((l) => l.columns.map((c) => [`${l.key}: ${c.path}`, l.item, c] as const)))(
+  it.each([...RULE_LISTS, ...POLICY_LISTS].flatMap((l) => l.columns.map((c) => [`${l.key}: ${c.path}`, l.item, c] as const)))(
     "%s is a field of the item, labelled zh and en",
     (_n, item, col) => {
       expect(at(item, col.path.split("."))).toBeDefined();
