@@ -1,4 +1,4 @@
-// The frame of every counter operation: its idempotency key made when the dialog opens, what it lists (useLoad), the quote shown first (useQuote, QuoteList), one confirm (useDone, keyed), the hub's answer after (DoneOrForm).
+// The frame of every counter operation: its idempotency key made when the dialog opens, what it lists (useLoad), the quote shown first (useQuote, QuoteList, usePlanSale), one confirm (useDone, keyed), the form then the hub's answer (FormDialog).
 import { useEffect, useState } from "react";
 import { Button, Descriptions, Form, Modal, Result, Space, Typography } from "antd";
 import { api, newIdempotencyKey } from "../api/client";
