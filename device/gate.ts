@@ -2,7 +2,8 @@
 //
 // A kiosk listed in the store policy's `gate.deviceIds` admits instead of selling. Every decision on a
 // known card (admitted or refused, and why) is a gate_entry ledger fact; an invalid or unknown code is
-// refused with a message and logged, and changes nothing.
+// refused with a message and logged, and changes nothing. An expired member card (its validity, by the
+// kiosk's clock) is refused before the paid-membership check.
 import type { Clock } from "../protocol/clock.js";
 import type { Logger } from "../runtime/log.js";
 import type { ConfigContent, GateEntryFact, GateRefusal, MemberRecord } from "../protocol/messages.js";
@@ -10,6 +11,7 @@ import type { ReplayStore } from "../protocol/member-code.js";
 import { localDate } from "../protocol/rules/time.js";
 import type { KioskStore } from "./store.js";
 import { memberFromCode } from "./session/identify.js";
+import { cardExpired, cardValidity } from "../protocol/card-validity.js";
 import { CheckoutError } from "./session/types.js";
 import type { TimerHandle, Timers } from "./session/timers.js";
 
@@ -33,7 +35,7 @@ export interface GateDeps {
 
 export interface GateResult {
   admitted: boolean;
-  /** Refusal code: a GateRefusal for a known card, or the checkout code (CODE_INVALID, MEMBER_UNKNOWN, NO_CONFIG). */
+  /** Refusal code: a GateRefusal for a known card (CARD_EXPIRED for an expired member card), or the checkout code (CODE_INVALID, MEMBER_UNKNOWN, NO_CONFIG). */
   code?: string;
   message: string;
   memberId?: string;
@@ -109,7 +111,7 @@ export class Gate {
     if (!config) return this.show({ admitted: false, code: "NO_CONFIG", message: "The gate is not ready yet. Please see the service desk.", at });
     let member: MemberRecord;
     try {
-      member = memberFromCode(deps, config, codeText);
+      member = memberFromCode(deps, config, codeText, { expiredCards: "return" });
     } catch (err) {
       if (!(err instanceof CheckoutError)) throw err;
       deps.log.warn({ code: err.code }, `gate: ${err.message}`);
@@ -143,7 +145,7 @@ export class Gate {
     if (decision.reason) {
       deps.log.info({ member: member.memberId, reason: decision.reason, seq: entry.seq }, "gate: entry refused");
       deps.relay.failure();
-      return this.show({ admitted: false, code: decision.reason, message: decision.message, ...base });
+      return this.show({ admitted: false, code: decision.code ?? decision.reason, message: decision.message, ...base });
     }
     deps.log.info({ member: member.memberId, seq: entry.seq, secondary: member.primaryMemberId !== undefined }, "gate: entry admitted");
     deps.relay.success();
@@ -151,8 +153,18 @@ export class Gate {
     return this.show({ admitted: true, message: decision.message, ...base });
   }
 
-  private decide(config: ConfigContent, member: MemberRecord, at: number): { reason?: GateRefusal; message: string; holder: MemberRecord; until?: number } {
+  private decide(
+    config: ConfigContent,
+    member: MemberRecord,
+    at: number,
+  ): { reason?: GateRefusal; code?: string; message: string; holder: MemberRecord; until?: number } {
     if (member.status === "blocked") return { reason: "blocked", message: "This card is blocked. Please see the service desk.", holder: member };
+    // The card's own validity (会员卡有效期): recorded as "expired" (a fact reason every hub knows), shown as CARD_EXPIRED.
+    if (cardExpired(member, at)) {
+      const until = cardValidity(member, at) ?? at;
+      const message = `Member card expired on ${day(config, until - 1)}. Please renew it at the service desk.`;
+      return { reason: "expired", code: "CARD_EXPIRED", message, holder: member, until };
+    }
     let holder = member;
     if (member.primaryMemberId !== undefined) {
       const primary = this.deps.store.member(member.primaryMemberId);

@@ -12,47 +12,9 @@ import { isValidSegment } from "../protocol/topics.js";
 import { HubError } from "./errors.js";
 import { changelogAppendSql } from "./sql-dialect.js";
 import { MemberChangelog } from "./member-changelog.js";
+import { toRecord, type MemberRow } from "./member-row.js";
 
-export interface MemberRow {
-  member_id: string;
-  card_id: string;
-  name: string;
-  level_id: string;
-  card_class: string;
-  card_public_key: string;
-  status: "active" | "blocked";
-  points_balance: number;
-  balance_fen: number;
-  vip_expires_at: number | null;
-  headshot_hash: string | null;
-  birthday: string | null;
-  stores: string;
-  bonus_balance_fen: number;
-  base_card_class: string | null;
-  primary_member_id: string | null;
-  coupons: string;
-}
-
-export function toRecord(r: MemberRow): MemberRecord {
-  return {
-    memberId: r.member_id,
-    cardId: r.card_id,
-    name: r.name,
-    levelId: r.level_id,
-    cardClass: r.card_class,
-    cardPublicKey: r.card_public_key,
-    status: r.status,
-    pointsBalance: r.points_balance,
-    balanceFen: r.balance_fen,
-    bonusBalanceFen: r.bonus_balance_fen,
-    coupons: JSON.parse(r.coupons) as MemberRecord["coupons"],
-    ...(r.vip_expires_at !== null ? { vipExpiresAt: r.vip_expires_at } : {}),
-    ...(r.base_card_class !== null ? { baseCardClass: r.base_card_class } : {}),
-    ...(r.headshot_hash !== null ? { headshotHash: r.headshot_hash } : {}),
-    ...(r.birthday !== null ? { birthday: r.birthday } : {}),
-    ...(r.primary_member_id !== null ? { primaryMemberId: r.primary_member_id } : {}),
-  };
-}
+export { toRecord, type MemberRow } from "./member-row.js";
 
 const storesOf = (r: MemberRow): string[] => JSON.parse(r.stores) as string[];
 
@@ -64,7 +26,10 @@ export type NewMember = Omit<MemberRecordInput, "pointsBalance" | "balanceFen" |
 
 /** What `update` may change. */
 export type MemberPatch = Partial<
-  Pick<MemberRecord, "name" | "levelId" | "cardClass" | "status" | "cardPublicKey" | "vipExpiresAt" | "baseCardClass" | "coupons" | "birthday">
+  Pick<
+    MemberRecord,
+    "name" | "levelId" | "cardClass" | "status" | "cardPublicKey" | "vipExpiresAt" | "baseCardClass" | "cardValidUntil" | "coupons" | "birthday"
+  >
 > & { stores?: string[] };
 
 /** A committed change and the store it concerns (null: every store). */
@@ -137,9 +102,9 @@ export class MemberRegistry {
     this.db
       .prepare(
         `INSERT INTO members (member_id, card_id, name, level_id, card_class, card_public_key, status,
-           points_balance, balance_fen, bonus_balance_fen, vip_expires_at, base_card_class, headshot_hash, birthday,
+           points_balance, balance_fen, bonus_balance_fen, vip_expires_at, base_card_class, card_valid_until, headshot_hash, birthday,
            primary_member_id, coupons, stores, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         m.memberId,
@@ -154,6 +119,7 @@ export class MemberRegistry {
         m.bonusBalanceFen,
         m.vipExpiresAt,
         m.baseCardClass,
+        m.cardValidUntil,
         m.headshotHash,
         m.birthday,
         m.primaryMemberId,
@@ -247,7 +213,7 @@ export class MemberRegistry {
     this.db
       .prepare(
         `UPDATE members SET name = ?, level_id = ?, card_class = ?, status = ?, card_public_key = ?, vip_expires_at = ?,
-           base_card_class = ?, coupons = ?, stores = ?, birthday = ?, updated_at = ? WHERE member_id = ?`,
+           base_card_class = ?, card_valid_until = ?, coupons = ?, stores = ?, birthday = ?, updated_at = ? WHERE member_id = ?`,
       )
       .run(
         m.name,
@@ -257,6 +223,7 @@ export class MemberRegistry {
         m.cardPublicKey,
         m.vipExpiresAt,
         m.baseCardClass,
+        m.cardValidUntil,
         JSON.stringify(m.coupons),
         JSON.stringify(stores),
         m.birthday,

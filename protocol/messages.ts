@@ -204,6 +204,12 @@ export const MemberRecordSchema = z.object({
   vipExpiresAt: epochMs.optional(),
   /** The class the card reverts to when the VIP class expires. */
   baseCardClass: z.string().max(64).optional(),
+  /**
+   * The card's own validity (会员卡有效期; epoch ms, exclusive; absent = no expiry): the one a VIP's end
+   * restores. While the VIP class is active (before `vipExpiresAt`) the card is valid until the VIP's
+   * expiry instead (protocol/card-validity.ts cardValidity). Older kiosks drop it (members parse loosely).
+   */
+  cardValidUntil: epochMs.optional(),
   headshotHash: z
     .string()
     .regex(/^[a-f0-9]{64}$/)

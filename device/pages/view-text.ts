@@ -42,6 +42,7 @@ export function gateSaid(g: Pick<GateResult, "admitted" | "code" | "message">, v
     {
       "not-paid": "此卡不是付费会员卡，请到服务台开通或续费",
       expired: `会员已于 ${validUntil ?? ""} 到期，请到服务台续费`,
+      CARD_EXPIRED: `会员卡已于 ${validUntil ?? ""} 过期，请到服务台续期`,
       blocked: "该会员卡已停用，请到服务台咨询",
       "primary-invalid": "该副卡的主卡无效，请到服务台咨询",
       NO_CONFIG: "入口设备正在启动，请到服务台",

@@ -1,8 +1,9 @@
-// Turns a scanned member code into a cached member: signature against the card's key, time window, replay guard.
+// Turns a scanned member code into a cached member: signature against the card's key, time window, replay guard, the card's validity.
 import type { Clock } from "../../protocol/clock.js";
 import type { ConfigContent, MemberRecord } from "../../protocol/messages.js";
 import { verifyMemberCode, type ReplayStore } from "../../protocol/member-code.js";
 import { ProtocolError } from "../../protocol/errors.js";
+import { cardExpired } from "../../protocol/card-validity.js";
 import type { KioskStore } from "../store.js";
 import { CheckoutError } from "./types.js";
 
@@ -14,10 +15,12 @@ export interface IdentifyDeps {
 
 /**
  * The member whose live code this is. Refuses with CODE_INVALID (bad signature, expired, replayed,
- * malformed) or MEMBER_UNKNOWN (no such card on this kiosk); a blocked card is returned as is, the
- * caller decides (checkout and gate both refuse it with their own message).
+ * malformed), MEMBER_UNKNOWN (no such card on this kiosk) or CARD_EXPIRED (the card's validity has
+ * passed, by the kiosk's clock; `expiredCards: "return"` returns it for the caller to decide, as
+ * the gate does). A blocked card is returned as is, the caller decides (checkout and gate both
+ * refuse it with their own message).
  */
-export function memberFromCode(deps: IdentifyDeps, config: ConfigContent, codeText: string): MemberRecord {
+export function memberFromCode(deps: IdentifyDeps, config: ConfigContent, codeText: string, opts: { expiredCards?: "refuse" | "return" } = {}): MemberRecord {
   let cardId: string;
   try {
     cardId = verifyMemberCode(codeText, {
@@ -35,5 +38,7 @@ export function memberFromCode(deps: IdentifyDeps, config: ConfigContent, codeTe
   }
   const member = deps.store.memberByCard(cardId);
   if (!member) throw new CheckoutError("MEMBER_UNKNOWN", "member not found");
+  if (opts.expiredCards !== "return" && member.status !== "blocked" && cardExpired(member, deps.clock.now()))
+    throw new CheckoutError("CARD_EXPIRED", "this member card has expired; please renew it at the service desk");
   return member;
 }

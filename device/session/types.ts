@@ -9,6 +9,8 @@ export type CheckoutRefusal =
   | "CODE_INVALID"
   | "MEMBER_UNKNOWN"
   | "MEMBER_BLOCKED"
+  /** The member card's validity (会员卡有效期: MemberRecord.cardValidUntil, a VIP's expiry while VIP) has passed, by the kiosk's clock. */
+  | "CARD_EXPIRED"
   | "MEMBER_FIRST"
   | "UNKNOWN_PRODUCT"
   /** An in-store scale label that cannot be read (check digit, price check digit, PLU not in the list, no value); `reason` says which. */

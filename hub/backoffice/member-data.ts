@@ -187,14 +187,14 @@ export class MemberData {
       : {
           id: m.memberId,
           cardClass: m.cardClass,
-          cardValidUntil: null,
+          cardValidUntil: m.vipExpiresAt !== undefined ? null : (m.cardValidUntil ?? null),
           vip:
             m.vipExpiresAt !== undefined
               ? {
                   classId: m.cardClass,
                   expiresAt: m.vipExpiresAt,
                   previousClass: m.baseCardClass ?? this.settings.get().defaultCardClass,
-                  previousValidUntil: null,
+                  previousValidUntil: m.cardValidUntil ?? null,
                   paidFen: 0,
                   paidDays: 1,
                 }
@@ -211,7 +211,9 @@ export class MemberData {
   /**
    * Inside the caller's transaction: stores the VIP state and moves the record's class and expiry
    * with it (and the secondary cards'). A revert (`keepRecord`) leaves the record's expired class and
-   * expiry for the kiosks and only makes sure it names the class to revert to.
+   * expiry for the kiosks and only makes sure it names the class to revert to. The record's
+   * `cardValidUntil` is the card's own validity (while VIP: the one the VIP's end restores); the
+   * kiosks take the VIP's expiry while it lasts.
    */
   saveVipInTx(memberId: string, next: VipMember, work: Work, opts: { keepRecord?: boolean } = {}): void {
     this.db
@@ -221,15 +223,18 @@ export class MemberData {
            plan_history = excluded.plan_history, updated_at = excluded.updated_at`,
       )
       .run(memberId, next.cardValidUntil, next.vip === null ? null : JSON.stringify(next.vip), JSON.stringify(next.planHistory), this.clock.now());
+    const cardValidUntil = (next.vip ? next.vip.previousValidUntil : next.cardValidUntil) ?? undefined;
     if (opts.keepRecord) {
       const m = this.registry.get(memberId);
-      if (m && m.baseCardClass !== next.cardClass) work.add(this.registry.updateInTx(memberId, { baseCardClass: next.cardClass }));
+      if (m && (m.baseCardClass !== next.cardClass || m.cardValidUntil !== cardValidUntil))
+        work.add(this.registry.updateInTx(memberId, { baseCardClass: next.cardClass, cardValidUntil }));
     } else {
       work.add(
         this.registry.updateInTx(memberId, {
           cardClass: next.cardClass,
           vipExpiresAt: next.vip?.expiresAt,
           baseCardClass: next.vip?.previousClass,
+          cardValidUntil,
         }),
       );
     }

@@ -1,4 +1,4 @@
-// The back office's later SQLite migrations (16 and up): sales index flag, console sign-in, coupon issues, claims settlement, points gifts, yearly clear skipped, the offline-use index, the notifications outbox, kiosk commands, member openings (imports from an old system).
+// The back office's later SQLite migrations (16 and up): sales index flag, console sign-in, coupon issues, claims settlement, points gifts, yearly clear skipped, the offline-use index, the notifications outbox, kiosk commands, member openings (imports from an old system), PLUS records, the card validity on member records.
 import type { Migration } from "../../storage/sqlite.js";
 
 /** SQLite migrations 16 and up; a new back-office table or column goes here (and in pg-migrations-features.ts). */
@@ -259,6 +259,18 @@ export const BACKOFFICE_FEATURE_MIGRATIONS: readonly Migration[] = [
         ref                  TEXT NOT NULL UNIQUE
       );
       CREATE INDEX plus_records_member ON plus_records (member_id, at);
+    `,
+  },
+  {
+    version: 27,
+    name: "member-card-validity",
+    sql: `
+      -- The card's own validity (会员卡有效期) on the member record the kiosks get
+      -- (MemberRecord.cardValidUntil): member_vip's, or while VIP the one the VIP's end restores.
+      ALTER TABLE members ADD COLUMN card_valid_until INTEGER;
+      UPDATE members SET card_valid_until = (
+        SELECT CASE WHEN v.vip IS NULL THEN v.card_valid_until ELSE json_extract(v.vip, '$.previousValidUntil') END
+        FROM member_vip v WHERE v.member_id = members.member_id);
     `,
   },
 ];

@@ -1,4 +1,4 @@
-// The back office's later PostgreSQL migrations (11 and up, each "as SQLite's N" of hub/backoffice/migrations-features.ts): sales index flag, console sign-in, coupons, claims, gifts, yearly clear, the offline-use index, the notifications outbox, kiosk commands, member openings (imports from an old system).
+// The back office's later PostgreSQL migrations (11 and up, each "as SQLite's N" of hub/backoffice/migrations-features.ts): sales index flag, console sign-in, coupons, claims, gifts, yearly clear, the offline-use index, the notifications outbox, kiosk commands, member openings (imports from an old system), PLUS records, the card validity on member records.
 import type { Migration } from "../../storage/sqlite.js";
 
 /** PostgreSQL migrations 11 and up; a new back-office table or column goes here (and in migrations-features.ts). */
@@ -255,6 +255,18 @@ export const BACKOFFICE_PG_FEATURE_MIGRATIONS: readonly Migration[] = [
         ref                  TEXT NOT NULL UNIQUE
       );
       CREATE INDEX plus_records_member ON plus_records (member_id, at);
+    `,
+  },
+  {
+    version: 22,
+    name: "member-card-validity",
+    sql: `
+      -- As SQLite's 27. The card's own validity (会员卡有效期) on the member record the kiosks get
+      -- (MemberRecord.cardValidUntil): member_vip's, or while VIP the one the VIP's end restores.
+      ALTER TABLE members ADD COLUMN card_valid_until BIGINT;
+      UPDATE members SET card_valid_until = (
+        SELECT CASE WHEN v.vip IS NULL THEN v.card_valid_until ELSE (v.vip::jsonb ->> 'previousValidUntil')::bigint END
+        FROM member_vip v WHERE v.member_id = members.member_id);
     `,
   },
 ];

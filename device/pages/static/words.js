@@ -8,6 +8,7 @@ export const WORDS = {
   CODE_INVALID: ["会员码无效，请在App刷新会员码后重试", "Member code not valid: refresh it in the app and try again"],
   MEMBER_UNKNOWN: ["未找到该会员，请到服务台办理", "Member not found: please ask at the service desk"],
   MEMBER_BLOCKED: ["该会员卡已停用，请到服务台咨询", "This card is blocked: please ask at the service desk"],
+  CARD_EXPIRED: ["会员卡已过期，请到服务台续期", "Member card expired: renew it at the service desk"],
   MEMBER_FIRST: ["请先出示会员码，再扫描商品", "Show your member code first, then scan items"],
   UNKNOWN_PRODUCT: ["未找到该商品，请呼叫店员", "Product not found: please call staff"],
   SCALE_LABEL_INVALID: ["称重标签无法识别，请重新扫描或呼叫店员", "Scale label not readable: scan it again or call staff"],
