@@ -1,7 +1,7 @@
 // The console's form cards name real fields: every field path resolves in the schema of its section (the kiosks' own), with zh and en labels; the portrait and consultant cards cover every field of their schemas; every setting of the rules and the device policy has a field or a table, or is named as edited elsewhere (catalog panel, kiosk staff screen, time zone).
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
-import { leafPaths, schemaAt } from "./schema-path.testkit.js";
+import { leafPaths, schemaAt } from "../../protocol/schema-path.js";
 import { RulesConfigSchema } from "../../protocol/rules/config.js";
 import { DevicePolicySchema } from "../../protocol/device-policy.js";
 

@@ -1,7 +1,7 @@
 // The console's list tables name real fields: every column path of RULE_LISTS and POLICY_LISTS resolves in its item schema (a typo or a renamed field fails), zh and en labels set; the coupons table has the member-day switch (会员日专享); the PLUS plans table has prices by card class (卡类专享售价) in yuan.
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
-import { schemaAt as at } from "./schema-path.testkit.js";
+import { schemaAt as at } from "../../protocol/schema-path.js";
 
 // Loaded by a computed path: the console's sources are type-checked by their own tsconfig (bundler resolution), not the hub's.
 const LISTS = "./web/src/config/lists.js";

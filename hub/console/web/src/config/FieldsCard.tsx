@@ -6,6 +6,7 @@ import { ErrorNote } from "../shared/ErrorNote";
 import { useLang, useT } from "../shared/i18n";
 import { type CardDef, type FieldDef, getPath, SECTION_SCHEMAS, sectionOf, setPath } from "./fields";
 import { KvInput } from "./KvInput";
+import { fieldDefault } from "../../../../../protocol/schema-path.js";
 import { S } from "./strings";
 
 type Obj = Record<string, unknown>;
@@ -71,7 +72,11 @@ export function FieldsCard({ card, view, onSaved }: { card: CardDef; view: Layer
     const out: Obj = {};
     for (const f of card.fields) {
       const section = sectionOf(f.path);
-      out[f.path] = getPath(setPath({}, section, SECTION_SCHEMAS[section]?.safeParse({}).data), f.path);
+      const schema = SECTION_SCHEMAS[section];
+      // The section's defaults; a field inside an object the section leaves out (a redemption not set up yet) takes its own default.
+      out[f.path] =
+        getPath(setPath({}, section, schema?.safeParse({}).data), f.path) ??
+        (schema ? fieldDefault(schema, f.path.slice(section.length + 1).split(".")) : undefined);
     }
     return out;
   }, [card]);
