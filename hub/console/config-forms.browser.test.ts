@@ -1,31 +1,16 @@
 // The configuration forms in real Chromium against the hub's HTTP app: a points rule edited in the chain defaults (a browser-side schema error, then a hub error shown next to its field), a store policy field overridden for one store (inherited / overridden marker, reset to chain), a catalog CSV imported (bad rows listed, then a good file) and the preview diff listing the changed prices; the rules' lists as tables; a period multiplier, the store name and a VIP price by class (key=value) edited and checked through the hub's API; scale labels (a whole-card check, a hub error under PLU -> sku), a level's per-category discounts and by-balance downgrade ranges.
-import { existsSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { serve, type ServerType } from "@hono/node-server";
-import { Hono } from "hono";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VipPlanSchema } from "../../protocol/rules/config.js";
 import { boWorld, FULL_RULES, type BoWorld } from "../backoffice/test-kit.js";
+import { DESKTOP_TALL, newPage, requireChromium, type Served, signInPage, shot, closeConsole, openConsole } from "./browser.testkit.js";
 import { ensureConsoleBuilt } from "./build.testkit.js";
-import { mountConsole } from "./serve.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
-const ARTIFACTS = join(import.meta.dirname, "..", "..", "test-artifacts", "console");
 const PASSWORD = "hq-config-forms-2024";
 
 let w: BoWorld;
 let browser: Browser;
-let server: ServerType;
+let server: Served | undefined;
 let base = "";
 
 const inputOf = (page: Page, id: string) => page.locator(`[data-testid="${id}"] input, input[data-testid="${id}"]`).first();
@@ -38,48 +23,28 @@ function catalogCsv(prices: Record<string, string>, extra: string[] = []): Buffe
 }
 /** Signs in as hq and opens the configuration page. */
 async function signInToConfig(page: Page): Promise<void> {
-  await page.goto(`${base}/console/`);
-  await page.getByTestId("signin-user").fill("hq");
-  await page.getByTestId("signin-password").fill(PASSWORD);
-  await page.getByTestId("signin-submit").click();
-  await page.getByTestId("whoami").waitFor();
+  await signInPage(page, `${base}/console/`, "hq", PASSWORD);
   await page.getByTestId("menu-config").click();
 }
 const chainRules = () =>
   w.configs.getLayer({ kind: "chain" })?.rules as { points: { spend: { fenPerPoint: number }; redemption: { mode: string } }; catalog: Item[] } | undefined;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is required (${CHROMIUM})`);
-  mkdirSync(ARTIFACTS, { recursive: true });
+  requireChromium();
   const build = ensureConsoleBuilt();
   w = await boWorld();
   expect((await w.call("PUT", "/bo/users/hq/password", { body: { password: PASSWORD } })).status).toBe(200);
-  const { dir } = await build;
-  const consoleApp = new Hono();
-  mountConsole(dir)(consoleApp);
-  server = await new Promise<ServerType>((resolve) => {
-    const s = serve(
-      { fetch: (req) => (new URL(req.url).pathname.startsWith("/console") ? consoleApp.fetch(req) : w.app.fetch(req)), hostname: "127.0.0.1", port: 0 },
-      (info) => {
-        base = `http://127.0.0.1:${info.port}`;
-        resolve(s);
-      },
-    );
-  });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  ({ browser, server, base } = await openConsole(build, w.app));
 }, 240_000);
 
 afterAll(async () => {
-  await browser?.close();
-  (server as { closeAllConnections?: () => void } | undefined)?.closeAllConnections?.();
-  await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+  await closeConsole(browser, server);
   w?.close();
 });
 
 describe("configuration forms in Chromium", () => {
   it("edits a points rule and a store policy field in forms, shows inherited/overridden and the hub's field error, imports a catalog and previews the new prices", async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1366, height: 1000 }, locale: "zh-CN" });
-    const page = await ctx.newPage();
+    const { ctx, page } = await newPage(browser, { viewport: DESKTOP_TALL });
     try {
       await signInToConfig(page);
       await page.getByTestId("config-page").waitFor();
@@ -110,7 +75,7 @@ describe("configuration forms in Chromium", () => {
       const modeError = page.getByTestId("field-error-rules.points.redemption.mode");
       await expect.poll(() => modeError.textContent()).toContain("rules.points.redemption.tiers");
       expect(chainRules()?.points.redemption.mode).toBe("ratio");
-      await page.screenshot({ path: join(ARTIFACTS, "config-forms-points.png"), fullPage: true });
+      await shot(page, "config-forms-points", true);
 
       // Store policy, s1's overrides: inherited, then overridden, saved as one field; reset to chain.
       await page.getByTestId("tab-policy").click();
@@ -137,7 +102,7 @@ describe("configuration forms in Chromium", () => {
       await expect.poll(() => page.getByTestId("field-error-device.returns.windowDays").count()).toBe(1);
       await inputOf(page, "field-device.returns.windowDays").fill("30");
       await page.getByTestId("reset-device.returns.windowDays").click();
-      await page.screenshot({ path: join(ARTIFACTS, "config-forms-policy.png"), fullPage: true });
+      await shot(page, "config-forms-policy", true);
       await page.getByTestId("reset-device.verification.oneInN").click();
       await expect.poll(() => page.getByTestId("marker-device.verification.oneInN").textContent()).toBe("继承总部");
       await page.getByTestId("save-verification").click();
@@ -166,7 +131,7 @@ describe("configuration forms in Chromium", () => {
       await page.getByTestId("catalog-search").locator("input").fill("rice");
       await page.getByTestId("catalog-search").locator("input").press("Enter");
       await expect.poll(() => page.getByTestId("catalog-table").locator("tbody").textContent()).toContain("¥62.90");
-      await page.screenshot({ path: join(ARTIFACTS, "config-forms-catalog.png"), fullPage: true });
+      await shot(page, "config-forms-catalog", true);
 
       // The preview of s1's draft lists the changed prices, the points rule and the store's override.
       await page.getByTestId("tab-levels").click();
@@ -178,9 +143,9 @@ describe("configuration forms in Chromium", () => {
       expect(text).toContain("rules.points.spend.fenPerPoint");
       expect(text).toContain("device.verification.oneInN");
       expect(text).not.toContain("rules.catalog[yogurt-6]");
-      await page.screenshot({ path: join(ARTIFACTS, "config-forms-preview.png"), fullPage: true });
+      await shot(page, "config-forms-preview", true);
     } catch (err) {
-      await page.screenshot({ path: join(ARTIFACTS, "config-forms-failure.png"), fullPage: true }).catch(() => undefined);
+      await shot(page, "config-forms-failure", true).catch(() => undefined);
       throw err;
     } finally {
       await ctx.close();
@@ -188,8 +153,7 @@ describe("configuration forms in Chromium", () => {
   }, 180_000);
 
   it("edits the rules' lists in tables: a coupon's hub error in its row and column, a store's own level list marked overridden and reset", async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1366, height: 1000 }, locale: "zh-CN" });
-    const page = await ctx.newPage();
+    const { ctx, page } = await newPage(browser, { viewport: DESKTOP_TALL });
     try {
       await signInToConfig(page);
       await page.getByTestId("store-select").click();
@@ -219,21 +183,20 @@ describe("configuration forms in Chromium", () => {
             ]?.discountPercent,
         )
         .toBe(85);
-      await page.screenshot({ path: join(ARTIFACTS, "config-forms-lists.png"), fullPage: true });
+      await shot(page, "config-forms-lists", true);
       await page.getByTestId("list-reset-levels").click();
       await page.getByTestId("list-save-levels").click();
       await expect.poll(() => JSON.stringify(w.configs.getLayer({ kind: "store", storeId: "s2" }) ?? null)).toBe("{}");
       await expect.poll(() => page.getByTestId("list-marker-levels").textContent()).toBe("继承总部");
     } catch (err) {
-      await page.screenshot({ path: join(ARTIFACTS, "config-forms-lists-failure.png"), fullPage: true }).catch(() => undefined);
+      await shot(page, "config-forms-lists-failure", true).catch(() => undefined);
       throw err;
     } finally {
       await ctx.close();
     }
   }, 120_000);
   it("edits a period multiplier row, the store's name and a VIP plan's prices by class in forms; bad values show the schema's error; the hub holds exactly those values", async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1366, height: 1000 }, locale: "zh-CN" });
-    const page = await ctx.newPage();
+    const { ctx, page } = await newPage(browser, { viewport: DESKTOP_TALL });
     type Rules = {
       points: { multipliers: { periods: unknown[]; holidays: unknown[] } };
       vipPlans: Array<{ id: string; pricesByClass?: Record<string, number>; priceFen: number }>;
@@ -316,7 +279,7 @@ describe("configuration forms in Chromium", () => {
       await expect.poll(() => page.getByTestId("marker-device.storeName").textContent()).toBe("门店覆盖");
       // The store's kiosks (device.storeKiosks) are a table in the same tab, inherited from the chain.
       expect(await page.getByTestId("list-marker-storeKiosks").textContent()).toBe("继承总部");
-      await page.screenshot({ path: join(ARTIFACTS, "config-forms-store-name.png"), fullPage: true });
+      await shot(page, "config-forms-store-name", true);
 
       // The composed draft for s1 passes the hub's checks and its diff names exactly these fields.
       const preview = await w.call("POST", "/bo/config/preview", { body: { scope: "store", storeId: "s1" } });
@@ -327,15 +290,14 @@ describe("configuration forms in Chromium", () => {
       expect(paths.some((p) => p.startsWith("rules.vipPlans") && p.includes("pricesByClass"))).toBe(true);
       expect(paths.some((p) => p.includes("receiptUrlBase") || p.includes("holidays"))).toBe(false);
     } catch (err) {
-      await page.screenshot({ path: join(ARTIFACTS, "config-forms-store-name-failure.png"), fullPage: true }).catch(() => undefined);
+      await shot(page, "config-forms-store-name-failure", true).catch(() => undefined);
       throw err;
     } finally {
       await ctx.close();
     }
   }, 180_000);
   it("edits scale labels (a whole-card check, then the hub's unknown-sku error under PLU -> sku), a level's per-category discounts and by-balance downgrade ranges; the hub holds exactly those values", async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1366, height: 1000 }, locale: "zh-CN" });
-    const page = await ctx.newPage();
+    const { ctx, page } = await newPage(browser, { viewport: DESKTOP_TALL });
     const chain = async () => {
       const r = await w.call("GET", "/bo/config/chain");
       expect(r.status).toBe(200);
@@ -427,9 +389,9 @@ describe("configuration forms in Chromium", () => {
           { minFen: 20000, levelId: "l95" },
         ],
       });
-      await page.screenshot({ path: join(ARTIFACTS, "config-forms-category-discounts.png"), fullPage: true });
+      await shot(page, "config-forms-category-discounts", true);
     } catch (err) {
-      await page.screenshot({ path: join(ARTIFACTS, "config-forms-scale-failure.png"), fullPage: true }).catch(() => undefined);
+      await shot(page, "config-forms-scale-failure", true).catch(() => undefined);
       throw err;
     } finally {
       await ctx.close();

@@ -1,30 +1,15 @@
 // The configuration screen in real Chromium against the hub's HTTP app: change a level's discount in the form, preview (diff + a cart priced old and new), publish to a first wave of one kiosk, watch the rollout per kiosk, roll back.
-import { existsSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { serve, type ServerType } from "@hono/node-server";
-import { Hono } from "hono";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { boWorld, type BoWorld } from "../backoffice/test-kit.js";
+import { DESKTOP_TALL, requireChromium, type Served, signedIn, shot, closeConsole, openConsole } from "./browser.testkit.js";
 import { ensureConsoleBuilt } from "./build.testkit.js";
-import { mountConsole } from "./serve.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
-const ARTIFACTS = join(import.meta.dirname, "..", "..", "test-artifacts", "console");
 const PASSWORD = "hq-config-pass-2024";
 
 let w: BoWorld;
 let browser: Browser;
-let server: ServerType;
+let server: Served | undefined;
 let base = "";
 
 /** The input of an antd field whose test id sits on the wrapper or on the input itself. */
@@ -32,45 +17,24 @@ const inputOf = (page: Page, id: string) => page.locator(`[data-testid="${id}"] 
 const yuanOf = (text: string | null): number => Math.round(Number((text ?? "").replace(/[¥,\s]/g, "")) * 100);
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is required (${CHROMIUM})`);
-  mkdirSync(ARTIFACTS, { recursive: true });
+  requireChromium();
   const build = ensureConsoleBuilt();
   w = await boWorld();
   for (const k of ["k1", "k2"])
     w.db.prepare("INSERT INTO devices (device_id, chain_id, store_id, secret_hash, created_at) VALUES (?, 'acme', 's1', 'x', 0)").run(k);
   expect((await w.call("PUT", "/bo/users/hq/password", { body: { password: PASSWORD } })).status).toBe(200);
-  const { dir } = await build;
-  const consoleApp = new Hono();
-  mountConsole(dir)(consoleApp);
-  server = await new Promise<ServerType>((resolve) => {
-    const s = serve(
-      { fetch: (req) => (new URL(req.url).pathname.startsWith("/console") ? consoleApp.fetch(req) : w.app.fetch(req)), hostname: "127.0.0.1", port: 0 },
-      (info) => {
-        base = `http://127.0.0.1:${info.port}`;
-        resolve(s);
-      },
-    );
-  });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  ({ browser, server, base } = await openConsole(build, w.app));
 }, 240_000);
 
 afterAll(async () => {
-  await browser?.close();
-  (server as { closeAllConnections?: () => void } | undefined)?.closeAllConnections?.();
-  await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+  await closeConsole(browser, server);
   w?.close();
 });
 
 describe("configuration screen in Chromium", () => {
   it("changes l90's discount, previews the cart at both prices, publishes to a first wave of one kiosk, and rolls back", async () => {
     const first = w.configs.latest("s1")!.version;
-    const ctx = await browser.newContext({ viewport: { width: 1366, height: 1000 }, locale: "zh-CN" });
-    const page = await ctx.newPage();
-    await page.goto(`${base}/console/`);
-    await page.getByTestId("signin-user").fill("hq");
-    await page.getByTestId("signin-password").fill(PASSWORD);
-    await page.getByTestId("signin-submit").click();
-    await page.getByTestId("whoami").waitFor();
+    const { ctx, page } = await signedIn(browser, `${base}/console/`, "hq", PASSWORD, { viewport: DESKTOP_TALL });
     await page.getByTestId("menu-config").click();
     await page.getByTestId("config-page").waitFor();
     // Pick store s1 (the store select is in the header).
@@ -91,7 +55,7 @@ describe("configuration screen in Chromium", () => {
     expect(yuanOf(await page.getByTestId("whatif-inforce").locator(".ant-statistic-content").textContent())).toBe(Math.round(5990 * 0.9) * 2);
     expect(yuanOf(await page.getByTestId("whatif-draft").locator(".ant-statistic-content").textContent())).toBe(5990 * 0.8 * 2);
     await expect.poll(() => page.getByTestId("diff").textContent()).toContain("rules.levels[l90].discountPercent");
-    await page.screenshot({ path: join(ARTIFACTS, "config-preview.png"), fullPage: true });
+    await shot(page, "config-preview", true);
 
     // A typo'd key in the store overrides is refused with its path; nothing is saved.
     const overrides = inputOf(page, "overrides-json");
@@ -116,7 +80,7 @@ describe("configuration screen in Chromium", () => {
     await expect.poll(() => page.getByTestId("target-k2").textContent(), { timeout: 10_000 }).toBe("sent");
     w.bo.rollouts.report("k2", { version: v, status: "applied", appliedVersion: v });
     await expect.poll(() => page.getByTestId("rollout-state").textContent(), { timeout: 10_000 }).toBe("completed");
-    await page.screenshot({ path: join(ARTIFACTS, "config-rollout.png"), fullPage: true });
+    await shot(page, "config-rollout", true);
 
     // Roll back to the first version: a new, higher version with its content.
     await page.getByTestId("rollback-version").click();

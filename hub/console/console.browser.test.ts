@@ -1,59 +1,32 @@
 // The web console in real Chromium (playwright-core) against the hub's real HTTP app and SQLite: setup, sign-in, lockout, roles and store scope, search by phone and by scanned code, top-up and VIP against their quotes, headshot delete, kiosk staff PIN; screenshots in test-artifacts/console.
-import { existsSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { serve, type ServerType } from "@hono/node-server";
-import { Hono } from "hono";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { boWorld, type BoWorld } from "../backoffice/test-kit.js";
 import { checkPin } from "../../device/staff-auth.js";
+import { DESKTOP, newPage, requireChromium, type Served, shot, signedIn as signedInAt, closeConsole, openConsole } from "./browser.testkit.js";
 import { ensureConsoleBuilt } from "./build.testkit.js";
-import { mountConsole } from "./serve.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
-const ARTIFACTS = join(import.meta.dirname, "..", "..", "test-artifacts", "console");
-const DESKTOP = { width: 1366, height: 900 };
 const TABLET = { width: 820, height: 1180 };
 const PASSWORD = "counter-pass-2024";
 
 let w: BoWorld;
 let browser: Browser;
-let server: ServerType;
+let server: Served | undefined;
 let base = "";
 let memberA: Awaited<ReturnType<BoWorld["register"]>>;
 let hiddenPhone = "";
 
 const yuanOf = (text: string): number => Math.round(Number(text.replace(/[¥,\s]/g, "")) * 100);
 
-async function signedIn(userId: string, viewport = DESKTOP): Promise<{ ctx: BrowserContext; page: Page }> {
-  const ctx = await browser.newContext({ viewport, locale: "zh-CN" });
-  const page = await ctx.newPage();
-  await page.goto(`${base}/console/`);
-  await page.getByTestId("signin-user").fill(userId);
-  await page.getByTestId("signin-password").fill(PASSWORD);
-  await page.getByTestId("signin-submit").click();
-  await page.getByTestId("whoami").waitFor();
-  return { ctx, page };
-}
+const signedIn = (userId: string, viewport = DESKTOP): Promise<{ ctx: BrowserContext; page: Page }> =>
+  signedInAt(browser, `${base}/console/`, userId, PASSWORD, { viewport });
 
 const searchBox = (page: Page) => page.locator('[data-testid="member-search"] input, input[data-testid="member-search"]').first();
 const menuKeys = async (page: Page): Promise<string[]> =>
   Promise.all((await page.locator('[data-testid^="menu-"]').all()).map(async (l) => (await l.getAttribute("data-testid")) ?? ""));
 
-const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: false });
-
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is required for the console's browser tests (${CHROMIUM}; apt-get install chromium fonts-noto-cjk)`);
-  mkdirSync(ARTIFACTS, { recursive: true });
+  requireChromium();
   const build = ensureConsoleBuilt();
   w = await boWorld();
   for (const u of ["mgr1", "staff1", "staff2"]) {
@@ -66,33 +39,18 @@ beforeAll(async () => {
   const hidden = await w.call("POST", "/bo/members", { body: { storeId: "s2", channel: "till", name: "王二（二店）", phone: "13900139000", stores: ["s2"] } });
   hiddenPhone = "13900139000";
   expect(hidden.status).toBe(201);
-  const { dir } = await build;
-  const consoleApp = new Hono();
-  mountConsole(dir)(consoleApp);
-  server = await new Promise<ServerType>((resolve) => {
-    const s = serve(
-      { fetch: (req) => (new URL(req.url).pathname.startsWith("/console") ? consoleApp.fetch(req) : w.app.fetch(req)), hostname: "127.0.0.1", port: 0 },
-      (info) => {
-        base = `http://127.0.0.1:${info.port}`;
-        resolve(s);
-      },
-    );
-  });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  ({ browser, server, base } = await openConsole(build, w.app));
 }, 240_000);
 
 afterAll(async () => {
-  await browser?.close();
-  (server as { closeAllConnections?: () => void } | undefined)?.closeAllConnections?.();
-  await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+  await closeConsole(browser, server);
   w?.close();
 });
 
 describe("console in Chromium", () => {
   it("first start: the one-time setup link creates the first hq-admin, who sees the HQ pages", async () => {
     const link = w.bo.setupLink(`${base}/console/`)!;
-    const ctx = await browser.newContext({ viewport: DESKTOP, locale: "zh-CN" });
-    const page = await ctx.newPage();
+    const { ctx, page } = await newPage(browser);
     await page.goto(link);
     await page.getByTestId("setup-user").fill("boss");
     await page.getByTestId("setup-name").fill("总部管理员");
@@ -114,8 +72,7 @@ describe("console in Chromium", () => {
   }, 60_000);
 
   it("wrong passwords lock the name after 5 tries, even for the right password", async () => {
-    const ctx = await browser.newContext({ viewport: DESKTOP, locale: "zh-CN" });
-    const page = await ctx.newPage();
+    const { ctx, page } = await newPage(browser);
     await page.goto(`${base}/console/`);
     for (let i = 0; i < 5; i++) {
       await page.getByTestId("signin-user").fill("staff2");

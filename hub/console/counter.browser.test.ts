@@ -1,31 +1,15 @@
 // The console's counter dialogs in real Chromium against the hub's HTTP app: VIP upgrade by the difference, VIP gift and extension (managers), paid level upgrade, profile edit, PLUS purchase and renewal; each quote checked against what the hub then holds, a double click applying once; screenshots in test-artifacts/console.
-import { existsSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { serve, type ServerType } from "@hono/node-server";
-import { Hono } from "hono";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { boWorld, FULL_RULES, type BoWorld } from "../backoffice/test-kit.js";
+import { requireChromium, type Served, signedIn as signedInAt, shot as viewportShot, closeConsole, openConsole } from "./browser.testkit.js";
 import { ensureConsoleBuilt } from "./build.testkit.js";
-import { mountConsole } from "./serve.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
-const ARTIFACTS = join(import.meta.dirname, "..", "..", "test-artifacts", "console");
-const DESKTOP = { width: 1366, height: 900 };
 const PASSWORD = "counter-pass-2024";
 
 let w: BoWorld;
 let browser: Browser;
-let server: ServerType;
+let server: Served | undefined;
 let base = "";
 /** Members: a Gold VIP with stored value (upgrade), a plain member (gift, then extension), one for the level, one for the profile, one for PLUS. */
 let vip = "";
@@ -60,20 +44,11 @@ const yuanOf = (text: string): number => Math.round(Number(text.replace(/[¥,\s]
 /** A screenshot once Ant Design's transitions (button enabling, dropdowns closing) have finished. */
 async function shot(page: Page, name: string): Promise<void> {
   await page.waitForTimeout(400);
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: false });
+  await viewportShot(page, name);
 }
 const key = (s: string): Record<string, string> => ({ "idempotency-key": `counter-browser-${s}` });
 
-async function signedIn(userId: string): Promise<{ ctx: BrowserContext; page: Page }> {
-  const ctx = await browser.newContext({ viewport: DESKTOP, locale: "zh-CN" });
-  const page = await ctx.newPage();
-  await page.goto(`${base}/console/`);
-  await page.getByTestId("signin-user").fill(userId);
-  await page.getByTestId("signin-password").fill(PASSWORD);
-  await page.getByTestId("signin-submit").click();
-  await page.getByTestId("whoami").waitFor();
-  return { ctx, page };
-}
+const signedIn = (userId: string): Promise<{ ctx: BrowserContext; page: Page }> => signedInAt(browser, `${base}/console/`, userId, PASSWORD);
 
 async function openMember(page: Page, memberId: string): Promise<void> {
   await page.goto(`${base}/console/#/members/${memberId}`);
@@ -92,8 +67,7 @@ const auditCount = (action: string, memberId: string): number =>
   w.db.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE action = ? AND entity_id = ?").get<{ n: number }>(action, memberId)?.n ?? 0;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is required for the console's browser tests (${CHROMIUM}; apt-get install chromium fonts-noto-cjk)`);
-  mkdirSync(ARTIFACTS, { recursive: true });
+  requireChromium();
   const build = ensureConsoleBuilt();
   w = await boWorld({ rules: { ...FULL_RULES, plusPlans: PLUS_PLANS } });
   for (const u of ["mgr1", "staff1"]) {
@@ -117,25 +91,11 @@ beforeAll(async () => {
   leveller = (await w.register({ name: "钱升级" })).memberId;
   profiled = (await w.register({ name: "孙资料", birthDate: "1988-08-08" })).memberId;
   plusMember = (await w.register({ name: "周加号" })).memberId;
-  const { dir } = await build;
-  const consoleApp = new Hono();
-  mountConsole(dir)(consoleApp);
-  server = await new Promise<ServerType>((resolve) => {
-    const s = serve(
-      { fetch: (req) => (new URL(req.url).pathname.startsWith("/console") ? consoleApp.fetch(req) : w.app.fetch(req)), hostname: "127.0.0.1", port: 0 },
-      (info) => {
-        base = `http://127.0.0.1:${info.port}`;
-        resolve(s);
-      },
-    );
-  });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  ({ browser, server, base } = await openConsole(build, w.app));
 }, 240_000);
 
 afterAll(async () => {
-  await browser?.close();
-  (server as { closeAllConnections?: () => void } | undefined)?.closeAllConnections?.();
-  await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+  await closeConsole(browser, server);
   w?.close();
 });
 

@@ -1,25 +1,12 @@
 // The fleet screen in real Chromium against a real hub (embedded MQTT broker, SQLite) and two real kiosks on simulated drivers: both listed with their status, "open the gate" sent to one reaches its gate relay and the outcome is shown; a new kiosk's one-time token and Pi command; screenshots in test-artifacts/console.
-import { existsSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GpioIndicator } from "../../device/gpio/indicator.js";
 import type { Kiosk } from "../../device/kiosk.js";
 import { SyncWorld } from "../../test/sync-harness.js";
 import { demoConsole, waitUntil } from "../../scripts/demo-env.js";
+import { launchChromium, newPage, requireChromium, shot } from "./browser.testkit.js";
 import { ensureConsoleBuilt } from "./build.testkit.js";
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
-const ARTIFACTS = join(import.meta.dirname, "..", "..", "test-artifacts", "console");
 
 let w: SyncWorld;
 let browser: Browser;
@@ -29,8 +16,7 @@ let k1: Kiosk;
 const gpioOf = (k: Kiosk) => (k as unknown as { hardware: { indicator: GpioIndicator } }).hardware.indicator.gpio;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is required for the console's browser tests (${CHROMIUM})`);
-  mkdirSync(ARTIFACTS, { recursive: true });
+  requireChromium();
   const build = ensureConsoleBuilt();
   w = new SyncWorld();
   await w.startHub();
@@ -41,7 +27,7 @@ beforeAll(async () => {
   await w.ready(k2);
   await waitUntil(() => ["k1", "k2"].every((d) => w.hub.devices.get(d)?.lastSeenAt !== null), "hub to see both kiosks");
   await build;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  browser = await launchChromium();
 }, 240_000);
 
 afterAll(async () => {
@@ -51,8 +37,7 @@ afterAll(async () => {
 
 describe("fleet screen in Chromium", () => {
   it("lists two kiosks with their status, sends 'open the gate' to k1, its gate relay opens and the outcome is shown", async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: "zh-CN" });
-    const page = await ctx.newPage();
+    const { ctx, page } = await newPage(browser, { viewport: { width: 1440, height: 1000 } });
     await page.goto(demoConsole(w.hub).signInLink);
     await page.getByTestId("whoami").waitFor();
     await page.getByTestId("menu-fleet").click();
@@ -64,7 +49,7 @@ describe("fleet screen in Chromium", () => {
     expect(await page.getByTestId("count-total").locator(".ant-statistic-content").textContent()).toBe("2");
     expect(await page.getByTestId("kiosk-row-k1").textContent()).toContain("0.1.0");
     expect(await page.getByTestId("hw-k1-printer").count()).toBe(1);
-    await page.screenshot({ path: join(ARTIFACTS, "fleet-list.png"), fullPage: true });
+    await shot(page, "fleet-list", true);
 
     const gpio = gpioOf(k1);
     const pulses = () => gpio.history.filter((t) => t.role === "gate" && t.value === 1).length;
@@ -72,7 +57,7 @@ describe("fleet screen in Chromium", () => {
     await page.getByTestId("command-k1").click();
     await page.getByTestId("command-description").waitFor();
     expect(await page.getByTestId("command-description").textContent()).toContain("闸机继电器将打开一次");
-    await page.screenshot({ path: join(ARTIFACTS, "fleet-command.png") });
+    await shot(page, "fleet-command");
     await page.getByTestId("command-send").click();
     const outcome = page.getByTestId("command-outcome");
     await expect.poll(() => outcome.getAttribute("data-status"), { timeout: 15_000 }).toBe("ok");
@@ -85,7 +70,7 @@ describe("fleet screen in Chromium", () => {
     expect(gpioOf(w.kiosk("k2")).history.filter((t) => t.role === "gate")).toEqual([]);
     // A second click on the same dialog sends nothing more.
     expect(await page.getByTestId("command-send").isDisabled()).toBe(true);
-    await page.screenshot({ path: join(ARTIFACTS, "fleet-gate-opened.png") });
+    await shot(page, "fleet-gate-opened");
     await page.getByTestId("command-close").click();
     await expect.poll(() => page.getByTestId("last-command-k1").getAttribute("data-status"), { timeout: 10_000 }).toBe("ok");
     expect(await page.getByTestId("command-history").textContent()).toContain("开闸一次");
@@ -102,7 +87,7 @@ describe("fleet screen in Chromium", () => {
     await page.getByTestId("provision-make").click();
     const command = (await page.getByTestId("provision-command").textContent()) ?? "";
     expect(command).toMatch(/^sudo kioskctl provision --hub http:\/\/127\.0\.0\.1:\d+ --token mkp_[A-Za-z0-9_-]+/);
-    await page.screenshot({ path: join(ARTIFACTS, "fleet-provision.png") });
+    await shot(page, "fleet-provision");
     const token = /--token (mkp_[A-Za-z0-9_-]+)/.exec(command)![1]!;
     expect(w.hub.provisioning.redeem(token)).toMatchObject({ storeId: "s01", deviceId: "k3" });
     expect(() => w.hub.provisioning.redeem(token)).toThrow(/invalid, used or expired/);

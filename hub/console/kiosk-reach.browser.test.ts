@@ -1,46 +1,31 @@
 // The console's actions reaching a running kiosk, in real Chromium against a real hub (embedded MQTT broker, SQLite) and a real in-process kiosk: a headshot deleted by a clerk leaves the kiosk's own SQLite file; a PIN reset by a manager is what the kiosk's HTTP staff sign-in then accepts (and the old PIN is refused); screenshots in test-artifacts/console.
-import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
 import Database from "better-sqlite3";
-import { serve, type ServerType } from "@hono/node-server";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Kiosk } from "../../device/kiosk.js";
 import { createKioskApp } from "../../device/http.js";
 import { SyncWorld, type TestMember } from "../../test/sync-harness.js";
 import { waitUntil } from "../../scripts/demo-env.js";
 import { testJpeg } from "../backoffice/image-fixtures.testkit.js";
+import { launchChromium, newPage, requireChromium, type Served, serveApp, shot } from "./browser.testkit.js";
 import { ensureConsoleBuilt } from "./build.testkit.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
-const ARTIFACTS = join(import.meta.dirname, "..", "..", "test-artifacts", "console");
 const STORE = "s01";
 
 let w: SyncWorld;
 let browser: Browser;
 let kiosk: Kiosk;
 let member: TestMember;
-let kioskServer: ServerType;
+let kioskServer: Served | undefined;
 let kioskBase = "";
-
-const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: false });
 
 /** A console user of the store, signed in through a one-time link (the same sign-in the demo uses). */
 async function signedIn(userId: string, role: "counter-staff" | "store-manager", name: string) {
   const { users, db } = w.hub.backoffice.deps;
   if (!users.get(userId)) db.transaction(() => users.createInTx({ userId, name, role, stores: [STORE] }));
-  const ctx = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: "zh-CN" });
-  const page = await ctx.newPage();
+  const { ctx, page } = await newPage(browser);
   await page.goto(w.hub.backoffice.signInLink(w.hub.consoleUrl, userId));
   await page.getByTestId("whoami").waitFor();
   return { ctx, page };
@@ -71,8 +56,7 @@ async function kioskLogin(staffId: string, pin: string): Promise<{ status: numbe
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is required for the console's browser tests (${CHROMIUM})`);
-  mkdirSync(ARTIFACTS, { recursive: true });
+  requireChromium();
   const build = ensureConsoleBuilt();
   w = new SyncWorld();
   await w.startHub();
@@ -80,20 +64,15 @@ beforeAll(async () => {
   member = w.addMember("m1", { stores: [STORE] });
   kiosk = await w.addKiosk("k1", STORE);
   await w.ready(kiosk, ["m1"]);
-  kioskServer = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: createKioskApp(kiosk).fetch, hostname: "127.0.0.1", port: 0 }, (info) => {
-      kioskBase = `http://127.0.0.1:${info.port}`;
-      resolve(s);
-    });
-  });
+  kioskServer = await serveApp(createKioskApp(kiosk).fetch);
+  kioskBase = kioskServer.base;
   await build;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  browser = await launchChromium();
 }, 240_000);
 
 afterAll(async () => {
   await browser?.close();
-  (kioskServer as { closeAllConnections?: () => void } | undefined)?.closeAllConnections?.();
-  await new Promise<void>((r) => (kioskServer ? kioskServer.close(() => r()) : r()));
+  await kioskServer?.close();
   await w?.stop();
 });
 

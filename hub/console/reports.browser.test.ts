@@ -1,28 +1,22 @@
 // The Reports page in real Chromium against the hub's real HTTP app: sales made through the real ingest, the report's totals equal them, the ECharts canvas is drawn, the CSV downloads; a store manager sees their store only. Screenshots in test-artifacts/console.
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { serve, type ServerType } from "@hono/node-server";
-import { Hono } from "hono";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { readFileSync } from "node:fs";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger, MemoryLogSink } from "../../runtime/log.js";
 import type { SaleFact } from "../../protocol/messages.js";
 import { Ingest } from "../ingest.js";
 import { DeviceRegistry } from "../devices.js";
 import { boWorld, type BoWorld } from "../backoffice/test-kit.js";
+import { DESKTOP_TALL, requireChromium, type Served, signedIn as signedInAt, shot, closeConsole, openConsole } from "./browser.testkit.js";
 import { ensureConsoleBuilt } from "./build.testkit.js";
-import { mountConsole } from "./serve.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"];
-const ARTIFACTS = join(import.meta.dirname, "..", "..", "test-artifacts", "console");
 const PASSWORD = "report-pass-2024";
 const local = (iso: string): number => Date.parse(`${iso}+08:00`);
 const yuanOf = (text: string): number => Math.round(Number(text.replace(/[¥,\s]/g, "")) * 100);
 
 let w: BoWorld;
 let browser: Browser;
-let server: ServerType;
+let server: Served | undefined;
 let base = "";
 const made: Record<string, string[]> = { s1: [], s2: [] };
 
@@ -31,13 +25,7 @@ function booked(ids: string[]): number {
 }
 
 async function signedIn(userId: string): Promise<{ ctx: BrowserContext; page: Page }> {
-  const ctx = await browser.newContext({ viewport: { width: 1366, height: 1000 }, locale: "zh-CN", acceptDownloads: true });
-  const page = await ctx.newPage();
-  await page.goto(`${base}/console/#/reports`);
-  await page.getByTestId("signin-user").fill(userId);
-  await page.getByTestId("signin-password").fill(PASSWORD);
-  await page.getByTestId("signin-submit").click();
-  await page.getByTestId("whoami").waitFor();
+  const { ctx, page } = await signedInAt(browser, `${base}/console/#/reports`, userId, PASSWORD, { viewport: DESKTOP_TALL, acceptDownloads: true });
   await page.getByTestId("menu-reports").click();
   await page.getByTestId("sales-report").waitFor();
   return { ctx, page };
@@ -52,8 +40,7 @@ async function runSales(page: Page, from: string, to: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is required for the console's browser tests (${CHROMIUM})`);
-  mkdirSync(ARTIFACTS, { recursive: true });
+  requireChromium();
   const build = ensureConsoleBuilt();
   w = await boWorld();
   for (const u of ["hq", "mgr1"]) {
@@ -96,25 +83,11 @@ beforeAll(async () => {
   ]);
   sell("s2", "2024-06-16T15:00:00", "B-4", [{ sku: "rice-cooker", qty: 1 }]);
   w.clock.set(local("2024-06-17T10:00:00"));
-  const { dir } = await build;
-  const consoleApp = new Hono();
-  mountConsole(dir)(consoleApp);
-  server = await new Promise<ServerType>((resolve) => {
-    const s = serve(
-      { fetch: (req) => (new URL(req.url).pathname.startsWith("/console") ? consoleApp.fetch(req) : w.app.fetch(req)), hostname: "127.0.0.1", port: 0 },
-      (info) => {
-        base = `http://127.0.0.1:${info.port}`;
-        resolve(s);
-      },
-    );
-  });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  ({ browser, server, base } = await openConsole(build, w.app));
 }, 240_000);
 
 afterAll(async () => {
-  await browser?.close();
-  (server as { closeAllConnections?: () => void } | undefined)?.closeAllConnections?.();
-  await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+  await closeConsole(browser, server);
   w?.close();
 });
 
@@ -141,7 +114,7 @@ describe("reports in Chromium", () => {
       return n;
     });
     expect(painted).toBeGreaterThan(1000);
-    await page.screenshot({ path: join(ARTIFACTS, "reports-sales.png") });
+    await shot(page, "reports-sales");
 
     const download = page.waitForEvent("download");
     await page.getByTestId("sales-csv").click();
@@ -156,7 +129,7 @@ describe("reports in Chromium", () => {
     // Liabilities tab (HQ only) draws its chart too.
     await page.getByRole("tab", { name: "负债" }).click();
     await page.getByTestId("liab-stored").waitFor();
-    await page.screenshot({ path: join(ARTIFACTS, "reports-liabilities.png") });
+    await shot(page, "reports-liabilities");
     await ctx.close();
   }, 120_000);
 
@@ -169,7 +142,7 @@ describe("reports in Chromium", () => {
     expect(await page.getByRole("tab", { name: "负债" }).count()).toBe(0);
     await page.getByTestId("lang-switch").click();
     await expect.poll(() => page.getByTestId("reports-page").textContent()).toContain("Net revenue");
-    await page.screenshot({ path: join(ARTIFACTS, "reports-sales-manager-en.png") });
+    await shot(page, "reports-sales-manager-en");
     await ctx.close();
   }, 120_000);
 });
