@@ -3,7 +3,7 @@
 // Keys travel as the raw 32-byte key in base64url (the JWK `x` / `d` members), which is short enough
 // for a config file or a QR code. A signed envelope carries the exact payload string that was signed,
 // so verification never depends on re-serialising JSON the same way on both sides.
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
+import { createPrivateKey, createPublicKey, randomBytes, sign, verify, type KeyObject } from "node:crypto";
 import { z } from "zod";
 import { ProtocolError } from "./errors.js";
 
@@ -14,12 +14,22 @@ export interface KeyPair {
   privateKey: string;
 }
 
+/** PKCS#8 DER of an Ed25519 private key, up to its 32-byte seed (RFC 8410). */
+const PKCS8_ED25519_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
+
+/**
+ * A new Ed25519 pair from 32 random bytes. Not generateKeyPairSync + JWK export: on Node 20 a
+ * garbage collection inside KeyObject.export({ format: "jwk" }) can run a finished key-generation
+ * job's destructor, which waits for the mutex the export holds, and the process hangs for good
+ * (seen in the PostgreSQL suites: main thread in futex_wait under ExportJWKEdKey -> GC ->
+ * ~KeyGenJob). Building the key from its seed creates no key-generation job.
+ */
 export function generateKeyPair(): KeyPair {
-  const { publicKey, privateKey } = generateKeyPairSync("ed25519");
-  const jwk = privateKey.export({ format: "jwk" });
-  const pub = publicKey.export({ format: "jwk" });
-  if (!jwk.d || !pub.x) throw new ProtocolError("KEY_INVALID", "node:crypto returned an Ed25519 key without d/x");
-  return { publicKey: pub.x, privateKey: jwk.d };
+  const seed = randomBytes(32);
+  const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: "der", type: "pkcs8" });
+  const spki = createPublicKey(privateKey).export({ type: "spki", format: "der" });
+  if (spki.length !== 44) throw new ProtocolError("KEY_INVALID", "node:crypto returned an Ed25519 public key of an unexpected size");
+  return { publicKey: spki.subarray(12).toString("base64url"), privateKey: seed.toString("base64url") };
 }
 
 const B64URL = /^[A-Za-z0-9_-]{43}$/;
