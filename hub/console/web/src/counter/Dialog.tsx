@@ -6,6 +6,9 @@ import { ErrorNote } from "../shared/ErrorNote";
 import { date } from "../shared/format";
 import { useT } from "../shared/i18n";
 import { S } from "./strings";
+import { type Answer, useLoad } from "../shared/useLoad";
+
+export { useLoad };
 
 export interface DialogProps {
   title: string;
@@ -70,19 +73,6 @@ export function CounterDialog({ title, onClose, onConfirm, canConfirm, children,
       </Typography.Paragraph>
     </Modal>
   );
-}
-
-type Answer<T> = { data?: T; error?: unknown };
-
-/** Loads what a dialog lists (plans, levels, rules) when `inputs` change; its error goes to `onError` when given (a state the dialog shares with its quote), else to the returned `error`. */
-export function useLoad<T>(load: () => Promise<Answer<T>>, inputs: string, onError?: (e: unknown) => void) {
-  const [data, setData] = useState<T | undefined>();
-  const [error, setError] = useState<unknown>();
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `inputs` names what `load` depends on (a new closure each render)
-  useEffect(() => {
-    void load().then(({ data: d, error: e }) => (d ? setData(d) : (onError ?? setError)(e)));
-  }, [inputs]);
-  return { data, error };
 }
 
 /** The store's VIP plans and card classes. */

@@ -1,5 +1,5 @@
 // The member page's lower half: points and stored-value ledgers, top-ups (refund for managers), coupons, purchases with receipts, PLUS purchases and renewals, secondary cards, headshot, audit trail.
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { App as AntApp, Button, Card, Empty, Image, Input, Modal, Table, Tabs, Tag, Typography } from "antd";
 import { api } from "../api/client";
 import type { operations } from "../api/schema";
@@ -11,24 +11,10 @@ import { isManager, useSession } from "../shared/session";
 import { RefundDialog } from "../counter/RefundDialog";
 import type { MemberView } from "./MemberPage";
 import { S } from "./strings";
+import { useLoad } from "../shared/useLoad";
 
 type Json<O extends keyof operations> = operations[O] extends { responses: { 200: { content: { "application/json": infer T } } } } ? T : never;
 type TopUp = Json<"getMembersIdTopUps">["topUps"][number];
-
-/** Loads one API answer for a tab, again when `version` changes. */
-function useLoad<T>(load: () => Promise<{ data?: T; error?: unknown }>, version: number): { data: T | undefined; error: unknown } {
-  const [state, setState] = useState<{ data: T | undefined; error: unknown }>({ data: undefined, error: undefined });
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the tab reloads when version changes; load is a new closure every render
-  useEffect(() => {
-    let live = true;
-    void load().then((r) => live && setState({ data: r.data, error: r.error }));
-    return () => {
-      live = false;
-    };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [version]);
-  return state;
-}
 
 function Ledger({ id, kind, version }: { id: string; kind: "points" | "balance"; version: number }) {
   const t = useT(S);
