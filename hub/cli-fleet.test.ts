@@ -1,10 +1,10 @@
 // hubctl kiosk command: sends through /bo with the admin token (audited), waits for the kiosk's answer, exits by the outcome.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runHubctl } from "./cli.js";
-import { ADMIN_TOKEN, boWorld, type BoWorld } from "./backoffice/test-kit.js";
+import { adminTokenFile, hubctlOn, type HubctlRun } from "./hubctl.testkit.js";
+import { boWorld, type BoWorld } from "./backoffice/test-kit.js";
 
 let w: BoWorld;
 let dir: string;
@@ -13,25 +13,14 @@ beforeAll(async () => {
   w = await boWorld();
   w.db.prepare("INSERT INTO devices (device_id, chain_id, store_id, secret_hash, created_at) VALUES ('k1', 'acme', 's1', 'x', 0)").run();
   dir = mkdtempSync(join(tmpdir(), "cli-fleet-"));
-  tokenFile = join(dir, "admin-token");
-  writeFileSync(tokenFile, `${ADMIN_TOKEN}\n`);
+  tokenFile = adminTokenFile(dir);
 });
 afterAll(() => {
   w.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
-const hubctl = async (args: string[]): Promise<{ code: number; out: string; err: string }> => {
-  const o = { out: "", err: "" };
-  const code = await runHubctl(["--hub", "http://hub.test", "--token-file", tokenFile, ...args], {
-    stdout: (s: string) => void (o.out += s),
-    stderr: (s: string) => void (o.err += s),
-    env: {},
-    isTTY: false,
-    fetch: (input: string | URL | Request, init?: RequestInit) => Promise.resolve(w.app.request(String(input), init)),
-  });
-  return { code, ...o };
-};
+const hubctl = (args: string[]): Promise<HubctlRun> => hubctlOn(w, ["--token-file", tokenFile, ...args]);
 
 describe("hubctl kiosk command", () => {
   it("sends, waits for the answer and exits by it; refuses an unknown type", async () => {

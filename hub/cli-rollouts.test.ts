@@ -3,8 +3,8 @@ import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runHubctl } from "./cli.js";
-import { ADMIN_TOKEN, FULL_RULES, boWorld, type BoWorld } from "./backoffice/test-kit.js";
+import { adminTokenFile, hubctlOn, type HubctlRun } from "./hubctl.testkit.js";
+import { FULL_RULES, boWorld, type BoWorld } from "./backoffice/test-kit.js";
 
 let w: BoWorld;
 let dir: string;
@@ -14,25 +14,14 @@ beforeAll(async () => {
   for (const k of ["k1", "k2"])
     w.db.prepare("INSERT INTO devices (device_id, chain_id, store_id, secret_hash, created_at) VALUES (?, 'acme', 's1', 'x', 0)").run(k);
   dir = mkdtempSync(join(tmpdir(), "cli-rollouts-"));
-  tokenFile = join(dir, "admin-token");
-  writeFileSync(tokenFile, `${ADMIN_TOKEN}\n`);
+  tokenFile = adminTokenFile(dir);
 });
 afterAll(() => {
   w.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
-const hubctl = async (args: string[], token = tokenFile): Promise<{ code: number; out: string; err: string }> => {
-  const o = { out: "", err: "" };
-  const code = await runHubctl(["--hub", "http://hub.test", "--token-file", token, ...args], {
-    stdout: (s: string) => void (o.out += s),
-    stderr: (s: string) => void (o.err += s),
-    env: {},
-    isTTY: false,
-    fetch: (input: string | URL | Request, init?: RequestInit) => Promise.resolve(w.app.request(String(input), init)),
-  });
-  return { code, ...o };
-};
+const hubctl = (args: string[], token = tokenFile): Promise<HubctlRun> => hubctlOn(w, ["--token-file", token, ...args]);
 
 const audits = (action: string): Array<{ actor: string; note: string | null }> =>
   w.db.prepare("SELECT actor, note FROM audit_log WHERE action = ? ORDER BY id").all<{ actor: string; note: string | null }>(action);

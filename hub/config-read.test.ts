@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { hashSecret } from "./secrets.js";
-import { runHubctl } from "./cli.js";
+import { hubctlOn, type HubctlRun } from "./hubctl.testkit.js";
 import { ADMIN_TOKEN, FULL_RULES, boWorld, type BoWorld } from "./backoffice/test-kit.js";
 import { redactConfigSecrets } from "./config-redact.js";
 import { checkPin } from "../device/staff-auth.js";
@@ -76,17 +76,7 @@ describe("GET /stores/:store/config", () => {
 });
 
 describe("hubctl config show", () => {
-  const run = async (args: string[]): Promise<{ code: number; out: string; err: string }> => {
-    const o = { out: "", err: "" };
-    const code = await runHubctl(["--hub", "http://hub.test", ...args], {
-      stdout: (s: string) => void (o.out += s),
-      stderr: (s: string) => void (o.err += s),
-      env: {},
-      isTTY: false,
-      fetch: (input: string | URL | Request, init?: RequestInit) => Promise.resolve(w.app.request(String(input), init)),
-    });
-    return { code, ...o };
-  };
+  const run = (args: string[]): Promise<HubctlRun> => hubctlOn(w, args);
 
   it("sends the admin token and prints the config without PIN hashes", async () => {
     const tokenFile = join(dir, "admin-token");

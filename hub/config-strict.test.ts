@@ -3,9 +3,9 @@ import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runHubctl } from "./cli.js";
+import { adminTokenFile, hubctlOn, type HubctlRun } from "./hubctl.testkit.js";
 import { hashSecret } from "./secrets.js";
-import { ADMIN_TOKEN, FULL_RULES, boWorld, type BoWorld } from "./backoffice/test-kit.js";
+import { FULL_RULES, boWorld, type BoWorld } from "./backoffice/test-kit.js";
 import { parseConfigContentTolerant } from "../protocol/config-tolerant.js";
 
 let w: BoWorld;
@@ -14,25 +14,14 @@ let tokenFile: string;
 beforeAll(async () => {
   w = await boWorld();
   dir = mkdtempSync(join(tmpdir(), "config-strict-"));
-  tokenFile = join(dir, "admin-token");
-  writeFileSync(tokenFile, `${ADMIN_TOKEN}\n`);
+  tokenFile = adminTokenFile(dir);
 });
 afterAll(() => {
   w.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
-const hubctl = async (args: string[]): Promise<{ code: number; out: string; err: string }> => {
-  const o = { out: "", err: "" };
-  const code = await runHubctl(["--hub", "http://hub.test", "--token-file", tokenFile, ...args], {
-    stdout: (s: string) => void (o.out += s),
-    stderr: (s: string) => void (o.err += s),
-    env: {},
-    isTTY: false,
-    fetch: (input: string | URL | Request, init?: RequestInit) => Promise.resolve(w.app.request(String(input), init)),
-  });
-  return { code, ...o };
-};
+const hubctl = (args: string[]): Promise<HubctlRun> => hubctlOn(w, ["--token-file", tokenFile, ...args]);
 
 describe("unknown keys are refused with the field named", () => {
   it("POST /stores/:store/config: device.verificaton, a nested device key, a top-level key, a rules key", async () => {
