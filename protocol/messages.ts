@@ -21,6 +21,12 @@ export const ConfigContentSchema = z.strictObject({
   issuedAt: epochMs,
   rules: RulesConfigSchema,
   device: DevicePolicySchema,
+  /**
+   * Set: `rules.catalog` is the store's catalog changelog at this version (protocol/catalog-delta.ts).
+   * In a bundle from the hub the catalog is left out (empty) and the kiosk puts in the one it holds;
+   * in the config a kiosk prices with, the version it put in. Absent: the bundle carries its catalog.
+   */
+  catalogVersion: z.number().int().nonnegative().optional(),
 });
 export type ConfigContent = z.infer<typeof ConfigContentSchema>;
 
@@ -70,6 +76,8 @@ export const SaleFactSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{22,43}$/)
     .optional(),
+  /** The store catalog version that priced the sale (the hub re-prices with it); absent: the bundle's own catalog. */
+  catalogVersion: z.number().int().positive().optional(),
 });
 export type SaleFact = z.infer<typeof SaleFactSchema>;
 
@@ -156,6 +164,8 @@ export const ClaimFactSchema = z.object({
   coupons: z.array(id).max(50).default([]),
   hints: z.object({ subtotalFen: nonNegFen, totalFen: nonNegFen, savingsFen: nonNegFen, pointsEarned: z.number().int().nonnegative() }),
   expiresAt: epochMs,
+  /** The store catalog version that priced the ticket (the counter prices with it); absent: the bundle's own catalog. */
+  catalogVersion: z.number().int().positive().optional(),
 });
 export type ClaimFact = z.infer<typeof ClaimFactSchema>;
 
@@ -298,6 +308,8 @@ export const DeviceStatusSchema = z.object({
   online: z.boolean(),
   at: epochMs,
   configVersion: z.number().int().nonnegative().optional(),
+  /** The store catalog version the kiosk holds (0: none yet); present: it follows catalog deltas. */
+  catalogVersion: z.number().int().nonnegative().optional(),
   lastSeq: z.number().int().nonnegative().optional(),
   ackedSeq: z.number().int().nonnegative().optional(),
   outboxDepth: z.number().int().nonnegative().optional(),
