@@ -98,6 +98,7 @@ async function seed(dir: string, members: number, items: number, hq: ReturnType<
       levelId: "l90",
       cardClass: "standard",
       cardPublicKey: key,
+      shoppingCards: [],
       status: "active",
       pointsBalance: i % 5000,
       balanceFen: (i * 37) % 100_000,

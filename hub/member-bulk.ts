@@ -256,6 +256,8 @@ function insertMembers(d: BackofficeDeps, valid: readonly Accepted[]): Map<strin
     birthday: m.birthday ?? null,
     primary_member_id: m.primaryMemberId ?? null,
     coupons: JSON.stringify(m.coupons),
+    // A new member has no shopping cards (the column's default).
+    shopping_cards: "[]",
     stores: JSON.stringify(stores),
     created_at: now,
     updated_at: now,

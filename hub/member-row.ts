@@ -21,6 +21,8 @@ export interface MemberRow {
   card_valid_until: number | null;
   primary_member_id: string | null;
   coupons: string;
+  /** The member's shopping cards as JSON [{cardId, balanceFen}], written with every card movement (MoneyLedger). */
+  shopping_cards: string;
 }
 
 export function toRecord(r: MemberRow): MemberRecord {
@@ -36,6 +38,7 @@ export function toRecord(r: MemberRow): MemberRecord {
     balanceFen: r.balance_fen,
     bonusBalanceFen: r.bonus_balance_fen,
     coupons: JSON.parse(r.coupons) as MemberRecord["coupons"],
+    shoppingCards: (JSON.parse(r.shopping_cards ?? "[]") as MemberRecord["shoppingCards"]).map((c) => ({ cardId: c.cardId, balanceFen: Number(c.balanceFen) })),
     ...(r.vip_expires_at !== null ? { vipExpiresAt: r.vip_expires_at } : {}),
     ...(r.base_card_class !== null ? { baseCardClass: r.base_card_class } : {}),
     ...(r.card_valid_until !== null ? { cardValidUntil: r.card_valid_until } : {}),

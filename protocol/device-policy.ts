@@ -20,8 +20,10 @@ export const DevicePolicySchema = z.strictObject({
     .strictObject({
       balanceFenPerMemberPerDay: nonNegFen.default(20_000),
       pointsPerMemberPerDay: z.number().int().nonnegative().default(2_000),
+      /** Shopping-card (购物卡) money a kiosk may take offline per member per local day, all the member's cards together. */
+      shoppingCardFenPerMemberPerDay: nonNegFen.default(20_000),
     })
-    .default({ balanceFenPerMemberPerDay: 20_000, pointsPerMemberPerDay: 2_000 }),
+    .default({ balanceFenPerMemberPerDay: 20_000, pointsPerMemberPerDay: 2_000, shoppingCardFenPerMemberPerDay: 20_000 }),
   receiptUrlBase: z.string().url().default("https://receipts.example.invalid/r/"),
   /** How long a kiosk waits for the hub to authorise stored-value or points spending before it decides offline. */
   authorisationTimeoutMs: z.number().int().min(100).max(30_000).default(2_000),

@@ -40,10 +40,17 @@ export type ConfigReport = z.infer<typeof ConfigReportSchema>;
 
 // ---------------------------------------------------------------- ledger
 
-export const TenderSchema = z.object({
-  kind: z.enum(["external", "balance", "points"]),
-  amountFen: nonNegFen,
-});
+export const TenderSchema = z
+  .object({
+    kind: z.enum(["external", "balance", "points", "shopping-card"]),
+    amountFen: nonNegFen,
+    /** The member's shopping card (购物卡) that pays; set on a `shopping-card` tender only. */
+    cardId: id.optional(),
+  })
+  .refine((t) => (t.kind === "shopping-card") === (t.cardId !== undefined), {
+    message: "a shopping-card tender names its card (cardId), no other tender does",
+    path: ["cardId"],
+  });
 
 export const SaleFactSchema = z.object({
   type: z.literal("sale"),
@@ -62,7 +69,7 @@ export const SaleFactSchema = z.object({
     pointsEarned: z.number().int().nonnegative(),
   }),
   tenders: z.array(TenderSchema).min(1),
-  /** Set when stored value or points pay: the hub's hold (online), or the kiosk's own approval (offline). */
+  /** Set when stored value, a shopping card or points pay: the hub's hold (online), or the kiosk's own approval (offline). */
   authorization: z.object({ requestId: id, mode: z.enum(["online", "offline"]) }).optional(),
   offlineApproved: z.boolean().default(false),
   /** Coupon instances the sale used (the hub prices with the same ones and takes them off the member). Absent: none. */
@@ -104,6 +111,8 @@ export const ReturnFactSchema = z.object({
     bonusFen: nonNegFen,
     externalFen: nonNegFen,
     pointsCashFen: nonNegFen,
+    /** Back onto the shopping card that paid the sale (absent from kiosks before shopping cards paid: 0). */
+    shoppingCardFen: nonNegFen.optional(),
     pointsGivenBack: z.number().int().nonnegative(),
     pointsTakenBack: z.number().int().nonnegative(),
   }),
@@ -230,6 +239,14 @@ export const MemberRecordSchema = z.object({
     .optional(),
   /** Set on a secondary (family) card: the primary member whose paid membership it shares. */
   primaryMemberId: id.optional(),
+  /**
+   * The member's shopping cards (购物卡: stored value apart from the general balance, a tender at the
+   * kiosk) and what each holds; absent from hubs before shopping cards paid: none.
+   */
+  shoppingCards: z
+    .array(z.object({ cardId: id, balanceFen: fen }))
+    .max(50)
+    .default([]),
   /** Coupons the member holds (instances of coupon definitions in the rules config). */
   coupons: z
     .array(z.object({ instanceId: id, couponId: id, validFrom: z.string().optional(), expiresOn: z.string() }))
@@ -282,22 +299,26 @@ export type PhotoResponse = z.infer<typeof PhotoResponseSchema>;
 
 // ---------------------------------------------------------------- online authorisation
 
-/** The kiosk asks the hub to hold stored value and/or points for a sale about to be paid. */
+/** The kiosk asks the hub to hold stored value, a shopping card's money and/or points for a sale about to be paid. */
 export const AuthRequestSchema = z.object({
   requestId: id,
   memberId: id,
   balanceFen: nonNegFen,
   points: z.number().int().nonnegative(),
+  /** A shopping card of the member's and the fen to hold on it. */
+  shoppingCard: z.object({ cardId: id, amountFen: nonNegFen }).optional(),
 });
 export type AuthRequest = z.infer<typeof AuthRequestSchema>;
 
 export const AuthResponseSchema = z.object({
   requestId: id,
   approved: z.boolean(),
-  reason: z.enum(["insufficient-balance", "insufficient-points", "unknown-member", "blocked"]).optional(),
+  reason: z.enum(["insufficient-balance", "insufficient-points", "insufficient-shopping-card", "unknown-member", "blocked"]).optional(),
   /** What the member has left after this hold and the other open ones. */
   availableBalanceFen: fen,
   availablePoints: z.number().int(),
+  /** What the requested shopping card has left after this hold and the other open ones (set when the request named one). */
+  availableShoppingCardFen: fen.optional(),
   hubTime: epochMs.optional(),
 });
 export type AuthResponse = z.infer<typeof AuthResponseSchema>;

@@ -163,7 +163,7 @@ export async function paySale(
 }
 
 /** Tender words on paper (Chinese; the printer adds English when its layout asks). */
-const TENDER_LABEL = { external: "其他支付", balance: "储值支付", points: "积分抵现" } as const;
+const TENDER_LABEL = { external: "其他支付", balance: "储值支付", points: "积分抵现", "shopping-card": "购物卡支付" } as const;
 
 /** The member line as docs/hardware.md describes it: masked card number, masked name, level name. */
 export function receiptMember(config: ConfigContent, member: MemberRecord): NonNullable<ReceiptData["member"]> {

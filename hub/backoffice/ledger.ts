@@ -4,12 +4,14 @@
 // there was applied before and is skipped, so a retried request, a job re-run after a crash or a
 // replayed operation can never count twice. The member row (points, balance total, bonus part) moves
 // in the same transaction, through MemberRegistry.adjustInTx, which also logs the change the kiosks
-// follow. Money held for kiosk sales in flight (the authoriser's open holds) is not available.
+// follow (a shopping-card move too: the kiosks' copy of the member's cards). Money held for kiosk sales
+// in flight (the authoriser's open holds) is not available.
 import type { Database } from "../../storage/database.js";
 import type { Clock } from "../../protocol/clock.js";
 import type { MemberRegistry } from "../members.js";
 import { HubError } from "../errors.js";
 import type { Work } from "./work.js";
+import { syncMemberCardsInTx } from "../member-cards.js";
 
 export interface LedgerMove {
   memberId: string;
@@ -24,8 +26,14 @@ export interface LedgerMove {
   bonusFen?: number;
   /** Allow the points to go below zero (never used for money). */
   allowNegativePoints?: boolean;
-  /** Change of one of the member's shopping cards (stored value apart from the balance): total, and the bonus part of it. */
-  shoppingCard?: { cardId: string; fen: number; bonusFen?: number };
+  /**
+   * Change of one of the member's shopping cards (stored value apart from the balance): total, and the
+   * bonus part of it. `allowNegative`: a kiosk sale the card paid within a hold or the offline limits
+   * (ingest records the overdraft; never used by the back office).
+   */
+  shoppingCard?: { cardId: string; fen: number; bonusFen?: number; allowNegative?: boolean };
+  /** The caller writes the member's changelog entry itself (ingest: one entry per fact). */
+  deferChange?: boolean;
 }
 
 export interface Balances {
@@ -61,6 +69,14 @@ export class MoneyLedger {
       principalFen: m.balance_fen - bonus,
       availableFen: m.balance_fen - held,
     };
+  }
+
+  /** Card money held for kiosk sales in flight (the authoriser's open holds on this card). */
+  cardHeld(cardId: string): number {
+    const r = this.db
+      .prepare("SELECT COALESCE(SUM(shopping_card_fen), 0) AS f FROM holds WHERE shopping_card_id = ? AND consumed_at IS NULL AND expires_at > ?")
+      .get<{ f: number }>(cardId, this.clock.now());
+    return Number(r?.f ?? 0);
   }
 
   private logged(table: "points_log" | "balance_log" | "shopping_card_log", reason: string, ref: string): boolean {
@@ -113,8 +129,14 @@ export class MoneyLedger {
         .get<{ member_id: string; balance_fen: number }>(card!.cardId);
       if (!c || c.member_id !== move.memberId) throw new HubError("NOT_FOUND", `member ${move.memberId} has no shopping card ${card!.cardId}`);
       cardBalance = c.balance_fen;
-      if (cardFen < 0 && cardBalance + cardFen < 0) {
+      if (cardFen < 0 && cardBalance + cardFen < 0 && !card!.allowNegative) {
         throw new HubError("REFUSED", `the shopping card holds ${cardBalance} fen`, { reason: "INSUFFICIENT_BALANCE" });
+      }
+      const held = cardFen < 0 && !card!.allowNegative ? this.cardHeld(card!.cardId) : 0;
+      if (held > 0 && cardBalance - held + cardFen < 0) {
+        throw new HubError("REFUSED", `only ${cardBalance - held} fen of the shopping card is available (the rest is held for sales in progress)`, {
+          reason: "INSUFFICIENT_BALANCE",
+        });
       }
     }
     const b = this.balances(move.memberId);
@@ -146,8 +168,10 @@ export class MoneyLedger {
         .prepare("INSERT INTO shopping_card_log (card_id, member_id, delta_fen, bonus_delta_fen, reason, ref, at) VALUES (?, ?, ?, ?, ?, ?, ?)")
         .run(card!.cardId, move.memberId, cardFen, cardBonus, move.reason, move.ref, now);
       this.db.prepare("UPDATE shopping_cards SET balance_fen = balance_fen + ? WHERE card_id = ?").run(cardFen, card!.cardId);
+      syncMemberCardsInTx(this.db, move.memberId);
     }
     if (needPoints || needBalance) work.add(this.members.adjustInTx(move.memberId, points, principal + bonus, bonus));
+    else if (!move.deferChange) work.add(this.members.recordChangeInTx(move.memberId, this.members.storesOf(move.memberId) ?? []));
     return true;
   }
 

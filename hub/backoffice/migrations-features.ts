@@ -1,4 +1,4 @@
-// The back office's later SQLite migrations (16 and up): sales index flag, console sign-in, coupon issues, claims settlement, points gifts, yearly clear skipped, the offline-use index, the notifications outbox, kiosk commands, member openings (imports from an old system), PLUS records, the card validity on member records.
+// The back office's later SQLite migrations (16 and up): sales index flag, console sign-in, coupon issues, claims settlement, points gifts, yearly clear skipped, the offline-use index, the notifications outbox, kiosk commands, member openings (imports from an old system), PLUS records, the card validity on member records, shopping cards as a tender.
 import type { Migration } from "../../storage/sqlite.js";
 
 /** SQLite migrations 16 and up; a new back-office table or column goes here (and in pg-migrations-features.ts). */
@@ -271,6 +271,43 @@ export const BACKOFFICE_FEATURE_MIGRATIONS: readonly Migration[] = [
       UPDATE members SET card_valid_until = (
         SELECT CASE WHEN v.vip IS NULL THEN v.card_valid_until ELSE json_extract(v.vip, '$.previousValidUntil') END
         FROM member_vip v WHERE v.member_id = members.member_id);
+    `,
+  },
+  {
+    version: 28,
+    name: "shopping-card-tender",
+    sql: `
+      -- Shopping cards (购物卡) pay at the kiosk and the counter (hub/ingest-cards.ts, claims.ts).
+      -- members.shopping_cards: the kiosks' copy of the member's cards and balances (MemberRecord.shoppingCards),
+      -- written with every card movement (MoneyLedger).
+      ALTER TABLE members ADD COLUMN shopping_cards TEXT NOT NULL DEFAULT '[]';
+      UPDATE members SET shopping_cards = (
+        SELECT json_group_array(json_object('cardId', c.card_id, 'balanceFen', c.balance_fen))
+        FROM (SELECT card_id, balance_fen FROM shopping_cards WHERE member_id = members.member_id ORDER BY created_at, rowid) c)
+      WHERE member_id IN (SELECT member_id FROM shopping_cards);
+      -- A kiosk sale a card paid offline may take a card below zero (recorded in overdrafts, as the
+      -- general balance): the card table loses its CHECK (balance_fen >= 0); MoneyLedger still refuses
+      -- every other move below zero. Rebuilt keeping each card's rowid (cards are listed in rowid order).
+      CREATE TABLE shopping_cards_next (
+        card_id     TEXT PRIMARY KEY,
+        member_id   TEXT NOT NULL,
+        balance_fen INTEGER NOT NULL DEFAULT 0,
+        store_id    TEXT,
+        created_at  INTEGER NOT NULL,
+        actor       TEXT NOT NULL
+      );
+      INSERT INTO shopping_cards_next (rowid, card_id, member_id, balance_fen, store_id, created_at, actor)
+        SELECT rowid, card_id, member_id, balance_fen, store_id, created_at, actor FROM shopping_cards;
+      DROP TABLE shopping_cards;
+      ALTER TABLE shopping_cards_next RENAME TO shopping_cards;
+      CREATE INDEX shopping_cards_member ON shopping_cards (member_id, created_at);
+      -- The card money a hold keeps for a kiosk sale in flight (authorizer.ts), what a sale took from a
+      -- card (the offline limit counts it) and what a return gave back to it.
+      ALTER TABLE holds ADD COLUMN shopping_card_id TEXT;
+      ALTER TABLE holds ADD COLUMN shopping_card_fen INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE sales ADD COLUMN shopping_card_id TEXT;
+      ALTER TABLE sales ADD COLUMN shopping_card_fen INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE returns ADD COLUMN shopping_card_fen INTEGER NOT NULL DEFAULT 0;
     `,
   },
 ];

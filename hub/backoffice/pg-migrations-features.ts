@@ -1,4 +1,4 @@
-// The back office's later PostgreSQL migrations (11 and up, each "as SQLite's N" of hub/backoffice/migrations-features.ts): sales index flag, console sign-in, coupons, claims, gifts, yearly clear, the offline-use index, the notifications outbox, kiosk commands, member openings (imports from an old system), PLUS records, the card validity on member records.
+// The back office's later PostgreSQL migrations (11 and up, each "as SQLite's N" of hub/backoffice/migrations-features.ts): sales index flag, console sign-in, coupons, claims, gifts, yearly clear, the offline-use index, the notifications outbox, kiosk commands, member openings (imports from an old system), PLUS records, the card validity on member records, shopping cards as a tender.
 import type { Migration } from "../../storage/sqlite.js";
 
 /** PostgreSQL migrations 11 and up; a new back-office table or column goes here (and in migrations-features.ts). */
@@ -267,6 +267,26 @@ export const BACKOFFICE_PG_FEATURE_MIGRATIONS: readonly Migration[] = [
       UPDATE members SET card_valid_until = (
         SELECT CASE WHEN v.vip IS NULL THEN v.card_valid_until ELSE (v.vip::jsonb ->> 'previousValidUntil')::bigint END
         FROM member_vip v WHERE v.member_id = members.member_id);
+    `,
+  },
+  {
+    version: 23,
+    name: "shopping-card-tender",
+    sql: `
+      -- As SQLite's 28. Shopping cards (购物卡) pay at the kiosk and the counter; members.shopping_cards is
+      -- the kiosks' copy of the member's cards (MemberRecord.shoppingCards), written with every card movement.
+      ALTER TABLE members ADD COLUMN shopping_cards TEXT NOT NULL DEFAULT '[]';
+      UPDATE members SET shopping_cards = (
+        SELECT json_agg(json_build_object('cardId', c.card_id, 'balanceFen', c.balance_fen) ORDER BY c.created_at, c.rowid)::text
+        FROM shopping_cards c WHERE c.member_id = members.member_id)
+      WHERE member_id IN (SELECT member_id FROM shopping_cards);
+      -- An offline kiosk sale may take a card below zero (recorded in overdrafts); MoneyLedger refuses the rest.
+      ALTER TABLE shopping_cards DROP CONSTRAINT IF EXISTS shopping_cards_balance_fen_check;
+      ALTER TABLE holds ADD COLUMN shopping_card_id TEXT;
+      ALTER TABLE holds ADD COLUMN shopping_card_fen BIGINT NOT NULL DEFAULT 0;
+      ALTER TABLE sales ADD COLUMN shopping_card_id TEXT;
+      ALTER TABLE sales ADD COLUMN shopping_card_fen BIGINT NOT NULL DEFAULT 0;
+      ALTER TABLE returns ADD COLUMN shopping_card_fen BIGINT NOT NULL DEFAULT 0;
     `,
   },
 ];

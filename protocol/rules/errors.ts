@@ -9,6 +9,8 @@ export type RulesErrorCode =
   | "RULES_UNKNOWN_PLAN"
   | "RULES_UNKNOWN_TOP_UP_RULE"
   | "RULES_INSUFFICIENT_BALANCE"
+  /** A shopping card (购物卡) does not hold what it is asked to pay. */
+  | "RULES_INSUFFICIENT_CARD"
   | "RULES_INVALID_RETURN"
   | "RULES_VIP_NOT_ALLOWED"
   | "RULES_VIP_LIMIT_REACHED"

@@ -19,9 +19,11 @@ export interface ReturnedLine {
   qty: number;
   /** Money plus points-as-cash: the line's price share. */
   refundFen: number;
-  /** Refunded as money (balance and external). */
+  /** Refunded as money (shopping card, balance and external). */
   moneyFen: number;
   pointsCashFen: number;
+  /** Back onto the shopping card that paid (TenderPlan.shoppingCardId); absent when no card paid the sale (0). */
+  shoppingCardFen?: number;
   principalFen: number;
   bonusFen: number;
   externalFen: number;
@@ -50,13 +52,13 @@ function perUnit(total: number, n: number): number[] {
 
 /**
  * Splits a line into units: each unit's price (line total over the units), and within it the tenders,
- * each tender allocated over the units by what is left of them (points cash, then principal, then
- * bonus; external takes the rest). Rows and columns both add up exactly.
+ * each tender allocated over the units by what is left of them (points cash, then shopping card, then
+ * principal, then bonus; external takes the rest). Rows and columns both add up exactly.
  */
 function unitRows(
   line: PricedCart["lines"][number],
   tender: TenderPlan["lines"][number] | undefined,
-): { cash: number[]; principal: number[]; bonus: number[]; external: number[] } {
+): { cash: number[]; card: number[]; principal: number[]; bonus: number[]; external: number[] } {
   const capacity = perUnit(line.lineTotalFen, line.qty);
   const take = (amount: number): number[] => {
     const shares = amount > 0 ? allocate(amount, capacity) : capacity.map(() => 0);
@@ -66,9 +68,10 @@ function unitRows(
     return shares;
   };
   const cash = take(line.pointsCashFen);
+  const card = take(tender?.shoppingCardFen ?? 0);
   const principal = take(tender?.principalFen ?? 0);
   const bonus = take(tender?.bonusFen ?? 0);
-  return { cash, principal, bonus, external: [...capacity] };
+  return { cash, card, principal, bonus, external: [...capacity] };
 }
 
 function range(values: readonly number[], from: number, to: number): number {
@@ -105,17 +108,20 @@ export function returnLines(input: ReturnInput): ReturnResult {
     const end = before + qty;
     const rows = unitRows(line, tenders?.lines[r.index]);
     const pointsRows = rows.cash.some((c) => c > 0) && line.pointsRedeemed > 0 ? allocate(line.pointsRedeemed, rows.cash) : rows.cash.map(() => 0);
+    const shoppingCardFen = range(rows.card, before, end);
     const principalFen = range(rows.principal, before, end);
     const bonusFen = range(rows.bonus, before, end);
     const externalFen = range(rows.external, before, end);
     const pointsCashFen = range(rows.cash, before, end);
-    const moneyFen = principalFen + bonusFen + externalFen;
+    const hasCard = (tenders?.shoppingCardFen ?? 0) > 0;
+    const moneyFen = shoppingCardFen + principalFen + bonusFen + externalFen;
     return {
       index: r.index,
       qty,
       refundFen: moneyFen + pointsCashFen,
       moneyFen,
       pointsCashFen,
+      ...(hasCard ? { shoppingCardFen } : {}),
       principalFen,
       bonusFen,
       externalFen,
@@ -136,6 +142,7 @@ export function returnLines(input: ReturnInput): ReturnResult {
       refundFen: tot((l) => l.refundFen),
       moneyFen: tot((l) => l.moneyFen),
       pointsCashFen: tot((l) => l.pointsCashFen),
+      ...((tenders?.shoppingCardFen ?? 0) > 0 ? { shoppingCardFen: tot((l) => l.shoppingCardFen ?? 0) } : {}),
       principalFen: tot((l) => l.principalFen),
       bonusFen: tot((l) => l.bonusFen),
       externalFen: tot((l) => l.externalFen),

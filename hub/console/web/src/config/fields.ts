@@ -244,6 +244,7 @@ export const POLICY_CARDS: CardDef[] = [
     fields: [
       y("device.offlineLimits.balanceFenPerMemberPerDay", "每位会员每天离线储值（元）", "Offline stored value per member per day (yuan)"),
       n("device.offlineLimits.pointsPerMemberPerDay", "每位会员每天离线积分", "Offline points per member per day"),
+      y("device.offlineLimits.shoppingCardFenPerMemberPerDay", "每位会员每天离线购物卡（元）", "Offline shopping cards per member per day (yuan)"),
       n("device.authorisationTimeoutMs", "等待总部授权（毫秒）", "Wait for the hub's authorisation (ms)"),
     ],
   },
