@@ -7,6 +7,7 @@ import { ConfigContentSchema, type ConfigContent } from "../protocol/messages.js
 import { parseRulesConfig } from "../protocol/rules/config.js";
 import { isRulesError } from "../protocol/rules/errors.js";
 import { HubError } from "./errors.js";
+import { CatalogLog } from "./catalog-log.js";
 
 export interface SigningIdentity {
   keyId: string;
@@ -18,6 +19,8 @@ export interface PublishedConfig {
   version: number;
   envelope: SignedEnvelope;
   content: ConfigContent;
+  /** The store catalog version this bundle's catalog was recorded as (absent: published before catalog deltas). */
+  catalogVersion?: number;
 }
 
 export type ConfigScope = { kind: "chain" } | { kind: "store"; storeId: string };
@@ -66,13 +69,19 @@ export class ConfigService {
   /** Called after a new bundle is stored (the rollout decides who gets it). */
   onPublished: ((config: PublishedConfig) => void) | undefined;
   private readonly cache = new Map<string, PublishedConfig>();
+  /** The per-store catalog changelog: each publish records its catalog there (a new version only when it changed). */
+  readonly catalogs: CatalogLog;
+  private readonly slim = new WeakMap<PublishedConfig, SignedEnvelope>();
+  private readonly assembled = new Map<string, ConfigContent>();
 
   constructor(
     private readonly db: Database,
     private readonly clock: Clock,
     private readonly chainId: string,
     private readonly signer: SigningIdentity,
-  ) {}
+  ) {
+    this.catalogs = new CatalogLog(db, clock, chainId, (v) => this.sign(v));
+  }
 
   /** Validates `draft` as the store's bundle `version` (the rules' cross-checks too); throws INVALID_INPUT naming the field. */
   check(storeId: string, draft: Record<string, unknown>, version = 1): ConfigContent {
@@ -96,13 +105,50 @@ export class ConfigService {
       const version = (this.db.prepare("SELECT COALESCE(MAX(version), 0) AS v FROM configs WHERE store_id = ?").get<{ v: number }>(storeId)?.v ?? 0) + 1;
       const content = this.check(storeId, draft as Record<string, unknown>, version);
       const envelope = signEnvelope(this.signer.keys, this.signer.keyId, content);
+      const catalog = this.catalogs.recordInTx(storeId, content.rules.catalog, `config v${version}`);
       this.db
-        .prepare("INSERT INTO configs (store_id, version, envelope, content, created_at) VALUES (?, ?, ?, ?, ?)")
-        .run(storeId, version, JSON.stringify(envelope), envelope.payload, this.clock.now());
-      return { storeId, version, envelope, content };
+        .prepare("INSERT INTO configs (store_id, version, envelope, content, created_at, catalog_version) VALUES (?, ?, ?, ?, ?, ?)")
+        .run(storeId, version, JSON.stringify(envelope), envelope.payload, this.clock.now(), catalog.version);
+      return { config: { storeId, version, envelope, content, catalogVersion: catalog.version }, catalogChanged: catalog.changed };
     });
-    this.onPublished?.(published);
-    return published;
+    if (published.catalogChanged) this.catalogs.announce(storeId, published.config.catalogVersion!);
+    this.onPublished?.(published.config);
+    return published.config;
+  }
+
+  /**
+   * The bundle a kiosk that follows catalog deltas gets: the same content without the catalog
+   * (`rules.catalog: []`, `catalogVersion` naming the store catalog version it was published with),
+   * signed once per version. A bundle published before catalog deltas is sent whole.
+   */
+  kioskEnvelope(config: PublishedConfig): SignedEnvelope {
+    if (config.catalogVersion === undefined) return config.envelope;
+    let env = this.slim.get(config);
+    if (!env) {
+      env = this.sign({ ...config.content, rules: { ...config.content.rules, catalog: [] }, catalogVersion: config.catalogVersion });
+      this.slim.set(config, env);
+    }
+    return env;
+  }
+
+  /**
+   * The content a kiosk fact was priced with: the bundle `configVersion`, and when the fact names a
+   * store catalog version, that catalog in place of the bundle's (cached per pair). Undefined when
+   * either is unknown.
+   */
+  forFact(storeId: string, configVersion: number, catalogVersion?: number): PublishedConfig | undefined {
+    const config = this.get(storeId, configVersion);
+    if (!config || catalogVersion === undefined) return config;
+    const key = `${storeId}\u0000${configVersion}\u0000${catalogVersion}`;
+    let content = this.assembled.get(key);
+    if (!content) {
+      const catalog = this.catalogs.at(storeId, catalogVersion);
+      if (!catalog) return undefined;
+      content = { ...config.content, rules: { ...config.content.rules, catalog }, catalogVersion };
+      this.assembled.set(key, content);
+      if (this.assembled.size > 16) this.assembled.delete(this.assembled.keys().next().value as string);
+    }
+    return { ...config, content };
   }
 
   /** The store's versions, newest first (at most `limit`). */
@@ -163,14 +209,15 @@ export class ConfigService {
     const cached = this.cache.get(key);
     if (cached) return cached;
     const row = this.db
-      .prepare("SELECT envelope, content FROM configs WHERE store_id = ? AND version = ?")
-      .get<{ envelope: string; content: string }>(storeId, version);
+      .prepare("SELECT envelope, content, catalog_version FROM configs WHERE store_id = ? AND version = ?")
+      .get<{ envelope: string; content: string; catalog_version: number | null }>(storeId, version);
     if (!row) return undefined;
-    const config = {
+    const config: PublishedConfig = {
       storeId,
       version,
       envelope: JSON.parse(row.envelope) as SignedEnvelope,
       content: ConfigContentSchema.parse(JSON.parse(row.content)),
+      ...(row.catalog_version !== null ? { catalogVersion: Number(row.catalog_version) } : {}),
     };
     this.cache.set(key, config);
     return config;

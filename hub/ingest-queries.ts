@@ -86,10 +86,10 @@ export function saleForReturn(
       "SELECT l.body, l.config_version, l.at, d.store_id FROM sales s JOIN ledger l ON l.device_id = s.device_id AND l.seq = s.seq JOIN devices d ON d.device_id = s.device_id WHERE s.sale_id = ?",
     )
     .get<{ body: string; config_version: number; at: number; store_id: string }>(saleId);
-  const config = ledger ? configs.get(ledger.store_id, ledger.config_version) : undefined;
+  const fact = ledger ? (JSON.parse(ledger.body) as SaleFact) : undefined;
+  const config = ledger && fact ? configs.forFact(ledger.store_id, ledger.config_version, fact.catalogVersion) : undefined;
   const member = members.get(row.member_id);
-  if (!ledger || !config || !member) return undefined;
-  const fact = JSON.parse(ledger.body) as SaleFact;
+  if (!ledger || !fact || !config || !member) return undefined;
   const priced = evaluateSale(config.content, member, fact, ledger.at).priced;
   // What the hub debited for it then (sales.balance_fen); the kiosk's split only as far as it fits inside that.
   const debited = Number(row.balance_fen ?? 0);

@@ -217,8 +217,10 @@ export class Ingest {
    * principal/bonus split. The kiosk's figures are compared and the differences recorded.
    */
   private applySale(device: DeviceAddress, entry: LedgerEntry, sale: SaleFact): ScopedChange[] {
-    const config = this.configs.get(device.storeId, entry.configVersion);
-    if (!config) throw new SaleRejected(`unknown config version ${entry.configVersion} for store ${device.storeId}`);
+    // The bundle the kiosk used, with the store catalog version that priced the sale when it names one.
+    const config = this.configs.forFact(device.storeId, entry.configVersion, sale.catalogVersion);
+    if (!config)
+      throw new SaleRejected(`unknown config version ${entry.configVersion} (catalog ${sale.catalogVersion ?? "in the bundle"}) for store ${device.storeId}`);
     const scoped = this.members.getWithStores(sale.memberId);
     if (!scoped) throw new SaleRejected(`unknown member ${sale.memberId}`);
     const member = scoped.member;

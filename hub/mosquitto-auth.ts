@@ -66,6 +66,7 @@ export function kioskReadTopics(a: DeviceAddress): string[] {
   return [
     hubPresenceTopic(a.chainId),
     storeTopic(a, "members"),
+    storeTopic(a, "catalog"),
     ...HUB_PUBLISHES.map((c) => deviceTopic(a, c)),
     `${TOPIC_ROOT}/${a.chainId}/${a.storeId}/${a.deviceId}/#`,
   ];

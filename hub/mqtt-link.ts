@@ -41,6 +41,7 @@ import type { Rollouts } from "./rollouts.js";
 import type { Authorizer } from "./authorizer.js";
 import type { FleetCommands } from "./fleet.js";
 import { CommandResultSchema } from "../protocol/commands.js";
+import { catalogAnswer, catalogPush, followsCatalog } from "./catalog-link.js";
 
 export interface MqttLinkOptions {
   url: string;
@@ -141,7 +142,14 @@ export class HubMqttLink {
     });
     this.deps.rollouts.onSend = (deviceId, c) => this.publishConfig(deviceId, c);
     this.deps.members.onChange = (c) => this.pushMemberChanges(c);
+    this.deps.configs.catalogs.onChange = (storeId, version) => this.pushCatalog(storeId, version);
     if (this.deps.fleet) this.deps.fleet.onSend = (device, envelope) => this.publishCommand(device, envelope);
+  }
+
+  /** A new store catalog version: its delta on the store's catalog topic (kiosks not holding the version before it pull). */
+  private pushCatalog(storeId: string, version: number): void {
+    if (!this.client) return;
+    this.client.publish(storeTopic({ chainId: this.opts.chainId, storeId }, "catalog"), catalogPush(this.deps.configs.catalogs, storeId, version), { qos: 1 });
   }
 
   /** A signed command on one kiosk's commands topic (not retained: an old command must never wait there). */
@@ -155,6 +163,7 @@ export class HubMqttLink {
   async stop(): Promise<void> {
     this.deps.rollouts.onSend = undefined;
     this.deps.members.onChange = undefined;
+    this.deps.configs.catalogs.onChange = undefined;
     if (this.deps.fleet) this.deps.fleet.onSend = undefined;
     this.timers.clear(this.reannounce);
     const client = this.client;
@@ -170,7 +179,7 @@ export class HubMqttLink {
   private async subscribeAndRepublish(): Promise<void> {
     const client = this.client;
     if (!client) return;
-    const channels = ["ledger", "status", "members/req", "config/report", "auth/req", "photos/req", "commands/result"] as const;
+    const channels = ["ledger", "status", "members/req", "config/report", "auth/req", "photos/req", "commands/result", "catalog/req"] as const;
     await client.subscribe([...channels.map((c) => allDevicesFilter(this.opts.chainId, c, this.opts.shareGroup)), hubPresenceTopic(this.opts.chainId)]);
     // Only now can a kiosk's resend reach this instance: say so (kiosks resend from their mark at once).
     this.announce();
@@ -181,10 +190,11 @@ export class HubMqttLink {
     }
   }
 
-  /** Delivers a bundle on one kiosk's retained config topic. */
+  /** Delivers a bundle on one kiosk's retained config topic (without the catalog to a kiosk that follows catalog deltas). */
   publishConfig(deviceId: string, config: PublishedConfig): void {
     const topic = deviceTopic({ chainId: this.opts.chainId, storeId: config.storeId, deviceId }, "config");
-    this.client?.publish(topic, encodedBundle(config.envelope), { qos: 1, retain: true });
+    const slim = followsCatalog(this.deps.devices.get(deviceId)?.lastStatus);
+    this.client?.publish(topic, encodedBundle(slim ? this.deps.configs.kioskEnvelope(config) : config.envelope), { qos: 1, retain: true });
     this.deps.log.debug({ device: deviceId, version: config.version }, "config bundle delivered");
   }
 
@@ -217,7 +227,11 @@ export class HubMqttLink {
   }
 
   private send(device: DeviceAddress, channel: "ack" | "members/res" | "photos/res" | "auth/res", body: unknown): void {
-    this.client?.publish(deviceTopic(device, channel), encodeMessage(body), { qos: 1 });
+    this.sendBytes(device, channel, encodeMessage(body));
+  }
+
+  private sendBytes(device: DeviceAddress, channel: "ack" | "members/res" | "photos/res" | "auth/res" | "catalog/res", bytes: Buffer): void {
+    this.client?.publish(deviceTopic(device, channel), bytes, { qos: 1 });
   }
 
   private announce(): void {
@@ -300,6 +314,9 @@ export class HubMqttLink {
         this.send(t, "members/res", { ...this.deps.members.changesSince(t.storeId, req.cursor, req.limit, req.continuing), hubTime: this.deps.clock.now() });
         return;
       }
+      case "catalog/req":
+        this.sendBytes(t, "catalog/res", catalogAnswer(this.deps.configs.catalogs, t.storeId, payload));
+        return;
       case "photos/req": {
         const req = decodeMessage(PhotoRequestSchema, payload);
         const photo = this.deps.members.photo(req.hash);

@@ -9,6 +9,7 @@
 import type { Migration } from "../storage/sqlite.js";
 import { MEMBER_APP_PG_MIGRATIONS } from "./app/schema.js";
 import { BACKOFFICE_PG_MIGRATIONS } from "./backoffice/pg-migrations.js";
+import { CATALOG_PG_MIGRATIONS } from "./catalog-schema.js";
 
 /** The hub's PostgreSQL schema, as its own numbered migrations (the final state of the SQLite schema, in PostgreSQL types). */
 export const HUB_PG_MIGRATIONS: readonly Migration[] = [
@@ -297,4 +298,6 @@ export const HUB_PG_MIGRATIONS: readonly Migration[] = [
   ...BACKOFFICE_PG_MIGRATIONS,
   // 40: the member app (hub/app/schema.ts).
   ...MEMBER_APP_PG_MIGRATIONS,
+  // 50: the store catalog changelog (hub/catalog-schema.ts).
+  ...CATALOG_PG_MIGRATIONS,
 ];

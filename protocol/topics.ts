@@ -1,6 +1,7 @@
 // MQTT topic layout for chain / store / device, and the per-device permissions derived from it.
 //
 //   mk/v1/<chain>/<store>/members                 hub -> kiosks  member changelog pushes (this store's members)
+//   mk/v1/<chain>/<store>/catalog                 hub -> kiosks  signed catalog deltas (protocol/catalog-delta.ts)
 //   mk/v1/<chain>/<store>/<device>/config         hub -> kiosk   signed config bundle (retained; per device for staged rollouts)
 //   mk/v1/<chain>/<store>/<device>/ledger         kiosk -> hub   ledger batches
 //   mk/v1/<chain>/<store>/<device>/ack            hub -> kiosk   high-water mark acks, resend requests
@@ -14,6 +15,8 @@
 //   mk/v1/<chain>/<store>/<device>/photos/res     hub -> kiosk   the headshot bytes
 //   mk/v1/<chain>/<store>/<device>/commands       hub -> kiosk   a signed remote command (protocol/commands.ts)
 //   mk/v1/<chain>/<store>/<device>/commands/result kiosk -> hub  the kiosk's answer to it
+//   mk/v1/<chain>/<store>/<device>/catalog/req    kiosk -> hub   catalog pull from the version it holds
+//   mk/v1/<chain>/<store>/<device>/catalog/res    hub -> kiosk   the signed delta or snapshot (or up-to-date)
 //   mk/v1/<chain>/hub/presence                    hub -> kiosks  the hub's presence (retained; last will: offline)
 import { ProtocolError } from "./errors.js";
 
@@ -41,11 +44,22 @@ export type DeviceChannel =
   | "photos/req"
   | "photos/res"
   | "commands"
-  | "commands/result";
+  | "commands/result"
+  | "catalog/req"
+  | "catalog/res";
 /** Channels a kiosk publishes on (its own device topics only). */
-export const KIOSK_PUBLISHES: readonly DeviceChannel[] = ["ledger", "status", "members/req", "config/report", "auth/req", "photos/req", "commands/result"];
+export const KIOSK_PUBLISHES: readonly DeviceChannel[] = [
+  "ledger",
+  "status",
+  "members/req",
+  "config/report",
+  "auth/req",
+  "photos/req",
+  "commands/result",
+  "catalog/req",
+];
 /** Channels the hub publishes on, per device. */
-export const HUB_PUBLISHES: readonly DeviceChannel[] = ["config", "ack", "members/res", "auth/res", "photos/res", "commands"];
+export const HUB_PUBLISHES: readonly DeviceChannel[] = ["config", "ack", "members/res", "auth/res", "photos/res", "commands", "catalog/res"];
 
 export function isValidSegment(s: string): boolean {
   return SEGMENT.test(s);
@@ -57,7 +71,7 @@ function check(...segments: string[]): void {
   }
 }
 
-export function storeTopic(a: StoreAddress, channel: "members"): string {
+export function storeTopic(a: StoreAddress, channel: "members" | "catalog"): string {
   check(a.chainId, a.storeId);
   return `${TOPIC_ROOT}/${a.chainId}/${a.storeId}/${channel}`;
 }
@@ -110,6 +124,7 @@ export function kioskMaySubscribe(a: DeviceAddress, filter: string): boolean {
   const allowed = [
     hubPresenceTopic(a.chainId),
     storeTopic(a, "members"),
+    storeTopic(a, "catalog"),
     ...HUB_PUBLISHES.map((c) => deviceTopic(a, c)),
     `${TOPIC_ROOT}/${a.chainId}/${a.storeId}/${a.deviceId}/#`,
   ];

@@ -67,11 +67,11 @@ function view(r: ClaimRow, now: number): Record<string, unknown> {
 function price(d: BackofficeDeps, r: ClaimRow) {
   if (r.store_id === null || r.config_version === null)
     throw new HubError("CONFLICT", "the ticket's kiosk or config is unknown", { reason: "CLAIM_UNPRICEABLE" });
-  const config = d.configs.get(r.store_id, Number(r.config_version));
+  const fact = JSON.parse(r.body) as ClaimFact;
+  const config = d.configs.forFact(r.store_id, Number(r.config_version), fact.catalogVersion);
   if (!config) throw new HubError("CONFLICT", `config version ${r.config_version} is unknown`, { reason: "CLAIM_UNPRICEABLE" });
   const member = d.registry.get(r.member_id);
   if (!member) throw new HubError("NOT_FOUND", `no member ${r.member_id}`);
-  const fact = JSON.parse(r.body) as ClaimFact;
   // Coupons the member still holds (one used elsewhere since is not applied again).
   const coupons = fact.coupons.filter((id) => member.coupons.some((c) => c.instanceId === id));
   try {

@@ -49,7 +49,8 @@ function indexBatch(d: BackofficeDeps, actor: Actor, batch: number): number {
     const touched = new Set<string>();
     for (const r of rows) {
       const storeId = r.store_id ?? "unknown";
-      const config = r.store_id && r.config_version !== null ? d.configs.get(r.store_id, r.config_version) : undefined;
+      const catalogVersion = r.body ? (JSON.parse(r.body) as { catalogVersion?: number }).catalogVersion : undefined;
+      const config = r.store_id && r.config_version !== null ? d.configs.forFact(r.store_id, r.config_version, catalogVersion) : undefined;
       const rules = config?.content.rules ?? chainRules;
       const products = productsBySku(rules.catalog);
       const day = localDate(r.at, rules.utcOffsetMinutes);

@@ -1,0 +1,207 @@
+// The hub's per-store catalog changelog: records each published catalog as a version (per-sku rows valid from/to versions), builds the catalog at any version for re-pricing, and signs deltas and snapshots for kiosks.
+//
+// A version is recorded only when the catalog changed (by product hash), so a publish that changes the
+// levels, or a price change already sent as a delta, makes no new catalog version. Rows are never
+// rewritten: a changed product closes its row (to_version) and opens a new one, so the catalog at any
+// version a kiosk priced a sale with can be built again, exactly. Built catalogs are cached per version
+// (their array identity keeps the pricing index of protocol/rules/unit-price.ts cached too).
+import type { Database } from "../storage/database.js";
+import type { Clock } from "../protocol/clock.js";
+import type { SignedEnvelope } from "../protocol/signing.js";
+import type { Product } from "../protocol/rules/config.js";
+import { CATALOG_DELTA_MAX_PUTS, catalogHash, catalogState, type CatalogMessage, type CatalogState } from "../protocol/catalog-delta.js";
+import { jsonArraySql, jsonRecordsSql } from "./sql-dialect.js";
+
+/** Catalogs at older versions kept built in memory (each 50,000 items is about 25 MB). */
+const BUILT_CACHE = 4;
+/** Rows per bulk statement. */
+const CHUNK = 2_000;
+
+export interface RecordedCatalog {
+  version: number;
+  changed: boolean;
+  put: number;
+  removed: number;
+}
+
+export type CatalogAnswer = { kind: "up-to-date"; version: number } | { kind: "signed"; envelope: SignedEnvelope; message: CatalogMessage };
+
+export class CatalogLog {
+  /** Called by announce() after a new version is committed (the MQTT link pushes its delta to the store's kiosks). */
+  onChange: ((storeId: string, version: number) => void) | undefined;
+  private readonly heads = new Map<string, CatalogState>();
+  private readonly built = new Map<string, Product[]>();
+  private readonly signed = new Map<string, { envelope: SignedEnvelope; message: CatalogMessage }>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock,
+    private readonly chainId: string,
+    private readonly sign: (value: unknown) => SignedEnvelope,
+  ) {}
+
+  /** The store's newest catalog version (0: none recorded). */
+  latestVersion(storeId: string): number {
+    return Number(this.db.prepare("SELECT COALESCE(MAX(version), 0) AS v FROM catalog_versions WHERE store_id = ?").get<{ v: number }>(storeId)?.v ?? 0);
+  }
+
+  /** The newest version with every product and its hash (cached; reloaded when another hub instance recorded one). */
+  head(storeId: string): CatalogState {
+    const v = this.latestVersion(storeId);
+    const cached = this.heads.get(storeId);
+    if (cached && cached.version === v) return cached;
+    const rows = this.db
+      .prepare("SELECT sku, body, hash FROM catalog_items WHERE store_id = ? AND to_version IS NULL ORDER BY sku")
+      .all<{ sku: string; body: string; hash: string }>(storeId);
+    const products = new Map<string, Product>();
+    const hashes = new Map<string, string>();
+    for (const r of rows) {
+      products.set(r.sku, JSON.parse(r.body) as Product);
+      hashes.set(r.sku, r.hash);
+    }
+    const head: CatalogState = { version: v, products, hashes, catalogHash: catalogHash(hashes) };
+    this.heads.set(storeId, head);
+    return head;
+  }
+
+  /** recordInTx in a transaction of its own; announces a new version after the commit. */
+  record(storeId: string, catalog: readonly Product[], source: string): RecordedCatalog {
+    const out = this.db.transaction(() => this.recordInTx(storeId, catalog, source));
+    if (out.changed) this.announce(storeId, out.version);
+    return out;
+  }
+
+  /**
+   * Records `catalog` (products as parsed by ProductSchema) as the store's newest version if it differs
+   * from the one in force, inside the caller's transaction (which announces it after its commit).
+   */
+  recordInTx(storeId: string, catalog: readonly Product[], source: string): RecordedCatalog {
+    const out = (() => {
+      const head = this.head(storeId);
+      const next = catalogState(head.version + 1, catalog);
+      const put: Product[] = [];
+      for (const [sku, h] of next.hashes) if (head.hashes.get(sku) !== h) put.push(next.products.get(sku)!);
+      const removed = [...head.hashes.keys()].filter((sku) => !next.hashes.has(sku));
+      if (put.length === 0 && removed.length === 0 && head.version > 0) return { version: head.version, changed: false, put: 0, removed: 0, next };
+      const v = next.version;
+      const closing = [...put.filter((p) => head.hashes.has(p.sku)).map((p) => p.sku), ...removed];
+      const skus = jsonArraySql(this.db, "?", "x");
+      for (let i = 0; i < closing.length; i += CHUNK) {
+        this.db
+          .prepare(`UPDATE catalog_items SET to_version = ? WHERE store_id = ? AND to_version IS NULL AND sku IN (SELECT ${skus.value} FROM ${skus.from})`)
+          .run(v, storeId, JSON.stringify(closing.slice(i, i + CHUNK)));
+      }
+      const rec = jsonRecordsSql(this.db, "r", [
+        ["sku", "text"],
+        ["body", "text"],
+        ["hash", "text"],
+      ]);
+      for (let i = 0; i < put.length; i += CHUNK) {
+        const rows = put.slice(i, i + CHUNK).map((p) => ({ sku: p.sku, body: JSON.stringify(p), hash: next.hashes.get(p.sku) }));
+        this.db
+          .prepare(
+            `INSERT INTO catalog_items (store_id, sku, from_version, to_version, body, hash)
+             SELECT ?, ${rec.column("sku")}, ?, NULL, ${rec.column("body")}, ${rec.column("hash")} FROM ${rec.from}`,
+          )
+          .run(storeId, v, JSON.stringify(rows));
+      }
+      this.db
+        .prepare("INSERT INTO catalog_versions (store_id, version, catalog_hash, items, put, removed, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        .run(storeId, v, next.catalogHash, next.products.size, put.length, removed.length, source.slice(0, 64), this.clock.now());
+      return { version: v, changed: true, put: put.length, removed: removed.length, next };
+    })();
+    // Inside a caller's transaction this may still roll back: head() sees the version differ and reloads.
+    if (out.changed) this.heads.set(storeId, out.next);
+    const { next: _n, ...result } = out;
+    return result;
+  }
+
+  /** After the transaction that recorded `version` committed: the MQTT link pushes the delta (a kiosk asking for it must find it). */
+  announce(storeId: string, version: number): void {
+    this.onChange?.(storeId, version);
+  }
+
+  /** The catalog at `version` as pricing consumes it (the same array for the same version while cached); undefined when unknown. */
+  at(storeId: string, version: number): Product[] | undefined {
+    const key = `${storeId}\u0000${version}`;
+    const hit = this.built.get(key);
+    if (hit) {
+      this.built.delete(key);
+      this.built.set(key, hit);
+      return hit;
+    }
+    const known = this.db.prepare("SELECT items FROM catalog_versions WHERE store_id = ? AND version = ?").get<{ items: number }>(storeId, version);
+    if (!known) return undefined;
+    const head = this.head(storeId);
+    const catalog =
+      head.version === version
+        ? [...head.products.values()]
+        : this.db
+            .prepare("SELECT body FROM catalog_items WHERE store_id = ? AND from_version <= ? AND (to_version IS NULL OR to_version > ?) ORDER BY sku")
+            .all<{ body: string }>(storeId, version, version)
+            .map((r) => JSON.parse(r.body) as Product);
+    this.built.set(key, catalog);
+    while (this.built.size > BUILT_CACHE) this.built.delete(this.built.keys().next().value as string);
+    return catalog;
+  }
+
+  /** What a kiosk holding `from` needs: nothing, the delta to the newest version, or a snapshot (new, unknown base, or a change bigger than half the catalog). */
+  answer(storeId: string, from: number): CatalogAnswer {
+    const head = this.head(storeId);
+    if (head.version === 0 || from === head.version) return { kind: "up-to-date", version: head.version };
+    return { kind: "signed", ...this.signedMessage(storeId, from, head.version) };
+  }
+
+  /** The signed message from `from` to `to` (a snapshot at `to` when a delta does not fit), cached by its versions. */
+  signedMessage(storeId: string, from: number, to: number): { envelope: SignedEnvelope; message: CatalogMessage } {
+    const key = `${storeId}\u0000${from}\u0000${to}`;
+    const hit = this.signed.get(key);
+    if (hit) return hit;
+    const message = this.message(storeId, from, to);
+    const out = { envelope: this.sign(message), message };
+    this.signed.set(key, out);
+    if (this.signed.size > 64) this.signed.delete(this.signed.keys().next().value as string);
+    return out;
+  }
+
+  private message(storeId: string, from: number, to: number): CatalogMessage {
+    const target = this.db
+      .prepare("SELECT catalog_hash, items FROM catalog_versions WHERE store_id = ? AND version = ?")
+      .get<{ catalog_hash: string; items: number }>(storeId, to);
+    if (!target) throw new Error(`store ${storeId} has no catalog version ${to}`);
+    const base =
+      from > 0 && from < to ? this.db.prepare("SELECT 1 AS one FROM catalog_versions WHERE store_id = ? AND version = ?").get(storeId, from) : undefined;
+    const issuedAt = this.clock.now();
+    if (base) {
+      const put = this.db
+        .prepare(
+          "SELECT body FROM catalog_items WHERE store_id = ? AND from_version > ? AND from_version <= ? AND (to_version IS NULL OR to_version > ?) ORDER BY sku",
+        )
+        .all<{ body: string }>(storeId, from, to, to)
+        .map((r) => JSON.parse(r.body) as Product);
+      if (put.length <= CATALOG_DELTA_MAX_PUTS && put.length * 2 <= Number(target.items)) {
+        const remove = this.db
+          .prepare(
+            `SELECT a.sku FROM catalog_items a WHERE a.store_id = ? AND a.from_version <= ? AND a.to_version > ? AND a.to_version <= ?
+               AND NOT EXISTS (SELECT 1 FROM catalog_items b WHERE b.store_id = a.store_id AND b.sku = a.sku AND b.from_version <= ? AND (b.to_version IS NULL OR b.to_version > ?))
+             ORDER BY a.sku`,
+          )
+          .all<{ sku: string }>(storeId, from, from, to, to, to)
+          .map((r) => r.sku);
+        return {
+          kind: "delta",
+          chainId: this.chainId,
+          storeId,
+          fromVersion: from,
+          toVersion: to,
+          put,
+          remove,
+          catalogHash: target.catalog_hash,
+          items: Number(target.items),
+          issuedAt,
+        };
+      }
+    }
+    return { kind: "snapshot", chainId: this.chainId, storeId, version: to, products: this.at(storeId, to) ?? [], catalogHash: target.catalog_hash, issuedAt };
+  }
+}
