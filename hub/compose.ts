@@ -13,6 +13,7 @@ import { DeviceRegistry } from "./devices.js";
 import { MemberRegistry } from "./members.js";
 import { ConfigService, type SigningIdentity } from "./config-service.js";
 import { Ingest } from "./ingest.js";
+import { IngestPool } from "./ingest-pool.js";
 import { EmbeddedBroker, HUB_USERNAME } from "./broker.js";
 import { HubMqttLink, type MqttLinkOptions } from "./mqtt-link.js";
 import { readIngestTotals } from "./ingest-totals.js";
@@ -123,7 +124,36 @@ function buildOnStore(config: HubConfig, deps: HubDeps, db: Database, instance: 
     ...link,
   };
   const fleet = new FleetCommands(db, clock, devices, (v) => configs.sign(v), new AuditLog(db, clock), ns(log, "hub:fleet"));
-  const mqtt = new HubMqttLink(linkOptions, { devices, ingest, members, configs, rollouts, authorizer, fleet, clock, log: ns(log, "hub:mqtt") });
+  // PostgreSQL: ledger batches are applied in worker processes, off the event loop (README "Scaling out"); SQLite: in this thread.
+  const ingestPool =
+    config.store.kind === "postgres"
+      ? new IngestPool({
+          workers: config.store.ingestWorkers,
+          worker: {
+            url: config.store.url,
+            schema: config.store.schema,
+            applicationName: instance,
+            chainId: config.chainId,
+            keyId: signer.keyId,
+            publicKey: signer.keys.publicKey,
+          },
+          stats: ingest.stats,
+          clock,
+          log: ns(log, "hub:ingest"),
+        })
+      : undefined;
+  const mqtt = new HubMqttLink(linkOptions, {
+    devices,
+    ingest,
+    ...(ingestPool ? { ledger: ingestPool } : {}),
+    members,
+    configs,
+    rollouts,
+    authorizer,
+    fleet,
+    clock,
+    log: ns(log, "hub:mqtt"),
+  });
 
   const adminTokenHash = config.adminTokenHashFile ? readSecretFile(config.adminTokenHashFile, "admin token hash") : undefined;
   const metrics = new HubMetrics({
@@ -213,6 +243,7 @@ function buildOnStore(config: HubConfig, deps: HubDeps, db: Database, instance: 
     broker,
     brokerUrl,
     link: mqtt,
+    ...(ingestPool ? { ingestPool } : {}),
     app,
     scheduler,
   });

@@ -44,6 +44,11 @@ export const HubConfigSchema = z.object({
           .string()
           .regex(/^[a-z_][a-z0-9_]{0,62}$/, "lower-case letters, digits and _")
           .default("public"),
+        /**
+         * Worker processes applying ledger batches, each with its own connection (hub/ingest-pool.ts), so
+         * the event loop never waits for ingest's round trips; a kiosk's batches always go to the same one.
+         */
+        ingestWorkers: z.number().int().min(1).max(16).default(2),
       }),
     ])
     .default({ kind: "sqlite" }),

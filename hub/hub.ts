@@ -10,6 +10,7 @@ import type { ConfigService, PublishedConfig } from "./config-service.js";
 import type { Ingest } from "./ingest.js";
 import type { EmbeddedBroker } from "./broker.js";
 import type { HubMqttLink } from "./mqtt-link.js";
+import type { IngestPool } from "./ingest-pool.js";
 import type { Rollouts, RolloutStatus } from "./rollouts.js";
 import type { Authorizer } from "./authorizer.js";
 import type { Provisioning } from "./provisioning.js";
@@ -51,6 +52,8 @@ export interface HubParts {
   /** The MQTT URL kiosks should use (the embedded broker's once it listens, or the configured external one). */
   brokerUrl: () => string;
   link: HubMqttLink;
+  /** PostgreSQL: the worker processes applying ledger batches (started before the link, closed after it, before the store). */
+  ingestPool?: IngestPool;
   app: Hono;
   scheduler: Scheduler;
 }
@@ -125,6 +128,7 @@ export class Hub {
       }, 30_000);
       this.brokerFilesTimer.unref();
     }
+    parts.ingestPool?.start();
     await parts.link.start();
     this.linkStarted = true;
     await new Promise<void>((resolve) => {
@@ -178,6 +182,7 @@ export class Hub {
           return started ? parts.link.stop() : undefined;
         },
       ],
+      ["ingest-workers", () => parts.ingestPool?.close()],
       ["broker", () => this.broker?.stop()],
       [
         "store",

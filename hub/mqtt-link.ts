@@ -30,6 +30,8 @@ import {
   AuthRequestSchema,
   decodeMessage,
   encodeMessage,
+  type Ack,
+  type LedgerBatch,
   type MemberChange,
 } from "../protocol/messages.js";
 import { ProtocolError } from "../protocol/errors.js";
@@ -84,6 +86,8 @@ export class HubMqttLink {
     private readonly deps: {
       devices: DeviceRegistry;
       ingest: Ingest;
+      /** Set on PostgreSQL: ledger batches are applied off the main thread (hub/ingest-pool.ts) instead of by `ingest`. */
+      ledger?: { handleBatch(device: DeviceAddress, batch: LedgerBatch): Promise<{ ack: Ack; changes: ScopedChange[] }> };
       members: MemberRegistry;
       configs: ConfigService;
       rollouts: Rollouts;
@@ -288,15 +292,27 @@ export class HubMqttLink {
       }
       this.dispatch(parsed, payload);
     } catch (err) {
-      if (err instanceof ProtocolError) {
-        this.stats.invalid++;
-        log.warn({ topic, code: err.code, reason: err.message.slice(0, 300) }, "hub: malformed message ignored");
-        return;
-      }
-      this.stats.handlerErrors[parsed.channel] = (this.stats.handlerErrors[parsed.channel] ?? 0) + 1;
-      const code = (err as { code?: unknown }).code;
-      log.error({ err, topic, code: typeof code === "string" ? code : "HANDLER_FAILED" }, "hub: failed to handle message; dropped, the hub carries on");
+      this.handlerFailed(topic, parsed.channel, err);
     }
+  }
+
+  private handlerFailed(topic: string, channel: DeviceChannel, err: unknown): void {
+    const { log } = this.deps;
+    if (err instanceof ProtocolError) {
+      this.stats.invalid++;
+      log.warn({ topic, code: err.code, reason: err.message.slice(0, 300) }, "hub: malformed message ignored");
+      return;
+    }
+    this.stats.handlerErrors[channel] = (this.stats.handlerErrors[channel] ?? 0) + 1;
+    const code = (err as { code?: unknown }).code;
+    log.error({ err, topic, code: typeof code === "string" ? code : "HANDLER_FAILED" }, "hub: failed to handle message; dropped, the hub carries on");
+  }
+
+  private answerLedger(t: ParsedDeviceTopic, ack: Ack, changes: ScopedChange[]): void {
+    // A batch a worker finished after stop(): nobody to tell (the kiosk resends; the mark says it is applied).
+    if (!this.client) return;
+    this.send(t, "ack", { ...ack, hubTime: this.deps.clock.now() });
+    this.pushMemberChanges(changes);
   }
 
   private dispatch(t: ParsedDeviceTopic, payload: Buffer): void {
@@ -304,9 +320,16 @@ export class HubMqttLink {
     switch (t.channel) {
       case "ledger": {
         const batch = decodeMessage(LedgerBatchSchema, payload);
+        if (this.deps.ledger) {
+          // Answered when the worker is done; failures are counted and logged as a handler's are.
+          void this.deps.ledger
+            .handleBatch(t, batch)
+            .then(({ ack, changes }) => this.answerLedger(t, ack, changes))
+            .catch((err: unknown) => this.handlerFailed(deviceTopic(t, "ledger"), "ledger", err));
+          return;
+        }
         const { ack, changes } = this.deps.ingest.handleBatch(t, batch);
-        this.send(t, "ack", { ...ack, hubTime: this.deps.clock.now() });
-        this.pushMemberChanges(changes);
+        this.answerLedger(t, ack, changes);
         return;
       }
       case "members/req": {
