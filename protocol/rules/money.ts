@@ -172,22 +172,54 @@ export function largestRemainders<T extends number | bigint>(rems: readonly T[],
   return out;
 }
 
-/** {@link largestRemainders} on numbers: an insertion sort of the indices (remainder desc, index asc) for short carts. */
-function topRemainders(rems: readonly number[], count: number): readonly number[] | Int32Array {
+/**
+ * The indices of the `count` largest remainders (ties to the lower index), as {@link largestRemainders}
+ * picks them, in ascending index order: the count-th largest value by quickselect on a copy, then
+ * every index above it and the lowest indices equal to it. Linear on average, without sorting.
+ */
+export function topRemainders(rems: readonly number[], count: number): number[] {
   const n = rems.length;
-  if (n > 64) return largestRemainders(rems, count);
-  const idx = new Int32Array(n);
+  const out: number[] = [];
+  if (count <= 0) return out;
+  if (count >= n) {
+    for (let i = 0; i < n; i++) out.push(i);
+    return out;
+  }
+  const v = rems.slice();
+  const target = count - 1; // position in descending order
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const pivot = v[(lo + hi) >> 1] as number;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while ((v[i] as number) > pivot) i++;
+      while ((v[j] as number) < pivot) j--;
+      if (i <= j) {
+        const t = v[i] as number;
+        v[i] = v[j] as number;
+        v[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else break;
+  }
+  const threshold = v[target] as number;
+  let ties = count;
+  for (let i = 0; i < n; i++) if ((rems[i] as number) > threshold) ties--;
   for (let i = 0; i < n; i++) {
     const r = rems[i] as number;
-    let j = i - 1;
-    // Stable: an equal remainder stays after the lower index.
-    while (j >= 0 && (rems[idx[j] as number] as number) < r) {
-      idx[j + 1] = idx[j] as number;
-      j--;
+    if (r > threshold) out.push(i);
+    else if (r === threshold && ties > 0) {
+      out.push(i);
+      ties--;
     }
-    idx[j + 1] = i;
   }
-  return idx.subarray(0, Math.min(count, n));
+  return out;
 }
 
 /** {@link allocateBig} on safe integers (computed on numbers when the products stay exact). */

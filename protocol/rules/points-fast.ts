@@ -1,11 +1,6 @@
 // The points arithmetic of earnPoints on plain numbers, for carts where every product stays a safe integer; undefined sends the cart to the exact bigint path.
 import type { PointsRule } from "./config.js";
-import { divRound, largestRemainders, type RoundingMode } from "./money.js";
-
-export interface FastEarnLine {
-  qty: number;
-  amountFen: number;
-}
+import { divRound, type RoundingMode, topRemainders } from "./money.js";
 
 export interface FastEarnResult {
   retShares: number[];
@@ -53,7 +48,7 @@ function apportion(total: number, quotas: readonly number[], den: number): numbe
   }
   const left = total - given;
   if (left < 0 || left > withFraction) return undefined;
-  for (const i of largestRemainders(fractions, left)) shares[i] = (shares[i] as number) + 1;
+  if (left > 0) for (const i of topRemainders(fractions, left)) shares[i] = (shares[i] as number) + 1;
   return shares;
 }
 
@@ -64,7 +59,8 @@ function apportion(total: number, quotas: readonly number[], den: number): numbe
  */
 export function fastEarn(
   rules: readonly (PointsRule | null)[],
-  lines: readonly FastEarnLine[],
+  qty: readonly number[],
+  amountFen: readonly number[],
   decimals: number,
   levelPercent: number,
   multNum: bigint,
@@ -75,29 +71,34 @@ export function fastEarn(
   const mDen = Number(multDen);
   if (!safe(mNum) || !safe(mDen) || mDen === 0 || !safe(levelPercent)) return undefined;
   const scale = 10 ** decimals;
-  const n = lines.length;
+  const n = rules.length;
   const nums = new Array<number>(n);
   const dens = new Array<number>(n);
   let d = 1;
+  let lastDen = 0;
   for (let i = 0; i < n; i++) {
     const rule = rules[i] ?? null;
-    const line = lines[i] as FastEarnLine;
+    const amount = amountFen[i] as number;
     let num = 0;
     let den = 1;
-    if (rule?.kind === "fixed") num = rule.points * line.qty;
+    if (rule?.kind === "fixed") num = rule.points * (qty[i] as number);
     else if (rule?.kind === "percent") {
-      num = line.amountFen * rule.percent * scale;
+      num = amount * rule.percent * scale;
       den = 10_000;
     } else if (rule?.kind === "per-amount") {
-      num = line.amountFen * scale;
+      num = amount * scale;
       den = rule.fenPerPoint;
     }
     if (!safe(num) || !safe(den) || den === 0) return undefined;
     nums[i] = num;
     dens[i] = den;
-    d = lcm(d, den * 100);
-    if (d > 0) d = lcm(d, den * mDen);
-    if (d < 0) return undefined;
+    // Most lines share a denominator: d is already a multiple for a repeated one.
+    if (den !== lastDen) {
+      d = lcm(d, den * 100);
+      if (d > 0) d = lcm(d, den * mDen);
+      if (d < 0) return undefined;
+      lastDen = den;
+    }
   }
   const ret = new Array<number>(n);
   const extra = new Array<number>(n);

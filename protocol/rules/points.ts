@@ -1,6 +1,7 @@
 // Points earning: rule priority, options, multipliers and their combination, order-level rounding; yearly clear.
 import type { Level, PointsRule, Product, RulesConfig } from "./config.js";
 import { apportionBig, divRoundBig, lcmBig, toSafeNumber } from "./money.js";
+import { type ItemRuleIndex, itemRuleIndex, type RuleChoice } from "./config-index-fast.js";
 import { fastEarn } from "./points-fast.js";
 import type { PointsMultiplierInfo, PointsRuleUsed } from "./pricing-types.js";
 import { daysBetween, inDateRange, inDayWindow, isBirthday, monthDay, type IsoDate } from "./time.js";
@@ -40,24 +41,23 @@ export interface EarnResult {
   multiplier: PointsMultiplierInfo;
 }
 
-/** Which rule gives a line its points: special item > item/category/brand rule > spend amount. */
-export function pointsRuleFor(config: RulesConfig, line: EarnLine): { used: PointsRuleUsed; rule: PointsRule | null } {
-  const p = line.product;
+const NO_RULE: RuleChoice = Object.freeze({ used: "none", rule: null });
+
+/** pointsRuleFor by parts, with the config's rule index (no per-line allocation). */
+function ruleChoice(config: RulesConfig, idx: ItemRuleIndex, p: Product, memberPriced: boolean, campaign: EarnLine["campaign"]): RuleChoice {
   if (p.specialPoints) return { used: "special", rule: p.specialPoints };
   const o = config.points.options;
-  if (p.barcode === undefined && !o.noBarcodeItemsEarn) return { used: "none", rule: null };
-  if (p.promotional && !o.promotionalItemsEarn) return { used: "none", rule: null };
-  if (line.memberPriced && !o.memberPricedItemsEarn) return { used: "none", rule: null };
-  if (line.campaign !== undefined && !o.campaignItemsEarn) return { used: "none", rule: null };
-  const rules = config.points.itemRules;
-  const item =
-    rules.find((r) => r.sku === p.sku) ??
-    rules.find((r) => r.category !== undefined && r.category === p.category) ??
-    rules.find((r) => r.brand !== undefined && r.brand === p.brand);
-  if (item) return { used: "item", rule: item.rule };
-  const spend = config.points.spend;
-  if (spend) return { used: "spend", rule: { kind: "per-amount", fenPerPoint: spend.fenPerPoint } };
-  return { used: "none", rule: null };
+  if (p.barcode === undefined && !o.noBarcodeItemsEarn) return NO_RULE;
+  if (p.promotional && !o.promotionalItemsEarn) return NO_RULE;
+  if (memberPriced && !o.memberPricedItemsEarn) return NO_RULE;
+  if (campaign !== undefined && !o.campaignItemsEarn) return NO_RULE;
+  const item = idx.bySku.get(p.sku) ?? idx.byCategory.get(p.category) ?? (p.brand !== undefined ? idx.byBrand.get(p.brand) : undefined);
+  return item ?? idx.spend ?? NO_RULE;
+}
+
+/** Which rule gives a line its points: special item > item/category/brand rule > spend amount. The result is shared: do not change it. */
+export function pointsRuleFor(config: RulesConfig, line: EarnLine): { used: PointsRuleUsed; rule: PointsRule | null } {
+  return ruleChoice(config, itemRuleIndex(config), line.product, line.memberPriced, line.campaign);
 }
 
 interface Ratio {
@@ -66,15 +66,15 @@ interface Ratio {
 }
 
 /** Exact points of one line before multipliers, in point units. */
-function basePoints(rule: PointsRule | null, line: EarnLine, decimals: number): Ratio {
+function basePoints(rule: PointsRule | null, amountFen: number, qty: number, decimals: number): Ratio {
   const scale = 10n ** BigInt(decimals);
-  const amount = BigInt(line.amountFen);
+  const amount = BigInt(amountFen);
   if (!rule) return { num: 0n, den: 1n };
   switch (rule.kind) {
     case "none":
       return { num: 0n, den: 1n };
     case "fixed":
-      return { num: BigInt(rule.points) * BigInt(line.qty), den: 1n };
+      return { num: BigInt(rule.points) * BigInt(qty), den: 1n };
     case "percent":
       return { num: amount * BigInt(rule.percent) * scale, den: 10_000n };
     case "per-amount":
@@ -119,52 +119,90 @@ function ratioString(r: Ratio): string {
   return frac === "" ? whole.toString() : `${whole.toString()}.${frac}`;
 }
 
-/**
- * Points for a whole cart. Each line's exact points (rule x multiplier) are summed, the order total
- * is rounded once (points.rounding, to point units), and the rounded total is split back over the
- * lines (each line gets its exact points rounded down or up, the largest fractions rounding up),
- * separately for the returnable part (base x level multiplier) and the event extras, so that line
- * points add up exactly to the order's points. `bigintOnly` skips the number fast path (tests compare both).
- */
-export function earnPoints(lines: readonly EarnLine[], ctx: EarnContext, options: { bigintOnly?: boolean } = {}): EarnResult {
-  const { config } = ctx;
-  const levelPercent = ctx.level?.pointsMultiplierPercent ?? 100;
-  const events = eventMultipliers(config, ctx.birthday, ctx.date);
-  const combine = config.points.multipliers.combine;
+/** The overall points multiplier of a cart; cached per (multipliers section, level percent, date, birthday). */
+interface MultiplierEntry {
+  levelPercent: number;
+  events: { name: string; percent: number }[];
+  combine: PointsMultiplierInfo["combine"];
+  total: string;
+  num: bigint;
+  den: bigint;
+}
+
+const multiplierCache = new WeakMap<RulesConfig["points"]["multipliers"], Map<string, MultiplierEntry>>();
+
+function multiplierOf(config: RulesConfig, levelPercent: number, birthday: string | undefined, date: IsoDate): MultiplierEntry {
+  const m = config.points.multipliers;
+  let byKey = multiplierCache.get(m);
+  if (!byKey) {
+    byKey = new Map();
+    multiplierCache.set(m, byKey);
+  }
+  const key = `${levelPercent}|${date}|${birthday === undefined ? "-" : `+${birthday}`}`;
+  const hit = byKey.get(key);
+  if (hit && hit.combine === m.combine) return hit;
+  const events = eventMultipliers(config, birthday, date);
   const mult = combineMultipliers(
-    combine,
+    m.combine,
     levelPercent,
     events.map((e) => e.percent),
   );
-  const multiplier: PointsMultiplierInfo = { levelPercent, events, combine, total: ratioString(mult) };
+  const entry: MultiplierEntry = { levelPercent, events, combine: m.combine, total: ratioString(mult), num: mult.num, den: mult.den };
+  if (byKey.size >= 256) byKey.clear();
+  byKey.set(key, entry);
+  return entry;
+}
+
+/** A cart's lines as parallel arrays (position i = line i), what {@link earnPointsOf} reads. */
+export interface EarnCart {
+  products: readonly Product[];
+  qty: readonly number[];
+  amountFen: readonly number[];
+  memberPriced: readonly boolean[];
+  campaign: readonly EarnLine["campaign"][];
+}
+
+/** Points of a cart by line position: the rule used, the points and the returnable part of each line. */
+export interface CartEarnResult {
+  used: PointsRuleUsed[];
+  points: number[];
+  returnable: number[];
+  totalPoints: number;
+  totalReturnable: number;
+  multiplier: PointsMultiplierInfo;
+}
+
+/** {@link earnPoints} on parallel arrays (what priceCart calls). */
+export function earnPointsOf(cart: EarnCart, ctx: EarnContext, bigintOnly = false): CartEarnResult {
+  const { config } = ctx;
+  const n = cart.products.length;
+  const levelPercent = ctx.level?.pointsMultiplierPercent ?? 100;
+  const me = multiplierOf(config, levelPercent, ctx.birthday, ctx.date);
+  const events: { name: string; percent: number }[] = [];
+  for (const e of me.events) events.push({ name: e.name, percent: e.percent });
+  const multiplier: PointsMultiplierInfo = { levelPercent, events, combine: me.combine, total: me.total };
   const earns = ctx.memberPresent && (ctx.level?.earnsPoints ?? true);
-  const chosen = lines.map((l) => (earns ? pointsRuleFor(config, l) : { used: "none" as const, rule: null }));
-  // Plain numbers when every value stays exact (nearly every cart); the bigint arithmetic otherwise. Same results.
-  const fast =
-    options.bigintOnly === true
-      ? undefined
-      : fastEarn(
-          chosen.map((c) => c.rule),
-          lines,
-          config.points.decimals,
-          levelPercent,
-          mult.num,
-          mult.den,
-          config.points.rounding,
-        );
-  if (fast) {
-    const fastLines: EarnedLine[] = lines.map((_, i) => {
-      const r = fast.retShares[i] ?? 0;
-      return { rule: chosen[i]?.used ?? "none", returnable: r, points: r + (fast.extraShares[i] ?? 0) };
-    });
-    return { lines: fastLines, points: fast.tTot, returnable: fast.tRet, multiplier };
+  const idx = itemRuleIndex(config);
+  const used = new Array<PointsRuleUsed>(n);
+  const rules = new Array<PointsRule | null>(n);
+  for (let i = 0; i < n; i++) {
+    const c = earns ? ruleChoice(config, idx, cart.products[i] as Product, cart.memberPriced[i] === true, cart.campaign[i]) : NO_RULE;
+    used[i] = c.used;
+    rules[i] = c.rule;
   }
-  const bases = lines.map((l, i) => basePoints(chosen[i]?.rule ?? null, l, config.points.decimals));
+  // Plain numbers when every value stays exact (nearly every cart); the bigint arithmetic otherwise. Same results.
+  const fast = bigintOnly ? undefined : fastEarn(rules, cart.qty, cart.amountFen, config.points.decimals, levelPercent, me.num, me.den, config.points.rounding);
+  if (fast) {
+    const points = new Array<number>(n);
+    for (let i = 0; i < n; i++) points[i] = (fast.retShares[i] as number) + (fast.extraShares[i] as number);
+    return { used, points, returnable: fast.retShares, totalPoints: fast.tTot, totalReturnable: fast.tRet, multiplier };
+  }
+  const bases = rules.map((r, i) => basePoints(r, cart.amountFen[i] as number, cart.qty[i] as number, config.points.decimals));
   const lvl = BigInt(levelPercent);
   let d = 1n;
-  for (const b of bases) d = lcmBig(lcmBig(d, b.den * 100n), b.den * mult.den);
+  for (const b of bases) d = lcmBig(lcmBig(d, b.den * 100n), b.den * me.den);
   const ret = bases.map((b) => (b.num * lvl * d) / (b.den * 100n));
-  const tot = bases.map((b) => (b.num * mult.num * d) / (b.den * mult.den));
+  const tot = bases.map((b) => (b.num * me.num * d) / (b.den * me.den));
   const sumRet = ret.reduce((s, x) => s + x, 0n);
   const sumTot = tot.reduce((s, x) => s + x, 0n);
   const mode = config.points.rounding;
@@ -176,11 +214,37 @@ export function earnPoints(lines: readonly EarnLine[], ctx: EarnContext, options
     tot.map((t, i) => t - (ret[i] ?? 0n)),
     d,
   );
-  const out: EarnedLine[] = lines.map((_, i) => {
+  const returnable = new Array<number>(n);
+  const points = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
     const r = toSafeNumber(retShares[i] ?? 0n);
-    return { rule: chosen[i]?.used ?? "none", returnable: r, points: r + toSafeNumber(extraShares[i] ?? 0n) };
-  });
-  return { lines: out, points: toSafeNumber(tTot), returnable: toSafeNumber(tRet), multiplier };
+    returnable[i] = r;
+    points[i] = r + toSafeNumber(extraShares[i] ?? 0n);
+  }
+  return { used, points, returnable, totalPoints: toSafeNumber(tTot), totalReturnable: toSafeNumber(tRet), multiplier };
+}
+
+/**
+ * Points for a whole cart. Each line's exact points (rule x multiplier) are summed, the order total
+ * is rounded once (points.rounding, to point units), and the rounded total is split back over the
+ * lines (each line gets its exact points rounded down or up, the largest fractions rounding up),
+ * separately for the returnable part (base x level multiplier) and the event extras, so that line
+ * points add up exactly to the order's points. `bigintOnly` skips the number fast path (tests compare both).
+ */
+export function earnPoints(lines: readonly EarnLine[], ctx: EarnContext, options: { bigintOnly?: boolean } = {}): EarnResult {
+  const r = earnPointsOf(
+    {
+      products: lines.map((l) => l.product),
+      qty: lines.map((l) => l.qty),
+      amountFen: lines.map((l) => l.amountFen),
+      memberPriced: lines.map((l) => l.memberPriced),
+      campaign: lines.map((l) => l.campaign),
+    },
+    ctx,
+    options.bigintOnly === true,
+  );
+  const out: EarnedLine[] = r.used.map((rule, i) => ({ rule, returnable: r.returnable[i] ?? 0, points: r.points[i] ?? 0 }));
+  return { lines: out, points: r.totalPoints, returnable: r.totalReturnable, multiplier: r.multiplier };
 }
 
 export type YearlyClearAction = "none" | "warn" | "clear";

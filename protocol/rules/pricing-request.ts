@@ -1,7 +1,7 @@
 // Fast validation of a priceCart request: the same checks and defaults as PriceCartRequestSchema, without zod on the hot path; anything unusual goes to zod.
 import { CHANNELS } from "./config-common.js";
 import { parseWith } from "./config.js";
-import { PriceCartRequestSchema } from "./pricing-types.js";
+import { type PriceCartInput, PriceCartRequestSchema } from "./pricing-types.js";
 import { isIsoDate } from "./time.js";
 import type { z } from "zod";
 
@@ -11,6 +11,8 @@ type Obj = Record<string, unknown>;
 const MONTH_DAY = /^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 const EPOCH_MAX = 253_402_300_799_999;
 const REQUEST_KEYS = new Set(["member", "lines", "channel", "at", "coupons", "pointsToRedeem"]);
+/** A priceCart input: the request and its config. */
+const INPUT_KEYS = new Set([...REQUEST_KEYS, "config"]);
 const MEMBER_KEYS = new Set(["id", "levelId", "cardClass", "baseCardClass", "vipExpiresAt", "isPlus", "birthday", "couponsHeld", "pointsBalance"]);
 const OPTIONAL_MEMBER_KEYS = ["levelId", "cardClass", "baseCardClass", "vipExpiresAt", "birthday", "pointsBalance"] as const;
 const HELD_KEYS = new Set(["instanceId", "couponId", "validFrom", "expiresOn"]);
@@ -27,8 +29,8 @@ const isCount = (v: unknown, max: number): v is number => typeof v === "number" 
 const isDate = (v: unknown): v is string => typeof v === "string" && isIsoDate(v);
 
 /** A request that passes every check of the schema, with its defaults filled in; undefined sends it to zod. */
-function fastParse(input: Obj): ParsedRequest | undefined {
-  if (!onlyKeys(input, REQUEST_KEYS)) return undefined;
+function fastParse(input: Obj, keys: ReadonlySet<string>): ParsedRequest | undefined {
+  if (!onlyKeys(input, keys)) return undefined;
   const { member: m, lines, channel, at, coupons, pointsToRedeem } = input;
   if (typeof channel !== "string" || !(CHANNELS as readonly string[]).includes(channel)) return undefined;
   if (!isCount(at, EPOCH_MAX)) return undefined;
@@ -77,6 +79,14 @@ function fastParse(input: Obj): ParsedRequest | undefined {
  * errors (code, message, field) are exactly the schema's. The result must be treated as read-only.
  */
 export function parsePriceCartRequest(request: unknown): ParsedRequest {
-  const fast = isObj(request) ? fastParse(request) : undefined;
+  const fast = isObj(request) ? fastParse(request, REQUEST_KEYS) : undefined;
   return fast ?? parseWith(PriceCartRequestSchema, request, "RULES_INVALID_INPUT");
+}
+
+/** {@link parsePriceCartRequest} of a priceCart input (the request and its `config`), without copying the request out first. */
+export function parsePriceCartInput(input: PriceCartInput): ParsedRequest {
+  const fast = isObj(input) ? fastParse(input as unknown as Obj, INPUT_KEYS) : undefined;
+  if (fast) return fast;
+  const { config: _config, ...request } = input;
+  return parseWith(PriceCartRequestSchema, request, "RULES_INVALID_INPUT");
 }

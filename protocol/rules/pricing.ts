@@ -1,39 +1,37 @@
 // priceCart: a cart in, a priced receipt out (member prices, coupons, points as cash, cash rounding, points earned).
-import type { CardClass, RulesConfig } from "./config.js";
-import { applyCoupons, type CouponLine } from "./coupons.js";
+import type { CardClass, Channel, Product, RulesConfig } from "./config.js";
+import { cardClassesById, levelsById } from "./config-index-fast.js";
+import { applyCouponsTo } from "./coupons.js";
 import { RulesError } from "./errors.js";
 import { allocate, divRound, sum } from "./money.js";
 import { redeemPoints } from "./points-cash.js";
-import { earnPoints } from "./points.js";
-import { parsePriceCartRequest } from "./pricing-request.js";
-import type { CartMember, LineAllocation, PriceCartInput, PricedCart, PricedLine } from "./pricing-types.js";
+import { earnPointsOf } from "./points.js";
+import { parsePriceCartInput } from "./pricing-request.js";
+import type { CartLine, CartMember, LineAllocation, PriceCartInput, PricedCart, PricedLine } from "./pricing-types.js";
 import { priceScaleLine } from "./scale-label.js";
 import { localDate } from "./time.js";
-import { catalogIndex, findProduct, memberLinePrice, type PricingIdentity } from "./unit-price.js";
+import { catalogIndex, findProduct, memberLinePrice, type PriceSource, type PricingIdentity } from "./unit-price.js";
+
+function findClass(config: RulesConfig, id: string | undefined, field: string): CardClass | undefined {
+  if (id === undefined) return undefined;
+  const c = cardClassesById(config).get(id);
+  if (!c) throw new RulesError("RULES_UNKNOWN_CARD_CLASS", `no card class '${id}'`, field);
+  return c;
+}
 
 /** The level and card class that set a member's prices at `at`. */
 export function pricingIdentity(config: RulesConfig, member: CartMember | null | undefined, at: number): PricingIdentity {
   if (!member) return { isMember: false, isPlus: false, level: undefined, cardClass: undefined };
   let level: RulesConfig["levels"][number] | undefined;
   if (member.levelId !== undefined) {
-    level = config.levels.find((l) => l.id === member.levelId);
+    level = levelsById(config).get(member.levelId);
     if (!level) throw new RulesError("RULES_UNKNOWN_LEVEL", `no level '${member.levelId}'`, "member.levelId");
   }
-  const findClass = (id: string | undefined, field: string): CardClass | undefined => {
-    if (id === undefined) return undefined;
-    const c = config.cardClasses.find((x) => x.id === id);
-    if (!c) throw new RulesError("RULES_UNKNOWN_CARD_CLASS", `no card class '${id}'`, field);
-    return c;
-  };
-  let cardClass = findClass(member.cardClass, "member.cardClass");
+  let cardClass = findClass(config, member.cardClass, "member.cardClass");
   if (cardClass?.vip === true && member.vipExpiresAt !== undefined && at >= member.vipExpiresAt) {
-    cardClass = findClass(member.baseCardClass, "member.baseCardClass");
+    cardClass = findClass(config, member.baseCardClass, "member.baseCardClass");
   }
   return { isMember: true, isPlus: member.isPlus ?? false, level, cardClass };
-}
-
-function addAllocation(target: LineAllocation[], source: string, fen: number): void {
-  if (fen > 0) target.push({ source, fen });
 }
 
 /**
@@ -41,22 +39,62 @@ function addAllocation(target: LineAllocation[], source: string, fen: number): v
  * lines by largest remainder); points as cash (allocated likewise); rounding of the amount to pay
  * down to `rounding.cashUnitFen` (allocated likewise); points earned on what each line costs.
  * Every amount is an integer number of fen; line amounts add up exactly to the totals.
+ * The request is checked on every call (see {@link priceCartTrusted} for one checked already).
  */
 export function priceCart(input: PriceCartInput): PricedCart {
-  const { config, ...request } = input;
-  const req = parsePriceCartRequest(request);
-  const member = req.member;
+  return priceRequest(input.config, parsePriceCartInput(input));
+}
+
+/**
+ * {@link priceCart} without checking the request: for a request that already passed
+ * PriceCartRequestSchema at the boundary (e.g. parsePriceCartRequest, or built from data that did).
+ * Defaults may be left out. For every request the schema accepts the result is the same as
+ * priceCart's; for one it refuses, the result is undefined.
+ */
+export function priceCartTrusted(input: PriceCartInput): PricedCart {
+  return priceRequest(input.config, input);
+}
+
+/** A request as the pricing reads it: a schema-valid request, defaults optional. */
+interface CartRequest {
+  member?: CartMember | null | undefined;
+  lines: readonly CartLine[];
+  channel: Channel;
+  at: number;
+  coupons?: readonly string[] | undefined;
+  pointsToRedeem?: number | "max" | undefined;
+}
+
+type ScaleInfo = NonNullable<PricedLine["scale"]>;
+
+function priceRequest(config: RulesConfig, req: CartRequest): PricedCart {
+  const member = req.member ?? null;
+  const channel = req.channel;
   const date = localDate(req.at, config.utcOffsetMinutes);
   const who = pricingIdentity(config, member, req.at);
 
+  // Member unit prices, by line position (parallel arrays: no object per line until the receipt).
   const catalog = catalogIndex(config.catalog);
-  const base = req.lines.map((l, index) => {
+  const src = req.lines;
+  const n = src.length;
+  const products = new Array<Product>(n);
+  const earnProducts = new Array<Product>(n);
+  const qty = new Array<number>(n);
+  const unitFen = new Array<number>(n);
+  const lineFen = new Array<number>(n);
+  const source = new Array<PriceSource>(n);
+  const listUnitFen = new Array<number>(n);
+  const campaign = new Array<CartLine["campaign"]>(n);
+  let scales: (ScaleInfo | undefined)[] | null = null;
+  for (let index = 0; index < n; index++) {
+    const l = src[index] as CartLine;
+    qty[index] = l.qty;
+    campaign[index] = l.campaign;
     if (l.scaleLabel !== undefined) {
       // A scale label: one labelled pack priced from its price or weight, times the identical packs; points as an item without a barcode.
-      const s = priceScaleLine(config, l.scaleLabel, who, req.channel, `lines.${index}.scaleLabel`);
-      const price = { unitFen: s.price.lineMemberFen, lineFen: s.price.lineMemberFen * l.qty, source: s.price.source };
+      const s = priceScaleLine(config, l.scaleLabel, who, channel, `lines.${index}.scaleLabel`);
       const { barcode: _barcode, ...earnProduct } = s.product;
-      const scale: NonNullable<PricedLine["scale"]> = {
+      const scale: ScaleInfo = {
         label: l.scaleLabel,
         plu: s.label.plu,
         perUnitFen: s.price.unitPriceFen,
@@ -64,37 +102,51 @@ export function priceCart(input: PriceCartInput): PricedCart {
       };
       if (s.label.weightG !== undefined) scale.weightG = s.label.weightG;
       if (s.label.labelPriceFen !== undefined) scale.labelPriceFen = s.label.labelPriceFen;
-      return { index, line: l, product: s.product, earnProduct, price, listUnitFen: s.price.lineBaseFen, scale };
+      products[index] = s.product;
+      earnProducts[index] = earnProduct;
+      unitFen[index] = s.price.lineMemberFen;
+      lineFen[index] = s.price.lineMemberFen * l.qty;
+      source[index] = s.price.source;
+      listUnitFen[index] = s.price.lineBaseFen;
+      scales ??= new Array<ScaleInfo | undefined>(n);
+      scales[index] = scale;
+      continue;
     }
     // The error (and its field name) only when the product is missing.
     const found = l.sku !== undefined ? catalog.bySku.get(l.sku) : l.barcode !== undefined ? catalog.byBarcode.get(l.barcode) : undefined;
     const product = found ?? findProduct(config, l, `lines.${index}.${l.sku !== undefined ? "sku" : "barcode"}`);
-    const price = memberLinePrice(product, l.qty, who, req.channel, config);
-    return { index, line: l, product, earnProduct: product, price, listUnitFen: product.priceFen, scale: undefined };
-  });
+    const price = memberLinePrice(product, l.qty, who, channel, config);
+    products[index] = product;
+    earnProducts[index] = product;
+    unitFen[index] = price.unitFen;
+    lineFen[index] = price.lineFen;
+    source[index] = price.source;
+    listUnitFen[index] = product.priceFen;
+  }
 
   // Coupons.
-  const couponLines: CouponLine[] = base.map((b) => ({
-    index: b.index,
-    product: b.product,
-    qty: b.line.qty,
-    memberUnitFen: b.price.unitFen,
-    remaining: b.price.lineFen,
-  }));
-  const coupons = applyCoupons(req.coupons, couponLines, {
-    config,
-    memberPresent: member !== null,
-    held: member?.couponsHeld ?? [],
-    birthday: member?.birthday,
-    date,
-    channel: req.channel,
-  });
-  const allocations: LineAllocation[][] = base.map(() => []);
-  for (const a of coupons.allocations) {
-    const source = `coupon:${a.instanceId}`;
-    for (let i = 0; i < a.perLine.length; i++) addAllocation(allocations[i] ?? [], source, a.perLine[i] ?? 0);
+  const afterCoupons = lineFen.slice();
+  const coupons = applyCouponsTo(
+    req.coupons ?? [],
+    { products, qty, memberUnitFen: unitFen, remaining: afterCoupons },
+    {
+      config,
+      memberPresent: member !== null,
+      held: member?.couponsHeld ?? [],
+      birthday: member?.birthday,
+      date,
+      channel,
+    },
+  );
+  const allocations = new Array<LineAllocation[]>(n);
+  for (let i = 0; i < n; i++) allocations[i] = [];
+  for (const g of coupons.grants) {
+    const source = `coupon:${g.instanceId}`;
+    for (let k = 0; k < g.lines.length; k++) {
+      const fen = g.shares[k] as number;
+      if (fen > 0) (allocations[g.lines[k] as number] as LineAllocation[]).push({ source, fen });
+    }
   }
-  const afterCoupons = couponLines.map((l) => l.remaining);
   const orderAfterCoupons = sum(afterCoupons);
 
   // Points as cash.
@@ -106,84 +158,92 @@ export function priceCart(input: PriceCartInput): PricedCart {
           balance: member?.pointsBalance,
           orderFen: orderAfterCoupons,
           date,
-          channel: req.channel,
+          channel,
           memberPresent: member !== null,
         });
-  const cashShares = redemption.cashFen > 0 ? allocate(redemption.cashFen, afterCoupons) : afterCoupons.map(() => 0);
-  const pointShares = redemption.used > 0 ? allocate(redemption.used, cashShares) : afterCoupons.map(() => 0);
+  const cashShares = redemption.cashFen > 0 ? allocate(redemption.cashFen, afterCoupons) : null;
+  const pointShares = redemption.used > 0 ? allocate(redemption.used, cashShares ?? new Array<number>(n).fill(0)) : null;
 
   // Cash rounding of what is left to pay.
-  const leftToPay = afterCoupons.map((r, i) => r - (cashShares[i] ?? 0));
+  const leftToPay = cashShares === null ? afterCoupons : afterCoupons.map((r, i) => r - (cashShares[i] as number));
   const unit = config.rounding.cashUnitFen;
   const payable = sum(leftToPay);
   const roundingFen = payable - divRound(payable, unit, "floor") * unit;
-  const roundShares = roundingFen > 0 ? allocate(roundingFen, leftToPay) : leftToPay.map(() => 0);
-  for (let i = 0; i < roundShares.length; i++) addAllocation(allocations[i] ?? [], "cash-rounding", roundShares[i] ?? 0);
+  const roundShares = roundingFen > 0 ? allocate(roundingFen, leftToPay) : null;
+  if (roundShares !== null)
+    for (let i = 0; i < n; i++) {
+      const fen = roundShares[i] as number;
+      if (fen > 0) (allocations[i] as LineAllocation[]).push({ source: "cash-rounding", fen });
+    }
 
   // Points earned on what each line costs.
-  const earned = earnPoints(
-    base.map((b, i) => {
-      const lineTotal = (afterCoupons[i] ?? 0) - (roundShares[i] ?? 0);
-      return {
-        product: b.earnProduct,
-        qty: b.line.qty,
-        amountFen: config.points.options.earnOnPointsCash ? lineTotal : lineTotal - (cashShares[i] ?? 0),
-        memberPriced: b.price.source !== "base",
-        campaign: b.line.campaign,
-      };
-    }),
+  const onCash = config.points.options.earnOnPointsCash;
+  const amountFen = new Array<number>(n);
+  const memberPriced = new Array<boolean>(n);
+  for (let i = 0; i < n; i++) {
+    const lineTotal = (afterCoupons[i] as number) - (roundShares === null ? 0 : (roundShares[i] as number));
+    amountFen[i] = onCash || cashShares === null ? lineTotal : lineTotal - (cashShares[i] as number);
+    memberPriced[i] = source[i] !== "base";
+  }
+  const earned = earnPointsOf(
+    { products: earnProducts, qty, amountFen, memberPriced, campaign },
     { config, memberPresent: member !== null, level: who.level, birthday: member?.birthday, date },
   );
 
-  const lines: PricedLine[] = base.map((b, i) => {
-    let orderDiscountFen = 0;
-    for (const a of allocations[i] ?? []) orderDiscountFen += a.fen;
-    const lineTotalFen = b.price.lineFen - orderDiscountFen;
-    const pointsCashFen = cashShares[i] ?? 0;
-    const memberSavingsFen = b.listUnitFen * b.line.qty - b.price.lineFen;
-    const e = earned.lines[i];
-    const line: PricedLine = {
-      index: b.index,
-      sku: b.product.sku,
-      barcode: b.product.barcode ?? null,
-      name: b.product.name,
-      category: b.product.category,
-      qty: b.line.qty,
-      unitPriceFen: b.listUnitFen,
-      memberUnitPriceFen: b.price.unitFen,
-      priceSource: b.price.source,
-      lineBaseFen: b.listUnitFen * b.line.qty,
-      lineMemberFen: b.price.lineFen,
-      memberSavingsFen,
-      allocations: allocations[i] ?? [],
-      orderDiscountFen,
-      lineTotalFen,
-      savingsFen: memberSavingsFen + orderDiscountFen,
-      pointsCashFen,
-      pointsRedeemed: pointShares[i] ?? 0,
-      payableFen: lineTotalFen - pointsCashFen,
-      pointsRule: e?.rule ?? "none",
-      pointsEarned: e?.points ?? 0,
-      pointsReturnable: e?.returnable ?? 0,
-    };
-    if (b.scale) line.scale = b.scale;
-    return line;
-  });
-
+  const lines = new Array<PricedLine>(n);
   let subtotalFen = 0;
   let memberSavingsFen = 0;
   let itemCount = 0;
-  for (const l of lines) {
-    subtotalFen += l.lineBaseFen;
-    memberSavingsFen += l.memberSavingsFen;
-    itemCount += l.qty;
+  for (let i = 0; i < n; i++) {
+    const product = products[i] as Product;
+    const q = qty[i] as number;
+    const lineAllocations = allocations[i] as LineAllocation[];
+    let orderDiscountFen = 0;
+    for (const a of lineAllocations) orderDiscountFen += a.fen;
+    const memberFen = lineFen[i] as number;
+    const lineBaseFen = (listUnitFen[i] as number) * q;
+    const lineTotalFen = memberFen - orderDiscountFen;
+    const pointsCashFen = cashShares === null ? 0 : (cashShares[i] as number);
+    const lineSavingsFen = lineBaseFen - memberFen;
+    const line: PricedLine = {
+      index: i,
+      sku: product.sku,
+      barcode: product.barcode ?? null,
+      name: product.name,
+      category: product.category,
+      qty: q,
+      unitPriceFen: listUnitFen[i] as number,
+      memberUnitPriceFen: unitFen[i] as number,
+      priceSource: source[i] as PriceSource,
+      lineBaseFen,
+      lineMemberFen: memberFen,
+      memberSavingsFen: lineSavingsFen,
+      allocations: lineAllocations,
+      orderDiscountFen,
+      lineTotalFen,
+      savingsFen: lineSavingsFen + orderDiscountFen,
+      pointsCashFen,
+      pointsRedeemed: pointShares === null ? 0 : (pointShares[i] as number),
+      payableFen: lineTotalFen - pointsCashFen,
+      pointsRule: earned.used[i] ?? "none",
+      pointsEarned: earned.points[i] ?? 0,
+      pointsReturnable: earned.returnable[i] ?? 0,
+    };
+    const scale = scales?.[i];
+    if (scale) line.scale = scale;
+    lines[i] = line;
+    subtotalFen += lineBaseFen;
+    memberSavingsFen += lineSavingsFen;
+    itemCount += q;
   }
-  const couponDiscountFen = sum(coupons.applied.map((c) => c.discountFen));
+
+  let couponDiscountFen = 0;
+  for (const c of coupons.applied) couponDiscountFen += c.discountFen;
   const discountFen = couponDiscountFen + roundingFen;
   const totalFen = subtotalFen - memberSavingsFen - discountFen;
   return {
     memberId: member?.id ?? null,
-    channel: req.channel,
+    channel,
     at: req.at,
     localDate: date,
     lines,
@@ -208,8 +268,8 @@ export function priceCart(input: PriceCartInput): PricedCart {
       pointsCashFen: redemption.cashFen,
       pointsRedeemed: redemption.used,
       payableFen: totalFen - redemption.cashFen,
-      pointsEarned: earned.points,
-      pointsReturnable: earned.returnable,
+      pointsEarned: earned.totalPoints,
+      pointsReturnable: earned.totalReturnable,
     },
   };
 }

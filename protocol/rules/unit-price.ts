@@ -57,13 +57,6 @@ export function levelPayPercent(level: Level | undefined, category: string): num
   return level.categoryDiscountPercent[category] ?? level.discountPercent;
 }
 
-function percentPrice(base: number, qty: number, percent: number, config: RulesConfig): { unitFen: number; lineFen: number } {
-  const mode = config.rounding.mode;
-  const unitFen = divRound(base * percent, 100, mode);
-  const lineFen = config.rounding.discountBasis === "unit" ? unitFen * qty : divRound(base * qty * percent, 100, mode);
-  return { unitFen, lineFen };
-}
-
 /**
  * The member price of `qty` units of `product`.
  * PLUS members buying online pay the PLUS price when there is one (even if they are VIP).
@@ -77,22 +70,45 @@ export function memberLinePrice(product: Product, qty: number, who: PricingIdent
   if (channel === "online" && who.isPlus && product.plusPriceFen !== undefined) {
     return { unitFen: product.plusPriceFen, lineFen: product.plusPriceFen * qty, source: "plus" };
   }
-  let best: LinePrice = { unitFen: base, lineFen: base * qty, source: "base" };
+  // Plain locals and one result object: this runs for every line of every cart.
+  let unitFen = base;
+  let lineFen = base * qty;
+  let source: PriceSource = "base";
   const classPrice = who.cardClass ? product.classPricesFen[who.cardClass.id] : undefined;
-  if (classPrice !== undefined && classPrice * qty < best.lineFen) best = { unitFen: classPrice, lineFen: classPrice * qty, source: "class" };
+  if (classPrice !== undefined && classPrice * qty < lineFen) {
+    unitFen = classPrice;
+    lineFen = classPrice * qty;
+    source = "class";
+  }
   const memberPrice = product.memberPriceFen;
-  if (memberPrice !== undefined && memberPrice * qty < best.lineFen) best = { unitFen: memberPrice, lineFen: memberPrice * qty, source: "member" };
+  if (memberPrice !== undefined && memberPrice * qty < lineFen) {
+    unitFen = memberPrice;
+    lineFen = memberPrice * qty;
+    source = "member";
+  }
   if (!product.promotional || config.pricing.percentDiscountOnPromotional) {
+    const mode = config.rounding.mode;
+    const byUnit = config.rounding.discountBasis === "unit";
     const classPct = who.cardClass?.discountPercent;
     if (classPct !== undefined && classPct < 100) {
-      const c = percentPrice(base, qty, classPct, config);
-      if (c.lineFen < best.lineFen) best = { unitFen: c.unitFen, lineFen: c.lineFen, source: "class-discount" };
+      const u = divRound(base * classPct, 100, mode);
+      const l = byUnit ? u * qty : divRound(base * qty * classPct, 100, mode);
+      if (l < lineFen) {
+        unitFen = u;
+        lineFen = l;
+        source = "class-discount";
+      }
     }
     const levelPct = levelPayPercent(who.level, product.category);
     if (levelPct < 100) {
-      const c = percentPrice(base, qty, levelPct, config);
-      if (c.lineFen < best.lineFen) best = { unitFen: c.unitFen, lineFen: c.lineFen, source: "level-discount" };
+      const u = divRound(base * levelPct, 100, mode);
+      const l = byUnit ? u * qty : divRound(base * qty * levelPct, 100, mode);
+      if (l < lineFen) {
+        unitFen = u;
+        lineFen = l;
+        source = "level-discount";
+      }
     }
   }
-  return best;
+  return { unitFen, lineFen, source };
 }
