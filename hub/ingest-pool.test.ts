@@ -116,6 +116,19 @@ describe.runIf(run)("IngestPool (PostgreSQL, worker processes)", () => {
     expect(db.prepare("SELECT DISTINCT applied_at AS t FROM ledger").all<{ t: number }>()).toEqual([{ t: T0 }]);
   });
 
+  it("answers a resend of a batch still waiting with that batch's answer, applying it once", async () => {
+    const batch = { entries: [sale(1), sale(2)] };
+    const [first_, resent] = await Promise.all([pool.handleBatch(K(first), batch), pool.handleBatch(K(first), { entries: [...batch.entries] })]);
+    expect(first_.ack).toEqual({ ackedSeq: 2 });
+    expect(resent).toEqual({ ack: { ackedSeq: 2 }, changes: [] });
+    expect(first_.changes).toHaveLength(2);
+    expect(pool.coalesced).toBe(1);
+    expect(stats).toMatchObject({ applied: 2, duplicates: 0 });
+    // Once answered, the same batch again is an ordinary duplicate.
+    expect((await pool.handleBatch(K(first), batch)).ack).toEqual({ ackedSeq: 2 });
+    expect(stats).toMatchObject({ applied: 2, duplicates: 2 });
+  });
+
   it("keeps each kiosk's batches in order, two kiosks on two workers", async () => {
     const posted = [first, second].flatMap((d) => Array.from({ length: 15 }, (_, i) => pool.handleBatch(K(d), { entries: [sale(i + 1)] })));
     const acks = (await Promise.all(posted)).map((r) => r.ack.ackedSeq);

@@ -167,6 +167,10 @@ export class IngestPool {
   private readonly threads: Array<IngestThread | undefined>;
   private nextId = 1;
   private closing = false;
+  /** Batches posted and not answered yet, by kiosk and content (see handleBatch). */
+  private readonly waiting = new Map<string, Promise<{ ack: Ack; changes: ScopedChange[] }>>();
+  /** Resent batches answered with the answer of the same batch already waiting. */
+  coalesced = 0;
   private readonly data: IngestWorkerData;
 
   constructor(private readonly opts: IngestPoolOptions) {
@@ -204,14 +208,31 @@ export class IngestPool {
     return started;
   }
 
-  /** Applies a batch in the kiosk's worker; resolves with the ack to send and the member changes to push. */
+  /**
+   * Applies a batch in the kiosk's worker; resolves with the ack to send and the member changes to push.
+   * A kiosk resends a batch whose ack is late; while the same batch still waits in its worker the resend
+   * shares its answer instead of queueing again (the second ack is the same as the first).
+   */
   handleBatch(device: DeviceAddress, batch: LedgerBatch): Promise<{ ack: Ack; changes: ScopedChange[] }> {
     if (this.closing) return Promise.reject(new IngestWorkerError("the hub is stopping", "INGEST_STOPPING"));
+    const key = batchKey(device.deviceId, batch);
+    const waiting = this.waiting.get(key);
+    if (waiting) {
+      this.coalesced++;
+      // The member changes go out once, with the first answer.
+      return waiting.then(({ ack }) => ({ ack, changes: [] }));
+    }
     const id = this.nextId++;
     const { chainId, storeId, deviceId } = device;
-    return new Promise((resolve, reject) => {
+    const answer = new Promise<{ ack: Ack; changes: ScopedChange[] }>((resolve, reject) => {
       this.thread(deviceId).post({ kind: "batch", id, device: { chainId, storeId, deviceId }, batch, now: this.opts.clock.now() }, { resolve, reject });
     });
+    this.waiting.set(key, answer);
+    const forget = (): void => {
+      this.waiting.delete(key);
+    };
+    answer.then(forget, forget);
+    return answer;
   }
 
   /** Lets the batches in flight finish (up to drainMs), then closes every worker's connection and ends the threads. */
@@ -222,6 +243,13 @@ export class IngestPool {
     await Promise.all(threads.map((t) => t.close(drainMs)));
     this.threads.fill(undefined);
   }
+}
+
+/** A batch's identity: its kiosk and the entries it carries (a resend carries the same ones). */
+function batchKey(deviceId: string, batch: LedgerBatch): string {
+  const first = batch.entries[0];
+  const last = batch.entries[batch.entries.length - 1];
+  return `${deviceId}\u0000${batch.entries.length}\u0000${first?.seq}:${first?.entryId}\u0000${last?.seq}:${last?.entryId}`;
 }
 
 /** Which worker a kiosk's batches go to: a stable hash of its device id. */
