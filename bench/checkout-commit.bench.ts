@@ -1,4 +1,4 @@
-// Benchmark: committing a 30-line sale (points, coupons, ledger, outbox, member effect, sales row) through the kiosk store, durably, against one bare durable insert in the same database file and run.
+// Benchmark: committing a 30-line sale (points, coupons, ledger, outbox, member effect, sale record) through the kiosk store, durably, against one bare durable insert in the same database file and run; with the time split (CPU, fsync) and WAL pages per commit.
 // Run: npx tsx bench/checkout-commit.bench.ts [--n 300] [--rounds 5] [--json]
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -6,6 +6,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { KIOSK_MIGRATIONS } from "../device/schema.js";
+import { encodePricedCart } from "../device/sale-record.js";
 import { KioskStore, type MemberEffect } from "../device/store.js";
 import { MemberRecordSchema, type SaleFact } from "../protocol/messages.js";
 import { parseRulesConfig } from "../protocol/rules/config.js";
@@ -83,9 +84,7 @@ function commitSale(): void {
     balanceDeltaFen: 0,
     coupons: held.map((coupon) => ({ action: "use", coupon })),
   };
-  store.appendFact(fact, at, 1, effect, (seq) =>
-    store.saveSaleInTx({ saleId, seq, memberId: member.memberId, cardId: member.cardId, at, priced, tenders, coupons: held }),
-  );
+  store.appendSale(fact, at, 1, effect, { saleId, memberId: member.memberId, cardId: member.cardId, at, priced, tenders, coupons: held });
 }
 const bareBody = JSON.stringify({ saleId: randomUUID(), totalFen: priced.totals.totalFen });
 const bareInsert = db.prepare("INSERT INTO bare (at, body) VALUES (?, ?)");
@@ -107,17 +106,52 @@ for (let r = 0; r < rounds; r++) {
   bareMs.push(msPerCall(bare));
   saleMs.push(msPerCall(commitSale));
 }
+
+// What the sale costs besides the fsync: the same calls with synchronous=OFF (no fsync, same writes), and its CPU
+// before the transaction (building the fact and effect as payment.ts does, encoding the receipt).
+db.exec("PRAGMA synchronous = OFF");
+const saleNoSyncMs: number[] = [];
+const bareNoSyncMs: number[] = [];
+for (let r = 0; r < rounds; r++) {
+  bareNoSyncMs.push(msPerCall(bare));
+  saleNoSyncMs.push(msPerCall(commitSale));
+}
+db.exec("PRAGMA synchronous = FULL");
+const encodeMs = median(Array.from({ length: rounds }, () => msPerCall(() => void encodePricedCart(priced))));
+const receiptBytes = encodePricedCart(priced).length;
+
+// WAL frames (pages) each commit writes, checkpoints held off while counting.
+db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+db.exec("PRAGMA wal_autocheckpoint = 0");
+const framesPer = (fn: () => void): number => {
+  db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  for (let i = 0; i < 100; i++) fn();
+  return (db.prepare("PRAGMA wal_checkpoint(PASSIVE)").get<{ log: number }>()?.log ?? 0) / 100;
+};
+const saleFrames = framesPer(commitSale);
+const bareFrames = framesPer(bare);
+
+const ms3 = (x: number): number => Number(x.toFixed(3));
 const result = {
   node: process.version,
   lines: priced.lines.length,
   coupons: priced.appliedCoupons.length,
   pointsRedeemed: priced.totals.pointsRedeemed,
-  salesCommitted: N * rounds + 1,
+  salesCommitted: N * rounds * 2 + 101,
   outboxRows: store.outboxDepth(),
-  saleCommitMs: Number(median(saleMs).toFixed(3)),
-  bareInsertMs: Number(median(bareMs).toFixed(3)),
+  saleCommitMs: ms3(median(saleMs)),
+  bareInsertMs: ms3(median(bareMs)),
   ratio: Number((median(saleMs) / median(bareMs)).toFixed(2)),
   goal: 1.5,
+  split: {
+    saleWithoutFsyncMs: ms3(median(saleNoSyncMs)),
+    bareWithoutFsyncMs: ms3(median(bareNoSyncMs)),
+    receiptEncodeMs: ms3(encodeMs),
+    saleFsyncWaitMs: ms3(median(saleMs) - median(saleNoSyncMs)),
+    bareFsyncWaitMs: ms3(median(bareMs) - median(bareNoSyncMs)),
+  },
+  walFramesPerCommit: { sale: saleFrames, bare: bareFrames },
+  receiptBytes: { stored: receiptBytes, json: JSON.stringify(priced).length },
   loadAverage: loadavg().map((x) => Number(x.toFixed(1))),
 };
 db.close();
@@ -125,12 +159,16 @@ rmSync(dir, { recursive: true, force: true });
 if (result.outboxRows !== result.salesCommitted) throw new Error(`expected ${result.salesCommitted} outbox rows, got ${result.outboxRows}`);
 if (values.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 else {
+  const sp = result.split;
   process.stdout.write(
     [
       `checkout commit (${result.node}), synchronous=FULL, WAL, median of ${rounds} rounds x ${N}, load ${result.loadAverage.join(" ")}`,
-      `  30-line sale (${result.coupons} coupons, ${result.pointsRedeemed} points, ledger + outbox + member effect + sales row): ${result.saleCommitMs} ms`,
+      `  30-line sale (${result.coupons} coupons, ${result.pointsRedeemed} points, ledger + outbox + member effect + sale record): ${result.saleCommitMs} ms`,
       `  bare durable insert (same file):  ${result.bareInsertMs} ms`,
       `  sale / bare: ${result.ratio}x (goal <= ${result.goal}x)`,
+      `  without fsync (synchronous=OFF, same writes): sale ${sp.saleWithoutFsyncMs} ms (receipt encoding ${sp.receiptEncodeMs} ms of it), bare ${sp.bareWithoutFsyncMs} ms`,
+      `  so waiting for the disk: sale ${sp.saleFsyncWaitMs} ms, bare ${sp.bareFsyncWaitMs} ms`,
+      `  WAL pages per commit: sale ${result.walFramesPerCommit.sale}, bare ${result.walFramesPerCommit.bare}; receipt stored in ${result.receiptBytes.stored} B (JSON: ${result.receiptBytes.json} B)`,
       "",
     ].join("\n"),
   );

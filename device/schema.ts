@@ -139,4 +139,37 @@ export const KIOSK_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: "compact-sale-commit",
+    sql: `
+      -- The outbox lists the ledger positions still to send; the entry itself is the ledger row (one copy, not two).
+      ALTER TABLE outbox DROP COLUMN payload;
+      -- An effect's coupon moves travel in its own row, as JSON [{action, coupon}]; member_pending_coupons keeps older ones.
+      ALTER TABLE member_pending ADD COLUMN coupons TEXT;
+      -- Each sale's receipt (compact and deflated: device/sale-record.ts), tender plan and coupons, keyed by its
+      -- ledger position; its ledger entry is named by the sale id, so ledger.entry_id's index finds it (one index
+      -- fewer to write per sale). Sales written before this migration stay in sales (read there, not copied: a
+      -- kiosk may hold years of them, and the copy would need that much free space again).
+      CREATE TABLE sale_records (
+        seq        INTEGER PRIMARY KEY REFERENCES ledger (seq),
+        sale_id    TEXT NOT NULL,
+        member_id  TEXT NOT NULL,
+        card_id    TEXT NOT NULL,
+        at         INTEGER NOT NULL,
+        priced     BLOB NOT NULL,
+        tenders    TEXT NOT NULL,
+        coupons    TEXT NOT NULL
+      );
+      -- Units given back per sale line, for sales in either table (returned_units could only name rows of sales).
+      CREATE TABLE returned_lines (
+        sale_id  TEXT NOT NULL,
+        line     INTEGER NOT NULL,
+        qty      INTEGER NOT NULL,
+        PRIMARY KEY (sale_id, line)
+      );
+      INSERT INTO returned_lines (sale_id, line, qty) SELECT sale_id, line, qty FROM returned_units;
+      DROP TABLE returned_units;
+    `,
+  },
 ];

@@ -1,8 +1,17 @@
 // The kiosk's durable state: ledger + outbox (committed with their effects), member cache, applied config.
 import { randomUUID } from "node:crypto";
 import type { Database } from "../storage/database.js";
-import { LedgerEntrySchema, MemberRecordSchema, type Fact, type LedgerEntry, type MemberChange, type MemberRecord } from "../protocol/messages.js";
+import {
+  LedgerEntrySchema,
+  MemberRecordSchema,
+  type Fact,
+  type LedgerEntry,
+  type MemberChange,
+  type MemberRecord,
+  type SaleFact,
+} from "../protocol/messages.js";
 import type { SignedEnvelope } from "../protocol/signing.js";
+import { decodePricedCart, encodePricedCart } from "./sale-record.js";
 import type { PricedCart } from "../protocol/rules/pricing-types.js";
 import type { TenderPlan } from "../protocol/rules/tenders.js";
 
@@ -45,6 +54,28 @@ export interface StoredSale {
   coupons: HeldCouponRecord[];
 }
 
+interface LedgerRow {
+  seq: number;
+  entry_id: string;
+  at: number;
+  config_version: number;
+  body: string;
+}
+
+const entryOf = (r: LedgerRow): LedgerEntry =>
+  LedgerEntrySchema.parse({ seq: r.seq, entryId: r.entry_id, at: r.at, configVersion: r.config_version, fact: JSON.parse(r.body) });
+
+interface SaleRow {
+  sale_id: string;
+  seq: number;
+  member_id: string;
+  card_id: string;
+  at: number;
+  priced: string | Uint8Array;
+  tenders: string;
+  coupons: string;
+}
+
 export class KioskStore {
   constructor(private readonly db: Database) {}
 
@@ -69,33 +100,51 @@ export class KioskStore {
    */
   appendFact(fact: Fact, at: number, configVersion: number, effect?: MemberEffect, also?: (seq: number) => void): LedgerEntry {
     return this.db.transaction(() => {
-      const seq = (this.db.prepare("SELECT COALESCE(MAX(seq), 0) AS s FROM ledger").get<{ s: number }>()?.s ?? 0) + 1;
+      const seq = this.lastSeq() + 1;
       const entry = LedgerEntrySchema.parse({ seq, entryId: randomUUID(), at, configVersion, fact });
-      this.db
-        .prepare("INSERT INTO ledger (seq, entry_id, type, at, config_version, body) VALUES (?, ?, ?, ?, ?, ?)")
-        .run(seq, entry.entryId, fact.type, at, configVersion, JSON.stringify(fact));
-      this.db.prepare("INSERT INTO outbox (seq, payload) VALUES (?, ?)").run(seq, JSON.stringify(entry));
-      if (effect) {
-        this.db
-          .prepare("INSERT INTO member_pending (seq, member_id, points_delta, balance_delta, bonus_delta) VALUES (?, ?, ?, ?, ?)")
-          .run(seq, effect.memberId, effect.pointsDelta, effect.balanceDeltaFen, effect.bonusDeltaFen ?? 0);
-        for (const c of effect.coupons ?? []) {
-          this.db
-            .prepare("INSERT INTO member_pending_coupons (seq, member_id, instance_id, action, coupon) VALUES (?, ?, ?, ?, ?)")
-            .run(seq, effect.memberId, c.coupon.instanceId, c.action, JSON.stringify(c.coupon));
-        }
-        if (effect.offline) {
-          this.db
-            .prepare(
-              `INSERT INTO offline_usage (member_id, day, balance_fen, points) VALUES (?, ?, ?, ?)
-               ON CONFLICT (member_id, day) DO UPDATE SET balance_fen = balance_fen + excluded.balance_fen, points = points + excluded.points`,
-            )
-            .run(effect.memberId, effect.offline.day, effect.offline.balanceFen, effect.offline.points);
-        }
-      }
+      this.writeEntryInTx(entry, effect);
       also?.(seq);
       return entry;
     });
+  }
+
+  /**
+   * Commits a sale the kiosk built itself (device/session/payment.ts): its ledger row, outbox row,
+   * member effect and the stored receipt, in one transaction. The fact is typed and not parsed again
+   * here; it is validated where it leaves (the outbox sender reads it through LedgerEntrySchema) and
+   * where it arrives (the hub).
+   */
+  appendSale(fact: SaleFact, at: number, configVersion: number, effect: MemberEffect, sale: Omit<StoredSale, "seq">): LedgerEntry {
+    return this.db.transaction(() => {
+      const seq = this.lastSeq() + 1;
+      // The entry is named by its sale: the ledger's entry_id index then finds the sale, with no index of its own.
+      const entry: LedgerEntry = { seq, entryId: fact.saleId, at, configVersion, fact };
+      this.writeEntryInTx(entry, effect);
+      this.writeSaleInTx({ ...sale, seq });
+      return entry;
+    });
+  }
+
+  /** The ledger row (the entry as it is sent), its outbox row (the position only) and the member effect (coupon moves as one JSON column). */
+  private writeEntryInTx(entry: LedgerEntry, effect: MemberEffect | undefined): void {
+    const { seq, fact } = entry;
+    this.db
+      .prepare("INSERT INTO ledger (seq, entry_id, type, at, config_version, body) VALUES (?, ?, ?, ?, ?, ?)")
+      .run(seq, entry.entryId, fact.type, entry.at, entry.configVersion, JSON.stringify(fact));
+    this.db.prepare("INSERT INTO outbox (seq) VALUES (?)").run(seq);
+    if (!effect) return;
+    const coupons = effect.coupons && effect.coupons.length > 0 ? JSON.stringify(effect.coupons) : null;
+    this.db
+      .prepare("INSERT INTO member_pending (seq, member_id, points_delta, balance_delta, bonus_delta, coupons) VALUES (?, ?, ?, ?, ?, ?)")
+      .run(seq, effect.memberId, effect.pointsDelta, effect.balanceDeltaFen, effect.bonusDeltaFen ?? 0, coupons);
+    if (effect.offline) {
+      this.db
+        .prepare(
+          `INSERT INTO offline_usage (member_id, day, balance_fen, points) VALUES (?, ?, ?, ?)
+           ON CONFLICT (member_id, day) DO UPDATE SET balance_fen = balance_fen + excluded.balance_fen, points = points + excluded.points`,
+        )
+        .run(effect.memberId, effect.offline.day, effect.offline.balanceFen, effect.offline.points);
+    }
   }
 
   lastSeq(): number {
@@ -106,12 +155,12 @@ export class KioskStore {
     return this.getState("acked_seq");
   }
 
-  /** Outbox entries with seq >= fromSeq, oldest first. */
+  /** Outbox entries with seq >= fromSeq, oldest first: their ledger rows, read through the schema (the boundary where they leave). */
   pending(fromSeq: number, limit: number): LedgerEntry[] {
     return this.db
-      .prepare("SELECT payload FROM outbox WHERE seq >= ? ORDER BY seq LIMIT ?")
-      .all<{ payload: string }>(fromSeq, limit)
-      .map((r) => LedgerEntrySchema.parse(JSON.parse(r.payload)));
+      .prepare("SELECT l.seq, l.entry_id, l.at, l.config_version, l.body FROM outbox o JOIN ledger l ON l.seq = o.seq WHERE o.seq >= ? ORDER BY o.seq LIMIT ?")
+      .all<LedgerRow>(fromSeq, limit)
+      .map(entryOf);
   }
 
   outboxDepth(): number {
@@ -129,10 +178,7 @@ export class KioskStore {
   }
 
   entries(): LedgerEntry[] {
-    return this.db
-      .prepare("SELECT seq, entry_id, at, config_version, body FROM ledger ORDER BY seq")
-      .all<{ seq: number; entry_id: string; at: number; config_version: number; body: string }>()
-      .map((r) => LedgerEntrySchema.parse({ seq: r.seq, entryId: r.entry_id, at: r.at, configVersion: r.config_version, fact: JSON.parse(r.body) }));
+    return this.db.prepare("SELECT seq, entry_id, at, config_version, body FROM ledger ORDER BY seq").all<LedgerRow>().map(entryOf);
   }
 
   // ------------------------------------------------------------ members
@@ -217,12 +263,9 @@ export class KioskStore {
       )
       .get<{ pts: number; bal: number; bonus: number }>(m.memberId);
     let coupons = m.coupons;
-    const moves = this.db
-      .prepare("SELECT action, instance_id, coupon FROM member_pending_coupons WHERE member_id = ? ORDER BY seq")
-      .all<{ action: "use" | "restore"; instance_id: string; coupon: string }>(m.memberId);
-    for (const mv of moves) {
-      coupons = coupons.filter((c) => c.instanceId !== mv.instance_id);
-      if (mv.action === "restore") coupons = [...coupons, JSON.parse(mv.coupon) as HeldCouponRecord];
+    for (const mv of this.pendingCouponMoves(m.memberId)) {
+      coupons = coupons.filter((c) => c.instanceId !== mv.coupon.instanceId);
+      if (mv.action === "restore") coupons = [...coupons, mv.coupon];
     }
     return {
       ...m,
@@ -233,18 +276,46 @@ export class KioskStore {
     };
   }
 
-  // ------------------------------------------------------------ sales and returns (inside appendFact's transaction)
-
-  saveSaleInTx(sale: StoredSale): void {
-    this.db
-      .prepare("INSERT INTO sales (sale_id, seq, member_id, card_id, at, priced, tenders, coupons) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-      .run(sale.saleId, sale.seq, sale.memberId, sale.cardId, sale.at, JSON.stringify(sale.priced), JSON.stringify(sale.tenders), JSON.stringify(sale.coupons));
+  /** Coupon moves of the member's unacknowledged effects, oldest first (rows before migration 6 kept one row per coupon). */
+  private pendingCouponMoves(memberId: string): NonNullable<MemberEffect["coupons"]> {
+    const legacy = this.db
+      .prepare("SELECT action, coupon FROM member_pending_coupons WHERE member_id = ? ORDER BY seq")
+      .all<{ action: "use" | "restore"; coupon: string }>(memberId)
+      .map((r) => ({ action: r.action, coupon: JSON.parse(r.coupon) as HeldCouponRecord }));
+    const rows = this.db
+      .prepare("SELECT coupons FROM member_pending WHERE member_id = ? AND coupons IS NOT NULL ORDER BY seq")
+      .all<{ coupons: string }>(memberId);
+    // Every legacy row is older than every row with a coupons column (written after the migration).
+    return rows.length === 0 ? legacy : [...legacy, ...rows.flatMap((r) => JSON.parse(r.coupons) as NonNullable<MemberEffect["coupons"]>)];
   }
 
+  // ------------------------------------------------------------ sales and returns (inside appendFact's transaction)
+
+  /** The sale's receipt, tender plan and coupons, keyed by its ledger position (the receipt in its compact form, device/sale-record.ts). */
+  private writeSaleInTx(sale: StoredSale): void {
+    this.db
+      .prepare("INSERT INTO sale_records (seq, sale_id, member_id, card_id, at, priced, tenders, coupons) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+      .run(
+        sale.seq,
+        sale.saleId,
+        sale.memberId,
+        sale.cardId,
+        sale.at,
+        encodePricedCart(sale.priced),
+        JSON.stringify(sale.tenders),
+        JSON.stringify(sale.coupons),
+      );
+  }
+
+  /** A sale this kiosk made: from sale_records, or from the sales table kiosks wrote before migration 6. */
   sale(saleId: string): StoredSale | undefined {
-    const r = this.db
-      .prepare("SELECT sale_id, seq, member_id, card_id, at, priced, tenders, coupons FROM sales WHERE sale_id = ?")
-      .get<{ sale_id: string; seq: number; member_id: string; card_id: string; at: number; priced: string; tenders: string; coupons: string }>(saleId);
+    const r =
+      this.db
+        .prepare(
+          "SELECT s.sale_id, s.seq, s.member_id, s.card_id, s.at, s.priced, s.tenders, s.coupons FROM ledger l JOIN sale_records s ON s.seq = l.seq WHERE l.entry_id = ? AND s.sale_id = l.entry_id",
+        )
+        .get<SaleRow>(saleId) ??
+      this.db.prepare("SELECT sale_id, seq, member_id, card_id, at, priced, tenders, coupons FROM sales WHERE sale_id = ?").get<SaleRow>(saleId);
     return r
       ? {
           saleId: r.sale_id,
@@ -252,7 +323,7 @@ export class KioskStore {
           memberId: r.member_id,
           cardId: r.card_id,
           at: r.at,
-          priced: JSON.parse(r.priced) as PricedCart,
+          priced: decodePricedCart(r.priced),
           tenders: JSON.parse(r.tenders) as TenderPlan,
           coupons: JSON.parse(r.coupons) as HeldCouponRecord[],
         }
@@ -267,13 +338,16 @@ export class KioskStore {
   }
 
   saleIdBySeq(seq: number): string | undefined {
-    return this.db.prepare("SELECT sale_id FROM sales WHERE seq = ?").get<{ sale_id: string }>(seq)?.sale_id;
+    return (
+      this.db.prepare("SELECT sale_id FROM sale_records WHERE seq = ?").get<{ sale_id: string }>(seq)?.sale_id ??
+      this.db.prepare("SELECT sale_id FROM sales WHERE seq = ?").get<{ sale_id: string }>(seq)?.sale_id
+    );
   }
 
   /** Units of each line of the sale already given back. */
   returnedUnits(saleId: string): Array<{ index: number; qty: number }> {
     return this.db
-      .prepare("SELECT line, qty FROM returned_units WHERE sale_id = ? ORDER BY line")
+      .prepare("SELECT line, qty FROM returned_lines WHERE sale_id = ? ORDER BY line")
       .all<{ line: number; qty: number }>(saleId)
       .map((r) => ({ index: r.line, qty: r.qty }));
   }
@@ -281,7 +355,7 @@ export class KioskStore {
   addReturnedUnitsInTx(saleId: string, lines: ReadonlyArray<{ index: number; qty: number }>): void {
     for (const l of lines) {
       this.db
-        .prepare("INSERT INTO returned_units (sale_id, line, qty) VALUES (?, ?, ?) ON CONFLICT (sale_id, line) DO UPDATE SET qty = qty + excluded.qty")
+        .prepare("INSERT INTO returned_lines (sale_id, line, qty) VALUES (?, ?, ?) ON CONFLICT (sale_id, line) DO UPDATE SET qty = qty + excluded.qty")
         .run(saleId, l.index, l.qty);
     }
   }

@@ -146,18 +146,15 @@ export async function paySale(
   if (t.pointsCashFen > 0) fact.tenders.push({ kind: "points", amountFen: t.pointsCashFen });
   if (useBalance > 0) fact.tenders.push({ kind: "balance", amountFen: useBalance });
   if (tenders.externalFen > 0 || fact.tenders.length === 0) fact.tenders.push({ kind: "external", amountFen: tenders.externalFen });
-  const entry = deps.store.appendFact(fact, at, config.version, effect, (seq) =>
-    deps.store.saveSaleInTx({
-      saleId,
-      seq,
-      memberId: member.memberId,
-      cardId: member.cardId,
-      at,
-      priced,
-      tenders,
-      coupons: (effect.coupons ?? []).map((c) => c.coupon),
-    }),
-  );
+  const entry = deps.store.appendSale(fact, at, config.version, effect, {
+    saleId,
+    memberId: member.memberId,
+    cardId: member.cardId,
+    at,
+    priced,
+    tenders,
+    coupons: (effect.coupons ?? []).map((c) => c.coupon),
+  });
   deps.log.info({ sale: saleId, seq: entry.seq, totalFen: t.totalFen, points: t.pointsEarned, coupons: fact.coupons?.length ?? 0 }, "sale committed");
   return { saleId, seq: entry.seq, member, priced, fact, tenders };
 }
