@@ -6,7 +6,6 @@ import type { Database } from "../storage/database.js";
 import { OffsetClock, type Clock } from "../protocol/clock.js";
 import { ns, type Logger } from "../runtime/log.js";
 import { readSecretFile } from "../runtime/config-env.js";
-import { parseRulesConfig } from "../protocol/rules/config.js";
 import { KIOSK_MIGRATIONS } from "./schema.js";
 import { KioskStore } from "./store.js";
 import { SqliteReplayStore } from "./replay-store.js";
@@ -108,9 +107,9 @@ export async function buildKiosk(config: KioskConfig, deps: KioskDeps): Promise<
     deps.clock,
     ns(log, "kiosk:sync"),
   );
-  // A bundle whose rules fail the cross-checks is refused before it replaces the one in force.
+  // A bundle whose rules fail the cross-checks is refused before it replaces the one in force (one without its catalog: with the catalog held).
   sync.onConfig((content) => {
-    parseRulesConfig(content.rules);
+    sync.checkBundle(content);
   });
   const onCommitted = (): void => sync.flush();
   const current = () => sync.current;

@@ -150,6 +150,7 @@ export class Kiosk {
       this.changed();
     });
     this.sync.onConfig(() => this.changed());
+    this.sync.onCatalogChanged(() => this.changed());
     this.gate.onChange(() => this.changed());
     this.returns.onChange(() => this.changed());
     this.sync.onMembersChanged(() => this.changed());

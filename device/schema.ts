@@ -1,7 +1,8 @@
 // The kiosk's SQLite schema, as numbered migrations.
 import type { Migration } from "../storage/sqlite.js";
+import { KIOSK_CATALOG_MIGRATIONS } from "./catalog-store.js";
 
-export const KIOSK_MIGRATIONS: readonly Migration[] = [
+const CORE_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: "core",
@@ -173,3 +174,6 @@ export const KIOSK_MIGRATIONS: readonly Migration[] = [
     `,
   },
 ];
+
+/** Every kiosk migration: the core above, 10 the store catalog (device/catalog-store.ts). */
+export const KIOSK_MIGRATIONS: readonly Migration[] = [...CORE_MIGRATIONS, ...KIOSK_CATALOG_MIGRATIONS];

@@ -27,6 +27,8 @@ import { ConfigReceiver, type ConfigListener } from "./sync/config-receiver.js";
 import { MemberFollower } from "./sync/member-follower.js";
 import { AuthClient } from "./sync/auth-client.js";
 import { HubPresenceTracker, type PresenceState } from "./sync/presence.js";
+import { CatalogFollower } from "./sync/catalog-follower.js";
+import { KioskCatalogStore } from "./catalog-store.js";
 import type { CommandResult } from "../protocol/commands.js";
 
 export type { ConfigListener };
@@ -53,7 +55,18 @@ export interface SyncOptions extends OutboxOptions {
 }
 
 /** Inbound channels, as labelled in the handler-error counter. */
-export type InboundChannel = "ack" | "config" | "members/res" | "members" | "photos/res" | "auth/res" | "commands" | "presence" | "unknown";
+export type InboundChannel =
+  | "ack"
+  | "config"
+  | "members/res"
+  | "members"
+  | "photos/res"
+  | "auth/res"
+  | "commands"
+  | "presence"
+  | "catalog"
+  | "catalog/res"
+  | "unknown";
 /** Where a handler failure happened: an inbound channel, or the kiosk's own timers and calls. */
 export type HandlerChannel = InboundChannel | "heartbeat" | "outbox";
 
@@ -74,6 +87,7 @@ export class KioskSync {
   readonly outbox: OutboxSender;
   private readonly configs: ConfigReceiver;
   readonly members: MemberFollower;
+  readonly catalog: CatalogFollower;
   private readonly auth: AuthClient;
   private readonly errorCounts: Partial<Record<HandlerChannel, number>> = {};
   private readonly counters = { invalid: 0 };
@@ -98,6 +112,7 @@ export class KioskSync {
     this.outbox = new OutboxSender(opts, this.link, store, this.presence, this.timers, log);
     this.configs = new ConfigReceiver(opts.address, opts.trustedKeys, this.link, store, clock, log);
     this.members = new MemberFollower(this.link, store, clock, log, () => this.publishStatus(true));
+    this.catalog = new CatalogFollower(opts.address, opts.trustedKeys, this.link, new KioskCatalogStore(store.database), log);
     this.auth = new AuthClient(this.link, this.timers, log);
   }
 
@@ -109,14 +124,24 @@ export class KioskSync {
       invalid: this.counters.invalid,
       ...this.configs.stats,
       ...this.members.stats,
+      ...this.catalog.stats,
       ...this.auth.stats,
       handlerErrors: { ...this.errorCounts } as Readonly<Partial<Record<HandlerChannel, number>>>,
     };
   }
 
-  /** The config in force (from the last verified bundle), if any. */
+  /** The config the kiosk prices with: the bundle in force, with the store catalog version held when it follows catalog deltas. */
   get current(): ConfigContent | undefined {
-    return this.configs.current;
+    return this.catalog.assemble(this.configs.current);
+  }
+
+  /** The rules check of a bundle before it replaces the one in force (a bundle without its catalog: with the catalog held). */
+  checkBundle(content: ConfigContent): void {
+    this.catalog.checkBundle(content);
+  }
+
+  onCatalogChanged(listener: () => void): void {
+    this.catalog.onChanged(listener);
   }
 
   /** Connected to the broker. Whether the hub is there too: `hub()`. */
@@ -222,6 +247,8 @@ export class KioskSync {
       hubPresenceTopic(a.chainId),
       deviceTopic(a, "config"),
       storeTopic(a, "members"),
+      storeTopic(a, "catalog"),
+      deviceTopic(a, "catalog/res"),
       deviceTopic(a, "ack"),
       deviceTopic(a, "members/res"),
       deviceTopic(a, "auth/res"),
@@ -230,6 +257,7 @@ export class KioskSync {
     ]);
     this.publishStatus(true);
     this.members.reconnected();
+    this.catalog.request();
     this.outbox.connected(this.opts.presenceGraceMs ?? 2_000);
   }
 
@@ -240,6 +268,7 @@ export class KioskSync {
       online,
       at: this.clock.now(),
       configVersion: this.store.configVersion(),
+      catalogVersion: this.catalog.version,
       lastSeq: this.store.lastSeq(),
       ackedSeq: this.store.ackedSeq(),
       outboxDepth: this.store.outboxDepth(),
@@ -295,6 +324,8 @@ export class KioskSync {
     if (topic === deviceTopic(a, "config")) return "config";
     if (topic === deviceTopic(a, "members/res")) return "members/res";
     if (topic === storeTopic(a, "members")) return "members";
+    if (topic === storeTopic(a, "catalog")) return "catalog";
+    if (topic === deviceTopic(a, "catalog/res")) return "catalog/res";
     if (topic === deviceTopic(a, "photos/res")) return "photos/res";
     if (topic === deviceTopic(a, "auth/res")) return "auth/res";
     if (topic === deviceTopic(a, "commands")) return "commands";
@@ -320,6 +351,13 @@ export class KioskSync {
         return;
       case "members":
         this.members.onPush(payload);
+        return;
+      case "catalog":
+        this.catalog.onMessage(payload);
+        return;
+      case "catalog/res":
+        this.presence.noteAnswer("other");
+        this.catalog.onMessage(payload);
         return;
       case "photos/res":
         this.members.onPhoto(payload);

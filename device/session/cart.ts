@@ -101,10 +101,11 @@ export function withQuantity(lines: readonly CartLine[], key: string, qty: numbe
   return { ok: true, lines: qty === 0 ? lines.filter((l) => lineKey(l) !== key) : lines.map((l) => (lineKey(l) === key ? { ...l, qty } : l)) };
 }
 
-/** What a session quote depends on: config version, cart, points choice, balance, coupons, the store day and VIP expiry. */
+/** What a session quote depends on: config and catalog version, cart, points choice, balance, coupons, the store day and VIP expiry. */
 export function quoteKey(config: ConfigContent, member: MemberRecord, lines: readonly CartLine[], usePoints: boolean, now: number): string {
   return JSON.stringify([
     config.version,
+    config.catalogVersion,
     lines,
     usePoints,
     member.pointsBalance,

@@ -120,6 +120,8 @@ export async function paySale(
     pointsRedeemed: t.pointsRedeemed,
     // Opens the sale's e-receipt at the hub (printed in the receipt's QR); the sale id alone does not.
     receiptToken: randomBytes(16).toString("base64url"),
+    // The store catalog version the quote was priced with (the same config object): the hub re-prices with it.
+    ...(config.catalogVersion !== undefined ? { catalogVersion: config.catalogVersion } : {}),
   };
   const effect: MemberEffect = {
     memberId: member.memberId,
@@ -258,6 +260,7 @@ export function commitClaim(
     coupons: priced.appliedCoupons.map((c) => c.instanceId),
     hints: { subtotalFen: t.subtotalFen, totalFen: t.totalFen, savingsFen: t.savingsFen, pointsEarned: t.pointsEarned },
     expiresAt,
+    ...(config.catalogVersion !== undefined ? { catalogVersion: config.catalogVersion } : {}),
   };
   const entry = deps.store.appendFact(fact, at, config.version);
   deps.log.info({ claim: claimId, seq: entry.seq, totalFen: t.totalFen }, "claim ticket issued (pay at the counter)");

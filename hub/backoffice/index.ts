@@ -54,6 +54,7 @@ import { Rollouts } from "../rollouts.js";
 import { registerConfigDraftRoutes } from "./config-drafts.js";
 import { registerConfigSectionRoutes } from "./config-sections.js";
 import { registerCatalogRoutes } from "./catalog-import.js";
+import { registerCatalogPriceRoute } from "./catalog-price.js";
 import { registerConfigRolloutRoutes, type PublishWithRollout } from "./config-rollouts.js";
 import { registerFleetRoutes, type FleetRouteDeps } from "./fleet.js";
 import { FleetCommands } from "../fleet.js";
@@ -177,6 +178,7 @@ export class Backoffice {
     registerConfigDraftRoutes(this.routes, d);
     registerConfigSectionRoutes(this.routes, d);
     registerCatalogRoutes(this.routes, d);
+    registerCatalogPriceRoute(this.routes, d);
     registerConfigRolloutRoutes(
       this.routes,
       d,

@@ -261,6 +261,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/bo/config/catalog/items/{sku}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change one product's prices (or name, promotional, paid-members-only) and send it to the kiosks at once as a catalog delta
+         * @description Writes the change into the draft catalog of the chain defaults (or with storeId, that store's overrides) and, in the same transaction, records it as the next catalog version of every store that takes its catalog from there; kiosks get a signed delta of this one product (no new config bundle, no rollout). `memberPriceFen`/`plusPriceFen` null removes that price; `classPricesFen` sets the named card classes (null removes one). sku, barcode and category are not changed here (import or edit the draft). A store whose catalog in force lacks the sku is listed in `pending`: it gets the product with its next publish.
+         */
+        patch: operations["patchConfigCatalogItemsSku"];
+        trace?: never;
+    };
     "/bo/config/chain": {
         parameters: {
             query?: never;
@@ -3161,6 +3181,97 @@ export interface operations {
             };
             /** @description bad rows (listed; nothing written) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patchConfigCatalogItemsSku: {
+        parameters: {
+            query?: {
+                storeId?: string;
+            };
+            header?: never;
+            path: {
+                sku: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    classPricesFen?: {
+                        [key: string]: number | null;
+                    };
+                    memberPriceFen?: number | null;
+                    name?: string;
+                    paidMembersOnly?: boolean;
+                    plusPriceFen?: number | null;
+                    priceFen?: number;
+                    promotional?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        pending: string[];
+                        product: {
+                            priceFen: number;
+                            sku: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @enum {string} */
+                        scope: "chain" | "store";
+                        sku: string;
+                        stores: {
+                            catalogVersion: number;
+                            storeId: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description invalid input (the message names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no valid staff token (or member request proof) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role or store scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such sku in the draft catalog */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
