@@ -52,7 +52,7 @@ describe("auth/req scope", () => {
     const replay = world.authorizer.authorize("k2", { requestId: "hold-a", memberId: "m1", balanceFen: 10_000, points: 0 });
     expect(replay).toMatchObject({ approved: false, availableBalanceFen: 0, availablePoints: 0 });
     expect(world.authorizer.openHoldInTx("hold-a", "m1", "k2")).toBeUndefined();
-    expect(world.authorizer.openHoldInTx("hold-a", "m1", "k1")).toEqual({ balanceFen: 10_000, points: 0 });
+    expect(world.authorizer.openHoldInTx("hold-a", "m1", "k1")).toEqual({ balanceFen: 10_000, points: 0, shoppingCardId: null, shoppingCardFen: 0 });
   });
 
   it("declines blocked members without disclosing their balance, and amounts beyond the per-sale limit", () => {

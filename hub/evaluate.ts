@@ -94,13 +94,15 @@ export function hubBalanceSplit(content: ConfigContent, member: MemberRecord, de
 }
 
 /**
- * The tender plan of a sale as the hub took it: `split` from the stored value (what the hub debited),
- * the rest of the payable amount external. Undefined when it does not fit the priced cart: the return
- * then refunds the line price as external money only (nothing goes back to the balance).
+ * The tender plan of a sale as the hub took it: `card` from a shopping card and `split` from the stored
+ * value (what the hub debited), the rest of the payable amount external. Undefined when it does not fit
+ * the priced cart: the return then refunds the line price as external money only (nothing goes back to
+ * the balance or the card).
  */
-export function saleTenders(content: ConfigContent, priced: PricedCart, split: StoredBalance): TenderPlan | undefined {
+export function saleTenders(content: ConfigContent, priced: PricedCart, split: StoredBalance, card?: { cardId: string; fen: number }): TenderPlan | undefined {
   try {
-    return settleTenders(content.rules, { cart: priced, balance: split, useBalanceFen: split.principalFen + split.bonusFen });
+    const paidByCard = card && card.fen > 0 ? { shoppingCard: { cardId: card.cardId, balanceFen: card.fen }, useShoppingCardFen: card.fen } : {};
+    return settleTenders(content.rules, { cart: priced, ...paidByCard, balance: split, useBalanceFen: split.principalFen + split.bonusFen });
   } catch (err) {
     if (isRulesError(err)) return undefined;
     throw err;

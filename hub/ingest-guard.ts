@@ -2,7 +2,7 @@
 //
 // A kiosk's figures are claims. Its store decides which members it may touch; the hub's hold (online)
 // or the store's offline limit per member per local day at that kiosk (offline) decides how much
-// stored value and how many points a sale may take; the hub's own pricing caps both again.
+// stored value, shopping-card money and how many points a sale may take; the hub's own pricing caps them again.
 import type { Database } from "../storage/database.js";
 import type { Clock } from "../protocol/clock.js";
 import type { ConfigContent, MemberRecord, SaleFact } from "../protocol/messages.js";
@@ -28,6 +28,8 @@ export function inMemberRange(v: number): boolean {
 export interface Allowance {
   balanceFen: number;
   points: number;
+  /** From the shopping card the sale names (the hold's card only, online; every card together counts against the offline limit). */
+  shoppingCardFen: number;
   /** The hold to consume (online), or undefined (offline allowance). */
   holdId: string | undefined;
 }
@@ -66,17 +68,22 @@ export class IngestGuard {
   allowance(device: DeviceAddress, sale: SaleFact, content: ConfigContent, at: number): Allowance {
     const wantsBalance = sale.tenders.some((t) => t.kind === "balance" && t.amountFen > 0);
     const wantsPoints = (sale.pointsRedeemed ?? 0) > 0;
-    if (!wantsBalance && !wantsPoints) return { balanceFen: 0, points: 0, holdId: undefined };
+    const card = sale.tenders.find((t) => t.kind === "shopping-card" && t.amountFen > 0);
+    if (!wantsBalance && !wantsPoints && !card) return { balanceFen: 0, points: 0, shoppingCardFen: 0, holdId: undefined };
     const auth = sale.authorization;
     if (auth?.mode === "online") {
       const hold = this.authorizer?.openHoldInTx(auth.requestId, sale.memberId, device.deviceId);
-      if (hold) return { balanceFen: hold.balanceFen, points: hold.points, holdId: auth.requestId };
+      if (hold) {
+        const cardFen = card && hold.shoppingCardId === card.cardId ? hold.shoppingCardFen : 0;
+        return { balanceFen: hold.balanceFen, points: hold.points, shoppingCardFen: cardFen, holdId: auth.requestId };
+      }
     }
     const limits = content.device.offlineLimits;
     const used = this.offlineUsed(device, sale.memberId, content, at);
     return {
       balanceFen: Math.max(0, limits.balanceFenPerMemberPerDay - used.balanceFen),
       points: Math.max(0, limits.pointsPerMemberPerDay - used.points),
+      shoppingCardFen: Math.max(0, limits.shoppingCardFenPerMemberPerDay - used.shoppingCardFen),
       holdId: undefined,
     };
   }
@@ -86,7 +93,12 @@ export class IngestGuard {
    * sale's local day. A time before the horizon (or the config's issue) or after tomorrow counts on the
    * first or last day of that window, so a kiosk cannot spread offline spending over invented days.
    */
-  private offlineUsed(device: DeviceAddress, memberId: string, content: ConfigContent, at: number): { balanceFen: number; points: number } {
+  private offlineUsed(
+    device: DeviceAddress,
+    memberId: string,
+    content: ConfigContent,
+    at: number,
+  ): { balanceFen: number; points: number; shoppingCardFen: number } {
     const now = this.clock.now();
     const floor = Math.max(now - OFFLINE_HORIZON_MS, content.issuedAt - DAY_MS);
     const ceiling = now + DAY_MS;
@@ -96,10 +108,10 @@ export class IngestGuard {
     const to = start + DAY_MS > ceiling ? Number.MAX_SAFE_INTEGER : start + DAY_MS;
     const r = this.db
       .prepare(
-        `SELECT COALESCE(SUM(balance_fen), 0) AS b, COALESCE(SUM(points_redeemed), 0) AS p FROM sales
+        `SELECT COALESCE(SUM(balance_fen), 0) AS b, COALESCE(SUM(points_redeemed), 0) AS p, COALESCE(SUM(shopping_card_fen), 0) AS c FROM sales
          WHERE device_id = ? AND member_id = ? AND offline_approved = 1 AND at >= ? AND at < ?`,
       )
-      .get<{ b: number; p: number }>(device.deviceId, memberId, from, to);
-    return { balanceFen: Number(r?.b ?? 0), points: Number(r?.p ?? 0) };
+      .get<{ b: number; p: number; c: number }>(device.deviceId, memberId, from, to);
+    return { balanceFen: Number(r?.b ?? 0), points: Number(r?.p ?? 0), shoppingCardFen: Number(r?.c ?? 0) };
   }
 }

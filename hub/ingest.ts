@@ -9,13 +9,16 @@ import type { Database } from "../storage/database.js";
 import type { Clock } from "../protocol/clock.js";
 import type { Logger } from "../runtime/log.js";
 import type { DeviceAddress } from "../protocol/topics.js";
-import type { Ack, ClaimFact, GateEntryFact, LedgerBatch, LedgerEntry, MemberRecord, ReturnFact, SaleFact, VerificationFact } from "../protocol/messages.js";
+import type { Ack, LedgerBatch, LedgerEntry, MemberRecord, ReturnFact, SaleFact } from "../protocol/messages.js";
 import type { MemberRegistry, ScopedChange } from "./members.js";
 import type { ConfigService } from "./config-service.js";
 import { checkSaleBounds, evaluateReturn, evaluateSale, hubBalanceSplit, ReturnRejected, SaleRejected, saleTenders } from "./evaluate.js";
 import { IngestGuard } from "./ingest-guard.js";
 import { memberActivity, overdrafts, saleForReturn, type MemberActivity, type OverdraftRow } from "./ingest-queries.js";
 import { rowLocks } from "./sql-dialect.js";
+import { MoneyLedger } from "./backoffice/ledger.js";
+import { cardDebit, creditCardInTx, debitCardInTx } from "./ingest-cards.js";
+import { recordPlainFactInTx } from "./ingest-records.js";
 import type { Authorizer } from "./authorizer.js";
 import { storeReceiptToken } from "./app/receipts.js";
 import { enqueuePurchaseReceiptInTx } from "./notify/templates.js";
@@ -47,6 +50,8 @@ export class Ingest {
     claims: 0,
   };
   private readonly guard: IngestGuard;
+  /** Shopping-card debits and credits (hub/ingest-cards.ts). */
+  private readonly cards: MoneyLedger;
 
   constructor(
     private readonly db: Database,
@@ -57,6 +62,7 @@ export class Ingest {
     private readonly authorizer?: Authorizer,
   ) {
     this.guard = new IngestGuard(db, clock, members, authorizer);
+    this.cards = new MoneyLedger(db, clock, members);
   }
 
   /** Totals over everything applied so far (all devices), from the database. */
@@ -168,15 +174,11 @@ export class Ingest {
         return this.applySale(device, entry, entry.fact);
       case "return":
         return this.applyReturn(device, entry, entry.fact);
-      case "gate_entry":
-        this.applyGateEntry(device, entry, entry.fact);
+      default: {
+        const counter = recordPlainFactInTx(this.db, device, entry);
+        if (counter) this.stats[counter]++;
         return undefined;
-      case "verification":
-        this.applyVerification(device, entry, entry.fact);
-        return undefined;
-      case "claim":
-        this.applyClaim(device, entry, entry.fact);
-        return undefined;
+      }
     }
   }
 
@@ -232,7 +234,9 @@ export class Ingest {
     const result = evaluateSale(config.content, member, sale, entry.at, allowance.points);
     const pointsSpent = result.pointsRedeemed;
     const tenderedBalance = sale.tenders.filter((t) => t.kind === "balance").reduce((s, t) => s + t.amountFen, 0);
-    const balanceFen = Math.min(tenderedBalance, result.priced.totals.payableFen, allowance.balanceFen);
+    // Tender order: the shopping card first, the balance from what it leaves (protocol/rules/tenders.ts).
+    const card = cardDebit(this.db, sale, result.priced.totals.payableFen, allowance);
+    const balanceFen = Math.min(tenderedBalance, result.priced.totals.payableFen - card.fen, allowance.balanceFen);
     const split = hubBalanceSplit(config.content, member, balanceFen);
     const range = this.guard.outOfRange(member, -balanceFen, result.pointsEarned - pointsSpent);
     if (range) throw new SaleRejected(range);
@@ -245,6 +249,7 @@ export class Ingest {
       ["pointsEarned", hints.pointsEarned, result.pointsEarned],
       ["pointsRedeemed", sale.pointsRedeemed ?? 0, pointsSpent],
       ["balanceFen", tenderedBalance, balanceFen],
+      ["shoppingCardFen", card.claimedFen, card.fen],
       ...(sale.balanceSplit
         ? ([
             ["balanceSplit.principalFen", sale.balanceSplit.principalFen, split.principalFen],
@@ -253,7 +258,7 @@ export class Ingest {
         : []),
     ]);
     // offline_approved: the hub counted this sale's debit against the offline limits.
-    const offline = allowance.holdId === undefined && (balanceFen > 0 || pointsSpent > 0);
+    const offline = allowance.holdId === undefined && (balanceFen > 0 || pointsSpent > 0 || card.fen > 0);
     this.db
       .prepare(
         `INSERT INTO sales (sale_id, device_id, seq, member_id, at, subtotal_fen, total_fen, savings_fen, points_earned, offline_approved, coupons, points_redeemed, balance_fen)
@@ -275,7 +280,7 @@ export class Ingest {
         balanceFen,
       );
     // The tender plan the hub took (what returns refund from), never the kiosk's breakdown.
-    const tenders = saleTenders(config.content, result.priced, split);
+    const tenders = saleTenders(config.content, result.priced, split, card.cardId !== undefined ? { cardId: card.cardId, fen: card.fen } : undefined);
     this.db
       .prepare("INSERT INTO sale_details (sale_id, priced, tenders) VALUES (?, ?, ?)")
       .run(sale.saleId, JSON.stringify(result.priced), JSON.stringify(tenders ?? null));
@@ -297,11 +302,13 @@ export class Ingest {
         .prepare("INSERT INTO balance_log (member_id, delta_fen, reason, ref, at) VALUES (?, ?, 'sale', ?, ?)")
         .run(sale.memberId, -balanceFen, sale.saleId, now);
     }
+    const cardAfter = debitCardInTx(this.cards, this.db, sale, card);
     if (allowance.holdId !== undefined) this.authorizer?.consumeInTx(allowance.holdId);
     const { changes, after } = this.members.adjustWithRecordInTx(sale.memberId, result.pointsEarned - pointsSpent, -balanceFen);
     // Within the hold or the offline limits the money was taken at the kiosk: record, never refuse.
     if (after && balanceFen > 0 && after.balanceFen < 0) this.recordOverdraft(device, entry, sale, "balance", balanceFen, after.balanceFen, offline);
     if (after && pointsSpent > 0 && after.pointsBalance < 0) this.recordOverdraft(device, entry, sale, "points", pointsSpent, after.pointsBalance, offline);
+    if (card.fen > 0 && cardAfter < 0) this.recordOverdraft(device, entry, sale, "shopping-card", card.fen, cardAfter, offline);
     // The member's purchase receipt, in this transaction: once per sale, whatever the kiosk resends.
     enqueuePurchaseReceiptInTx(this.db, this.clock, {
       saleId: sale.saleId,
@@ -347,6 +354,7 @@ export class Ingest {
       ["return.principalFen", h.principalFen, t.principalFen],
       ["return.bonusFen", h.bonusFen, t.bonusFen],
       ["return.externalFen", h.externalFen, t.externalFen],
+      ["return.shoppingCardFen", h.shoppingCardFen ?? 0, t.shoppingCardFen ?? 0],
       ["return.pointsGivenBack", h.pointsGivenBack, t.pointsGivenBack],
       ["return.pointsTakenBack", h.pointsTakenBack, t.pointsTakenBack],
     ]);
@@ -379,6 +387,7 @@ export class Ingest {
         )
         .run(ret.saleId, l.index, l.qty);
     }
+    creditCardInTx(this.cards, this.db, ret, sale.tenders, t.shoppingCardFen ?? 0);
     const balanceBack = t.principalFen + t.bonusFen;
     const netPoints = t.pointsGivenBack - t.pointsTakenBack;
     if (netPoints !== 0) {
@@ -403,29 +412,6 @@ export class Ingest {
     return this.members.adjustInTx(ret.memberId, netPoints, balanceBack);
   }
 
-  private applyGateEntry(device: DeviceAddress, entry: LedgerEntry, g: GateEntryFact): void {
-    this.db
-      .prepare("INSERT INTO gate_entries (device_id, seq, member_id, card_id, admitted, reason, primary_member_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-      .run(device.deviceId, entry.seq, g.memberId, g.cardId, g.admitted ? 1 : 0, g.reason, g.primaryMemberId, entry.at);
-    this.stats.gateEntries++;
-  }
-
-  private applyVerification(device: DeviceAddress, entry: LedgerEntry, v: VerificationFact): void {
-    this.db
-      .prepare(
-        "INSERT INTO verifications (device_id, seq, request_id, member_id, staff_id, decision, reasons, headshot_hash, note, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      )
-      .run(device.deviceId, entry.seq, v.requestId, v.memberId, v.staffId, v.decision, JSON.stringify(v.reasons), v.headshotHash, v.note, entry.at);
-    this.stats.verifications++;
-  }
-
-  private applyClaim(device: DeviceAddress, entry: LedgerEntry, c: ClaimFact): void {
-    this.db
-      .prepare("INSERT INTO claims (claim_id, device_id, seq, member_id, total_fen, body, at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-      .run(c.claimId, device.deviceId, entry.seq, c.memberId, c.hints.totalFen, JSON.stringify(c), entry.at, c.expiresAt);
-    this.stats.claims++;
-  }
-
   /** Gate entries, verifications and returns recorded for a member (newest first), for reports and tests. */
   memberActivity(memberId: string): MemberActivity {
     return memberActivity(this.db, memberId);
@@ -435,7 +421,7 @@ export class Ingest {
     device: DeviceAddress,
     entry: LedgerEntry,
     sale: SaleFact,
-    kind: "balance" | "points",
+    kind: "balance" | "points" | "shopping-card",
     amount: number,
     after: number,
     offline: boolean,

@@ -301,6 +301,21 @@ export const BACKOFFICE_FEATURE_MIGRATIONS: readonly Migration[] = [
       DROP TABLE shopping_cards;
       ALTER TABLE shopping_cards_next RENAME TO shopping_cards;
       CREATE INDEX shopping_cards_member ON shopping_cards (member_id, created_at);
+      -- An overdraft may be a shopping card's (kind 'shopping-card'): the table is rebuilt with the wider CHECK.
+      CREATE TABLE overdrafts_next (
+        device_id      TEXT NOT NULL,
+        seq            INTEGER NOT NULL,
+        member_id      TEXT NOT NULL,
+        kind           TEXT NOT NULL CHECK (kind IN ('balance', 'points', 'shopping-card')),
+        amount         INTEGER NOT NULL,
+        balance_after  INTEGER NOT NULL,
+        offline        INTEGER NOT NULL,
+        at             INTEGER NOT NULL,
+        PRIMARY KEY (device_id, seq, kind)
+      );
+      INSERT INTO overdrafts_next SELECT device_id, seq, member_id, kind, amount, balance_after, offline, at FROM overdrafts;
+      DROP TABLE overdrafts;
+      ALTER TABLE overdrafts_next RENAME TO overdrafts;
       -- The card money a hold keeps for a kiosk sale in flight (authorizer.ts), what a sale took from a
       -- card (the offline limit counts it) and what a return gave back to it.
       ALTER TABLE holds ADD COLUMN shopping_card_id TEXT;

@@ -282,6 +282,9 @@ export const BACKOFFICE_PG_FEATURE_MIGRATIONS: readonly Migration[] = [
       WHERE member_id IN (SELECT member_id FROM shopping_cards);
       -- An offline kiosk sale may take a card below zero (recorded in overdrafts); MoneyLedger refuses the rest.
       ALTER TABLE shopping_cards DROP CONSTRAINT IF EXISTS shopping_cards_balance_fen_check;
+      -- An overdraft may be a shopping card's.
+      ALTER TABLE overdrafts DROP CONSTRAINT IF EXISTS overdrafts_kind_check;
+      ALTER TABLE overdrafts ADD CONSTRAINT overdrafts_kind_check CHECK (kind IN ('balance', 'points', 'shopping-card'));
       ALTER TABLE holds ADD COLUMN shopping_card_id TEXT;
       ALTER TABLE holds ADD COLUMN shopping_card_fen BIGINT NOT NULL DEFAULT 0;
       ALTER TABLE sales ADD COLUMN shopping_card_id TEXT;
