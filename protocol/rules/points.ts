@@ -129,27 +129,40 @@ interface MultiplierEntry {
   den: bigint;
 }
 
-const multiplierCache = new WeakMap<RulesConfig["points"]["multipliers"], Map<string, MultiplierEntry>>();
+/** Per multipliers section: the last entry asked for (carts come in runs of one day and one level) and the others, by key. */
+interface MultiplierCache {
+  last: MultiplierEntry | undefined;
+  lastKey: { levelPercent: number; date: IsoDate; birthday: string | undefined };
+  byKey: Map<string, MultiplierEntry>;
+}
+
+const multiplierCache = new WeakMap<RulesConfig["points"]["multipliers"], MultiplierCache>();
 
 function multiplierOf(config: RulesConfig, levelPercent: number, birthday: string | undefined, date: IsoDate): MultiplierEntry {
   const m = config.points.multipliers;
-  let byKey = multiplierCache.get(m);
-  if (!byKey) {
-    byKey = new Map();
-    multiplierCache.set(m, byKey);
+  let cache = multiplierCache.get(m);
+  if (!cache) {
+    cache = { last: undefined, lastKey: { levelPercent: 0, date: "", birthday: undefined }, byKey: new Map() };
+    multiplierCache.set(m, cache);
   }
+  const lk = cache.lastKey;
+  const last = cache.last;
+  if (last && last.combine === m.combine && lk.levelPercent === levelPercent && lk.date === date && lk.birthday === birthday) return last;
   const key = `${levelPercent}|${date}|${birthday === undefined ? "-" : `+${birthday}`}`;
-  const hit = byKey.get(key);
-  if (hit && hit.combine === m.combine) return hit;
-  const events = eventMultipliers(config, birthday, date);
-  const mult = combineMultipliers(
-    m.combine,
-    levelPercent,
-    events.map((e) => e.percent),
-  );
-  const entry: MultiplierEntry = { levelPercent, events, combine: m.combine, total: ratioString(mult), num: mult.num, den: mult.den };
-  if (byKey.size >= 256) byKey.clear();
-  byKey.set(key, entry);
+  let entry = cache.byKey.get(key);
+  if (!entry || entry.combine !== m.combine) {
+    const events = eventMultipliers(config, birthday, date);
+    const mult = combineMultipliers(
+      m.combine,
+      levelPercent,
+      events.map((e) => e.percent),
+    );
+    entry = { levelPercent, events, combine: m.combine, total: ratioString(mult), num: mult.num, den: mult.den };
+    if (cache.byKey.size >= 256) cache.byKey.clear();
+    cache.byKey.set(key, entry);
+  }
+  cache.last = entry;
+  cache.lastKey = { levelPercent, date, birthday };
   return entry;
 }
 
