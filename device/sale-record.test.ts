@@ -1,15 +1,18 @@
-// The stored receipt's compact form gives back exactly the priced cart JSON would have: every priced cart of the rules vectors, and lines of mixed shapes.
+// The stored receipt's and tender plan's compact forms give back exactly what JSON would have: every priced cart and tender plan of the rules vectors, and lines of mixed shapes.
 import { describe, it, expect } from "vitest";
 import { readFileSync, readdirSync } from "node:fs";
 import type { PricedCart } from "../protocol/rules/pricing-types.js";
-import { decodePricedCart, encodePricedCart } from "./sale-record.js";
+import type { TenderPlan } from "../protocol/rules/tenders.js";
+import { decodePricedCart, decodeTenderPlan, encodePricedCart, encodeTenderPlan } from "./sale-record.js";
 
 const dir = new URL("../protocol/rules/vectors/", import.meta.url);
-const pricedCarts: PricedCart[] = readdirSync(dir)
+const cases = readdirSync(dir)
   .filter((f) => f.endsWith(".json"))
-  .flatMap((f) => (JSON.parse(readFileSync(new URL(f, dir), "utf8")) as { cases: Array<{ fn: string; expected?: unknown }> }).cases)
-  .filter((c) => c.fn === "priceCart" && typeof c.expected === "object" && c.expected !== null && "lines" in c.expected)
-  .map((c) => c.expected as PricedCart);
+  .flatMap((f) => (JSON.parse(readFileSync(new URL(f, dir), "utf8")) as { cases: Array<{ fn: string; expected?: unknown }> }).cases);
+const withLines = (fn: string): unknown[] =>
+  cases.filter((c) => c.fn === fn && typeof c.expected === "object" && c.expected !== null && "lines" in c.expected).map((c) => c.expected);
+const pricedCarts = withLines("priceCart") as PricedCart[];
+const tenderPlans = withLines("settleTenders") as TenderPlan[];
 
 /** What the kiosk stored before (JSON text), read back. */
 const viaJson = (p: PricedCart): unknown => JSON.parse(JSON.stringify(p));
@@ -51,5 +54,19 @@ describe("stored receipt (compact form)", () => {
     const stored = encodePricedCart(p);
     stored[0] = 9;
     expect(() => decodePricedCart(stored)).toThrow(/unknown stored receipt format 9/);
+  });
+
+  it("round-trips the tender plans of the rules vectors and one with a line of another shape; reads the plain JSON older kiosks stored", () => {
+    expect(tenderPlans.length).toBeGreaterThanOrEqual(1);
+    for (const t of tenderPlans) {
+      const stored = encodeTenderPlan(t);
+      expect(decodeTenderPlan(stored)).toEqual(JSON.parse(JSON.stringify(t)));
+      if (t.lines.length >= 3) expect(stored.length).toBeLessThan(JSON.stringify(t).length);
+      expect(decodeTenderPlan(JSON.stringify(t))).toEqual(JSON.parse(JSON.stringify(t)));
+    }
+    const t = tenderPlans[0] as TenderPlan;
+    const odd = { ...t, lines: [...t.lines, { ...t.lines[0], cardFen: 5 } as TenderPlan["lines"][number]] };
+    expect(decodeTenderPlan(encodeTenderPlan(odd))).toEqual(JSON.parse(JSON.stringify(odd)));
+    expect(() => decodeTenderPlan("[7, {}]")).toThrow(/unknown stored tender plan format 7/);
   });
 });

@@ -11,7 +11,7 @@ import {
   type SaleFact,
 } from "../protocol/messages.js";
 import type { SignedEnvelope } from "../protocol/signing.js";
-import { decodePricedCart, encodePricedCart } from "./sale-record.js";
+import { decodePricedCart, decodeTenderPlan, encodePricedCart, encodeTenderPlan } from "./sale-record.js";
 import type { PricedCart } from "../protocol/rules/pricing-types.js";
 import type { TenderPlan } from "../protocol/rules/tenders.js";
 
@@ -115,22 +115,27 @@ export class KioskStore {
    * where it arrives (the hub).
    */
   appendSale(fact: SaleFact, at: number, configVersion: number, effect: MemberEffect, sale: Omit<StoredSale, "seq">): LedgerEntry {
+    // Encoded before the write lock is taken, so the transaction holds it only for the inserts.
+    const body = JSON.stringify(fact);
+    const record = [encodePricedCart(sale.priced), encodeTenderPlan(sale.tenders), JSON.stringify(sale.coupons)] as const;
     return this.db.transaction(() => {
       const seq = this.lastSeq() + 1;
       // The entry is named by its sale: the ledger's entry_id index then finds the sale, with no index of its own.
       const entry: LedgerEntry = { seq, entryId: fact.saleId, at, configVersion, fact };
-      this.writeEntryInTx(entry, effect);
-      this.writeSaleInTx({ ...sale, seq });
+      this.writeEntryInTx(entry, effect, body);
+      this.db
+        .prepare("INSERT INTO sale_records (seq, sale_id, member_id, card_id, at, priced, tenders, coupons) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        .run(seq, sale.saleId, sale.memberId, sale.cardId, sale.at, ...record);
       return entry;
     });
   }
 
   /** The ledger row (the entry as it is sent), its outbox row (the position only) and the member effect (coupon moves as one JSON column). */
-  private writeEntryInTx(entry: LedgerEntry, effect: MemberEffect | undefined): void {
+  private writeEntryInTx(entry: LedgerEntry, effect: MemberEffect | undefined, body = JSON.stringify(entry.fact)): void {
     const { seq, fact } = entry;
     this.db
       .prepare("INSERT INTO ledger (seq, entry_id, type, at, config_version, body) VALUES (?, ?, ?, ?, ?, ?)")
-      .run(seq, entry.entryId, fact.type, entry.at, entry.configVersion, JSON.stringify(fact));
+      .run(seq, entry.entryId, fact.type, entry.at, entry.configVersion, body);
     this.db.prepare("INSERT INTO outbox (seq) VALUES (?)").run(seq);
     if (!effect) return;
     const coupons = effect.coupons && effect.coupons.length > 0 ? JSON.stringify(effect.coupons) : null;
@@ -291,22 +296,6 @@ export class KioskStore {
 
   // ------------------------------------------------------------ sales and returns (inside appendFact's transaction)
 
-  /** The sale's receipt, tender plan and coupons, keyed by its ledger position (the receipt in its compact form, device/sale-record.ts). */
-  private writeSaleInTx(sale: StoredSale): void {
-    this.db
-      .prepare("INSERT INTO sale_records (seq, sale_id, member_id, card_id, at, priced, tenders, coupons) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-      .run(
-        sale.seq,
-        sale.saleId,
-        sale.memberId,
-        sale.cardId,
-        sale.at,
-        encodePricedCart(sale.priced),
-        JSON.stringify(sale.tenders),
-        JSON.stringify(sale.coupons),
-      );
-  }
-
   /** A sale this kiosk made: from sale_records, or from the sales table kiosks wrote before migration 6. */
   sale(saleId: string): StoredSale | undefined {
     const r =
@@ -324,7 +313,7 @@ export class KioskStore {
           cardId: r.card_id,
           at: r.at,
           priced: decodePricedCart(r.priced),
-          tenders: JSON.parse(r.tenders) as TenderPlan,
+          tenders: decodeTenderPlan(r.tenders),
           coupons: JSON.parse(r.coupons) as HeldCouponRecord[],
         }
       : undefined;
