@@ -171,6 +171,16 @@ describe.runIf(run)("IngestPool (PostgreSQL, worker processes)", () => {
     }
   });
 
+  it("records a kiosk's status in its worker, after the batches sent before it", async () => {
+    const order: string[] = [];
+    const batch = pool.handleBatch(K(first), { entries: [sale(1)] }).then(() => order.push("batch"));
+    const status = pool.recordStatus(first, { online: true, at: T0, ackedSeq: 0 }).then(() => order.push("status"));
+    await Promise.all([batch, status]);
+    expect(order).toEqual(["batch", "status"]);
+    const row = db.prepare("SELECT last_status AS s, last_seen_at AS t FROM devices WHERE device_id = ?").get<{ s: string; t: number }>(first)!;
+    expect({ status: JSON.parse(row.s) as unknown, seen: row.t }).toEqual({ status: { online: true, at: T0, ackedSeq: 0 }, seen: T0 });
+  });
+
   it("reports a batch the database refused, with its counters as before and nothing applied", async () => {
     await pool.handleBatch(K(first), { entries: [sale(1)] });
     db.exec("ALTER TABLE sale_details RENAME TO sale_details_gone");

@@ -35,10 +35,14 @@ export interface IngestWorkerData {
   logLevel: string;
 }
 
-export type ToWorker = { kind: "batch"; id: number; device: DeviceAddress; batch: LedgerBatch; now: number } | { kind: "close" };
+export type ToWorker =
+  | { kind: "batch"; id: number; device: DeviceAddress; batch: LedgerBatch; now: number }
+  | { kind: "status"; id: number; deviceId: string; status: unknown; now: number }
+  | { kind: "close" };
 
 export type FromWorker =
   | { kind: "done"; id: number; ack: Ack; changes: ScopedChange[]; stats: Partial<IngestStats> }
+  | { kind: "recorded"; id: number }
   | { kind: "failed"; id: number; error: { name: string; message: string; code?: string }; stats: Partial<IngestStats> }
   | { kind: "log"; line: string };
 
@@ -55,7 +59,7 @@ export interface IngestPoolOptions {
 }
 
 interface Pending {
-  resolve: (r: { ack: Ack; changes: ScopedChange[] }) => void;
+  resolve: (r: { ack: Ack; changes: ScopedChange[] } | undefined) => void;
   reject: (err: Error) => void;
 }
 
@@ -122,9 +126,9 @@ class IngestThread {
   }
 
   post(msg: ToWorker, pending?: Pending): void {
-    if (pending && msg.kind === "batch") this.pending.set(msg.id, pending);
+    if (pending && msg.kind !== "close") this.pending.set(msg.id, pending);
     if (!this.gone && this.child.connected) this.child.send(msg);
-    else if (msg.kind === "batch") this.failAll("the ingest worker is gone");
+    else if (msg.kind !== "close") this.failAll("the ingest worker is gone");
   }
 
   private onMessage(msg: FromWorker): void {
@@ -134,6 +138,10 @@ class IngestThread {
     }
     const pending = this.pending.get(msg.id);
     this.pending.delete(msg.id);
+    if (msg.kind === "recorded") {
+      pending?.resolve(undefined);
+      return;
+    }
     for (const [key, n] of Object.entries(msg.stats) as Array<[keyof IngestStats, number]>) this.stats[key] += n;
     if (!pending) return;
     if (msg.kind === "done") pending.resolve({ ack: msg.ack, changes: msg.changes });
@@ -225,7 +233,9 @@ export class IngestPool {
     const id = this.nextId++;
     const { chainId, storeId, deviceId } = device;
     const answer = new Promise<{ ack: Ack; changes: ScopedChange[] }>((resolve, reject) => {
-      this.thread(deviceId).post({ kind: "batch", id, device: { chainId, storeId, deviceId }, batch, now: this.opts.clock.now() }, { resolve, reject });
+      const done = (r: { ack: Ack; changes: ScopedChange[] } | undefined): void =>
+        r ? resolve(r) : reject(new IngestWorkerError("no answer to a batch", "INGEST_WORKER_GONE"));
+      this.thread(deviceId).post({ kind: "batch", id, device: { chainId, storeId, deviceId }, batch, now: this.opts.clock.now() }, { resolve: done, reject });
     });
     this.waiting.set(key, answer);
     const forget = (): void => {
@@ -233,6 +243,18 @@ export class IngestPool {
     };
     answer.then(forget, forget);
     return answer;
+  }
+
+  /**
+   * Records a kiosk's status in its worker, after its batches posted before: the batch transaction
+   * locks the kiosk's device row, so the same UPDATE on the main thread would wait for it, event loop and all.
+   */
+  recordStatus(deviceId: string, status: unknown): Promise<void> {
+    if (this.closing) return Promise.reject(new IngestWorkerError("the hub is stopping", "INGEST_STOPPING"));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.thread(deviceId).post({ kind: "status", id, deviceId, status, now: this.opts.clock.now() }, { resolve: () => resolve(), reject });
+    });
   }
 
   /** Lets the batches in flight finish (up to drainMs), then closes every worker's connection and ends the threads. */

@@ -13,6 +13,7 @@ import { REDACT_PATHS } from "../runtime/log.js";
 import { MemberRegistry } from "./members.js";
 import { ConfigService } from "./config-service.js";
 import { Authorizer } from "./authorizer.js";
+import { DeviceRegistry } from "./devices.js";
 import { Ingest, type IngestStats } from "./ingest.js";
 import type { IngestWorkerData, ToWorker, FromWorker } from "./ingest-pool.js";
 
@@ -39,13 +40,13 @@ function statsDelta(after: IngestStats, before: IngestStats): Partial<IngestStat
   return delta;
 }
 
-async function open(): Promise<{ db: Database; ingest: Ingest }> {
+async function open(): Promise<{ db: Database; ingest: Ingest; devices: DeviceRegistry }> {
   const db = await openPostgres({ url: data.url, schema: data.schema, applicationName: data.applicationName });
   const members = new MemberRegistry(db, clock);
   // This worker reads published versions only; it never signs (no private key crosses to it).
   const configs = new ConfigService(db, clock, data.chainId, { keyId: data.keyId, keys: { publicKey: data.publicKey, privateKey: "" } });
   const authorizer = new Authorizer(db, clock, members);
-  return { db, ingest: new Ingest(db, clock, members, configs, log, authorizer) };
+  return { db, ingest: new Ingest(db, clock, members, configs, log, authorizer), devices: new DeviceRegistry(db, clock) };
 }
 
 const opened = open();
@@ -61,6 +62,20 @@ function handle(msg: ToWorker): Promise<void> {
         () => undefined,
       )
       .then(() => process.disconnect?.());
+  }
+  if (msg.kind === "status") {
+    return opened.then(
+      ({ devices }) => {
+        now = msg.now;
+        try {
+          devices.recordStatus(msg.deviceId, msg.status);
+          post({ kind: "recorded", id: msg.id });
+        } catch (err) {
+          post({ kind: "failed", id: msg.id, error: describe(err), stats: {} });
+        }
+      },
+      (err: unknown) => post({ kind: "failed", id: msg.id, error: describe(err), stats: {} }),
+    );
   }
   return opened.then(
     ({ ingest }) => {

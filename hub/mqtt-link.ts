@@ -31,6 +31,7 @@ import {
   decodeMessage,
   encodeMessage,
   type Ack,
+  type DeviceStatus,
   type LedgerBatch,
   type MemberChange,
 } from "../protocol/messages.js";
@@ -87,7 +88,11 @@ export class HubMqttLink {
       devices: DeviceRegistry;
       ingest: Ingest;
       /** Set on PostgreSQL: ledger batches are applied off the main thread (hub/ingest-pool.ts) instead of by `ingest`. */
-      ledger?: { handleBatch(device: DeviceAddress, batch: LedgerBatch): Promise<{ ack: Ack; changes: ScopedChange[] }> };
+      ledger?: {
+        handleBatch(device: DeviceAddress, batch: LedgerBatch): Promise<{ ack: Ack; changes: ScopedChange[] }>;
+        /** The kiosk's status, written after its batches (they lock its device row). */
+        recordStatus(deviceId: string, status: unknown): Promise<void>;
+      };
       members: MemberRegistry;
       configs: ConfigService;
       rollouts: Rollouts;
@@ -315,6 +320,17 @@ export class HubMqttLink {
     this.pushMemberChanges(changes);
   }
 
+  /** Once the kiosk's status is recorded: a kiosk coming online hears the hub's mark, its config if behind, its pending commands. */
+  private afterStatus(t: ParsedDeviceTopic, status: DeviceStatus, wasOnline: boolean): void {
+    if (!status.online) return;
+    // A kiosk coming online learns where the hub stands, so it can resend everything above it.
+    this.send(t, "ack", { ackedSeq: this.deps.ingest.ackedSeq(t.deviceId), hubTime: this.deps.clock.now() });
+    const desired = this.deps.rollouts.desiredFor(t.deviceId);
+    if (desired && status.configVersion !== undefined && status.configVersion < desired.version) this.publishConfig(t.deviceId, desired);
+    // Kiosks connect with a clean session: commands sent while it was away go again inside their lifetime.
+    if (!wasOnline) this.deps.fleet?.resendPending(t.deviceId);
+  }
+
   private dispatch(t: ParsedDeviceTopic, payload: Buffer): void {
     const { log } = this.deps;
     switch (t.channel) {
@@ -358,15 +374,19 @@ export class HubMqttLink {
       case "status": {
         const status = decodeMessage(DeviceStatusSchema, payload);
         const wasOnline = this.deps.fleet ? (this.deps.devices.get(t.deviceId)?.lastStatus as { online?: unknown } | null)?.online === true : false;
-        this.deps.devices.recordStatus(t.deviceId, status);
-        if (status.online) {
-          // A kiosk coming online learns where the hub stands, so it can resend everything above it.
-          this.send(t, "ack", { ackedSeq: this.deps.ingest.ackedSeq(t.deviceId), hubTime: this.deps.clock.now() });
-          const desired = this.deps.rollouts.desiredFor(t.deviceId);
-          if (desired && status.configVersion !== undefined && status.configVersion < desired.version) this.publishConfig(t.deviceId, desired);
-          // Kiosks connect with a clean session: commands sent while it was away go again inside their lifetime.
-          if (!wasOnline) this.deps.fleet?.resendPending(t.deviceId);
+        if (this.deps.ledger) {
+          // Written in the kiosk's worker (its batch transactions hold the device row), then answered here.
+          void this.deps.ledger
+            .recordStatus(t.deviceId, status)
+            .then(() => {
+              // Recorded after stop(): nobody to answer.
+              if (this.client) this.afterStatus(t, status, wasOnline);
+            })
+            .catch((err: unknown) => this.handlerFailed(deviceTopic(t, "status"), "status", err));
+          return;
         }
+        this.deps.devices.recordStatus(t.deviceId, status);
+        this.afterStatus(t, status, wasOnline);
         return;
       }
       case "commands/result": {
