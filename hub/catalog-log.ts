@@ -9,7 +9,7 @@ import type { Database } from "../storage/database.js";
 import type { Clock } from "../protocol/clock.js";
 import type { SignedEnvelope } from "../protocol/signing.js";
 import type { Product } from "../protocol/rules/config.js";
-import { CATALOG_DELTA_MAX_PUTS, catalogHash, catalogState, type CatalogMessage, type CatalogState } from "../protocol/catalog-delta.js";
+import { CATALOG_DELTA_MAX_PUTS, catalogHash, catalogState, productHash, type CatalogMessage, type CatalogState } from "../protocol/catalog-delta.js";
 import { jsonArraySql, jsonRecordsSql } from "./sql-dialect.js";
 
 /** Catalogs at older versions kept built in memory (each 50,000 items is about 25 MB). */
@@ -76,44 +76,69 @@ export class CatalogLog {
    * from the one in force, inside the caller's transaction (which announces it after its commit).
    */
   recordInTx(storeId: string, catalog: readonly Product[], source: string): RecordedCatalog {
-    const out = (() => {
-      const head = this.head(storeId);
-      const next = catalogState(head.version + 1, catalog);
-      const put: Product[] = [];
-      for (const [sku, h] of next.hashes) if (head.hashes.get(sku) !== h) put.push(next.products.get(sku)!);
-      const removed = [...head.hashes.keys()].filter((sku) => !next.hashes.has(sku));
-      if (put.length === 0 && removed.length === 0 && head.version > 0) return { version: head.version, changed: false, put: 0, removed: 0, next };
-      const v = next.version;
-      const closing = [...put.filter((p) => head.hashes.has(p.sku)).map((p) => p.sku), ...removed];
-      const skus = jsonArraySql(this.db, "?", "x");
-      for (let i = 0; i < closing.length; i += CHUNK) {
-        this.db
-          .prepare(`UPDATE catalog_items SET to_version = ? WHERE store_id = ? AND to_version IS NULL AND sku IN (SELECT ${skus.value} FROM ${skus.from})`)
-          .run(v, storeId, JSON.stringify(closing.slice(i, i + CHUNK)));
-      }
-      const rec = jsonRecordsSql(this.db, "r", [
-        ["sku", "text"],
-        ["body", "text"],
-        ["hash", "text"],
-      ]);
-      for (let i = 0; i < put.length; i += CHUNK) {
-        const rows = put.slice(i, i + CHUNK).map((p) => ({ sku: p.sku, body: JSON.stringify(p), hash: next.hashes.get(p.sku) }));
-        this.db
-          .prepare(
-            `INSERT INTO catalog_items (store_id, sku, from_version, to_version, body, hash)
-             SELECT ?, ${rec.column("sku")}, ?, NULL, ${rec.column("body")}, ${rec.column("hash")} FROM ${rec.from}`,
-          )
-          .run(storeId, v, JSON.stringify(rows));
-      }
+    const head = this.head(storeId);
+    const next = catalogState(head.version + 1, catalog);
+    const put: Product[] = [];
+    for (const [sku, h] of next.hashes) if (head.hashes.get(sku) !== h) put.push(next.products.get(sku)!);
+    const removed = [...head.hashes.keys()].filter((sku) => !next.hashes.has(sku));
+    return this.write(storeId, head, next, put, removed, source);
+  }
+
+  /**
+   * Records the head with `put` products replaced or added and `remove` skus gone (a price change: only
+   * the changed products are hashed), inside the caller's transaction.
+   */
+  changeInTx(storeId: string, put: readonly Product[], remove: readonly string[], source: string): RecordedCatalog {
+    const head = this.head(storeId);
+    const products = new Map(head.products);
+    const hashes = new Map(head.hashes);
+    for (const sku of remove) {
+      products.delete(sku);
+      hashes.delete(sku);
+    }
+    const changed: Product[] = [];
+    for (const p of put) {
+      const h = productHash(p);
+      if (hashes.get(p.sku) === h) continue;
+      products.set(p.sku, p);
+      hashes.set(p.sku, h);
+      changed.push(p);
+    }
+    const gone = remove.filter((sku) => head.hashes.has(sku));
+    const next: CatalogState = { version: head.version + 1, products, hashes, catalogHash: catalogHash(hashes) };
+    return this.write(storeId, head, next, changed, gone, source);
+  }
+
+  private write(storeId: string, head: CatalogState, next: CatalogState, put: readonly Product[], removed: readonly string[], source: string): RecordedCatalog {
+    if (put.length === 0 && removed.length === 0 && head.version > 0) return { version: head.version, changed: false, put: 0, removed: 0 };
+    const v = next.version;
+    const closing = [...put.filter((p) => head.hashes.has(p.sku)).map((p) => p.sku), ...removed];
+    const skus = jsonArraySql(this.db, "?", "x");
+    for (let i = 0; i < closing.length; i += CHUNK) {
       this.db
-        .prepare("INSERT INTO catalog_versions (store_id, version, catalog_hash, items, put, removed, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-        .run(storeId, v, next.catalogHash, next.products.size, put.length, removed.length, source.slice(0, 64), this.clock.now());
-      return { version: v, changed: true, put: put.length, removed: removed.length, next };
-    })();
+        .prepare(`UPDATE catalog_items SET to_version = ? WHERE store_id = ? AND to_version IS NULL AND sku IN (SELECT ${skus.value} FROM ${skus.from})`)
+        .run(v, storeId, JSON.stringify(closing.slice(i, i + CHUNK)));
+    }
+    const rec = jsonRecordsSql(this.db, "r", [
+      ["sku", "text"],
+      ["body", "text"],
+      ["hash", "text"],
+    ]);
+    for (let i = 0; i < put.length; i += CHUNK) {
+      const rows = put.slice(i, i + CHUNK).map((p) => ({ sku: p.sku, body: JSON.stringify(p), hash: next.hashes.get(p.sku) }));
+      this.db
+        .prepare(
+          `INSERT INTO catalog_items (store_id, sku, from_version, to_version, body, hash)
+           SELECT ?, ${rec.column("sku")}, ?, NULL, ${rec.column("body")}, ${rec.column("hash")} FROM ${rec.from}`,
+        )
+        .run(storeId, v, JSON.stringify(rows));
+    }
+    this.db
+      .prepare("INSERT INTO catalog_versions (store_id, version, catalog_hash, items, put, removed, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+      .run(storeId, v, next.catalogHash, next.products.size, put.length, removed.length, source.slice(0, 64), this.clock.now());
     // Inside a caller's transaction this may still roll back: head() sees the version differ and reloads.
-    if (out.changed) this.heads.set(storeId, out.next);
-    const { next: _n, ...result } = out;
-    return result;
+    this.heads.set(storeId, next);
+    return { version: v, changed: true, put: put.length, removed: removed.length };
   }
 
   /** After the transaction that recorded `version` committed: the MQTT link pushes the delta (a kiosk asking for it must find it). */

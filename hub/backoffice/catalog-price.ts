@@ -112,16 +112,14 @@ export function registerCatalogPriceRoute(r: Routes, d: BackofficeDeps): void {
       d.db.transaction(() => {
         d.configs.setLayer(scope, { ...layer, rules: { ...rules, catalog } });
         for (const storeId of affectedStores(d, scope)) {
-          const head = cat.head(storeId);
-          const live = head.version > 0 ? [...head.products.values()] : (d.configs.latest(storeId)?.content.rules.catalog ?? []);
-          const j = live.findIndex((p) => p.sku === params.sku);
-          if (j < 0) {
+          // A store with no catalog version yet (published before catalog deltas) starts from the bundle in force.
+          if (cat.head(storeId).version === 0) cat.recordInTx(storeId, d.configs.latest(storeId)?.content.rules.catalog ?? [], "bundle in force");
+          const live = cat.head(storeId).products.get(params.sku);
+          if (!live) {
             pending.push(storeId);
             continue;
           }
-          const next = live.slice();
-          next[j] = patched(live[j]!, body);
-          stores.push({ storeId, catalogVersion: cat.recordInTx(storeId, next, `price ${params.sku}`).version });
+          stores.push({ storeId, catalogVersion: cat.changeInTx(storeId, [patched(live, body)], [], `price ${params.sku}`).version });
         }
         d.audit.recordInTx({
           actor,
