@@ -61,6 +61,7 @@ export function evaluateSale(
     // The points were authorised (a hold, or the offline limit): price with them available.
     const priced = priceSale(content, { ...member, pointsBalance: Math.max(member.pointsBalance, redeem) }, sale.lines, at, {
       coupons: sale.coupons ?? [],
+      linesChecked: true, // sale.lines passed SaleFactSchema at the MQTT boundary
       ...(redeem > 0 ? { pointsToRedeem: redeem } : {}),
     });
     const t = priced.totals;

@@ -13,6 +13,8 @@ export interface SaleLine {
 export interface SalePricingOptions {
   coupons?: string[];
   pointsToRedeem?: number;
+  /** The lines were checked at the caller's boundary (the sale message's schema, the kiosk's cart edits): the rules check the rest only. */
+  linesChecked?: boolean;
 }
 
 /** The priced receipt for `lines` bought by `member` at `at` under the config `content`. */
@@ -41,5 +43,5 @@ export function priceSale(content: ConfigContent, member: MemberRecord, lines: r
     coupons: options.coupons ?? [],
   };
   if (options.pointsToRedeem !== undefined) input.pointsToRedeem = options.pointsToRedeem;
-  return priceCart(input);
+  return priceCart(input, { linesChecked: options.linesChecked === true });
 }

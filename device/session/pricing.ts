@@ -92,7 +92,7 @@ export function chooseCoupons(
   at: number,
 ): { priced: PricedCart; coupons: string[]; considered: number; combinations: number } {
   const rules = content.rules;
-  const price = (ids: string[]): PricedCart => priceSale(content, member, lines, at, { coupons: ids });
+  const price = (ids: string[]): PricedCart => priceSale(content, member, lines, at, { coupons: ids, linesChecked: true }); // lines from the cart edits (device/session/cart.ts)
   const base = price([]);
   let count = 1;
   const cands: Candidate[] = [];

@@ -365,3 +365,55 @@ describe("priceCartTrusted equals priceCart on requests the schema accepts", () 
     );
   });
 });
+
+describe("priceCart with linesChecked checks everything but the lines as the schema does", () => {
+  const config = fullConfig();
+  it("for valid lines and members, points and times that are sometimes not", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ sku: fc.constantFrom(...config.catalog.map((p) => p.sku)), qty: fc.integer({ min: 1, max: 12 }) }), {
+          minLength: 1,
+          maxLength: 8,
+        }),
+        fc.record({
+          birthday: fc.constantFrom("05-01", "13-45", "02-30", undefined),
+          cardClass: fc.constantFrom("standard", "", undefined),
+          pointsBalance: fc.constantFrom(10, -5, 1.5, undefined),
+          expiresOn: fc.constantFrom("2024-12-31", "2024-02-30"),
+        }),
+        fc.constantFrom(100, -1, 0.5, "max" as const, undefined),
+        fc.constantFrom(at("2024-05-01T10:00"), -1, 1.5),
+        fc.constantFrom(["a"], ["a", "x".repeat(129)], [""]),
+        (lines, m, points, when, coupons) => {
+          const member = Object.fromEntries(
+            Object.entries({
+              id: "m1",
+              levelId: "l90",
+              ...m,
+              couponsHeld: [{ instanceId: "a", couponId: "c-200-50", expiresOn: m.expiresOn }],
+              expiresOn: undefined,
+            }).filter(([, v]) => v !== undefined),
+          );
+          const input = {
+            config,
+            member,
+            lines,
+            channel: "kiosk",
+            at: when,
+            coupons,
+            ...(points === undefined ? {} : { pointsToRedeem: points }),
+          } as unknown as PriceCartInput;
+          const outcome = (options: { linesChecked?: boolean }): string => {
+            try {
+              return JSON.stringify(priceCart(input, options));
+            } catch (err) {
+              return err instanceof RulesError ? `${err.code} ${err.field ?? ""} ${err.message}` : String(err);
+            }
+          };
+          expect(outcome({ linesChecked: true })).toBe(outcome({}));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -28,8 +28,11 @@ const optId = (v: unknown): boolean => v === undefined || isId(v);
 const isCount = (v: unknown, max: number): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0 && v <= max;
 const isDate = (v: unknown): v is string => typeof v === "string" && isIsoDate(v);
 
-/** A request that passes every check of the schema, with its defaults filled in; undefined sends it to zod. */
-function fastParse(input: Obj, keys: ReadonlySet<string>): ParsedRequest | undefined {
+/**
+ * A request that passes every check of the schema, with its defaults filled in; undefined sends it
+ * to zod. With `checkLines` false the lines are taken as they are (the caller checked them).
+ */
+function fastParse(input: Obj, keys: ReadonlySet<string>, checkLines = true): ParsedRequest | undefined {
   if (!onlyKeys(input, keys)) return undefined;
   const { member: m, lines, channel, at, coupons, pointsToRedeem } = input;
   if (typeof channel !== "string" || !(CHANNELS as readonly string[]).includes(channel)) return undefined;
@@ -37,16 +40,16 @@ function fastParse(input: Obj, keys: ReadonlySet<string>): ParsedRequest | undef
   if (pointsToRedeem !== undefined && pointsToRedeem !== "max" && !isCount(pointsToRedeem, Number.MAX_SAFE_INTEGER)) return undefined;
   if (coupons !== undefined && (!Array.isArray(coupons) || !coupons.every(isId))) return undefined;
   if (!Array.isArray(lines) || lines.length < 1 || lines.length > 1000) return undefined;
-  const outLines: ParsedRequest["lines"] = [];
-  for (const l of lines as unknown[]) {
+  for (const l of checkLines ? (lines as unknown[]) : []) {
     if (!isObj(l) || !onlyKeys(l, LINE_KEYS)) return undefined;
     const { sku, barcode, qty, campaign } = l;
     if (!optId(sku) || (barcode !== undefined && (typeof barcode !== "string" || barcode.length < 1))) return undefined;
     if (!isCount(qty, 100_000) || qty < 1) return undefined;
     if (campaign !== undefined && campaign !== "group-buy" && campaign !== "flash-sale") return undefined;
     if ((sku === undefined) === (barcode === undefined)) return undefined;
-    outLines.push(l as ParsedRequest["lines"][number]);
   }
+  // Every line passed as it is: the lines array itself is the parsed one.
+  const outLines = lines as ParsedRequest["lines"];
   let member: ParsedRequest["member"] = null;
   if (m !== undefined && m !== null) {
     if (!isObj(m) || !onlyKeys(m, MEMBER_KEYS)) return undefined;
@@ -89,4 +92,13 @@ export function parsePriceCartInput(input: PriceCartInput): ParsedRequest {
   if (fast) return fast;
   const { config: _config, ...request } = input;
   return parseWith(PriceCartRequestSchema, request, "RULES_INVALID_INPUT");
+}
+
+/**
+ * {@link parsePriceCartInput} for a caller that checked the lines at its own boundary (a sale
+ * message's schema, the kiosk's cart edits): everything else (member, coupons, points, time,
+ * channel) is checked by hand. Undefined when that check does not pass (price through the full check).
+ */
+export function parsePriceCartInputButLines(input: PriceCartInput): ParsedRequest | undefined {
+  return isObj(input) ? fastParse(input as unknown as Obj, INPUT_KEYS, false) : undefined;
 }

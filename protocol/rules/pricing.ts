@@ -6,7 +6,7 @@ import { RulesError } from "./errors.js";
 import { allocate, divRound, sum } from "./money.js";
 import { redeemPoints } from "./points-cash.js";
 import { earnPointsOf } from "./points.js";
-import { parsePriceCartInput } from "./pricing-request.js";
+import { parsePriceCartInput, parsePriceCartInputButLines } from "./pricing-request.js";
 import type { CartLine, CartMember, LineAllocation, PriceCartInput, PricedCart, PricedLine } from "./pricing-types.js";
 import { priceScaleLine } from "./scale-label.js";
 import { localDate } from "./time.js";
@@ -34,15 +34,22 @@ export function pricingIdentity(config: RulesConfig, member: CartMember | null |
   return { isMember: true, isPlus: member.isPlus ?? false, level, cardClass };
 }
 
+export interface PriceCartOptions {
+  /** The lines passed PriceCartRequestSchema's line checks at the caller's boundary: check the rest of the request only. */
+  linesChecked?: boolean;
+}
+
 /**
  * Prices a cart. Order of work: member unit prices per line; coupons (stacking policy, allocated to
  * lines by largest remainder); points as cash (allocated likewise); rounding of the amount to pay
  * down to `rounding.cashUnitFen` (allocated likewise); points earned on what each line costs.
  * Every amount is an integer number of fen; line amounts add up exactly to the totals.
- * The request is checked on every call (see {@link priceCartTrusted} for one checked already).
+ * The request is checked on every call; `linesChecked` skips the check of the lines only (the
+ * caller checked them at its boundary), {@link priceCartTrusted} skips all of it.
  */
-export function priceCart(input: PriceCartInput): PricedCart {
-  return priceRequest(input.config, parsePriceCartInput(input));
+export function priceCart(input: PriceCartInput, options: PriceCartOptions = {}): PricedCart {
+  const req = options.linesChecked === true ? parsePriceCartInputButLines(input) : undefined;
+  return priceRequest(input.config, req ?? parsePriceCartInput(input));
 }
 
 /**
