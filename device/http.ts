@@ -22,7 +22,14 @@ import { isUnwritable } from "../storage/errors.js";
 import { STORAGE_REFUSAL_MESSAGE } from "./storage-guard.js";
 
 const ScanBody = z.object({ text: z.string().min(1).max(512) });
-const FinishBody = z.object({ payWith: z.enum(["external", "balance", "balance-card", "counter"]).default("external") });
+/** shoppingCardId: one of the member's shopping cards pays first (the rest as payWith says). */
+const FinishBody = z.object({
+  payWith: z.enum(["external", "balance", "balance-card", "counter"]).default("external"),
+  shoppingCardId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .optional(),
+});
 const QtyBody = z.object({ qty: z.number().int().min(0).max(999) });
 const PickBody = z.object({ sku: z.string().min(1).max(64) });
 const PointsBody = z.object({ use: z.boolean() });
@@ -286,13 +293,13 @@ export function createKioskApp(kiosk: Kiosk, mounts: readonly KioskMount[] = [])
   });
 
   app.post("/session/finish", async (c) => {
-    const b = await body(c, FinishBody, "payWith must be external, balance, balance-card or counter");
+    const b = await body(c, FinishBody, "payWith must be external, balance, balance-card or counter (shoppingCardId: a card id)");
     if (!b.ok) return b.res;
     if (b.value.payWith === "counter") {
       const claim = await kiosk.checkout.payAtCounter();
       return c.json({ claimId: claim.claimId, seq: claim.seq, totals: claim.priced.totals, expiresAt: claim.expiresAt, claimUrl: claim.receipt.eReceiptUrl });
     }
-    const sale = await kiosk.checkout.finish(b.value.payWith);
+    const sale = await kiosk.checkout.finish(b.value.payWith, b.value.shoppingCardId);
     return c.json({ saleId: sale.saleId, seq: sale.seq, totals: sale.priced.totals, tenders: sale.receipt.tenders });
   });
 

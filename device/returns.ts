@@ -251,15 +251,18 @@ export class Returns {
         pointsCashFen: t.pointsCashFen,
         pointsGivenBack: t.pointsGivenBack,
         pointsTakenBack: t.pointsTakenBack,
+        ...(t.shoppingCardFen ? { shoppingCardFen: t.shoppingCardFen } : {}),
       },
       couponsRestored,
     };
+    const cardBack = sale.tenders.shoppingCardId && t.shoppingCardFen ? { cardId: sale.tenders.shoppingCardId, deltaFen: t.shoppingCardFen } : undefined;
     const effect: MemberEffect = {
       memberId: sale.memberId,
       pointsDelta: t.pointsGivenBack - t.pointsTakenBack,
       balanceDeltaFen: t.principalFen + t.bonusFen,
       bonusDeltaFen: t.bonusFen,
       coupons: couponsRestored.map((coupon) => ({ action: "restore" as const, coupon })),
+      ...(cardBack ? { shoppingCard: cardBack } : {}),
     };
     const entry = this.deps.store.appendFact(fact, at, config.version, effect, () => this.deps.store.addReturnedUnitsInTx(sale.saleId, fact.lines));
     this.deps.onCommitted();
@@ -282,6 +285,7 @@ export class Returns {
   private slip(config: ConfigContent, sale: StoredSale, result: ReturnResult, seq: number, at: number, after: MemberRecord | undefined): ReceiptData {
     const t = result.totals;
     const tenders = [
+      ...(t.shoppingCardFen ? [{ method: "shopping-card", label: "退回购物卡", amountFen: t.shoppingCardFen }] : []),
       ...(t.principalFen + t.bonusFen > 0 ? [{ method: "balance", label: "退回储值", amountFen: t.principalFen + t.bonusFen }] : []),
       ...(t.externalFen > 0 ? [{ method: "external", label: "店员退款(原支付方式)", amountFen: t.externalFen }] : []),
       ...(t.pointsCashFen > 0 ? [{ method: "points", label: `退回积分(${t.pointsGivenBack}分)`, amountFen: t.pointsCashFen }] : []),

@@ -173,6 +173,16 @@ const CORE_MIGRATIONS: readonly Migration[] = [
       DROP TABLE returned_units;
     `,
   },
+  {
+    version: 7,
+    name: "shopping-card-tender",
+    sql: `
+      -- A shopping card (购物卡) paid or was refunded: the effect's card move as JSON {cardId, deltaFen}, shown on
+      -- the member's card until the hub's snapshot has it; what this kiosk took from cards offline per member per day.
+      ALTER TABLE member_pending ADD COLUMN shopping_card TEXT;
+      ALTER TABLE offline_usage ADD COLUMN shopping_card_fen INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 /** Every kiosk migration: the core above, 10 the store catalog (device/catalog-store.ts). */

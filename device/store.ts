@@ -25,8 +25,10 @@ export interface MemberEffect {
   bonusDeltaFen?: number;
   /** Coupon instances the fact used up or gave back. */
   coupons?: Array<{ action: "use" | "restore"; coupon: HeldCouponRecord }>;
+  /** A shopping card paid (negative) or got a refund (positive). */
+  shoppingCard?: { cardId: string; deltaFen: number };
   /** Set for an offline approval: counted against the member's offline limits for that day. */
-  offline?: { day: string; balanceFen: number; points: number };
+  offline?: { day: string; balanceFen: number; points: number; shoppingCardFen?: number };
 }
 
 /** A member change the kiosk could not read: kept aside with the reason (device/sync/member-follower.ts). */
@@ -140,15 +142,24 @@ export class KioskStore {
     if (!effect) return;
     const coupons = effect.coupons && effect.coupons.length > 0 ? JSON.stringify(effect.coupons) : null;
     this.db
-      .prepare("INSERT INTO member_pending (seq, member_id, points_delta, balance_delta, bonus_delta, coupons) VALUES (?, ?, ?, ?, ?, ?)")
-      .run(seq, effect.memberId, effect.pointsDelta, effect.balanceDeltaFen, effect.bonusDeltaFen ?? 0, coupons);
+      .prepare("INSERT INTO member_pending (seq, member_id, points_delta, balance_delta, bonus_delta, coupons, shopping_card) VALUES (?, ?, ?, ?, ?, ?, ?)")
+      .run(
+        seq,
+        effect.memberId,
+        effect.pointsDelta,
+        effect.balanceDeltaFen,
+        effect.bonusDeltaFen ?? 0,
+        coupons,
+        effect.shoppingCard && effect.shoppingCard.deltaFen !== 0 ? JSON.stringify(effect.shoppingCard) : null,
+      );
     if (effect.offline) {
       this.db
         .prepare(
-          `INSERT INTO offline_usage (member_id, day, balance_fen, points) VALUES (?, ?, ?, ?)
-           ON CONFLICT (member_id, day) DO UPDATE SET balance_fen = balance_fen + excluded.balance_fen, points = points + excluded.points`,
+          `INSERT INTO offline_usage (member_id, day, balance_fen, points, shopping_card_fen) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (member_id, day) DO UPDATE SET balance_fen = balance_fen + excluded.balance_fen, points = points + excluded.points,
+             shopping_card_fen = shopping_card_fen + excluded.shopping_card_fen`,
         )
-        .run(effect.memberId, effect.offline.day, effect.offline.balanceFen, effect.offline.points);
+        .run(effect.memberId, effect.offline.day, effect.offline.balanceFen, effect.offline.points, effect.offline.shoppingCardFen ?? 0);
     }
   }
 
@@ -278,7 +289,22 @@ export class KioskStore {
       balanceFen: m.balanceFen + (p?.bal ?? 0),
       bonusBalanceFen: Math.max(0, m.bonusBalanceFen + (p?.bonus ?? 0)),
       coupons,
+      shoppingCards: this.pendingCards(m),
     };
+  }
+
+  /** The member's shopping cards with this kiosk's unacknowledged card moves (only read for members who have cards). */
+  private pendingCards(m: MemberRecord): MemberRecord["shoppingCards"] {
+    if (m.shoppingCards.length === 0) return m.shoppingCards;
+    const moves = this.db
+      .prepare("SELECT shopping_card FROM member_pending WHERE member_id = ? AND shopping_card IS NOT NULL")
+      .all<{ shopping_card: string }>(m.memberId)
+      .map((r) => JSON.parse(r.shopping_card) as NonNullable<MemberEffect["shoppingCard"]>);
+    if (moves.length === 0) return m.shoppingCards;
+    return m.shoppingCards.map((c) => ({
+      ...c,
+      balanceFen: c.balanceFen + moves.filter((mv) => mv.cardId === c.cardId).reduce((s, mv) => s + mv.deltaFen, 0),
+    }));
   }
 
   /** Coupon moves of the member's unacknowledged effects, oldest first (rows before migration 6 kept one row per coupon). */
@@ -360,11 +386,11 @@ export class KioskStore {
   }
 
   /** What this kiosk has already approved offline for the member on that day. */
-  offlineUsage(memberId: string, day: string): { balanceFen: number; points: number } {
+  offlineUsage(memberId: string, day: string): { balanceFen: number; points: number; shoppingCardFen: number } {
     const r = this.db
-      .prepare("SELECT balance_fen, points FROM offline_usage WHERE member_id = ? AND day = ?")
-      .get<{ balance_fen: number; points: number }>(memberId, day);
-    return { balanceFen: r?.balance_fen ?? 0, points: r?.points ?? 0 };
+      .prepare("SELECT balance_fen, points, shopping_card_fen FROM offline_usage WHERE member_id = ? AND day = ?")
+      .get<{ balance_fen: number; points: number; shopping_card_fen: number }>(memberId, day);
+    return { balanceFen: r?.balance_fen ?? 0, points: r?.points ?? 0, shoppingCardFen: r?.shopping_card_fen ?? 0 };
   }
 
   // ------------------------------------------------------------ photos

@@ -290,7 +290,7 @@ describe("paying", () => {
     w.timers.advance(1250);
     const sale = await paying;
     expect(sale.receipt.tenders[0]).toMatchObject({ label: "储值支付(离线)", amountFen: 5391 });
-    expect(w.store.offlineUsage("m1", "2026-11-22")).toEqual({ balanceFen: 5391, points: 0 });
+    expect(w.store.offlineUsage("m1", "2026-11-22")).toEqual({ balanceFen: 5391, points: 0, shoppingCardFen: 0 });
 
     w.checkout.identify(w.code("Cm1"));
     w.checkout.addProduct(BARCODE.rice);

@@ -1,4 +1,4 @@
-// Parts of the customer display's view: a scale line, the claim ticket's QR as a path, the store's time zone, which tenders the member can use now.
+// Parts of the customer display's view: a scale line, the claim ticket's QR as a path, the store's time zone, which tenders (and shopping cards) the member can use now.
 import QRCode from "qrcode";
 import type { ConfigContent, MemberRecord } from "../../protocol/messages.js";
 import type { PricedLine } from "../../protocol/rules/pricing-types.js";
@@ -54,4 +54,28 @@ export function tenderChoices(
         ? { available: false, why: { code: "OFFLINE_LIMIT", limitFen: offlineLeft } }
         : { available: true };
   return { balance, balanceCard, card: { available: true }, counter: { available: true } };
+}
+
+/**
+ * The member's shopping cards that can pay now (POST /session/finish with shoppingCardId): each pays
+ * what it holds up to the amount to pay, the bank card the rest; offline, within what is left of the
+ * store's shopping-card limit today. Empty cards are not offered.
+ */
+export function shoppingCardChoices(
+  kiosk: Kiosk,
+  config: ConfigContent,
+  member: MemberRecord,
+  payableFen: number,
+  at: number,
+): NonNullable<DisplayView["cart"]>["shoppingCards"] {
+  const offline = !kiosk.sync.connected;
+  const used = offline ? kiosk.store.offlineUsage(member.memberId, localDate(at, config.rules.utcOffsetMinutes)).shoppingCardFen : 0;
+  const left = Math.max(0, config.device.offlineLimits.shoppingCardFenPerMemberPerDay - used);
+  return member.shoppingCards
+    .filter((c) => c.balanceFen > 0)
+    .map((c) => {
+      const payFen = Math.min(c.balanceFen, payableFen);
+      const base = { cardId: c.cardId, last4: c.cardId.slice(-4), balanceFen: c.balanceFen, payFen, covers: payFen >= payableFen };
+      return offline && payFen > left ? { ...base, available: false, why: { code: "OFFLINE_LIMIT", limitFen: left } } : { ...base, available: payableFen > 0 };
+    });
 }

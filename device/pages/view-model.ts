@@ -8,7 +8,7 @@ import { effectiveCardClass } from "../session/verification-policy.js";
 import type { ReturnState } from "../returns.js";
 import type { StaffSession } from "../staff-auth.js";
 import type { DisplayLanguages } from "../../protocol/device-policy.js";
-import { qrPath, scaleView, storeTimeZone, tenderChoices } from "./display-parts.js";
+import { qrPath, scaleView, shoppingCardChoices, storeTimeZone, tenderChoices } from "./display-parts.js";
 import { append, gateSaid, languagesOf, said, splitZhEn, type Said } from "./view-text.js";
 
 export type Tone = "info" | "ok" | "warn" | "error";
@@ -96,6 +96,16 @@ export interface DisplayView {
     balanceCovers: boolean;
     /** Each way to pay, and why it cannot be used now (a refusal code the page words, with amounts). */
     tenders: Record<"balance" | "balanceCard" | "card" | "counter", { available: boolean; why?: { code: string; shortFen?: number; limitFen?: number } }>;
+    /** The member's shopping cards (购物卡) that hold money: each pays `payFen` first, the bank card the rest (`covers`: nothing is left). */
+    shoppingCards: Array<{
+      cardId: string;
+      last4: string;
+      balanceFen: number;
+      payFen: number;
+      covers: boolean;
+      available: boolean;
+      why?: { code: string; limitFen?: number };
+    }>;
   };
   /** After paying no balances or names are shown (the next shopper may be behind): only what this sale did. */
   done?: {
@@ -277,6 +287,7 @@ export function displayView(kiosk: Kiosk): DisplayView {
       pointsOffer: quote.pointsOffer,
       balanceCovers: member.balanceFen >= t.payableFen,
       tenders: tenderChoices(kiosk, config, member, t.payableFen, at),
+      shoppingCards: shoppingCardChoices(kiosk, config, member, t.payableFen, at),
     };
   }
   const picks = pickList(config);

@@ -347,11 +347,12 @@ export class Checkout {
   }
 
   /**
-   * Pays externally (the attached terminal), from the stored-value balance, or at the counter (a claim
+   * Pays externally (the attached terminal), from the stored-value balance (a shopping card first when
+   * `shoppingCardId` names one of the member's), or at the counter (a claim
    * ticket). Sales commit their points, balance, coupons and outbox entry in one transaction, print the
    * receipt and show it (`done`); a refused payment returns to shopping with the cart intact.
    */
-  async finish(payWith: PayWith = "external"): Promise<CompletedSale> {
+  async finish(payWith: PayWith = "external", shoppingCardId?: string): Promise<CompletedSale> {
     if (payWith === "counter") {
       const claim = await this.payAtCounter();
       return { saleId: claim.claimId, seq: claim.seq, member: claim.member, priced: claim.priced, receipt: claim.receipt };
@@ -360,7 +361,7 @@ export class Checkout {
     const at = this.deps.clock.now();
     let paid: Awaited<ReturnType<typeof paySale>>;
     try {
-      paid = await paySale(this.paymentDeps(), config, s.member, s.lines, quote, payWith, at);
+      paid = await paySale(this.paymentDeps(), config, s.member, s.lines, quote, payWith, at, shoppingCardId);
     } catch (err) {
       this.paymentFailed(s, err);
       return this.storageFailure(err, "sale");

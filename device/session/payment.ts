@@ -1,4 +1,4 @@
-// Paying: stored value and points authorised online (or within the offline limits), the sale or claim committed, the receipt.
+// Paying: stored value, a shopping card and points authorised online (or within the offline limits), the sale or claim committed, the receipt.
 import { randomBytes, randomUUID } from "node:crypto";
 import type { Logger } from "../../runtime/log.js";
 import type { AuthRequest, AuthResponse, ClaimFact, ConfigContent, MemberRecord, SaleFact } from "../../protocol/messages.js";
@@ -40,12 +40,19 @@ async function askHub(deps: PaymentDeps, req: AuthRequest, deadlineMs: number): 
 
 interface Authorisation {
   mode: "online" | "offline";
-  offline?: { day: string; balanceFen: number; points: number };
+  offline?: { day: string; balanceFen: number; points: number; shoppingCardFen: number };
+}
+
+/** What the hub answers a declined hold with, as the kiosk's refusal and its words for the log. */
+function declined(reason: AuthResponse["reason"]): { code: "POINTS_DECLINED" | "BALANCE_DECLINED" | "SHOPPING_CARD_DECLINED"; what: string } {
+  if (reason === "insufficient-points") return { code: "POINTS_DECLINED", what: "points payment" };
+  if (reason === "insufficient-shopping-card") return { code: "SHOPPING_CARD_DECLINED", what: "shopping-card payment" };
+  return { code: "BALANCE_DECLINED", what: "stored-value payment" };
 }
 
 /**
- * Online authorisation of stored value and points, or the store's offline limits (per member per
- * local day, counted in offline_usage) when the hub does not answer in time.
+ * Online authorisation of stored value, a shopping card and points, or the store's offline limits (per
+ * member per local day, counted in offline_usage) when the hub does not answer in time.
  */
 async function authorise(
   deps: PaymentDeps,
@@ -55,11 +62,12 @@ async function authorise(
   balanceFen: number,
   points: number,
   at: number,
+  card?: { cardId: string; amountFen: number },
 ): Promise<Authorisation> {
-  const answer = await askHub(deps, { requestId, memberId: member.memberId, balanceFen, points }, config.device.authorisationTimeoutMs);
+  const req: AuthRequest = { requestId, memberId: member.memberId, balanceFen, points, ...(card ? { shoppingCard: card } : {}) };
+  const answer = await askHub(deps, req, config.device.authorisationTimeoutMs);
   if (answer && !answer.approved) {
-    const code = answer.reason === "insufficient-points" ? "POINTS_DECLINED" : "BALANCE_DECLINED";
-    const what = code === "POINTS_DECLINED" ? "points payment" : "stored-value payment";
+    const { code, what } = declined(answer.reason);
     deps.log.warn({ code, member: member.memberId, reason: answer.reason }, `${what} declined by the hub`);
     throw new CheckoutError(code, `${what} declined (${answer.reason ?? "declined"})`);
   }
@@ -67,18 +75,25 @@ async function authorise(
   const day = localDate(at, config.rules.utcOffsetMinutes);
   const used = deps.store.offlineUsage(member.memberId, day);
   const limits = config.device.offlineLimits;
-  if (used.balanceFen + balanceFen > limits.balanceFenPerMemberPerDay || used.points + points > limits.pointsPerMemberPerDay) {
-    deps.log.warn({ used, balanceFen, points, limits }, "offline limit reached");
+  const cardFen = card?.amountFen ?? 0;
+  if (
+    used.balanceFen + balanceFen > limits.balanceFenPerMemberPerDay ||
+    used.points + points > limits.pointsPerMemberPerDay ||
+    used.shoppingCardFen + cardFen > limits.shoppingCardFenPerMemberPerDay
+  ) {
+    deps.log.warn({ used, balanceFen, points, cardFen, limits }, "offline limit reached");
     throw new CheckoutError("OFFLINE_LIMIT", "the hub cannot be reached and this payment is over the offline limit; please pay by card");
   }
   const local = deps.store.member(member.memberId) ?? member;
   if (balanceFen > local.balanceFen) throw new CheckoutError("BALANCE_INSUFFICIENT", "not enough stored value");
   if (points > local.pointsBalance) throw new CheckoutError("POINTS_DECLINED", "not enough points");
+  if (card && cardFen > (local.shoppingCards.find((c) => c.cardId === card.cardId)?.balanceFen ?? 0))
+    throw new CheckoutError("SHOPPING_CARD_INSUFFICIENT", "not enough on the shopping card");
   deps.log.warn(
     { member: member.memberId, amountFen: balanceFen, points, used: used.balanceFen, limit: limits.balanceFenPerMemberPerDay },
     "stored-value payment approved offline (hub unreachable)",
   );
-  return { mode: "offline", offline: { day, balanceFen, points } };
+  return { mode: "offline", offline: { day, balanceFen, points, shoppingCardFen: cardFen } };
 }
 
 function heldCoupons(member: MemberRecord, ids: readonly string[]): MemberEffect["coupons"] {
@@ -91,6 +106,8 @@ function heldCoupons(member: MemberRecord, ids: readonly string[]): MemberEffect
 /**
  * Pays `quote` (external terminal, or stored value for the whole amount; points as cash when the quote
  * uses them) and commits the sale, its points, balance, coupons and outbox entry in one transaction.
+ * With `shoppingCardId` the member's shopping card pays first, as much as it holds (tender order:
+ * protocol/rules/tenders.ts); `payWith` then says how the rest is paid.
  */
 export async function paySale(
   deps: PaymentDeps,
@@ -100,13 +117,20 @@ export async function paySale(
   quote: SessionQuote,
   payWith: Exclude<PayWith, "counter">,
   at: number,
+  shoppingCardId?: string,
 ): Promise<Omit<CompletedSale, "receipt"> & { fact: SaleFact; tenders: TenderPlan }> {
   const priced = quote.priced;
   const t = priced.totals;
   const saleId = randomUUID();
   const local = deps.store.member(member.memberId) ?? member;
+  const card = shoppingCardId === undefined ? undefined : local.shoppingCards.find((c) => c.cardId === shoppingCardId);
+  if (shoppingCardId !== undefined && !card) throw new CheckoutError("SHOPPING_CARD_UNKNOWN", `the member has no shopping card ${shoppingCardId}`);
+  // The shopping card first: what it holds (never below zero), up to the amount to pay.
+  const useCard = card ? Math.max(0, Math.min(card.balanceFen, t.payableFen)) : 0;
+  if (card && useCard === 0) throw new CheckoutError("SHOPPING_CARD_INSUFFICIENT", "the shopping card is empty");
+  const rest = t.payableFen - useCard;
   // balance-card: what stored value there is (never below zero), the card terminal takes the rest.
-  const useBalance = payWith === "balance" ? t.payableFen : payWith === "balance-card" ? Math.max(0, Math.min(local.balanceFen, t.payableFen)) : 0;
+  const useBalance = payWith === "balance" ? rest : payWith === "balance-card" ? Math.max(0, Math.min(local.balanceFen, rest)) : 0;
   const fact: SaleFact = {
     type: "sale",
     saleId,
@@ -128,9 +152,11 @@ export async function paySale(
     pointsDelta: t.pointsEarned - t.pointsRedeemed,
     balanceDeltaFen: -useBalance,
     coupons: heldCoupons(member, fact.coupons ?? []),
+    ...(card && useCard > 0 ? { shoppingCard: { cardId: card.cardId, deltaFen: -useCard } } : {}),
   };
-  if (useBalance > 0 || t.pointsRedeemed > 0) {
-    const auth = await authorise(deps, config, member, saleId, useBalance, t.pointsRedeemed, at);
+  if (useBalance > 0 || t.pointsRedeemed > 0 || useCard > 0) {
+    const cardHold = card && useCard > 0 ? { cardId: card.cardId, amountFen: useCard } : undefined;
+    const auth = await authorise(deps, config, member, saleId, useBalance, t.pointsRedeemed, at, cardHold);
     fact.authorization = { requestId: saleId, mode: auth.mode };
     if (auth.offline) {
       fact.offlineApproved = true;
@@ -140,12 +166,18 @@ export async function paySale(
   // Principal and bonus as the rules split them; the hub's hold already covers the whole amount.
   const bonus = Math.min(local.bonusBalanceFen, Math.max(0, local.balanceFen));
   const principal = Math.max(local.balanceFen - bonus, useBalance - bonus, 0);
-  const tenders = settleTenders(config.rules, { cart: priced, balance: { principalFen: principal, bonusFen: bonus }, useBalanceFen: useBalance });
+  const tenders = settleTenders(config.rules, {
+    cart: priced,
+    ...(card && useCard > 0 ? { shoppingCard: { cardId: card.cardId, balanceFen: useCard }, useShoppingCardFen: useCard } : {}),
+    balance: { principalFen: principal, bonusFen: bonus },
+    useBalanceFen: useBalance,
+  });
   if (useBalance > 0) {
     fact.balanceSplit = { principalFen: tenders.balancePrincipalFen, bonusFen: tenders.balanceBonusFen };
     effect.bonusDeltaFen = -tenders.balanceBonusFen;
   }
   if (t.pointsCashFen > 0) fact.tenders.push({ kind: "points", amountFen: t.pointsCashFen });
+  if (card && useCard > 0) fact.tenders.push({ kind: "shopping-card", amountFen: useCard, cardId: card.cardId });
   if (useBalance > 0) fact.tenders.push({ kind: "balance", amountFen: useBalance });
   if (tenders.externalFen > 0 || fact.tenders.length === 0) fact.tenders.push({ kind: "external", amountFen: tenders.externalFen });
   const entry = deps.store.appendSale(fact, at, config.version, effect, {
@@ -221,7 +253,9 @@ export function saleReceipt(
           ? "储值支付(离线)"
           : x.kind === "points"
             ? `积分抵现(${sale.fact.pointsRedeemed ?? 0}分)`
-            : TENDER_LABEL[x.kind],
+            : x.kind === "shopping-card" && x.cardId
+              ? `购物卡(${x.cardId.slice(-4)})`
+              : TENDER_LABEL[x.kind],
       amountFen: x.amountFen,
     })),
     // A member without stored value gets no "储值余额 ￥0.00" line.

@@ -25,6 +25,12 @@ export type CheckoutRefusal =
   | "BALANCE_DECLINED"
   | "BALANCE_INSUFFICIENT"
   | "POINTS_DECLINED"
+  /** The hub declined the shopping-card hold (the card does not hold that much now, or is not the member's). */
+  | "SHOPPING_CARD_DECLINED"
+  /** The member's shopping card holds too little (offline, or an empty card was chosen). */
+  | "SHOPPING_CARD_INSUFFICIENT"
+  /** The chosen shopping card is not one of the member's (as this kiosk knows them). */
+  | "SHOPPING_CARD_UNKNOWN"
   | "OFFLINE_LIMIT"
   | "SESSION_BUSY"
   | "VERIFICATION_PENDING"
@@ -59,7 +65,10 @@ export interface CartLine {
   scaleLabel?: string;
 }
 
-/** external: card terminal; balance: stored value for all of it; balance-card: the stored value there is, the card for the rest; counter: a claim ticket. */
+/**
+ * external: card terminal; balance: stored value for all of it; balance-card: the stored value there is, the card for the rest; counter: a
+ * claim ticket. A shopping card (finish's shoppingCardId) pays before any of them; payWith then says how the rest is paid.
+ */
 export type PayWith = "external" | "balance" | "balance-card" | "counter";
 
 export interface PendingVerification {

@@ -290,6 +290,20 @@ function renderCart(v) {
             bi(`储值 ${yuan(Math.max(0, v.member.balanceFen))} + 银行卡`, "Stored value + card"),
           )
         : null,
+      ...(c.shoppingCards ?? []).map((sc) =>
+        el(
+          "button",
+          {
+            class: "primary",
+            "data-testid": `pay-shopping-card-${sc.cardId}`,
+            disabled: paying || !sc.available,
+            onclick: () => act("POST", "/session/finish", { payWith: "external", shoppingCardId: sc.cardId }),
+          },
+          sc.covers
+            ? bi(`购物卡 ****${sc.last4} (${yuan(sc.balanceFen)})`, `Shopping card ****${sc.last4}`)
+            : bi(`购物卡 ****${sc.last4} ${yuan(sc.payFen)} + 银行卡`, `Shopping card ****${sc.last4} + bank card`),
+        ),
+      ),
       el(
         "button",
         { class: "primary", "data-testid": "pay-card", disabled: paying, onclick: () => act("POST", "/session/finish", { payWith: "external" }) },
@@ -303,6 +317,7 @@ function renderCart(v) {
       el("button", { class: "danger", "data-testid": "cancel", disabled: paying, onclick: () => act("POST", "/session/cancel", {}) }, bi("取消", "Cancel")),
     ),
     why({ ...tn.balance, key: "balance" }),
+    ...(c.shoppingCards ?? []).map((sc) => why({ ...sc, key: `shopping-card-${sc.cardId}` })),
   ]);
 }
 

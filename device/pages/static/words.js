@@ -20,6 +20,12 @@ export const WORDS = {
   BALANCE_DECLINED: ["储值支付未通过，请改用银行卡或到收银台付款", "Stored-value payment declined: pay by card or at the counter"],
   BALANCE_INSUFFICIENT: ["储值余额不足，请选择“储值+银行卡”或改用银行卡", "Not enough stored value: choose stored value + card, or pay by card"],
   POINTS_DECLINED: ["积分抵现未通过，请取消积分抵现后再付款", "Points payment declined: turn off points and pay again"],
+  SHOPPING_CARD_DECLINED: [
+    "购物卡支付未通过（卡内余额不足），请改用其他支付方式",
+    "Shopping-card payment declined (not enough on the card): choose another way to pay",
+  ],
+  SHOPPING_CARD_INSUFFICIENT: ["购物卡余额不足，请改用储值或银行卡", "Not enough on the shopping card: pay with stored value or a bank card"],
+  SHOPPING_CARD_UNKNOWN: ["未找到这张购物卡，请呼叫店员", "This shopping card was not found: please call staff"],
   OFFLINE_LIMIT: ["网络中断，本次金额超出离线限额，请用银行卡或到收银台付款", "Offline and over the offline limit: pay by card or at the counter"],
   SESSION_BUSY: ["正在为其他顾客结账，请稍候", "Another checkout is in progress: please wait"],
   VERIFICATION_PENDING: ["请稍候，店员正在核验", "Please wait: staff are checking your photo"],
