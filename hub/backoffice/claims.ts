@@ -7,7 +7,9 @@ import { HubError } from "../errors.js";
 import { STAFF, requireStore, isHq, type Principal } from "../auth/roles.js";
 import type { Actor } from "../audit.js";
 import type { BackofficeDeps } from "./deps.js";
-import { takePaymentInTx } from "./payments.js";
+import { takePaymentInTx, takeShoppingCardInTx } from "./payments.js";
+import { settleTenders } from "../../protocol/rules/tenders.js";
+import { ShoppingCardId } from "./stored-cards.js";
 import type { Routes } from "./route.js";
 import { Id, PaymentSchema, QueryInt } from "./schemas.js";
 import { transact } from "./work.js";
@@ -153,15 +155,19 @@ export function registerClaimRoutes(r: Routes, d: BackofficeDeps): void {
       tag: "claims",
       summary: "Take the payment for a ticket at the counter; the sale is applied once: points, coupons used, growth and consultant credit (as a kiosk sale)",
       description:
-        "The hub prices the ticket (the kiosk's config version, prices at the ticket's time, coupons the member still holds). expectedPayableFen guards against a changed price. A second settle of the same ticket is refused (CLAIM_NOT_OPEN), an Idempotency-Key replay returns the first answer.",
+        "The hub prices the ticket (the kiosk's config version, prices at the ticket's time, coupons the member still holds). expectedPayableFen guards against a changed price. With shoppingCard one of the member's shopping cards (购物卡) pays first (amountFen of it, or as much as it has available), through its ledger; payment takes the rest. A second settle of the same ticket is refused (CLAIM_NOT_OPEN), an Idempotency-Key replay returns the first answer.",
       roles: STAFF,
       params: z.strictObject({ claimId: ClaimCode }),
-      body: z.strictObject({ payment: PaymentSchema, expectedPayableFen: z.number().int().nonnegative().optional() }),
+      body: z.strictObject({
+        payment: PaymentSchema,
+        expectedPayableFen: z.number().int().nonnegative().optional(),
+        shoppingCard: z.strictObject({ cardId: ShoppingCardId, amountFen: z.number().int().positive().optional() }).optional(),
+      }),
       idempotent: true,
       errors: {
         404: "no such ticket",
         409: "CLAIM_NOT_OPEN (paid already), CLAIM_EXPIRED, CLAIM_UNPRICEABLE, Idempotency-Key reused",
-        422: "PRICE_CHANGED, INSUFFICIENT_BALANCE, MEMBER_BLOCKED",
+        422: "PRICE_CHANGED, INSUFFICIENT_BALANCE (the balance or the shopping card), MEMBER_BLOCKED",
       },
     },
     ({ params, body, principal, actor, idempotencyKey }) => {
@@ -183,9 +189,19 @@ export function registerClaimRoutes(r: Routes, d: BackofficeDeps): void {
           .prepare("UPDATE claims SET status = 'paid', settled_at = ?, settled_by = ?, payment = ? WHERE claim_id = ? AND status = 'open'")
           .run(now, actor.id, JSON.stringify(body.payment), row.claim_id).changes;
         if (moved !== 1) throw new HubError("CONFLICT", "this ticket is paid already", { reason: "CLAIM_NOT_OPEN" });
+        // Tender order as at the kiosk: the shopping card first, then the payment for the rest.
+        const card = body.shoppingCard
+          ? takeShoppingCardInTx(d, w, {
+              memberId: row.member_id,
+              cardId: body.shoppingCard.cardId,
+              amountFen: body.shoppingCard.amountFen,
+              payableFen: t.payableFen,
+              ref: row.claim_id,
+            })
+          : undefined;
         const payment = takePaymentInTx(d, w, {
           memberId: row.member_id,
-          amountFen: t.payableFen,
+          amountFen: t.payableFen - (card?.fen ?? 0),
           payment: body.payment,
           rules: config.content.rules,
           reason: "claim",
@@ -212,7 +228,20 @@ export function registerClaimRoutes(r: Routes, d: BackofficeDeps): void {
             payment.principalFen + payment.bonusFen,
           );
         // No kiosk tender plan ("null", as the ingest stores it): a return refunds from the sale's balance part and the rest outside.
-        d.db.prepare("INSERT INTO sale_details (sale_id, priced, tenders) VALUES (?, ?, 'null')").run(row.claim_id, JSON.stringify(priced));
+        // A shopping card that paid is in the plan (and on the sale), so a return can give the card back its share.
+        const plan =
+          card && card.fen > 0
+            ? settleTenders(config.content.rules, {
+                cart: priced,
+                shoppingCard: { cardId: card.cardId, balanceFen: card.fen },
+                useShoppingCardFen: card.fen,
+                balance: { principalFen: payment.principalFen, bonusFen: payment.bonusFen },
+                useBalanceFen: payment.principalFen + payment.bonusFen,
+              })
+            : null;
+        d.db.prepare("INSERT INTO sale_details (sale_id, priced, tenders) VALUES (?, ?, ?)").run(row.claim_id, JSON.stringify(priced), JSON.stringify(plan));
+        if (card && card.fen > 0)
+          d.db.prepare("UPDATE sales SET shopping_card_id = ?, shopping_card_fen = ? WHERE sale_id = ?").run(card.cardId, card.fen, row.claim_id);
         if (t.pointsEarned > 0) d.ledger.applyInTx({ memberId: row.member_id, reason: "sale", ref: row.claim_id, points: t.pointsEarned }, w);
         if (coupons.length > 0) {
           const m = d.registry.get(row.member_id)!;
@@ -227,6 +256,7 @@ export function registerClaimRoutes(r: Routes, d: BackofficeDeps): void {
           pointsEarned: t.pointsEarned,
           couponsUsed: coupons,
           payment,
+          shoppingCard: card ?? null,
           lines: fact.lines.length,
         };
         d.audit.recordInTx({

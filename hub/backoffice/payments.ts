@@ -1,9 +1,11 @@
-// Counter payments: money taken from the member's stored value goes through the ledger (principal and bonus split by the rules); other methods are recorded only.
+// Counter payments: money taken from the member's stored value or one of their shopping cards goes through the ledger (principal and bonus split by the rules); other methods are recorded only.
 import { splitBalance } from "../../protocol/rules/tenders.js";
 import type { RulesConfig } from "../../protocol/rules/config.js";
 import type { BackofficeDeps } from "./deps.js";
 import type { Payment } from "./schemas.js";
 import type { Work } from "./work.js";
+import { HubError } from "../errors.js";
+import { shoppingCard } from "./stored-cards.js";
 
 export interface PaymentTaken {
   method: Payment["method"];
@@ -28,4 +30,25 @@ export function takePaymentInTx(
   const shortfall = o.amountFen - split.principalFen - split.bonusFen;
   d.ledger.applyInTx({ memberId: o.memberId, reason: o.reason, ref: o.ref, principalFen: -(split.principalFen + shortfall), bonusFen: -split.bonusFen }, w);
   return { ...base, principalFen: split.principalFen + shortfall, bonusFen: split.bonusFen };
+}
+
+/**
+ * Inside the caller's transaction: a shopping card (购物卡) pays first, `amountFen` of it or as much as it
+ * has available (its balance less the money held for kiosk sales in flight) up to `payableFen`; a ledger
+ * move on the card (reason shopping-card-spend, the operation's ref), so it is taken once. Returns what it paid.
+ */
+export function takeShoppingCardInTx(
+  d: BackofficeDeps,
+  w: Work,
+  o: { memberId: string; cardId: string; amountFen?: number | undefined; payableFen: number; ref: string },
+): { cardId: string; fen: number; balanceFen: number } {
+  const card = shoppingCard(d, o.cardId);
+  if (!card || card.memberId !== o.memberId) throw new HubError("NOT_FOUND", `member ${o.memberId} has no shopping card ${o.cardId}`);
+  const available = Math.max(0, card.balanceFen - d.ledger.cardHeld(o.cardId));
+  if (o.amountFen !== undefined && o.amountFen > o.payableFen)
+    throw new HubError("INVALID_INPUT", `the shopping card cannot pay ${o.amountFen} fen of ${o.payableFen}`);
+  const fen = o.amountFen ?? Math.min(available, o.payableFen);
+  if (fen > available) throw new HubError("REFUSED", `the shopping card has ${available} fen available`, { reason: "INSUFFICIENT_BALANCE" });
+  if (fen > 0) d.ledger.applyInTx({ memberId: o.memberId, reason: "shopping-card-spend", ref: o.ref, shoppingCard: { cardId: o.cardId, fen: -fen } }, w);
+  return { cardId: o.cardId, fen, balanceFen: card.balanceFen - fen };
 }
