@@ -212,7 +212,7 @@ export interface paths {
         put?: never;
         /**
          * Take the payment for a ticket at the counter; the sale is applied once: points, coupons used, growth and consultant credit (as a kiosk sale)
-         * @description The hub prices the ticket (the kiosk's config version, prices at the ticket's time, coupons the member still holds). expectedPayableFen guards against a changed price. A second settle of the same ticket is refused (CLAIM_NOT_OPEN), an Idempotency-Key replay returns the first answer.
+         * @description The hub prices the ticket (the kiosk's config version, prices at the ticket's time, coupons the member still holds). expectedPayableFen guards against a changed price. With shoppingCard one of the member's shopping cards (购物卡) pays first (amountFen of it, or as much as it has available), through its ledger; payment takes the rest. A second settle of the same ticket is refused (CLAIM_NOT_OPEN), an Idempotency-Key replay returns the first answer.
          */
         post: operations["postClaimsClaimIdSettle"];
         delete?: never;
@@ -2957,6 +2957,10 @@ export interface operations {
                         method: "cash" | "card" | "wechat" | "alipay" | "balance" | "other";
                         reference?: string;
                     };
+                    shoppingCard?: {
+                        amountFen?: number;
+                        cardId: string;
+                    };
                 };
             };
         };
@@ -3015,7 +3019,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description PRICE_CHANGED, INSUFFICIENT_BALANCE, MEMBER_BLOCKED */
+            /** @description PRICE_CHANGED, INSUFFICIENT_BALANCE (the balance or the shopping card), MEMBER_BLOCKED */
             422: {
                 headers: {
                     [name: string]: unknown;
