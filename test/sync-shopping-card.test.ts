@@ -7,6 +7,7 @@ import { jobActor } from "../hub/audit.js";
 import { BARCODE, sessionRules } from "./session-world.js";
 import { SyncWorld, allSynced } from "./sync-harness.js";
 import { waitUntil } from "../scripts/demo-env.js";
+import { displayView } from "../device/pages/view-model.js";
 
 let w: SyncWorld;
 afterEach(async () => {
@@ -31,6 +32,8 @@ describe("a shopping card over MQTT", () => {
 
     expect(k.handleText(w.memberCode(m, k)).kind).toBe("member");
     for (const b of [BARCODE.rice, BARCODE.rice]) expect(k.handleText(b).kind).toBe("product");
+    // The customer page offers the card: it pays what it holds, the bank card the rest.
+    expect(displayView(k).cart?.shoppingCards).toEqual([{ cardId, last4: cardId.slice(-4), balanceFen: 8000, payFen: 8000, covers: false, available: true }]);
     const sale = await k.checkout.finish("external", cardId);
     const payable = sale.priced.totals.payableFen;
     expect(payable).toBeGreaterThan(8000);
