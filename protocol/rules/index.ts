@@ -22,7 +22,7 @@ export {
 } from "./points.js";
 export type { EarnContext, EarnedLine, EarnLine, EarnResult, ReturnInput, ReturnResult, ReturnedLine, YearlyClearAction } from "./points.js";
 export { settleTenders, splitBalance } from "./tenders.js";
-export type { StoredBalance, TenderInput, TenderLine, TenderPlan } from "./tenders.js";
+export type { ShoppingCardBalance, StoredBalance, TenderInput, TenderLine, TenderPlan } from "./tenders.js";
 export { DEMO_RULES_CONFIG, minimalDemoRulesConfig } from "./demo-config.js";
 export { checkDowngrade, checkUpgrade, defaultLevelFor, evaluateLevel, higherLevel, levelIndex, LevelMemberSchema, quotePaidUpgrade } from "./levels.js";
 export type { LevelChange, LevelMember } from "./levels.js";
