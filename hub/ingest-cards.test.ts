@@ -5,6 +5,7 @@ import { generateKeyPair } from "../protocol/signing.js";
 import { K1, T0, openIngestWorld, type IngestWorld } from "./ingest-world.testkit.js";
 import { MoneyLedger } from "./backoffice/ledger.js";
 import { Work } from "./backoffice/work.js";
+import { receiptView } from "./app/receipts.js";
 
 const CARD = "shc_00000000000000a1";
 const OTHER = "shc_00000000000000b2";
@@ -108,6 +109,11 @@ describe("a kiosk sale paid with a shopping card", () => {
     expect(again.ack.ackedSeq).toBe(1);
     expect(cardBalance()).toBe(22_000);
     expect(cardLog()).toHaveLength(1);
+    // The member's e-receipt names the card's part.
+    expect(receiptView(world.db, "on-1")?.tenders).toEqual([
+      { kind: "shopping-card", amountFen: 8000 },
+      { kind: "external", amountFen: PAYABLE - 8000 },
+    ]);
   });
 
   it("takes at most the hold, and never more than the re-priced amount; the kiosk's claim is recorded as a disagreement", () => {

@@ -58,6 +58,7 @@ export function receiptView(db: Database, saleId: string): ReceiptView | undefin
   const tenderLines: ReceiptView["tenders"] = [];
   if (tenders) {
     if (tenders.pointsCashFen > 0) tenderLines.push({ kind: "points", amountFen: tenders.pointsCashFen });
+    if ((tenders.shoppingCardFen ?? 0) > 0) tenderLines.push({ kind: "shopping-card", amountFen: tenders.shoppingCardFen ?? 0 });
     if (tenders.balancePrincipalFen + tenders.balanceBonusFen > 0)
       tenderLines.push({ kind: "balance", amountFen: tenders.balancePrincipalFen + tenders.balanceBonusFen });
     if (tenders.externalFen > 0) tenderLines.push({ kind: "external", amountFen: tenders.externalFen });
