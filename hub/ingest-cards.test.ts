@@ -211,6 +211,22 @@ describe("returns of a sale a shopping card paid", () => {
   });
 });
 
+describe("no card money from nothing", () => {
+  it("a card refund hint on a sale no card paid, or a sale whose card claim the hub did not take, credits nothing, round after round", () => {
+    // Today's offline card limit used up first (200.00), so the next claims take nothing.
+    apply(sale("use-1", 10_000), sale("use-2", 10_000));
+    const after = cardBalance();
+    for (let round = 0; round < 3; round++) {
+      apply(sale(`claim-${round}`, 10_000), ret(`claim-${round}`, `claim-ret-${round}`, 2, 10_000));
+      apply(sale(`plain-${round}`, 0), ret(`plain-${round}`, `plain-ret-${round}`, 2, PAYABLE));
+    }
+    expect(cardBalance()).toBe(after);
+    expect(cardLog().filter((l) => (l as { reason: string }).reason === "shopping-card-return")).toEqual([]);
+    const d = world.db.prepare("SELECT COUNT(*) AS n FROM disagreements WHERE field = 'return.shoppingCardFen' AND hub_value = 0").get<{ n: number }>()!;
+    expect(Number(d.n)).toBe(6);
+  });
+});
+
 describe("card holds at the authoriser", () => {
   it("counts the card's other open holds, says what is left, and declines beyond it", () => {
     expect(
