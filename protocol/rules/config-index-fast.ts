@@ -2,6 +2,9 @@
 import type { CardClass, CouponDef, Level, PointsRule, Product, RulesConfig } from "./config.js";
 import type { PointsRuleUsed } from "./pricing-types.js";
 
+// Like the catalog index (unit-price.ts), these assume a config is not changed in place once it has
+// priced a cart: a new config version is parsed into new objects, and so gets new tables.
+
 /** A coupon scope with its lists as sets (null when a list is absent or, for exclusions, empty). */
 export interface CompiledScope {
   skus: ReadonlySet<string> | null;
