@@ -3,7 +3,9 @@ import { describe, expect, it } from "vitest";
 import { priceCart } from "./pricing.js";
 import { returnLines } from "./returns.js";
 import { settleTenders } from "./tenders.js";
-import { at, fullConfig } from "./test-fixtures.js";
+import { at, fullConfig, readExample } from "./test-fixtures.js";
+import { runWhatIf } from "./whatif.js";
+import { formatWhatIf } from "./whatif-format.js";
 
 const T = at("2024-05-01T10:00");
 const config = fullConfig();
@@ -138,5 +140,22 @@ describe("returns refund the shopping card exactly", () => {
     expect(r.totals.shoppingCardFen ?? 0).toBe(0);
     expect(r.totals.principalFen).toBe(4000);
     expect(r.totals.moneyFen).toBe(cart.totals.payableFen);
+  });
+});
+
+describe("the what-if tool with a shopping card", () => {
+  it("plans the card before the balance and shows it, and a return's share going back to it", () => {
+    const cartIn = readExample("cart.json") as Record<string, unknown> & { tender?: Record<string, unknown> };
+    const input = {
+      ...cartIn,
+      tender: { ...cartIn.tender, shoppingCard: { cardId: "shc_0123456789abcdef", balanceFen: 20_000 }, useShoppingCardFen: "max" },
+      return: { lines: [{ index: 0 }] },
+    };
+    const r = runWhatIf(config, input, undefined);
+    expect(r.tenders).toMatchObject({ shoppingCardId: "shc_0123456789abcdef", shoppingCardFen: 20_000, externalFen: 91_574 - 20_000 - 30_000 });
+    expect(r.return?.totals.shoppingCardFen ?? 0).toBeGreaterThan(0);
+    const text = formatWhatIf(r);
+    expect(text).toMatch(/shopping card shc_0123456789abcdef\s+¥?200\.00/);
+    expect(text).toMatch(/to the shopping card/);
   });
 });

@@ -72,6 +72,7 @@ export function formatWhatIf(r: WhatIfReport): string {
       "",
       "Tenders",
       kv([
+        ...((p.shoppingCardFen ?? 0) > 0 ? ([[`shopping card ${p.shoppingCardId ?? ""}`, yuan(p.shoppingCardFen ?? 0)]] as Array<[string, string]>) : []),
         ["balance (principal)", yuan(p.balancePrincipalFen)],
         ["balance (bonus)", yuan(p.balanceBonusFen)],
         ["external payment", yuan(p.externalFen)],
@@ -85,6 +86,7 @@ export function formatWhatIf(r: WhatIfReport): string {
     out.push(
       kv([
         ["refund", yuan(t.refundFen)],
+        ...((t.shoppingCardFen ?? 0) > 0 ? ([["to the shopping card", yuan(t.shoppingCardFen ?? 0)]] as Array<[string, string]>) : []),
         ["to balance", `${yuan(t.principalFen)} principal, ${yuan(t.bonusFen)} bonus`],
         ["to external payment", yuan(t.externalFen)],
         ["points given back", String(t.pointsGivenBack)],

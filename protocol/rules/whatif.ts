@@ -37,6 +37,9 @@ export const WhatIfCartSchema = z.strictObject({
   pointsToRedeem: z.union([PointsSchema, z.literal("max")]).optional(),
   tender: z
     .strictObject({
+      /** A shopping card (购物卡) that pays first (docs/rules.md tender order). */
+      shoppingCard: z.strictObject({ cardId: IdSchema, balanceFen: FenSchema }).optional(),
+      useShoppingCardFen: z.union([FenSchema, z.literal("max")]).optional(),
       balance: z.strictObject({ principalFen: FenSchema, bonusFen: FenSchema }).optional(),
       useBalanceFen: z.union([FenSchema, z.literal("max")]).optional(),
     })
@@ -143,7 +146,7 @@ export function runWhatIf(config: RulesConfig, cartJson: unknown, historyJson: u
     const { at: _at, tender, return: r, ...request } = cart;
     receipt = prefixed("cart", () => priceCart({ config, ...request, at: cartAt }));
     const pc = receipt;
-    if (tender) tenders = prefixed("cart.tender", () => settleTenders(config, { cart: pc, balance: tender.balance, useBalanceFen: tender.useBalanceFen }));
+    if (tender) tenders = prefixed("cart.tender", () => settleTenders(config, { cart: pc, ...tender }));
     const plan = tenders ?? undefined;
     if (r) ret = prefixed("cart.return", () => returnLines({ cart: pc, tenders: plan, lines: r.lines, previouslyReturned: r.previouslyReturned }));
   }
