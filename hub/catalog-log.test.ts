@@ -114,3 +114,22 @@ describe("catalog changelog", () => {
     expect(configs.catalogs.at("s1", 1)!.find((p) => p.sku === firstSku())!.priceFen).toBe(rules.catalog[0]!.priceFen);
   });
 });
+
+describe("catalog changes in steps", () => {
+  it("a change of a few products gives the same hash as recording the whole catalog, and the catalog at that version hashes to it", () => {
+    configs.publish("s1", { rules, device: {} });
+    const cat = configs.catalogs;
+    const a = db.transaction(() => cat.changeInTx("s1", [{ ...cat.liveProduct("s1", firstSku())!, priceFen: 7 }], [String(rules.catalog[1]!.sku)], "test"));
+    expect(a).toMatchObject({ version: 2, changed: true, put: 1, removed: 1 });
+    const stored = (v: number) =>
+      db.prepare("SELECT catalog_hash, items FROM catalog_versions WHERE store_id = 's1' AND version = ?").get<{ catalog_hash: string; items: number }>(v)!;
+    const at2 = cat.at("s1", 2)!;
+    expect(catalogState(2, at2).catalogHash).toBe(stored(2).catalog_hash);
+    expect(Number(stored(2).items)).toBe(rules.catalog.length - 1);
+    // The same catalog recorded whole (a publish) is no new version.
+    expect(db.transaction(() => cat.recordInTx("s1", at2, "same"))).toMatchObject({ version: 2, changed: false });
+    // An unchanged product is no new version either.
+    expect(db.transaction(() => cat.changeInTx("s1", [cat.liveProduct("s1", firstSku())!], [], "same"))).toMatchObject({ version: 2, changed: false });
+    expect(cat.liveProduct("s1", String(rules.catalog[1]!.sku))).toBeUndefined();
+  });
+});

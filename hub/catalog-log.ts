@@ -9,11 +9,22 @@ import type { Database } from "../storage/database.js";
 import type { Clock } from "../protocol/clock.js";
 import type { SignedEnvelope } from "../protocol/signing.js";
 import type { Product } from "../protocol/rules/config.js";
-import { CATALOG_DELTA_MAX_PUTS, catalogHash, catalogState, productHash, type CatalogMessage, type CatalogState } from "../protocol/catalog-delta.js";
+import {
+  CATALOG_DELTA_MAX_PUTS,
+  EMPTY_CATALOG,
+  catalogHash,
+  catalogHashWith,
+  catalogState,
+  productHash,
+  type CatalogMessage,
+  type CatalogState,
+} from "../protocol/catalog-delta.js";
 import { jsonArraySql, jsonRecordsSql } from "./sql-dialect.js";
 
 /** Catalogs at older versions kept built in memory (each 50,000 items is about 25 MB). */
 const BUILT_CACHE = 4;
+/** Stores whose newest catalog is kept in memory (publishing, snapshots, re-pricing at the newest version). */
+const HEADS_CACHE = 8;
 /** Rows per bulk statement. */
 const CHUNK = 2_000;
 
@@ -60,7 +71,7 @@ export class CatalogLog {
       hashes.set(r.sku, r.hash);
     }
     const head: CatalogState = { version: v, products, hashes, catalogHash: catalogHash(hashes) };
-    this.heads.set(storeId, head);
+    this.cacheHead(storeId, head);
     return head;
   }
 
@@ -81,38 +92,97 @@ export class CatalogLog {
     const put: Product[] = [];
     for (const [sku, h] of next.hashes) if (head.hashes.get(sku) !== h) put.push(next.products.get(sku)!);
     const removed = [...head.hashes.keys()].filter((sku) => !next.hashes.has(sku));
-    return this.write(storeId, head, next, put, removed, source);
+    return this.writeState(storeId, head, next, put, removed, source);
+  }
+
+  /** The product `sku` in the store's newest catalog version, if it has it (one row, not the whole catalog). */
+  liveProduct(storeId: string, sku: string): Product | undefined {
+    const r = this.db.prepare("SELECT body FROM catalog_items WHERE store_id = ? AND sku = ? AND to_version IS NULL").get<{ body: string }>(storeId, sku);
+    return r ? (JSON.parse(r.body) as Product) : undefined;
   }
 
   /**
-   * Records the head with `put` products replaced or added and `remove` skus gone (a price change: only
-   * the changed products are hashed), inside the caller's transaction.
+   * Records the newest version with `put` products replaced or added and `remove` skus gone, inside the
+   * caller's transaction, in steps proportional to the change: only the rows of those skus are read,
+   * and the catalog hash is updated (a chain-wide price change touches every store this way).
    */
   changeInTx(storeId: string, put: readonly Product[], remove: readonly string[], source: string): RecordedCatalog {
-    const head = this.head(storeId);
-    const products = new Map(head.products);
-    const hashes = new Map(head.hashes);
-    for (const sku of remove) {
-      products.delete(sku);
-      hashes.delete(sku);
+    const cur = this.db
+      .prepare("SELECT version, catalog_hash, items FROM catalog_versions WHERE store_id = ? ORDER BY version DESC LIMIT 1")
+      .get<{ version: number; catalog_hash: string; items: number }>(storeId);
+    const version = Number(cur?.version ?? 0);
+    const skus = jsonArraySql(this.db, "?", "x");
+    const held = new Map(
+      this.db
+        .prepare(`SELECT sku, hash FROM catalog_items WHERE store_id = ? AND to_version IS NULL AND sku IN (SELECT ${skus.value} FROM ${skus.from})`)
+        .all<{ sku: string; hash: string }>(storeId, JSON.stringify([...put.map((p) => p.sku), ...remove]))
+        .map((r) => [r.sku, r.hash] as const),
+    );
+    const minus: Array<[string, string]> = [];
+    const plus: Array<[string, string]> = [];
+    const rows: Array<{ product: Product; hash: string }> = [];
+    const gone: string[] = [];
+    let items = Number(cur?.items ?? 0);
+    for (const sku of new Set(remove)) {
+      const old = held.get(sku);
+      if (old === undefined) continue;
+      minus.push([sku, old]);
+      held.delete(sku);
+      gone.push(sku);
+      items--;
     }
-    const changed: Product[] = [];
     for (const p of put) {
       const h = productHash(p);
-      if (hashes.get(p.sku) === h) continue;
-      products.set(p.sku, p);
-      hashes.set(p.sku, h);
-      changed.push(p);
+      const old = held.get(p.sku);
+      if (old === h) continue;
+      if (old === undefined) items++;
+      else minus.push([p.sku, old]);
+      plus.push([p.sku, h]);
+      held.set(p.sku, h);
+      rows.push({ product: p, hash: h });
     }
-    const gone = remove.filter((sku) => head.hashes.has(sku));
-    const next: CatalogState = { version: head.version + 1, products, hashes, catalogHash: catalogHash(hashes) };
-    return this.write(storeId, head, next, changed, gone, source);
+    if (version > 0 && rows.length === 0 && gone.length === 0) return { version, changed: false, put: 0, removed: 0 };
+    const hash = catalogHashWith(cur?.catalog_hash ?? EMPTY_CATALOG.catalogHash, minus, plus);
+    const closing = [...minus.map(([sku]) => sku)];
+    const out = this.write(storeId, version + 1, closing, rows, gone.length, hash, items, source);
+    // The cached head is one version behind now: the next head() reads it again.
+    this.heads.delete(storeId);
+    return out;
   }
 
-  private write(storeId: string, head: CatalogState, next: CatalogState, put: readonly Product[], removed: readonly string[], source: string): RecordedCatalog {
+  private writeState(
+    storeId: string,
+    head: CatalogState,
+    next: CatalogState,
+    put: readonly Product[],
+    removed: readonly string[],
+    source: string,
+  ): RecordedCatalog {
     if (put.length === 0 && removed.length === 0 && head.version > 0) return { version: head.version, changed: false, put: 0, removed: 0 };
-    const v = next.version;
     const closing = [...put.filter((p) => head.hashes.has(p.sku)).map((p) => p.sku), ...removed];
+    const rows = put.map((p) => ({ product: p, hash: next.hashes.get(p.sku)! }));
+    const out = this.write(storeId, next.version, closing, rows, removed.length, next.catalogHash, next.products.size, source);
+    // Inside a caller's transaction this may still roll back: head() sees the version differ and reloads.
+    this.cacheHead(storeId, next);
+    return out;
+  }
+
+  private cacheHead(storeId: string, head: CatalogState): void {
+    this.heads.delete(storeId);
+    this.heads.set(storeId, head);
+    while (this.heads.size > HEADS_CACHE) this.heads.delete(this.heads.keys().next().value as string);
+  }
+
+  private write(
+    storeId: string,
+    v: number,
+    closing: readonly string[],
+    put: ReadonlyArray<{ product: Product; hash: string }>,
+    removed: number,
+    hash: string,
+    items: number,
+    source: string,
+  ): RecordedCatalog {
     const skus = jsonArraySql(this.db, "?", "x");
     for (let i = 0; i < closing.length; i += CHUNK) {
       this.db
@@ -125,7 +195,7 @@ export class CatalogLog {
       ["hash", "text"],
     ]);
     for (let i = 0; i < put.length; i += CHUNK) {
-      const rows = put.slice(i, i + CHUNK).map((p) => ({ sku: p.sku, body: JSON.stringify(p), hash: next.hashes.get(p.sku) }));
+      const rows = put.slice(i, i + CHUNK).map((r) => ({ sku: r.product.sku, body: JSON.stringify(r.product), hash: r.hash }));
       this.db
         .prepare(
           `INSERT INTO catalog_items (store_id, sku, from_version, to_version, body, hash)
@@ -135,10 +205,8 @@ export class CatalogLog {
     }
     this.db
       .prepare("INSERT INTO catalog_versions (store_id, version, catalog_hash, items, put, removed, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-      .run(storeId, v, next.catalogHash, next.products.size, put.length, removed.length, source.slice(0, 64), this.clock.now());
-    // Inside a caller's transaction this may still roll back: head() sees the version differ and reloads.
-    this.heads.set(storeId, next);
-    return { version: v, changed: true, put: put.length, removed: removed.length };
+      .run(storeId, v, hash, items, put.length, removed, source.slice(0, 64), this.clock.now());
+    return { version: v, changed: true, put: put.length, removed };
   }
 
   /** After the transaction that recorded `version` committed: the MQTT link pushes the delta (a kiosk asking for it must find it). */
@@ -172,9 +240,9 @@ export class CatalogLog {
 
   /** What a kiosk holding `from` needs: nothing, the delta to the newest version, or a snapshot (new, unknown base, or a change bigger than half the catalog). */
   answer(storeId: string, from: number): CatalogAnswer {
-    const head = this.head(storeId);
-    if (head.version === 0 || from === head.version) return { kind: "up-to-date", version: head.version };
-    return { kind: "signed", ...this.signedMessage(storeId, from, head.version) };
+    const latest = this.latestVersion(storeId);
+    if (latest === 0 || from === latest) return { kind: "up-to-date", version: latest };
+    return { kind: "signed", ...this.signedMessage(storeId, from, latest) };
   }
 
   /** The signed message from `from` to `to` (a snapshot at `to` when a delta does not fit), cached by its versions. */

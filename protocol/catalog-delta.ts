@@ -3,7 +3,7 @@
 // A store's catalog has its own version, separate from the config bundle's: version v+1 is version v
 // with some products put (added or replaced, whole) and some skus removed. The hub signs each message
 // with its config key; the message names the version it applies to (`fromVersion`), the version it
-// makes, and the sha256 of the catalog that results (`catalogHash`), so a kiosk verifies the
+// makes, and the hash of the catalog that results (`catalogHash`), so a kiosk verifies the
 // signature, refuses a delta whose base is not exactly what it holds (and asks for the gap), and
 // refuses a result that does not hash to what the hub computed. A snapshot is the whole catalog at a
 // version (new kiosks, kiosks too far behind, a hash mismatch).
@@ -31,7 +31,7 @@ export const CatalogDeltaSchema = z.strictObject({
   put: z.array(ProductSchema).max(CATALOG_DELTA_MAX_PUTS),
   /** Skus that leave the catalog. */
   remove: z.array(IdSchema).max(CATALOG_MAX_PRODUCTS),
-  /** sha256 of the catalog at toVersion (catalogHash). */
+  /** The hash of the catalog at toVersion (catalogHash()). */
   catalogHash: sha256,
   /** Products in the catalog at toVersion. */
   items: z.number().int().nonnegative(),
@@ -77,12 +77,32 @@ export function productHash(p: Product): string {
   return createHash("sha256").update(stableJson(p)).digest("hex");
 }
 
-/** sha256 of a catalog from its products' hashes (sku -> productHash): the skus sorted, one `sku:hash` line each. */
+const MOD = 1n << 256n;
+const term = (sku: string, hash: string): bigint => BigInt(`0x${createHash("sha256").update(`${sku}:${hash}`).digest("hex")}`);
+const hex = (n: bigint): string => n.toString(16).padStart(64, "0");
+
+/**
+ * The hash of a catalog from its products' hashes (sku -> productHash): the sum, modulo 2^256, of
+ * sha256(`sku:productHash`) over its products (a set hash, order-free). A change updates it in steps
+ * proportional to the change (catalogHashWith). It checks that a kiosk's catalog is the hub's; that a
+ * message comes from the hub is the signature's job, so it need not resist a forger.
+ */
 export function catalogHash(hashes: ReadonlyMap<string, string>): string {
-  const skus = [...hashes.keys()].sort();
-  const h = createHash("sha256");
-  for (const sku of skus) h.update(`${sku}:${hashes.get(sku)}\n`);
-  return h.digest("hex");
+  let sum = 0n;
+  for (const [sku, h] of hashes) sum += term(sku, h);
+  return hex(sum % MOD);
+}
+
+/** `current` (a catalogHash) with products left out (`minus`: sku and old product hash) and put in (`plus`). */
+export function catalogHashWith(
+  current: string,
+  minus: Iterable<readonly [sku: string, hash: string]>,
+  plus: Iterable<readonly [sku: string, hash: string]>,
+): string {
+  let sum = BigInt(`0x${current}`);
+  for (const [sku, h] of minus) sum -= term(sku, h);
+  for (const [sku, h] of plus) sum += term(sku, h);
+  return hex(((sum % MOD) + MOD) % MOD);
 }
 
 /** A catalog at one version with each product's hash (what a kiosk holds, and the hub's head). */
@@ -131,15 +151,23 @@ export function planCatalog(held: CatalogState, msg: CatalogMessage, store: { ch
   if (msg.fromVersion !== held.version) return { ok: false, reason: "GAP", message: `delta from ${msg.fromVersion}, holding ${held.version}` };
   const products = new Map(held.products);
   const hashes = new Map(held.hashes);
+  const minus: Array<[string, string]> = [];
+  const plus: Array<[string, string]> = [];
   for (const sku of msg.remove) {
+    const old = hashes.get(sku);
+    if (old !== undefined) minus.push([sku, old]);
     products.delete(sku);
     hashes.delete(sku);
   }
   for (const p of msg.put) {
+    const old = hashes.get(p.sku);
+    if (old !== undefined) minus.push([p.sku, old]);
+    const h = productHash(p);
+    plus.push([p.sku, h]);
     products.set(p.sku, p);
-    hashes.set(p.sku, productHash(p));
+    hashes.set(p.sku, h);
   }
-  const next: CatalogState = { version: msg.toVersion, products, hashes, catalogHash: catalogHash(hashes) };
+  const next: CatalogState = { version: msg.toVersion, products, hashes, catalogHash: catalogHashWith(held.catalogHash, minus, plus) };
   if (products.size !== msg.items || next.catalogHash !== msg.catalogHash) {
     return { ok: false, reason: "HASH_MISMATCH", message: `delta ${msg.fromVersion}->${msg.toVersion} does not give the hub's catalog` };
   }

@@ -113,8 +113,8 @@ export function registerCatalogPriceRoute(r: Routes, d: BackofficeDeps): void {
         d.configs.setLayer(scope, { ...layer, rules: { ...rules, catalog } });
         for (const storeId of affectedStores(d, scope)) {
           // A store with no catalog version yet (published before catalog deltas) starts from the bundle in force.
-          if (cat.head(storeId).version === 0) cat.recordInTx(storeId, d.configs.latest(storeId)?.content.rules.catalog ?? [], "bundle in force");
-          const live = cat.head(storeId).products.get(params.sku);
+          if (cat.latestVersion(storeId) === 0) cat.recordInTx(storeId, d.configs.latest(storeId)?.content.rules.catalog ?? [], "bundle in force");
+          const live = cat.liveProduct(storeId, params.sku);
           if (!live) {
             pending.push(storeId);
             continue;
