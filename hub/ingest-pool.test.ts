@@ -3,7 +3,8 @@ import { readFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../protocol/clock.js";
 import { generateKeyPair } from "../protocol/signing.js";
-import type { LedgerEntry } from "../protocol/messages.js";
+import { encodeMessage, type LedgerEntry } from "../protocol/messages.js";
+import { ProtocolError } from "../protocol/errors.js";
 import { createLogger, MemoryLogSink } from "../runtime/log.js";
 import { openPostgres } from "../storage/postgres.js";
 import type { Database } from "../storage/database.js";
@@ -100,7 +101,8 @@ describe.runIf(run)("IngestPool (PostgreSQL, worker processes)", () => {
       .all<{ application_name: string; wait_event_type: string | null; state: string | null }>(`${APP}-w%`);
 
   it("applies a batch once in a worker process and adds its counters to the hub's", async () => {
-    const one = await pool.handleBatch(K(first), { entries: [sale(1), sale(2)] });
+    // As the link passes it: the message's bytes, decoded in the worker.
+    const one = await pool.handleBatch(K(first), encodeMessage({ entries: [sale(1), sale(2)] }));
     expect(one.ack).toEqual({ ackedSeq: 2 });
     expect(one.changes.map((c) => c.change.kind)).toEqual(["upsert", "upsert"]);
     const again = await pool.handleBatch(K(first), { entries: [sale(1), sale(2), sale(3)] });
@@ -179,6 +181,16 @@ describe.runIf(run)("IngestPool (PostgreSQL, worker processes)", () => {
     expect(order).toEqual(["batch", "status"]);
     const row = db.prepare("SELECT last_status AS s, last_seen_at AS t FROM devices WHERE device_id = ?").get<{ s: string; t: number }>(first)!;
     expect({ status: JSON.parse(row.s) as unknown, seen: row.t }).toEqual({ status: { online: true, at: T0, ackedSeq: 0 }, seen: T0 });
+  });
+
+  it("refuses a malformed message as a protocol error, applying nothing", async () => {
+    const bad = await pool.handleBatch(K(first), encodeMessage({ entries: [{ seq: 1 }] })).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(bad).toBeInstanceOf(ProtocolError);
+    expect(bad).toMatchObject({ code: "SCHEMA_INVALID" });
+    expect(count("ledger")).toBe(0);
   });
 
   it("reports a batch the database refused, with its counters as before and nothing applied", async () => {

@@ -15,12 +15,14 @@
 // A worker whose hub dies (even SIGKILL) sees its IPC channel close and exits; its connection goes
 // with it, and the server rolls back a transaction it left open.
 import { fork, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "../runtime/log.js";
 import type { Clock } from "../protocol/clock.js";
 import type { DeviceAddress } from "../protocol/topics.js";
 import type { Ack, LedgerBatch } from "../protocol/messages.js";
+import { ProtocolError, type ProtocolErrorCode } from "../protocol/errors.js";
 import type { ScopedChange } from "./members.js";
 import type { IngestStats } from "./ingest.js";
 
@@ -36,7 +38,8 @@ export interface IngestWorkerData {
 }
 
 export type ToWorker =
-  | { kind: "batch"; id: number; device: DeviceAddress; batch: LedgerBatch; now: number }
+  /** `payload`: the message as it came from the broker (the worker decodes and checks it); `batch`: already decoded. */
+  | { kind: "batch"; id: number; device: DeviceAddress; batch?: LedgerBatch; payload?: Uint8Array; now: number }
   | { kind: "status"; id: number; deviceId: string; status: unknown; now: number }
   | { kind: "close" };
 
@@ -145,7 +148,7 @@ class IngestThread {
     for (const [key, n] of Object.entries(msg.stats) as Array<[keyof IngestStats, number]>) this.stats[key] += n;
     if (!pending) return;
     if (msg.kind === "done") pending.resolve({ ack: msg.ack, changes: msg.changes });
-    else pending.reject(Object.assign(new Error(msg.error.message), { name: msg.error.name, ...(msg.error.code ? { code: msg.error.code } : {}) }));
+    else pending.reject(revive(msg.error));
   }
 
   private relayLog(line: string): void {
@@ -220,8 +223,10 @@ export class IngestPool {
    * Applies a batch in the kiosk's worker; resolves with the ack to send and the member changes to push.
    * A kiosk resends a batch whose ack is late; while the same batch still waits in its worker the resend
    * shares its answer instead of queueing again (the second ack is the same as the first).
+   * Given the message's bytes, the worker decodes and checks them (a malformed one fails with the
+   * ProtocolError decodeMessage throws), so a burst of large batches does not hold this thread.
    */
-  handleBatch(device: DeviceAddress, batch: LedgerBatch): Promise<{ ack: Ack; changes: ScopedChange[] }> {
+  handleBatch(device: DeviceAddress, batch: LedgerBatch | Uint8Array): Promise<{ ack: Ack; changes: ScopedChange[] }> {
     if (this.closing) return Promise.reject(new IngestWorkerError("the hub is stopping", "INGEST_STOPPING"));
     const key = batchKey(device.deviceId, batch);
     const waiting = this.waiting.get(key);
@@ -235,7 +240,8 @@ export class IngestPool {
     const answer = new Promise<{ ack: Ack; changes: ScopedChange[] }>((resolve, reject) => {
       const done = (r: { ack: Ack; changes: ScopedChange[] } | undefined): void =>
         r ? resolve(r) : reject(new IngestWorkerError("no answer to a batch", "INGEST_WORKER_GONE"));
-      this.thread(deviceId).post({ kind: "batch", id, device: { chainId, storeId, deviceId }, batch, now: this.opts.clock.now() }, { resolve: done, reject });
+      const body = batch instanceof Uint8Array ? { payload: batch } : { batch };
+      this.thread(deviceId).post({ kind: "batch", id, device: { chainId, storeId, deviceId }, ...body, now: this.opts.clock.now() }, { resolve: done, reject });
     });
     this.waiting.set(key, answer);
     const forget = (): void => {
@@ -267,11 +273,18 @@ export class IngestPool {
   }
 }
 
-/** A batch's identity: its kiosk and the entries it carries (a resend carries the same ones). */
-function batchKey(deviceId: string, batch: LedgerBatch): string {
+/** A batch's identity: its kiosk and the entries it carries (a resend carries the same ones), or the digest of its bytes. */
+function batchKey(deviceId: string, batch: LedgerBatch | Uint8Array): string {
+  if (batch instanceof Uint8Array) return `${deviceId}\u0000${createHash("sha1").update(batch).digest("base64")}`;
   const first = batch.entries[0];
   const last = batch.entries[batch.entries.length - 1];
   return `${deviceId}\u0000${batch.entries.length}\u0000${first?.seq}:${first?.entryId}\u0000${last?.seq}:${last?.entryId}`;
+}
+
+/** The worker's error as the hub's own: a ProtocolError stays one (the link counts it as invalid input). */
+function revive(e: { name: string; message: string; code?: string }): Error {
+  if (e.name === "ProtocolError") return new ProtocolError((e.code ?? "SCHEMA_INVALID") as ProtocolErrorCode, e.message);
+  return Object.assign(new Error(e.message), { name: e.name, ...(e.code ? { code: e.code } : {}) });
 }
 
 /** Which worker a kiosk's batches go to: a stable hash of its device id. */

@@ -10,6 +10,7 @@ import { openPostgres } from "../storage/postgres.js";
 import type { Database } from "../storage/database.js";
 import type { Clock } from "../protocol/clock.js";
 import { REDACT_PATHS } from "../runtime/log.js";
+import { decodeMessage, LedgerBatchSchema } from "../protocol/messages.js";
 import { MemberRegistry } from "./members.js";
 import { ConfigService } from "./config-service.js";
 import { Authorizer } from "./authorizer.js";
@@ -82,7 +83,8 @@ function handle(msg: ToWorker): Promise<void> {
       now = msg.now;
       const before = { ...ingest.stats };
       try {
-        const { ack, changes } = ingest.handleBatch(msg.device, msg.batch);
+        const batch = msg.batch ?? decodeMessage(LedgerBatchSchema, msg.payload ?? new Uint8Array());
+        const { ack, changes } = ingest.handleBatch(msg.device, batch);
         post({ kind: "done", id: msg.id, ack, changes, stats: statsDelta(ingest.stats, before) });
       } catch (err) {
         post({ kind: "failed", id: msg.id, error: describe(err), stats: statsDelta(ingest.stats, before) });

@@ -32,7 +32,6 @@ import {
   encodeMessage,
   type Ack,
   type DeviceStatus,
-  type LedgerBatch,
   type MemberChange,
 } from "../protocol/messages.js";
 import { ProtocolError } from "../protocol/errors.js";
@@ -89,7 +88,8 @@ export class HubMqttLink {
       ingest: Ingest;
       /** Set on PostgreSQL: ledger batches are applied off the main thread (hub/ingest-pool.ts) instead of by `ingest`. */
       ledger?: {
-        handleBatch(device: DeviceAddress, batch: LedgerBatch): Promise<{ ack: Ack; changes: ScopedChange[] }>;
+        /** The message's bytes: decoded (LedgerBatchSchema) where the batch is applied. */
+        handleBatch(device: DeviceAddress, payload: Uint8Array): Promise<{ ack: Ack; changes: ScopedChange[] }>;
         /** The kiosk's status, written after its batches (they lock its device row). */
         recordStatus(deviceId: string, status: unknown): Promise<void>;
       };
@@ -335,15 +335,15 @@ export class HubMqttLink {
     const { log } = this.deps;
     switch (t.channel) {
       case "ledger": {
-        const batch = decodeMessage(LedgerBatchSchema, payload);
         if (this.deps.ledger) {
-          // Answered when the worker is done; failures are counted and logged as a handler's are.
+          // Decoded and applied in the kiosk's worker, answered here; failures are counted and logged as a handler's are.
           void this.deps.ledger
-            .handleBatch(t, batch)
+            .handleBatch(t, payload)
             .then(({ ack, changes }) => this.answerLedger(t, ack, changes))
             .catch((err: unknown) => this.handlerFailed(deviceTopic(t, "ledger"), "ledger", err));
           return;
         }
+        const batch = decodeMessage(LedgerBatchSchema, payload);
         const { ack, changes } = this.deps.ingest.handleBatch(t, batch);
         this.answerLedger(t, ack, changes);
         return;
