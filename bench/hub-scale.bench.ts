@@ -3,13 +3,18 @@
 // with the CPU each part used (hubs, their PostgreSQL backends, Mosquitto, the simulated kiosks).
 //
 //   npx tsx bench/hub-scale.bench.ts [--kiosks 20] [--per-kiosk 500] [--only a,b,c,d] [--members store|kiosk]
-//                                    [--members-per-store 100] [--json]
+//                                    [--members-per-store 100] [--ingest-workers N] [--json]
 //
 // Each scenario: fresh store, hubs started and subscribed, kiosks get their config and members, then go
 // offline and queue `per-kiosk` sales each; the clock starts when they reconnect (first publish) and stops
-// at the last ack. PostgreSQL scenarios need the server of test/postgres.ts (TEST_POSTGRES_URL).
+// at the last ack. PostgreSQL scenarios need the server of test/postgres.ts (TEST_POSTGRES_URL); their hubs
+// apply batches in `--ingest-workers` worker processes each (hub/ingest-pool.ts; the hub's default when absent).
+// Meanwhile a separate process (bench/http-probe.ts) times `GET /healthz` and `GET /bo/members/:id` on hub 0,
+// one after the other with a 10 ms pause: the p50/p99 say whether the hub answers while ingest runs flat out.
+import { spawn } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import { join } from "node:path";
+import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { openDatabase } from "../storage/sqlite.js";
 import type { Database } from "../storage/database.js";
@@ -27,6 +32,7 @@ const { values } = parseArgs({
     /** store: a store's kiosks all sell to the store's members (concurrent batches share member rows); kiosk: disjoint. */
     members: { type: "string", default: "store" },
     "members-per-store": { type: "string", default: "100" },
+    "ingest-workers": { type: "string", default: "" },
     json: { type: "boolean", default: false },
   },
 });
@@ -35,6 +41,7 @@ const PER_KIOSK = Number(values["per-kiosk"]);
 const EVENTS = KIOSKS * PER_KIOSK;
 const MEMBER_SCOPE = values.members === "kiosk" ? "kiosk" : "store";
 const MEMBERS_PER_STORE = Number(values["members-per-store"]);
+const INGEST_WORKERS = values["ingest-workers"] ? Number(values["ingest-workers"]) : undefined;
 const say = (s: string): void => {
   if (!values.json) process.stdout.write(`${s}\n`);
 };
@@ -63,9 +70,53 @@ interface Result {
   /** Entries each hub applied (its /stats/ingest), and the duplicates it skipped (resends). */
   appliedPerHub: number[];
   duplicatesPerHub: number[];
-  cpu: { hubs: number; pgBackends: number; pgAll: number; mosquitto: number; kiosks: number };
+  /** hubs: the hub processes; workers: their ingest worker processes. */
+  cpu: { hubs: number; workers: number; pgBackends: number; pgAll: number; mosquitto: number; kiosks: number };
   /** Transactions PostgreSQL rolled back meanwhile (serialisation failures and deadlocks the hubs retried), database-wide. */
   pgRollbacks: number | null;
+  /** Hub 0's HTTP answers during the measured interval (ms), timed by bench/http-probe.ts. */
+  http: { healthz: Latency; member: Latency; lag: Latency; errors: number };
+}
+
+interface Latency {
+  n: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+function latency(samples: number[]): Latency {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN;
+  return { n: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1] ?? Number.NaN };
+}
+
+/** Starts bench/http-probe.ts against one hub; stop() ends it and returns what it measured. */
+async function startProbe(url: string, memberId: string, token: string): Promise<{ stop(): Promise<Result["http"]> }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "bench/http-probe.ts", url, memberId, token], { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  child.stdout.setEncoding("utf8");
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on("data", (chunk: string) => {
+      out += chunk;
+      if (out.startsWith("ready\n")) resolve();
+    });
+    child.once("exit", (code) => reject(new Error(`http probe exited (${code})`)));
+  });
+  return {
+    stop: async () => {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+      const raw = JSON.parse(out.slice("ready\n".length)) as { healthz: number[]; member: number[]; lag: number[]; errors: number };
+      return { healthz: latency(raw.healthz), member: latency(raw.member), lag: latency(raw.lag), errors: raw.errors };
+    },
+  };
+}
+
+/** The hubs' ingest worker processes (PostgreSQL). */
+function workerPids(cluster: HubCluster): number[] {
+  return cluster.hubs.flatMap((h) => childPids(h.pid, "ingest-worker"));
 }
 
 /** The database's rolled-back transaction count (pg_stat_database; the server publishes it within about a second). */
@@ -76,11 +127,12 @@ function pgRollbacks(db: Database | undefined): number | null {
 }
 
 /** CPU seconds so far of each part. */
-function cpuSnapshot(cluster: HubCluster, mosquittoPids: number[], pgBackendPids: number[]): Result["cpu"] {
+function cpuSnapshot(cluster: HubCluster, workers: number[], mosquittoPids: number[], pgBackendPids: number[]): Result["cpu"] {
   const sum = (pids: number[]): number => pids.reduce((s, p) => s + (cpuSeconds(p) ?? 0), 0);
   const self = process.cpuUsage();
   return {
     hubs: sum(cluster.hubs.map((h) => h.pid)),
+    workers: sum(workers),
     pgBackends: sum(pgBackendPids),
     pgAll: sum(pidsByExe("postgres")),
     mosquitto: sum(mosquittoPids),
@@ -88,14 +140,14 @@ function cpuSnapshot(cluster: HubCluster, mosquittoPids: number[], pgBackendPids
   };
 }
 
-/** The PostgreSQL backends serving the hubs (each hub names its connection after its instance, see /healthz). */
+/** The PostgreSQL backends serving the hubs (each hub names its connection after its instance, see /healthz; its ingest workers' `<instance>-w<n>`). */
 function hubBackends(db: Database | undefined, cluster: HubCluster): number[] {
   if (!db) return [];
-  const names = new Set(cluster.hubs.map((h) => h.instance ?? `hub-${h.pid}`));
+  const names = cluster.hubs.map((h) => h.instance ?? `hub-${h.pid}`);
   return db
     .prepare("SELECT pid, application_name FROM pg_stat_activity WHERE application_name LIKE 'hub-%'")
     .all<{ pid: number; application_name: string }>()
-    .filter((r) => names.has(r.application_name))
+    .filter((r) => names.some((n) => r.application_name === n || r.application_name.startsWith(`${n}-w`)))
     .map((r) => r.pid);
 }
 
@@ -110,6 +162,7 @@ async function runScenario(s: Scenario, mosquitto: RunningMosquitto): Promise<Re
     membersPerStore: MEMBERS_PER_STORE,
     memberScope: MEMBER_SCOPE,
     hubLogLevel: "warn",
+    ...(INGEST_WORKERS ? { ingestWorkers: INGEST_WORKERS } : {}),
   });
   let db: Database | undefined;
   const setup = performance.now();
@@ -126,14 +179,17 @@ async function runScenario(s: Scenario, mosquitto: RunningMosquitto): Promise<Re
     say(`${s.name}: queued in ${((performance.now() - selling) / 1000).toFixed(1)} s; kiosks reconnect`);
     const mosquittoPids = childPids(process.pid, "mosquitto");
     const backends = hubBackends(db, cluster);
+    const workers = workerPids(cluster);
     await new Promise((r) => setTimeout(r, 1_200));
+    const probe = await startProbe(cluster.hubs[0]!.url, cluster.members[0]!.memberId, cluster.adminToken);
     const rollbacks0 = pgRollbacks(db);
-    const cpu0 = cpuSnapshot(cluster, mosquittoPids, backends);
+    const cpu0 = cpuSnapshot(cluster, workers, mosquittoPids, backends);
     const started = performance.now();
     await Promise.all(cluster.kiosks.map((k) => k.sync.start()));
     await cluster.allAcked(900_000);
     const seconds = (performance.now() - started) / 1000;
-    const cpu1 = cpuSnapshot(cluster, mosquittoPids, backends);
+    const cpu1 = cpuSnapshot(cluster, workers, mosquittoPids, backends);
+    const http = await probe.stop();
     await new Promise((r) => setTimeout(r, 1_200));
     const rollbacks1 = pgRollbacks(db);
     const stats: IngestStats[] = await Promise.all(cluster.hubs.map((h) => cluster.ingestStats(h.index)));
@@ -154,6 +210,7 @@ async function runScenario(s: Scenario, mosquitto: RunningMosquitto): Promise<Re
       duplicatesPerHub: stats.map((x) => x.duplicates),
       cpu,
       pgRollbacks: rollbacks0 === null || rollbacks1 === null ? null : rollbacks1 - rollbacks0,
+      http,
     };
   } finally {
     db?.close();
@@ -210,17 +267,40 @@ async function main(): Promise<void> {
   say("");
   say("CPU seconds during the measured interval (2 cores: at most 2 s per wall second)");
   say(
-    `${padEnd("scenario", 26)}${pad("hubs", 8)}${pad("pg(hubs)", 10)}${pad("pg(all)", 9)}${pad("mosq", 8)}${pad("kiosks", 8)}${pad("total", 8)}${pad("ms/event", 10)}`,
+    `${padEnd("scenario", 26)}${pad("hubs", 8)}${pad("workers", 9)}${pad("pg(hubs)", 10)}${pad("pg(all)", 9)}${pad("mosq", 8)}${pad("kiosks", 8)}${pad("total", 8)}${pad("ms/event", 10)}`,
   );
   for (const r of results) {
     const c = r.cpu;
-    const total = c.hubs + c.pgAll + c.mosquitto + c.kiosks;
+    const total = c.hubs + c.workers + c.pgAll + c.mosquitto + c.kiosks;
     say(
-      `${padEnd(r.scenario, 26)}${pad(c.hubs.toFixed(2), 8)}${pad(c.pgBackends.toFixed(2), 10)}${pad(c.pgAll.toFixed(2), 9)}${pad(c.mosquitto.toFixed(2), 8)}${pad(c.kiosks.toFixed(2), 8)}${pad(total.toFixed(2), 8)}${pad(((total / r.events) * 1000).toFixed(3), 10)}`,
+      `${padEnd(r.scenario, 26)}${pad(c.hubs.toFixed(2), 8)}${pad(c.workers.toFixed(2), 9)}${pad(c.pgBackends.toFixed(2), 10)}${pad(c.pgAll.toFixed(2), 9)}${pad(c.mosquitto.toFixed(2), 8)}${pad(c.kiosks.toFixed(2), 8)}${pad(total.toFixed(2), 8)}${pad(((total / r.events) * 1000).toFixed(3), 10)}`,
     );
   }
+  say("hubs: the hub processes (decoding, acks, member pushes, HTTP); workers: their ingest worker processes (PostgreSQL: applying the batches).");
   say("pg(hubs): the backends of the hubs' connections; pg(all): every postgres process on the machine (other activity included).");
   say(`kiosks: this process (the ${KIOSKS} simulated kiosks receiving acks and member pushes).`);
+  say("");
+  say("hub 0's HTTP answers during the measured interval, ms (bench/http-probe.ts, its own process; goal: p99 <= 50 on PostgreSQL)");
+  say(
+    `${padEnd("scenario", 26)}${pad("healthz p50", 13)}${pad("p99", 8)}${pad("max", 8)}${pad("member p50", 12)}${pad("p99", 8)}${pad("max", 8)}${pad("samples", 9)}${pad("probe lag p99", 15)}${pad("max", 8)}`,
+  );
+  for (const r of results) {
+    const { healthz: h, member: m, lag } = r.http;
+    say(
+      `${padEnd(r.scenario, 26)}${pad(h.p50.toFixed(1), 13)}${pad(h.p99.toFixed(1), 8)}${pad(h.max.toFixed(1), 8)}${pad(m.p50.toFixed(1), 12)}${pad(m.p99.toFixed(1), 8)}${pad(m.max.toFixed(1), 8)}${pad(`${h.n}+${m.n}`, 9)}${pad(lag.p99.toFixed(1), 15)}${pad(lag.max.toFixed(1), 8)}${r.http.errors ? `  (${r.http.errors} failed)` : ""}`,
+    );
+  }
+  say("probe lag: how late the probe's own 10 ms timer fired; it waits for a CPU as the hub does, so it is the machine's share of the hub's figures.");
+  const one = results.find((r) => r.store === "postgres" && r.instances === 1);
+  const two = results.find((r) => r.store === "postgres" && r.instances === 2);
+  say("");
+  if (base && one) say(`1 PostgreSQL hub / SQLite hub: ${(one.eventsPerSec / base.eventsPerSec).toFixed(2)}x (goal >= 0.5)`);
+  if (one && two) say(`2 PostgreSQL hubs / 1: ${(two.eventsPerSec / one.eventsPerSec).toFixed(2)}x (goal > 1)`);
+  say(
+    `ingest workers per PostgreSQL hub: ${INGEST_WORKERS ?? "the hub's default"}; load average at the end: ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}`,
+  );
 }
 
 await main();

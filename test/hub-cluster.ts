@@ -57,6 +57,8 @@ export interface ClusterOptions {
   memberScope?: "store" | "kiosk";
   /** The hubs' log level (their stdout is kept, last lines only, for failure messages). */
   hubLogLevel?: "info" | "warn" | "error";
+  /** PostgreSQL: ingest worker processes per hub (store.ingestWorkers; the hub's default when absent). */
+  ingestWorkers?: number;
 }
 
 export interface TestMember {
@@ -145,7 +147,10 @@ export class HubCluster {
         protocolVersion: 5,
         ...(opts.shareGroup ? { shareGroup: opts.shareGroup } : {}),
       },
-      store: opts.store === "postgres" ? { kind: "postgres", url: postgresUrl(), schema: this.schema } : { kind: "sqlite" },
+      store:
+        opts.store === "postgres"
+          ? { kind: "postgres", url: postgresUrl(), schema: this.schema, ...(opts.ingestWorkers ? { ingestWorkers: opts.ingestWorkers } : {}) }
+          : { kind: "sqlite" },
       signingKeyFile: this.keyFile,
       adminTokenHashFile: join(this.dir, "admin-token.sha256"),
       logLevel: opts.hubLogLevel ?? "info",
