@@ -1,8 +1,47 @@
 // How the kiosk keeps a sale's priced receipt and tender plan on disk: their lines as rows of values under one key list
-// (30 lines x 22 keys written once, not 30 times), the receipt deflated; and how it reads them back, or the plain JSON older kiosks wrote.
+// (30 lines x 22 keys written once, not 30 times), the receipt deflated; and how it reads a sale row back, or the plain JSON older kiosks wrote.
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import type { PricedCart } from "../protocol/rules/pricing-types.js";
 import type { TenderPlan } from "../protocol/rules/tenders.js";
+import type { MemberRecord } from "../protocol/messages.js";
+
+/** What the kiosk kept of one of its sales: enough to reverse any part of it exactly. */
+export interface StoredSale {
+  saleId: string;
+  seq: number;
+  memberId: string;
+  cardId: string;
+  at: number;
+  priced: PricedCart;
+  tenders: TenderPlan;
+  /** The coupon instances the sale used, as the member held them. */
+  coupons: Array<MemberRecord["coupons"][number]>;
+}
+
+/** A row of sale_records, or of sales (kiosks before migration 6: the receipt and plan as plain JSON). */
+export interface SaleRow {
+  sale_id: string;
+  seq: number;
+  member_id: string;
+  card_id: string;
+  at: number;
+  priced: string | Uint8Array;
+  tenders: string;
+  coupons: string;
+}
+
+export function storedSaleOf(r: SaleRow): StoredSale {
+  return {
+    saleId: r.sale_id,
+    seq: r.seq,
+    memberId: r.member_id,
+    cardId: r.card_id,
+    at: r.at,
+    priced: decodePricedCart(r.priced),
+    tenders: decodeTenderPlan(r.tenders),
+    coupons: JSON.parse(r.coupons) as StoredSale["coupons"],
+  };
+}
 
 /** First byte of a stored receipt: the compact form, deflated (raw deflate, level 1). */
 const COMPACT_DEFLATED = 1;

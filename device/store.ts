@@ -11,9 +11,7 @@ import {
   type SaleFact,
 } from "../protocol/messages.js";
 import type { SignedEnvelope } from "../protocol/signing.js";
-import { decodePricedCart, decodeTenderPlan, encodePricedCart, encodeTenderPlan } from "./sale-record.js";
-import type { PricedCart } from "../protocol/rules/pricing-types.js";
-import type { TenderPlan } from "../protocol/rules/tenders.js";
+import { encodePricedCart, encodeTenderPlan, storedSaleOf, type SaleRow, type StoredSale } from "./sale-record.js";
 
 type SyncKey = "acked_seq" | "member_cursor" | "config_version";
 
@@ -44,17 +42,7 @@ export interface QuarantinedChange {
 
 export type HeldCouponRecord = MemberRecord["coupons"][number];
 
-/** What the kiosk kept of one of its sales: enough to reverse any part of it exactly. */
-export interface StoredSale {
-  saleId: string;
-  seq: number;
-  memberId: string;
-  cardId: string;
-  at: number;
-  priced: PricedCart;
-  tenders: TenderPlan;
-  coupons: HeldCouponRecord[];
-}
+export type { StoredSale } from "./sale-record.js";
 
 interface LedgerRow {
   seq: number;
@@ -66,17 +54,6 @@ interface LedgerRow {
 
 const entryOf = (r: LedgerRow): LedgerEntry =>
   LedgerEntrySchema.parse({ seq: r.seq, entryId: r.entry_id, at: r.at, configVersion: r.config_version, fact: JSON.parse(r.body) });
-
-interface SaleRow {
-  sale_id: string;
-  seq: number;
-  member_id: string;
-  card_id: string;
-  at: number;
-  priced: string | Uint8Array;
-  tenders: string;
-  coupons: string;
-}
 
 export class KioskStore {
   constructor(private readonly db: Database) {}
@@ -331,18 +308,7 @@ export class KioskStore {
         )
         .get<SaleRow>(saleId) ??
       this.db.prepare("SELECT sale_id, seq, member_id, card_id, at, priced, tenders, coupons FROM sales WHERE sale_id = ?").get<SaleRow>(saleId);
-    return r
-      ? {
-          saleId: r.sale_id,
-          seq: r.seq,
-          memberId: r.member_id,
-          cardId: r.card_id,
-          at: r.at,
-          priced: decodePricedCart(r.priced),
-          tenders: decodeTenderPlan(r.tenders),
-          coupons: JSON.parse(r.coupons) as HeldCouponRecord[],
-        }
-      : undefined;
+    return r ? storedSaleOf(r) : undefined;
   }
 
   /** The e-receipt token the sale's fact carried (printed in its receipt's QR), while the ledger holds the entry. */
