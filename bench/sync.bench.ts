@@ -1,10 +1,21 @@
 // Sync benchmarks over a real Mosquitto: hub ingest rate from many kiosks next to raw mosquitto_pub/sub throughput,
 // catch-up time for 10,000 queued events, and config fan-out to 1,000 simulated kiosks.
 //
-//   npx tsx bench/sync.bench.ts [--kiosks 10] [--per-kiosk 1000] [--catchup 10000] [--fanout 1000] [--items 50000] [--only ingest] [--json]
+//   npx tsx bench/sync.bench.ts [--kiosks 10] [--per-kiosk 1000] [--catchup 10000] [--fanout 1000] [--items 50000] [--only ingest]
+//                               [--in-process] [--profile DIR] [--json]
 //
 // Ingest runs twice: on the demo catalog and on a --items catalog (the demo's products plus seeded
 // generated ones, bench/big-catalog.ts), each against the same raw broker rate at the same payload size.
+// The simulated kiosks run in a process of their own (bench/kiosk-fleet.ts; real kiosks are other
+// machines), so this process is the hub alone and its CPU per event is the hub's; --in-process puts
+// them back into the hub's process as before. The CPU of the hub, the kiosks' process and Mosquitto
+// over the window is printed per event, with the load average: on a 2-core machine the three share
+// the cores, and the hub's own CPU per event is what says how fast it would go on a core of its own.
+// --profile DIR writes a CPU profile of the hub's process over each window, DIR/ingest.cpuprofile (demo
+// catalog) and DIR/ingestBig.cpuprofile (`npx tsx bench/cpuprofile-top.ts <file>` prints its top functions).
+import { mkdirSync } from "node:fs";
+import { loadavg } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import mqtt, { type MqttClient } from "mqtt";
 import { deviceTopic } from "../protocol/topics.js";
@@ -16,6 +27,9 @@ import { SyncWorld, allSynced, type TestMember } from "../test/sync-harness.js";
 import type { Kiosk } from "../device/kiosk.js";
 import { bigCatalog } from "./big-catalog.js";
 import { rawThroughput } from "./raw-broker.js";
+import { KioskFleet } from "./fleet-client.js";
+import { hasCatalog, sellOffline } from "./bench-kiosks.js";
+import { WindowProfiler, ownCpuMs, processCpuMs } from "./process-meter.js";
 
 const { values } = parseArgs({
   options: {
@@ -25,6 +39,8 @@ const { values } = parseArgs({
     fanout: { type: "string", default: "1000" },
     items: { type: "string", default: "50000" },
     only: { type: "string" },
+    "in-process": { type: "boolean", default: false },
+    profile: { type: "string" },
     json: { type: "boolean", default: false },
   },
 });
@@ -33,14 +49,11 @@ const PER_KIOSK = Number(values["per-kiosk"]);
 const CATCHUP = Number(values.catchup);
 const FANOUT = Number(values.fanout);
 const ITEMS = Number(values.items);
+const IN_PROCESS = values["in-process"];
 const results: Record<string, number> = {};
 const say = (s: string): void => {
   if (!values.json) process.stdout.write(`${s}\n`);
 };
-
-async function sellOffline(w: SyncWorld, kiosk: Kiosk, members: readonly TestMember[], n: number): Promise<void> {
-  for (let i = 0; i < n; i++) await w.checkout(kiosk, members[i % members.length]!, i % 2 ? ["6901234560015"] : ["6901234560022", "6901234560046"]);
-}
 
 /** The demo rules with generated products added up to `items` (the demo's own products and barcodes are kept). */
 async function rulesWith(items: number): Promise<Record<string, unknown>> {
@@ -50,48 +63,109 @@ async function rulesWith(items: number): Promise<Record<string, unknown>> {
   return { ...rules, catalog: [...rules.catalog, ...extra] };
 }
 
+/** The kiosks, in this process or in their own: set up, sell offline while the hub is down, then wait until all are acknowledged. */
+interface Kiosks {
+  sell(perKiosk: number): Promise<{ entryBytes: number }>;
+  /** Resolves when every kiosk's outbox is acknowledged, with the kiosks' CPU time (ms) meanwhile when they run elsewhere. */
+  watch(): Promise<{ cpuMs: number | undefined }>;
+  stop(): Promise<void>;
+}
+
+async function inProcessKiosks(w: SyncWorld, members: TestMember[], catalogItems: number): Promise<Kiosks> {
+  const kiosks: Kiosk[] = [];
+  for (let i = 0; i < KIOSKS; i++) kiosks.push(await w.addKiosk(`k${i}`, "s01"));
+  await hasCatalog(kiosks, catalogItems);
+  for (const k of kiosks)
+    await w.ready(
+      k,
+      members.map((x) => x.memberId),
+    );
+  return {
+    sell: async (n) => {
+      await Promise.all(kiosks.map((k) => sellOffline(w, k, members, n)));
+      return { entryBytes: Buffer.byteLength(JSON.stringify(kiosks[0]!.store.entries()[0])) };
+    },
+    watch: async () => {
+      await allSynced(kiosks, 600_000);
+      return { cpuMs: undefined };
+    },
+    stop: async () => undefined,
+  };
+}
+
+async function forkedKiosks(w: SyncWorld, members: TestMember[], catalogItems: number): Promise<Kiosks> {
+  const fleet = new KioskFleet();
+  const configs = Array.from({ length: KIOSKS }, (_, i) => w.provisionKiosk(`k${i}`, "s01"));
+  try {
+    await fleet.ask({ op: "start", kiosks: configs, members, catalogItems }, "ready");
+  } catch (err) {
+    await fleet.stop();
+    throw err;
+  }
+  return {
+    sell: (n) => fleet.ask({ op: "sell", perKiosk: n }, "sold"),
+    watch: () => fleet.ask({ op: "watch" }, "synced"),
+    stop: () => fleet.stop(),
+  };
+}
+
 async function ingestBench(m: RunningMosquitto, items: number, key: string): Promise<void> {
+  const profile = values.profile === undefined ? undefined : join(values.profile, `${key}.cpuprofile`);
   const w = new SyncWorld(m);
+  let kiosks: Kiosks | undefined;
   try {
     const hub = await w.startHub();
     const rules = await rulesWith(items);
     hub.publishConfig("s01", { rules, device: {} });
     const catalogSize = (rules.catalog as unknown[]).length;
     const members = Array.from({ length: 60 }, (_, i) => w.addMember(`m${i}`));
-    const kiosks: Kiosk[] = [];
-    for (let i = 0; i < KIOSKS; i++) kiosks.push(await w.addKiosk(`k${i}`, "s01"));
-    // A 50,000-item bundle takes each kiosk a while to verify and validate on a loaded machine.
-    for (const k of kiosks) await waitUntil(() => k.sync.current !== undefined, "kiosk has the config", 600_000);
-    for (const k of kiosks)
-      await w.ready(
-        k,
-        members.map((x) => x.memberId),
-      );
+    kiosks = IN_PROCESS ? await inProcessKiosks(w, members, catalogSize) : await forkedKiosks(w, members, catalogSize);
     await w.hub.stop();
-    say(`ingest: queueing ${KIOSKS} x ${PER_KIOSK} sales offline...`);
-    await Promise.all(kiosks.map((k) => sellOffline(w, k, members, PER_KIOSK)));
+    say(`ingest: queueing ${KIOSKS} x ${PER_KIOSK} sales offline (kiosks ${IN_PROCESS ? "in the hub's process" : "in a process of their own"})...`);
+    const { entryBytes } = await kiosks.sell(PER_KIOSK);
+    const profiler = profile ? new WindowProfiler() : undefined;
+    await profiler?.start();
+    const load0 = loadavg()[0]!;
+    const broker0 = processCpuMs(m.pid);
     const started = performance.now();
     const cpu0 = process.cpuUsage();
+    const synced = kiosks.watch();
     await w.startHub();
-    await allSynced(kiosks, 600_000);
+    const startupSecs = (performance.now() - started) / 1000;
+    const { cpuMs: kioskCpuMs } = await synced;
     const secs = (performance.now() - started) / 1000;
-    const cpu = process.cpuUsage(cpu0);
+    const hubCpuMs = ownCpuMs(cpu0);
+    const brokerCpuMs = broker0 === undefined ? undefined : (processCpuMs(m.pid) ?? broker0) - broker0;
+    const load = loadavg()[0]!;
+    if (profiler && profile) await profiler.stop(profile);
     const events = KIOSKS * PER_KIOSK;
     const rate = Math.round(events / secs);
-    const entryBytes = Buffer.byteLength(JSON.stringify(kiosks[0]!.store.entries()[0]));
+    const broker1 = processCpuMs(m.pid);
     const raw = Math.round(await rawThroughput(m, 20_000, entryBytes));
+    const rawBrokerMs = broker1 === undefined ? undefined : ((processCpuMs(m.pid) ?? broker1) - broker1) / 20_000;
+    const perEvent = (ms: number | undefined): string => (ms === undefined ? "n/a" : `${(ms / events).toFixed(3)} ms`);
     results[`${key}EventsPerSec`] = rate;
     results[`${key}EntryBytes`] = entryBytes;
     results[`${key}RawMsgsPerSec`] = raw;
     results[`${key}VsRaw`] = rate / raw;
-    // This process runs the hub and every kiosk: its CPU per event is what the 2 cores cap.
-    results[`${key}CpuMsPerEvent`] = (cpu.user + cpu.system) / 1000 / events;
+    results[`${key}CpuMsPerEvent`] = hubCpuMs / events;
+    results[`${key}HubAloneVsRaw`] = events / (hubCpuMs / 1000) / raw;
+    results[`${key}LoadAverage`] = load;
+    if (kioskCpuMs !== undefined) results[`${key}KioskCpuMsPerEvent`] = kioskCpuMs / events;
+    if (brokerCpuMs !== undefined) results[`${key}BrokerCpuMsPerEvent`] = brokerCpuMs / events;
+    const where = IN_PROCESS ? `hub + ${KIOSKS} kiosks in this process` : "hub process alone";
     say(`ingest (${catalogSize.toLocaleString("en-US")}-item catalog): ${rate} events/s from ${KIOSKS} kiosks (hub on SQLite, exactly-once, re-priced)`);
     say(`raw:    ${raw} msgs/s (mosquitto_pub -> mosquitto_sub, QoS 1, ${entryBytes} B each)`);
+    say(`ratio:  hub ingest / raw broker = ${(rate / raw).toFixed(2)} (goal 0.5); load average ${load0.toFixed(1)} -> ${load.toFixed(1)} on 2 cores`);
     say(
-      `ratio:  hub ingest / raw broker = ${(rate / raw).toFixed(2)} (goal 0.5); hub + ${KIOSKS} kiosks in this process: ${(results[`${key}CpuMsPerEvent`] ?? 0).toFixed(2)} ms CPU per event`,
+      `cpu:    ${where}: ${perEvent(hubCpuMs)} per event (hub start-up ${startupSecs.toFixed(2)} s of the ${secs.toFixed(2)} s window); ` +
+        `kiosks' process ${perEvent(kioskCpuMs)}; Mosquitto ${perEvent(brokerCpuMs)} (raw run: ${rawBrokerMs === undefined ? "n/a" : `${rawBrokerMs.toFixed(3)} ms`} per message)`,
+    );
+    say(
+      `        on a core of its own the hub would take ${Math.round(events / (hubCpuMs / 1000))} events/s = ${(results[`${key}HubAloneVsRaw`] ?? 0).toFixed(2)}x the raw broker`,
     );
   } finally {
+    await kiosks?.stop();
     await w.stop();
   }
 }
@@ -162,6 +236,7 @@ async function fanoutBench(m: RunningMosquitto): Promise<void> {
   }
 }
 
+if (values.profile !== undefined) mkdirSync(values.profile, { recursive: true });
 const mosq = await startMosquitto(["max_queued_messages 100000", "max_inflight_messages 0"]);
 try {
   if (values.only === undefined || values.only === "ingest") {

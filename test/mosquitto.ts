@@ -52,6 +52,8 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
 export interface RunningMosquitto {
   port: number;
   url: string;
+  /** The broker's process id (benches read its CPU time from /proc). */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -75,6 +77,7 @@ export async function startMosquitto(extraConfig: string[] = [], port?: number):
   return {
     port: p,
     url: `mqtt://127.0.0.1:${p}`,
+    pid: child.pid,
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once("exit", r));

@@ -70,6 +70,12 @@ export class SyncWorld {
   }
 
   async addKiosk(deviceId: string, storeId: string, overrides: Partial<KioskConfigInput> = {}): Promise<Kiosk> {
+    this.provisionKiosk(deviceId, storeId, overrides);
+    return this.startKiosk(deviceId);
+  }
+
+  /** Provisions a kiosk at the hub and writes its identity files; returns its config (started by startKiosk, or in another process). */
+  provisionKiosk(deviceId: string, storeId: string, overrides: Partial<KioskConfigInput> = {}): KioskConfigInput {
     const kioskDir = join(this.dir, deviceId);
     mkdirSync(kioskDir, { recursive: true });
     const creds = this.hub.devices.provision({ chainId: CHAIN, storeId, deviceId });
@@ -87,7 +93,7 @@ export class SyncWorld {
       ...overrides,
     };
     this.kioskConfigs.set(deviceId, config);
-    return this.startKiosk(deviceId);
+    return config;
   }
 
   async startKiosk(deviceId: string): Promise<Kiosk> {
