@@ -11,6 +11,7 @@ import type { Logger } from "../runtime/log.js";
 import type { DeviceAddress } from "../protocol/topics.js";
 import type { Ack, LedgerBatch, LedgerEntry, MemberRecord, ReturnFact, SaleFact } from "../protocol/messages.js";
 import type { MemberRegistry, ScopedChange } from "./members.js";
+import { toRecord, type MemberRow } from "./member-row.js";
 import type { ConfigService } from "./config-service.js";
 import { checkSaleBounds, evaluateReturn, evaluateSale, hubBalanceSplit, ReturnRejected, SaleRejected, saleTenders } from "./evaluate.js";
 import { IngestGuard } from "./ingest-guard.js";
@@ -52,6 +53,8 @@ export class Ingest {
   private readonly guard: IngestGuard;
   /** Shopping-card debits and credits (hub/ingest-cards.ts). */
   private readonly cards: MoneyLedger;
+  /** The members the batch in its transaction moved, each with its row as it stands (one changelog entry each at the end). */
+  private readonly moved = new Map<string, MemberRow>();
 
   constructor(
     private readonly db: Database,
@@ -92,6 +95,7 @@ export class Ingest {
       changes = [];
       rejected = [];
       resendFrom = undefined;
+      this.moved.clear();
       // Row locks (PostgreSQL; the transaction runs READ COMMITTED): the device's mark first, so two
       // instances holding batches of one kiosk take turns, then the members whose money and points
       // the batch moves, in id order, so batches touching the same members wait instead of aborting.
@@ -116,6 +120,11 @@ export class Ingest {
         if (outcome.changes) changes.push(...outcome.changes);
         if (outcome.rejected) rejected.push({ seq: entry.seq, reason: outcome.rejected });
       }
+      // One changelog entry per member the batch moved, with the row as the batch leaves it (a kiosk
+      // pulling or taking the push gets the member's latest state either way): 60 members in a batch
+      // of 500 sales are 60 entries and a push of 60 records, not 500.
+      for (const row of this.moved.values()) changes.push(...this.members.recordRowChangeInTx(row));
+      this.moved.clear();
       return mark;
     });
     const ack: Ack = { ackedSeq: acked };
@@ -218,7 +227,7 @@ export class Ingest {
    * may take (the hold, or the offline limit; never more than the re-priced amount to pay) and its own
    * principal/bonus split. The kiosk's figures are compared and the differences recorded.
    */
-  private applySale(device: DeviceAddress, entry: LedgerEntry, sale: SaleFact): ScopedChange[] {
+  private applySale(device: DeviceAddress, entry: LedgerEntry, sale: SaleFact): undefined {
     // The bundle the kiosk used, with the store catalog version that priced the sale when it names one.
     const config = this.configs.forFact(device.storeId, entry.configVersion, sale.catalogVersion);
     if (!config)
@@ -304,7 +313,7 @@ export class Ingest {
     }
     const cardAfter = debitCardInTx(this.cards, this.db, sale, card);
     if (allowance.holdId !== undefined) this.authorizer?.consumeInTx(allowance.holdId);
-    const { changes, after } = this.members.adjustWithRecordInTx(sale.memberId, result.pointsEarned - pointsSpent, -balanceFen);
+    const after = this.adjustMemberInTx(sale.memberId, result.pointsEarned - pointsSpent, -balanceFen);
     // Within the hold or the offline limits the money was taken at the kiosk: record, never refuse.
     if (after && balanceFen > 0 && after.balanceFen < 0) this.recordOverdraft(device, entry, sale, "balance", balanceFen, after.balanceFen, offline);
     if (after && pointsSpent > 0 && after.pointsBalance < 0) this.recordOverdraft(device, entry, sale, "points", pointsSpent, after.pointsBalance, offline);
@@ -322,7 +331,15 @@ export class Ingest {
       pointsBalance: after?.pointsBalance ?? null,
       at: entry.at,
     });
-    return changes;
+    return undefined;
+  }
+
+  /** Inside the batch transaction: moves the member's points and balance; the changelog entry is the batch's, at its end. */
+  private adjustMemberInTx(memberId: string, pointsDelta: number, balanceDeltaFen: number): MemberRecord | undefined {
+    const row = this.members.adjustRowInTx(memberId, pointsDelta, balanceDeltaFen);
+    if (!row) return undefined;
+    this.moved.set(memberId, row);
+    return toRecord(row);
   }
 
   /**
@@ -331,7 +348,7 @@ export class Ingest {
    * back, earned points (base and level share) taken back, coupons restored when the kiosk says so.
    * The hub computes it from its own evaluation of the sale and credits its figures.
    */
-  private applyReturn(device: DeviceAddress, entry: LedgerEntry, ret: ReturnFact): ScopedChange[] {
+  private applyReturn(device: DeviceAddress, entry: LedgerEntry, ret: ReturnFact): undefined {
     const sale = saleForReturn(this.db, this.configs, this.members, ret.saleId);
     if (!sale) throw new ReturnRejected(`unknown or rejected sale ${ret.saleId}`);
     if (sale.memberId !== ret.memberId) throw new ReturnRejected(`sale ${ret.saleId} is not member ${ret.memberId}'s`);
@@ -409,7 +426,8 @@ export class Ingest {
       t.bonusFen,
     );
     this.stats.returns++;
-    return this.members.adjustInTx(ret.memberId, netPoints, balanceBack);
+    this.adjustMemberInTx(ret.memberId, netPoints, balanceBack);
+    return undefined;
   }
 
   /** Gate entries, verifications and returns recorded for a member (newest first), for reports and tests. */

@@ -316,6 +316,16 @@ export class MemberRegistry {
     balanceDeltaFen: number,
     bonusDeltaFen = 0,
   ): { changes: ScopedChange[]; after: MemberRecord | undefined } {
+    const row = this.adjustRowInTx(memberId, pointsDelta, balanceDeltaFen, bonusDeltaFen);
+    return row ? { changes: this.recordRowChangeInTx(row), after: toRecord(row) } : { changes: [], after: undefined };
+  }
+
+  /**
+   * adjustInTx without the changelog entry: the member's row as it is after the adjustment. For a
+   * caller that moves one member several times in one transaction (a ledger batch) and records the
+   * change once, with the last row (recordRowChangeInTx), before it commits.
+   */
+  adjustRowInTx(memberId: string, pointsDelta: number, balanceDeltaFen: number, bonusDeltaFen = 0): MemberRow | undefined {
     const row = this.db
       .prepare(
         `UPDATE members SET points_balance = points_balance + ?, balance_fen = balance_fen + ?, bonus_balance_fen = bonus_balance_fen + ?, updated_at = ?
@@ -325,7 +335,12 @@ export class MemberRegistry {
     // The last line of defence (callers check first): an out-of-range value aborts the caller's transaction.
     const range = row ? valuesOutOfRange(Number(row.balance_fen), Number(row.bonus_balance_fen), Number(row.points_balance)) : undefined;
     if (range) throw new HubError("REFUSED", `member ${memberId}: ${range}`, { reason: "OUT_OF_RANGE" });
-    return row ? { changes: this.recordChangeInTx(memberId, storesOf(row), storesOf(row), row), after: toRecord(row) } : { changes: [], after: undefined };
+    return row;
+  }
+
+  /** Inside the caller's transaction: the changelog entry for a member row the caller holds (its stores unchanged). */
+  recordRowChangeInTx(row: MemberRow): ScopedChange[] {
+    return this.recordChangeInTx(row.member_id, storesOf(row), storesOf(row), row);
   }
 
   /**
