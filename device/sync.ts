@@ -113,6 +113,10 @@ export class KioskSync {
     this.configs = new ConfigReceiver(opts.address, opts.trustedKeys, this.link, store, clock, log);
     this.members = new MemberFollower(this.link, store, clock, log, () => this.publishStatus(true));
     this.catalog = new CatalogFollower(opts.address, opts.trustedKeys, this.link, new KioskCatalogStore(store.database), log);
+    // A bundle naming a catalog version newer than the one held: the push may have been lost, pull.
+    this.configs.onConfig((c) => {
+      if (c.catalogVersion !== undefined && c.catalogVersion > this.catalog.version) this.catalog.request();
+    });
     this.auth = new AuthClient(this.link, this.timers, log);
   }
 
