@@ -3,9 +3,9 @@
 // The hub's repositories are synchronous: a ledger batch is one function call inside one transaction
 // and nothing else in the process interleaves with it. To keep that property (and the same
 // interfaces) on PostgreSQL, each Database holds ONE connection driven through libpq's synchronous
-// calls (pg-native's connectSync/prepareSync/executeSync, from the node-postgres project). The event
-// loop waits during a round trip, as it waits for an SQLite fsync; a hub instance scales by running
-// more instances, not by overlapping queries (README "Scaling out").
+// calls (pg-native's connectSync/prepareSync/executeSync, from the node-postgres project). The thread
+// waits during a round trip, as it waits for an SQLite fsync; that is why the hub applies ledger
+// batches in worker processes with connections of their own (hub/ingest-pool.ts, README "Scaling out").
 //
 // What is hidden so the same SQL and code run on both engines:
 // - positional `?` parameters become `$1..$n` (outside quotes and comments);
