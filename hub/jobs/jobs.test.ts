@@ -288,4 +288,17 @@ describe("VIP expiry and levels", () => {
     const lines = w.db.prepare("SELECT sku, category, brand, qty FROM sale_lines WHERE sale_id = 's-1'").all();
     expect(lines).toEqual([{ sku: "formula-900g", category: "infant-formula", brand: "aptamil", qty: 2 }]);
   });
+
+  it("adds each sale's growth value once when one batch indexes several sales of a member", async () => {
+    const { memberId } = await w.register();
+    const jobs = createJobs(w.bo.deps, log);
+    const before = w.bo.deps.data.levelState(memberId).growth;
+    // 1.50 and 2.50 yuan: growth 1 + 2 (each sale rounds down on its own), in one indexing batch.
+    insertSale(w, { memberId, saleId: "g-1", at: w.clock.now(), totalFen: 150 });
+    insertSale(w, { memberId, saleId: "g-2", at: w.clock.now(), totalFen: 250 });
+    await jobs.tick();
+    expect(w.bo.deps.data.levelState(memberId).growth - before).toBe(3);
+    await jobs.tick();
+    expect(w.bo.deps.data.levelState(memberId).growth - before).toBe(3);
+  });
 });

@@ -46,15 +46,16 @@ function indexBatch(d: BackofficeDeps, actor: Actor, batch: number): number {
          WHERE s.indexed = 0 ORDER BY s.rowid LIMIT ?`,
       )
       .all<SaleRow>(batch);
-    const touched = new Set<string>();
+    // Growth value per member over the batch: one level-state read and write per member, not per sale.
+    const growth = new Map<string, number>();
     for (const r of rows) {
       const storeId = r.store_id ?? "unknown";
-      const catalogVersion = r.body ? (JSON.parse(r.body) as { catalogVersion?: number }).catalogVersion : undefined;
-      const config = r.store_id && r.config_version !== null ? d.configs.forFact(r.store_id, r.config_version, catalogVersion) : undefined;
+      const fact = r.body ? (JSON.parse(r.body) as { catalogVersion?: number; lines?: Array<{ sku: string; qty: number }> }) : undefined;
+      const config = r.store_id && r.config_version !== null ? d.configs.forFact(r.store_id, r.config_version, fact?.catalogVersion) : undefined;
       const rules = config?.content.rules ?? chainRules;
       const products = productsBySku(rules.catalog);
       const day = localDate(r.at, rules.utcOffsetMinutes);
-      const lines = r.body ? ((JSON.parse(r.body) as { lines?: Array<{ sku: string; qty: number }> }).lines ?? []) : [];
+      const lines = fact?.lines ?? [];
       lines.forEach((line, i) => {
         const product = products.get(line.sku);
         d.db
@@ -64,11 +65,14 @@ function indexBatch(d: BackofficeDeps, actor: Actor, batch: number): number {
           .run(r.sale_id, i, r.member_id, storeId, day, line.sku, product?.category ?? null, product?.brand ?? null, line.qty);
       });
       d.db.prepare("UPDATE sales SET indexed = 1 WHERE sale_id = ? AND indexed = 0").run(r.sale_id);
-      if (!d.registry.get(r.member_id)) continue;
-      const s = d.data.levelState(r.member_id);
-      const g = growthOf(r.total_fen);
-      d.data.saveLevelStateInTx(r.member_id, { ...s, growth: s.growth + g, windowGrowth: s.windowGrowth + g, dirty: true });
-      touched.add(r.member_id);
+      growth.set(r.member_id, (growth.get(r.member_id) ?? 0) + growthOf(r.total_fen));
+    }
+    const touched: string[] = [];
+    for (const [memberId, g] of growth) {
+      if (!d.registry.get(memberId)) continue;
+      const s = d.data.levelState(memberId);
+      d.data.saveLevelStateInTx(memberId, { ...s, growth: s.growth + g, windowGrowth: s.windowGrowth + g, dirty: true });
+      touched.push(memberId);
     }
     for (const id of touched) growthUpgradeInTx(d, w, id, chainRules, actor);
     return rows.length;
