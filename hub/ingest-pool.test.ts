@@ -194,6 +194,15 @@ describe.runIf(run)("IngestPool (PostgreSQL, worker processes)", () => {
     expect(count("ledger")).toBe(0);
   });
 
+  it("records the config version a kiosk runs in its worker, after its batches", async () => {
+    const order: string[] = [];
+    const batch = pool.handleBatch(K(first), { entries: [sale(1)] }).then(() => order.push("batch"));
+    const report = pool.recordConfigApplied(first, { version: 1, status: "applied", appliedVersion: 1 }).then(() => order.push("report"));
+    await Promise.all([batch, report]);
+    expect(order).toEqual(["batch", "report"]);
+    expect(db.prepare("SELECT applied_config_version AS v FROM devices WHERE device_id = ?").get<{ v: number }>(first)!.v).toBe(1);
+  });
+
   it("reports a batch the database refused, with its counters as before and nothing applied", async () => {
     await pool.handleBatch(K(first), { entries: [sale(1)] });
     db.exec("ALTER TABLE sale_details RENAME TO sale_details_gone");

@@ -21,7 +21,7 @@ import { fileURLToPath } from "node:url";
 import type { Logger } from "../runtime/log.js";
 import type { Clock } from "../protocol/clock.js";
 import type { DeviceAddress } from "../protocol/topics.js";
-import type { Ack, LedgerBatch } from "../protocol/messages.js";
+import type { Ack, ConfigReport, LedgerBatch } from "../protocol/messages.js";
 import { ProtocolError, type ProtocolErrorCode } from "../protocol/errors.js";
 import type { ScopedChange } from "./members.js";
 import type { IngestStats } from "./ingest.js";
@@ -41,6 +41,7 @@ export type ToWorker =
   /** `payload`: the message as it came from the broker (the worker decodes and checks it); `batch`: already decoded. */
   | { kind: "batch"; id: number; device: DeviceAddress; batch?: LedgerBatch; payload?: Uint8Array; now: number }
   | { kind: "status"; id: number; deviceId: string; status: unknown; now: number }
+  | { kind: "config-report"; id: number; deviceId: string; report: ConfigReport; now: number }
   | { kind: "close" };
 
 export type FromWorker =
@@ -260,6 +261,15 @@ export class IngestPool {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.thread(deviceId).post({ kind: "status", id, deviceId, status, now: this.opts.clock.now() }, { resolve: () => resolve(), reject });
+    });
+  }
+
+  /** Records the config version a kiosk reports running on its device row, in its worker, after its batches (as recordStatus). */
+  recordConfigApplied(deviceId: string, report: ConfigReport): Promise<void> {
+    if (this.closing) return Promise.reject(new IngestWorkerError("the hub is stopping", "INGEST_STOPPING"));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.thread(deviceId).post({ kind: "config-report", id, deviceId, report, now: this.opts.clock.now() }, { resolve: () => resolve(), reject });
     });
   }
 

@@ -15,6 +15,7 @@ import { MemberRegistry } from "./members.js";
 import { ConfigService } from "./config-service.js";
 import { Authorizer } from "./authorizer.js";
 import { DeviceRegistry } from "./devices.js";
+import { Rollouts } from "./rollouts.js";
 import { Ingest, type IngestStats } from "./ingest.js";
 import type { IngestWorkerData, ToWorker, FromWorker } from "./ingest-pool.js";
 
@@ -41,13 +42,19 @@ function statsDelta(after: IngestStats, before: IngestStats): Partial<IngestStat
   return delta;
 }
 
-async function open(): Promise<{ db: Database; ingest: Ingest; devices: DeviceRegistry }> {
+async function open(): Promise<{ db: Database; ingest: Ingest; devices: DeviceRegistry; rollouts: Rollouts }> {
   const db = await openPostgres({ url: data.url, schema: data.schema, applicationName: data.applicationName });
   const members = new MemberRegistry(db, clock);
   // This worker reads published versions only; it never signs (no private key crosses to it).
   const configs = new ConfigService(db, clock, data.chainId, { keyId: data.keyId, keys: { publicKey: data.publicKey, privateKey: "" } });
   const authorizer = new Authorizer(db, clock, members);
-  return { db, ingest: new Ingest(db, clock, members, configs, log, authorizer), devices: new DeviceRegistry(db, clock) };
+  return {
+    db,
+    ingest: new Ingest(db, clock, members, configs, log, authorizer),
+    devices: new DeviceRegistry(db, clock),
+    // Only its device-row half (recordApplied) runs here; waves are sent from the hub process.
+    rollouts: new Rollouts(db, clock, configs, log),
+  };
 }
 
 const opened = open();
@@ -64,12 +71,13 @@ function handle(msg: ToWorker): Promise<void> {
       )
       .then(() => process.disconnect?.());
   }
-  if (msg.kind === "status") {
+  if (msg.kind === "status" || msg.kind === "config-report") {
     return opened.then(
-      ({ devices }) => {
+      ({ devices, rollouts }) => {
         now = msg.now;
         try {
-          devices.recordStatus(msg.deviceId, msg.status);
+          if (msg.kind === "status") devices.recordStatus(msg.deviceId, msg.status);
+          else rollouts.recordApplied(msg.deviceId, msg.report);
           post({ kind: "recorded", id: msg.id });
         } catch (err) {
           post({ kind: "failed", id: msg.id, error: describe(err), stats: {} });

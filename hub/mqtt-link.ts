@@ -31,6 +31,7 @@ import {
   decodeMessage,
   encodeMessage,
   type Ack,
+  type ConfigReport,
   type DeviceStatus,
   type MemberChange,
 } from "../protocol/messages.js";
@@ -92,6 +93,8 @@ export class HubMqttLink {
         handleBatch(device: DeviceAddress, payload: Uint8Array): Promise<{ ack: Ack; changes: ScopedChange[] }>;
         /** The kiosk's status, written after its batches (they lock its device row). */
         recordStatus(deviceId: string, status: unknown): Promise<void>;
+        /** The config version it runs, on the same row, likewise (Rollouts.recordApplied). */
+        recordConfigApplied(deviceId: string, report: ConfigReport): Promise<void>;
       };
       members: MemberRegistry;
       configs: ConfigService;
@@ -398,6 +401,16 @@ export class HubMqttLink {
       case "config/report": {
         const report = decodeMessage(ConfigReportSchema, payload);
         log.info({ device: t.deviceId, ...report }, "config report");
+        if (this.deps.ledger) {
+          // The device-row half in the kiosk's worker (its batches hold that row), the rollout's half here after it.
+          void this.deps.ledger
+            .recordConfigApplied(t.deviceId, report)
+            .then(() => {
+              if (this.client) this.deps.rollouts.reportTarget(t.deviceId, report);
+            })
+            .catch((err: unknown) => this.handlerFailed(deviceTopic(t, "config/report"), "config/report", err));
+          return;
+        }
         this.deps.rollouts.report(t.deviceId, report);
         return;
       }

@@ -134,10 +134,20 @@ export class Rollouts {
 
   /** A kiosk's report about a version: recorded on the device and on the rollout that sent it. */
   report(deviceId: string, report: ConfigReport): void {
-    const now = this.clock.now();
+    this.recordApplied(deviceId, report);
+    this.reportTarget(deviceId, report);
+  }
+
+  /** The first half of report(): what the kiosk runs, on its device row (on PostgreSQL written in its ingest worker, hub/ingest-pool.ts). */
+  recordApplied(deviceId: string, report: ConfigReport): void {
     this.db
       .prepare("UPDATE devices SET applied_config_version = ?, config_error = ? WHERE device_id = ?")
       .run(report.appliedVersion, report.status === "failed" ? (report.error ?? "failed") : null, deviceId);
+  }
+
+  /** The second half of report(): the kiosk's rollout target, and the rollout's next step. */
+  reportTarget(deviceId: string, report: ConfigReport): void {
+    const now = this.clock.now();
     const target = this.db
       .prepare(
         `SELECT t.rollout_id FROM rollout_targets t JOIN rollouts r ON r.id = t.rollout_id
