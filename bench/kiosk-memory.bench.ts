@@ -1,6 +1,10 @@
 // Benchmark: idle RSS of a real kiosk process holding 100,000 cached members (headshots referenced) and a signed 50,000-item catalog, next to the same kiosk with an empty cache and the 10-item example, each in a fresh process.
 // The kiosk is compiled first (tsc, as deployed) and runs without the tsx loader.
-// Run: npx tsx bench/kiosk-memory.bench.ts [--members 100000] [--items 50000] [--settle 5] [--json]
+// Run: npx tsx bench/kiosk-memory.bench.ts [--members 100000] [--items 50000] [--settle 5] [--shape store|bundle|both] [--json]
+// --shape: where the kiosk holds its catalog. store (default): a kiosk following catalog deltas, its
+// bundle without the catalog (catalogVersion 1) and the items in its catalog store (device/catalog-store.ts);
+// bundle: an older kiosk, the catalog inside the signed bundle; both: a kiosk just provisioned, whose first
+// bundle came whole (the retained copy) and which then took the catalog snapshot.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -10,6 +14,9 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { KIOSK_MIGRATIONS } from "../device/schema.js";
 import { KioskStore } from "../device/store.js";
+import { KioskCatalogStore } from "../device/catalog-store.js";
+import { catalogState } from "../protocol/catalog-delta.js";
+import { parseRulesConfig } from "../protocol/rules/config.js";
 import type { MemberChange, MemberRecord } from "../protocol/messages.js";
 import { generateKeyPair, signEnvelope } from "../protocol/signing.js";
 import { migrate, openDatabase } from "../storage/sqlite.js";
@@ -20,6 +27,7 @@ const { values } = parseArgs({
     members: { type: "string", default: "100000" },
     items: { type: "string", default: "50000" },
     settle: { type: "string", default: "5" },
+    shape: { type: "string", default: "store" },
     json: { type: "boolean", default: false },
   },
 });
@@ -48,10 +56,11 @@ const kiosk = await buildKiosk(config, { hardware, clock: systemClock, log });
 await kiosk.start();
 const cached = kiosk.store.memberCount();
 const items = kiosk.sync.current?.rules.catalog.length ?? 0;
+const catalogVersion = kiosk.sync.catalog.version;
 await new Promise((r) => setTimeout(r, Number(settle) * 1000));
 const m = process.memoryUsage();
 const mb = (n) => Math.round((n / 1048576) * 10) / 10;
-process.stdout.write(JSON.stringify({ cached, items, peakRssMB: mb(process.resourceUsage().maxRSS * 1024), rssMB: mb(m.rss), heapUsedMB: mb(m.heapUsed), externalMB: mb(m.external + m.arrayBuffers) }) + "\\n");
+process.stdout.write(JSON.stringify({ cached, items, catalogVersion, peakRssMB: mb(process.resourceUsage().maxRSS * 1024), rssMB: mb(m.rss), heapUsedMB: mb(m.heapUsed), externalMB: mb(m.external + m.arrayBuffers) }) + "\\n");
 await kiosk.stop();
 process.exit(0);
 `;
@@ -72,16 +81,25 @@ function build(out: string): void {
   writeFileSync(join(out, "child.mjs"), CHILD);
 }
 
-/** A kiosk data dir with a signed config of `items` products and `members` cached members (every one with a headshot hash, 1,000 photos stored). */
-async function seed(dir: string, members: number, items: number, hq: ReturnType<typeof generateKeyPair>): Promise<void> {
+type Shape = "store" | "bundle" | "both";
+
+/** A kiosk data dir with a signed config, a catalog of `items` products (where `shape` says) and `members` cached members (every one with a headshot hash, 1,000 photos stored). */
+async function seed(dir: string, members: number, items: number, hq: ReturnType<typeof generateKeyPair>, shape: Shape): Promise<void> {
   const kioskDir = join(dir, "kiosk");
   mkdirSync(kioskDir, { recursive: true });
   writeFileSync(join(dir, "secret"), "unused");
   const db = await openDatabase(join(kioskDir, "kiosk.db"));
   migrate(db, KIOSK_MIGRATIONS);
   const store = new KioskStore(db);
-  const content = { version: 1, chainId: "bench", storeId: "s01", issuedAt: Date.now(), rules: bigRules(items), device: { storeName: "Bench store" } };
+  const rules = bigRules(items);
+  const whole = { version: 1, chainId: "bench", storeId: "s01", issuedAt: Date.now(), rules, device: { storeName: "Bench store" } };
+  // What the hub sends a kiosk that reports its catalog version (hub/config-service.ts): the bundle without its catalog.
+  const content = shape === "both" || shape === "bundle" ? whole : { ...whole, rules: { ...rules, catalog: [] }, catalogVersion: 1 };
   store.saveConfig(1, signEnvelope(hq, "hq", content), Date.now());
+  if (shape !== "bundle") {
+    const products = parseRulesConfig(rules).catalog;
+    new KioskCatalogStore(db).apply({ next: catalogState(1, products), put: products, remove: [], replace: true });
+  }
   const photo = new Uint8Array(8_000).fill(7);
   const hash = (i: number): string =>
     createHash("sha256")
@@ -127,7 +145,7 @@ function measure(
   out: string,
   dir: string,
   hqKey: string,
-): { cached: number; items: number; peakRssMB: number; rssMB: number; heapUsedMB: number; externalMB: number } {
+): { cached: number; items: number; catalogVersion: number; peakRssMB: number; rssMB: number; heapUsedMB: number; externalMB: number } {
   const flags = (process.env.BENCH_NODE_FLAGS ?? KIOSK_NODE_FLAGS.join(" ")).split(" ").filter((f) => f !== "");
   const r = spawnSync(process.execPath, [...flags, join(out, "child.mjs"), out, dir, values.settle ?? "5", hqKey], { encoding: "utf8" });
   const line = r.stdout.trim().split("\n").pop() ?? "";
@@ -136,24 +154,27 @@ function measure(
 }
 
 const members = Number(values.members);
+const shape = values.shape as Shape;
+if (!["store", "bundle", "both"].includes(shape)) throw new Error(`--shape store|bundle|both, not ${shape}`);
 const items = Number(values.items);
 const root = mkdtempSync(join(tmpdir(), "bench-kiosk-mem-"));
 try {
   const hq = generateKeyPair();
   const t0 = performance.now();
-  await seed(join(root, "big"), members, items, hq);
+  await seed(join(root, "big"), members, items, hq, shape);
   const seedMs = performance.now() - t0;
-  await seed(join(root, "small"), 0, 10, hq);
+  await seed(join(root, "small"), 0, 10, hq, shape);
   const out = join(root, "build");
   build(out);
   const big = measure(out, join(root, "big"), hq.publicKey);
   const small = measure(out, join(root, "small"), hq.publicKey);
-  if (big.cached !== members || big.items !== items)
-    throw new Error(`expected ${members} members and ${items} items, the kiosk has ${big.cached} and ${big.items}`);
+  if (big.cached !== members || big.items !== items || big.catalogVersion !== (shape === "bundle" ? 0 : 1))
+    throw new Error(`expected ${members} members and ${items} items, the kiosk has ${big.cached} and ${big.items} (catalog version ${big.catalogVersion})`);
   const result = {
     node: process.version,
     members,
     items,
+    shape,
     seedSeconds: Math.round(seedMs / 100) / 10,
     big,
     small,
@@ -164,7 +185,7 @@ try {
   else {
     process.stdout.write(
       [
-        `kiosk memory (${result.node}, node ${KIOSK_NODE_FLAGS.join(" ") || "(no flags)"}), idle ${values.settle} s after start, load ${result.loadAverage.join(" ")}`,
+        `kiosk memory (${result.node}, node ${KIOSK_NODE_FLAGS.join(" ") || "(no flags)"}, catalog in the ${shape === "store" ? "catalog store" : shape === "bundle" ? "bundle" : "bundle and the catalog store"}), idle ${values.settle} s after start, load ${result.loadAverage.join(" ")}`,
         `  ${members.toLocaleString("en-US")} members cached + ${items.toLocaleString("en-US")}-item catalog: RSS ${big.rssMB} MB (peak ${big.peakRssMB} MB, heap ${big.heapUsedMB} MB, external ${big.externalMB} MB); goal < 150 MB`,
         `  baseline, empty cache + 10-item catalog:  RSS ${small.rssMB} MB (peak ${small.peakRssMB} MB, heap ${small.heapUsedMB} MB, external ${small.externalMB} MB)`,
         `  the state costs ${Math.round((big.rssMB - small.rssMB) * 10) / 10} MB over the baseline`,

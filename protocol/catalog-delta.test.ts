@@ -1,5 +1,7 @@
 // Catalog hashes and the plan of a delta: the set hash updated by a change equals the hash of the changed catalog, whatever the order; a plan on the wrong base or to a wrong result is refused.
+import { readFileSync } from "node:fs";
 import { describe, it, expect } from "vitest";
+import { parseConfigContentTolerant } from "./config-tolerant.js";
 import { ProductSchema, type Product } from "./rules/config.js";
 import { catalogHash, catalogHashWith, catalogState, diffCatalog, planCatalog, productHash, stableJson, type CatalogMessage } from "./catalog-delta.js";
 
@@ -83,5 +85,25 @@ describe("catalog hashes", () => {
     expect(planCatalog(v2, ok, store)).toMatchObject({ ok: false, reason: "STALE" });
     expect(planCatalog(v1, { ...ok, items: 3 }, store)).toMatchObject({ ok: false, reason: "HASH_MISMATCH" });
     expect(planCatalog(v1, { ...ok, catalogHash: v1.catalogHash }, store)).toMatchObject({ ok: false, reason: "HASH_MISMATCH" });
+  });
+});
+
+describe("a bundle without its catalog", () => {
+  const rules = JSON.parse(readFileSync(new URL("./rules/examples/full-config.json", import.meta.url), "utf8")) as { catalog: unknown[] };
+  const content = (extra: Record<string, unknown>) => ({ version: 2, chainId: "acme", storeId: "s1", issuedAt: 1, device: {}, ...extra });
+
+  it("parses with a free-item coupon when it names its catalog version (the kiosk checks that reference against the catalog it holds)", () => {
+    const slim = parseConfigContentTolerant(content({ rules: { ...rules, catalog: [] }, catalogVersion: 3 }));
+    expect(slim.content.rules.catalog).toEqual([]);
+    expect(slim.content.rules.coupons.some((c) => c.kind === "free-item")).toBe(true);
+  });
+
+  it("is still refused without a catalog version, and the other cross-checks still apply", () => {
+    expect(() => parseConfigContentTolerant(content({ rules: { ...rules, catalog: [] } }))).toThrow(
+      /rules\.coupons\.\d+\.sku: a free-item coupon needs a catalog sku/,
+    );
+    const coupons = (rules as unknown as { coupons: Array<{ id: string }> }).coupons;
+    const twice = { ...rules, catalog: [], coupons: [...coupons, coupons[0]] };
+    expect(() => parseConfigContentTolerant(content({ rules: twice, catalogVersion: 3 }))).toThrow(/rules\.coupons/);
   });
 });

@@ -1,6 +1,6 @@
 // zod schemas for every MQTT message between kiosk and hub; both sides validate at the boundary.
 import { z } from "zod";
-import { RulesConfigSchema } from "./rules/config.js";
+import { RulesConfigShape, crossCheck } from "./rules/config.js";
 import { DevicePolicySchema } from "./device-policy.js";
 import { ProtocolError } from "./errors.js";
 
@@ -14,20 +14,32 @@ const epochMs = z.number().int().nonnegative();
 /** An in-store scale label as scanned; the hub reads and prices it itself (protocol/rules/scale-label.ts), the line's sku is the kiosk's reading. */
 const scaleLabel = z.string().regex(/^\d{13}$/);
 
-export const ConfigContentSchema = z.strictObject({
-  version: z.number().int().positive(),
-  chainId: id,
-  storeId: id,
-  issuedAt: epochMs,
-  rules: RulesConfigSchema,
-  device: DevicePolicySchema,
-  /**
-   * Set: `rules.catalog` is the store's catalog changelog at this version (protocol/catalog-delta.ts).
-   * In a bundle from the hub the catalog is left out (empty) and the kiosk puts in the one it holds;
-   * in the config a kiosk prices with, the version it put in. Absent: the bundle carries its catalog.
-   */
-  catalogVersion: z.number().int().nonnegative().optional(),
-});
+export const ConfigContentSchema = z
+  .strictObject({
+    version: z.number().int().positive(),
+    chainId: id,
+    storeId: id,
+    issuedAt: epochMs,
+    rules: RulesConfigShape,
+    device: DevicePolicySchema,
+    /**
+     * Set: `rules.catalog` is the store's catalog changelog at this version (protocol/catalog-delta.ts).
+     * In a bundle from the hub the catalog is left out (empty) and the kiosk puts in the one it holds;
+     * in the config a kiosk prices with, the version it put in. Absent: the bundle carries its catalog.
+     */
+    catalogVersion: z.number().int().nonnegative().optional(),
+  })
+  .superRefine((c, ctx) => {
+    // The rules' cross-checks (RulesConfigSchema's). In a bundle without its catalog (catalogVersion set,
+    // catalog empty) the references into the catalog (free-item coupon skus, scale-label PLUs and pick
+    // list) are left out: the hub checked them when it signed, the kiosk checks them against the catalog
+    // it holds (device/sync/catalog-follower.ts checkBundle).
+    const slim = c.catalogVersion !== undefined && c.rules.catalog.length === 0;
+    crossCheck(c.rules, (path, message) => {
+      if (slim && /^(coupons\.\d+\.sku|scaleLabels\.)/.test(path)) return;
+      ctx.addIssue({ code: "custom", message, path: ["rules", ...path.split(".").map((p) => (/^\d+$/.test(p) ? Number(p) : p))] });
+    });
+  });
 export type ConfigContent = z.infer<typeof ConfigContentSchema>;
 
 export const ConfigReportSchema = z.object({

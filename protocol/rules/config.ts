@@ -240,7 +240,8 @@ export const StoredValueSchema = z.strictObject({
   spendOrder: z.enum(["proportional", "principal-first", "bonus-first"]).default("proportional"),
 });
 
-const RulesConfigShape = z.strictObject({
+/** The rules config without the checks between sections (RulesConfigSchema adds them). */
+export const RulesConfigShape = z.strictObject({
   /** Store's offset from UTC, used to turn instants into local days. */
   utcOffsetMinutes: z.number().int().min(-720).max(840).default(DEFAULT_UTC_OFFSET_MINUTES),
   catalog: z.array(ProductSchema).default([]),
@@ -299,7 +300,7 @@ export function parseRulesConfig(input: unknown): RulesConfig {
   return parseWith(RulesConfigSchema, body, "RULES_INVALID_CONFIG", body === input ? "" : "rules");
 }
 
-type Report = (path: string, message: string) => void;
+export type Report = (path: string, message: string) => void;
 
 function unique<T>(items: readonly T[], key: (t: T) => string | undefined, field: string, bad: Report): Set<string> {
   const seen = new Set<string>();
@@ -312,7 +313,8 @@ function unique<T>(items: readonly T[], key: (t: T) => string | undefined, field
   return seen;
 }
 
-function crossCheck(cfg: z.output<typeof RulesConfigShape>, bad: Report): void {
+/** The checks between sections of a rules config (RulesConfigSchema runs them); each problem is reported with its dotted path. */
+export function crossCheck(cfg: z.output<typeof RulesConfigShape>, bad: Report): void {
   unique(cfg.catalog, (p) => p.sku, "catalog", bad);
   unique(cfg.catalog, (p) => p.barcode, "catalog", bad);
   const levels = unique(cfg.levels, (l) => l.id, "levels", bad);
