@@ -32,10 +32,16 @@ export class KioskFleet {
 
   /** Sends a request and resolves with the answer named `answer`. */
   ask<K extends FleetReply["op"]>(req: FleetRequest, answer: K): Promise<Extract<FleetReply, { op: K }>> {
+    const answered = this.expect(answer);
+    if (!this.exited) this.child.send(req);
+    return answered;
+  }
+
+  /** Resolves with the next message named `op` (one the kiosk process sends along the way). */
+  expect<K extends FleetReply["op"]>(op: K): Promise<Extract<FleetReply, { op: K }>> {
     if (this.exited) return Promise.reject(this.exited);
     return new Promise((resolve, reject) => {
-      this.waiting.push({ op: answer, resolve: (r) => resolve(r as Extract<FleetReply, { op: K }>), reject });
-      this.child.send(req);
+      this.waiting.push({ op, resolve: (r) => resolve(r as Extract<FleetReply, { op: K }>), reject });
     });
   }
 
