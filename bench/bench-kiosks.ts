@@ -15,25 +15,3 @@ export async function hasCatalog(kiosks: readonly Kiosk[], items: number): Promi
 export async function sellOffline(w: SyncWorld, kiosk: Kiosk, members: readonly TestMember[], n: number): Promise<void> {
   for (let i = 0; i < n; i++) await w.checkout(kiosk, members[i % members.length]!, i % 2 ? ["6901234560015"] : ["6901234560022", "6901234560046"]);
 }
-
-/**
- * Waits until every kiosk's outbox is acknowledged; calls `atFifth` once, when a fifth of what was
- * waiting is, with what is left (the rate over that leaves out the hub's start and its first batches with cold caches).
- */
-export async function watchSynced(kiosks: readonly Kiosk[], atFifth: (left: number) => void): Promise<void> {
-  const waiting = (): number => kiosks.reduce((n, k) => n + k.store.lastSeq() - k.store.ackedSeq(), 0);
-  const at = waiting() * 0.8;
-  let told = false;
-  await waitUntil(
-    () => {
-      const left = waiting();
-      if (!told && left <= at) {
-        told = true;
-        atFifth(left);
-      }
-      return kiosks.every((k) => k.store.outboxDepth() === 0 && k.store.ackedSeq() === k.store.lastSeq());
-    },
-    "all kiosks acknowledged",
-    600_000,
-  );
-}

@@ -7,8 +7,8 @@ import { cpuUsage } from "node:process";
 import type { KioskConfigInput } from "../device/config.js";
 import type { Kiosk } from "../device/kiosk.js";
 import { waitUntil } from "../scripts/demo-env.js";
-import { hasCatalog, sellOffline, watchSynced } from "./bench-kiosks.js";
-import { SyncWorld, type TestMember } from "../test/sync-harness.js";
+import { hasCatalog, sellOffline } from "./bench-kiosks.js";
+import { SyncWorld, allSynced, type TestMember } from "../test/sync-harness.js";
 
 /** What the parent asks. */
 export type FleetRequest =
@@ -21,7 +21,6 @@ export type FleetRequest =
 export type FleetReply =
   | { op: "ready" }
   | { op: "sold"; entryBytes: number; cpuMs: number }
-  | { op: "fifth"; left: number }
   | { op: "synced"; cpuMs: number }
   | { op: "failed"; error: string };
 
@@ -59,7 +58,7 @@ async function handle(req: FleetRequest): Promise<void> {
     }
     case "watch": {
       const cpu0 = cpuUsage();
-      await watchSynced(kiosks, (left) => reply({ op: "fifth", left }));
+      await allSynced(kiosks, 600_000);
       reply({ op: "synced", cpuMs: cpuMsSince(cpu0) });
       return;
     }
