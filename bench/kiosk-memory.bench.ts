@@ -1,6 +1,6 @@
 // Benchmark: idle RSS of a real kiosk process holding 100,000 cached members (headshots referenced) and a signed 50,000-item catalog, next to the same kiosk with an empty cache and the 10-item example, each in a fresh process.
 // The kiosk is compiled first (tsc, as deployed) and runs without the tsx loader.
-// Run: npx tsx bench/kiosk-memory.bench.ts [--members 100000] [--items 50000] [--settle 5] [--shape store|bundle|both] [--json]
+// Run: npx tsx bench/kiosk-memory.bench.ts [--members 100000] [--items 50000] [--settle 15] [--shape store|bundle|both] [--json]
 // --shape: where the kiosk holds its catalog. store (default): a kiosk following catalog deltas, its
 // bundle without the catalog (catalogVersion 1) and the items in its catalog store (device/catalog-store.ts);
 // bundle: an older kiosk, the catalog inside the signed bundle; both: a kiosk just provisioned, whose first
@@ -26,7 +26,7 @@ const { values } = parseArgs({
   options: {
     members: { type: "string", default: "100000" },
     items: { type: "string", default: "50000" },
-    settle: { type: "string", default: "5" },
+    settle: { type: "string", default: "15" },
     shape: { type: "string", default: "store" },
     json: { type: "boolean", default: false },
   },
@@ -57,10 +57,17 @@ await kiosk.start();
 const cached = kiosk.store.memberCount();
 const items = kiosk.sync.current?.rules.catalog.length ?? 0;
 const catalogVersion = kiosk.sync.catalog.version;
-await new Promise((r) => setTimeout(r, Number(settle) * 1000));
+// RSS each second while idle: V8 collects the load's garbage late or never when nothing allocates.
+const rssBySecond = [];
+for (let i = 0; i < Number(settle); i++) {
+  await new Promise((r) => setTimeout(r, 1000));
+  rssBySecond.push(Math.round(process.memoryUsage().rss / 104857.6) / 10);
+}
+// Diagnostic (BENCH_GC=1 with --expose-gc in BENCH_NODE_FLAGS): what the kiosk holds after a full collection.
+if (process.env.BENCH_GC === "1") globalThis.gc?.();
 const m = process.memoryUsage();
 const mb = (n) => Math.round((n / 1048576) * 10) / 10;
-process.stdout.write(JSON.stringify({ cached, items, catalogVersion, peakRssMB: mb(process.resourceUsage().maxRSS * 1024), rssMB: mb(m.rss), heapUsedMB: mb(m.heapUsed), externalMB: mb(m.external + m.arrayBuffers) }) + "\\n");
+process.stdout.write(JSON.stringify({ cached, items, catalogVersion, rssBySecond, peakRssMB: mb(process.resourceUsage().maxRSS * 1024), rssMB: mb(m.rss), heapUsedMB: mb(m.heapUsed), heapTotalMB: mb(m.heapTotal), externalMB: mb(m.external + m.arrayBuffers) }) + "\\n");
 await kiosk.stop();
 process.exit(0);
 `;
@@ -140,14 +147,24 @@ const KIOSK_NODE_FLAGS = (() => {
   const exec = /^ExecStart=\S*node((?:\s+--\S+)*)\s/m.exec(unit)?.[1] ?? "";
   return exec.split(/\s+/).filter((f) => f !== "");
 })();
+const flags = (process.env.BENCH_NODE_FLAGS ?? KIOSK_NODE_FLAGS.join(" ")).split(" ").filter((f) => f !== "");
 
 function measure(
   out: string,
   dir: string,
   hqKey: string,
-): { cached: number; items: number; catalogVersion: number; peakRssMB: number; rssMB: number; heapUsedMB: number; externalMB: number } {
-  const flags = (process.env.BENCH_NODE_FLAGS ?? KIOSK_NODE_FLAGS.join(" ")).split(" ").filter((f) => f !== "");
-  const r = spawnSync(process.execPath, [...flags, join(out, "child.mjs"), out, dir, values.settle ?? "5", hqKey], { encoding: "utf8" });
+): {
+  cached: number;
+  items: number;
+  catalogVersion: number;
+  rssBySecond: number[];
+  peakRssMB: number;
+  rssMB: number;
+  heapUsedMB: number;
+  heapTotalMB: number;
+  externalMB: number;
+} {
+  const r = spawnSync(process.execPath, [...flags, join(out, "child.mjs"), out, dir, values.settle ?? "15", hqKey], { encoding: "utf8" });
   const line = r.stdout.trim().split("\n").pop() ?? "";
   if (r.status !== 0 || !line.startsWith("{")) throw new Error(`kiosk child failed (${String(r.status)}): ${r.stdout.slice(-500)} ${r.stderr.slice(-2000)}`);
   return JSON.parse(line) as ReturnType<typeof measure>;
@@ -185,9 +202,10 @@ try {
   else {
     process.stdout.write(
       [
-        `kiosk memory (${result.node}, node ${KIOSK_NODE_FLAGS.join(" ") || "(no flags)"}, catalog in the ${shape === "store" ? "catalog store" : shape === "bundle" ? "bundle" : "bundle and the catalog store"}), idle ${values.settle} s after start, load ${result.loadAverage.join(" ")}`,
-        `  ${members.toLocaleString("en-US")} members cached + ${items.toLocaleString("en-US")}-item catalog: RSS ${big.rssMB} MB (peak ${big.peakRssMB} MB, heap ${big.heapUsedMB} MB, external ${big.externalMB} MB); goal < 150 MB`,
-        `  baseline, empty cache + 10-item catalog:  RSS ${small.rssMB} MB (peak ${small.peakRssMB} MB, heap ${small.heapUsedMB} MB, external ${small.externalMB} MB)`,
+        `kiosk memory (${result.node}, node ${flags.join(" ") || "(no flags)"}, catalog in the ${shape === "store" ? "catalog store" : shape === "bundle" ? "bundle" : "bundle and the catalog store"}), idle ${values.settle} s after start, load ${result.loadAverage.join(" ")}`,
+        `  ${members.toLocaleString("en-US")} members cached + ${items.toLocaleString("en-US")}-item catalog: RSS ${big.rssMB} MB (peak ${big.peakRssMB} MB, heap ${big.heapUsedMB} of ${big.heapTotalMB} MB, external ${big.externalMB} MB); goal < 150 MB`,
+        `    RSS after each idle second: ${big.rssBySecond.join(" ")} (highest ${Math.max(...big.rssBySecond)} MB; V8 returns the start-up garbage after some seconds idle)`,
+        `  baseline, empty cache + 10-item catalog:  RSS ${small.rssMB} MB (peak ${small.peakRssMB} MB, heap ${small.heapUsedMB} of ${small.heapTotalMB} MB, external ${small.externalMB} MB)`,
         `  the state costs ${Math.round((big.rssMB - small.rssMB) * 10) / 10} MB over the baseline`,
         "",
       ].join("\n"),

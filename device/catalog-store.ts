@@ -24,6 +24,9 @@ export const KIOSK_CATALOG_MIGRATIONS: readonly Migration[] = [
   },
 ];
 
+/** Catalog rows read per statement when the kiosk loads its catalog. */
+const LOAD_PAGE = 1_000;
+
 /** What one verified message changes (protocol/catalog-delta.ts planCatalog's answer). */
 export interface CatalogWrite {
   next: CatalogState;
@@ -47,9 +50,17 @@ export class KioskCatalogStore {
     if (!head) return { state: EMPTY_CATALOG, dropped: false };
     const products = new Map<string, Product>();
     const hashes = new Map<string, string>();
-    for (const r of this.db.prepare("SELECT sku, body, hash FROM catalog_items").all<{ sku: string; body: string; hash: string }>()) {
-      products.set(r.sku, JSON.parse(r.body) as Product);
-      hashes.set(r.sku, r.hash);
+    // In pages by sku (the primary key): never all 50,000 rows and their JSON text in memory at once,
+    // which at start-up was the kiosk's peak (README "Real size", Kiosk memory).
+    const page = this.db.prepare("SELECT sku, body, hash FROM catalog_items WHERE sku > ? ORDER BY sku LIMIT ?");
+    for (let after = ""; ; ) {
+      const rows = page.all<{ sku: string; body: string; hash: string }>(after, LOAD_PAGE);
+      for (const r of rows) {
+        products.set(r.sku, JSON.parse(r.body) as Product);
+        hashes.set(r.sku, r.hash);
+      }
+      if (rows.length < LOAD_PAGE) break;
+      after = rows[rows.length - 1]!.sku;
     }
     const state: CatalogState = { version: Number(head.version), products, hashes, catalogHash: catalogHash(hashes) };
     if (state.catalogHash !== head.catalog_hash) {
