@@ -50,17 +50,17 @@ export class KioskCatalogStore {
     if (!head) return { state: EMPTY_CATALOG, dropped: false };
     const products = new Map<string, Product>();
     const hashes = new Map<string, string>();
-    // In pages by sku (the primary key): never all 50,000 rows and their JSON text in memory at once,
-    // which at start-up was the kiosk's peak (README "Real size", Kiosk memory).
-    const page = this.db.prepare("SELECT sku, body, hash FROM catalog_items WHERE sku > ? ORDER BY sku LIMIT ?");
-    for (let after = ""; ; ) {
-      const rows = page.all<{ sku: string; body: string; hash: string }>(after, LOAD_PAGE);
+    // In pages by rowid (the order the rows were written, as one SELECT gave it): never all 50,000 rows
+    // and their JSON text in memory at once, which at start-up was the kiosk's peak (README "Real size").
+    const page = this.db.prepare("SELECT rowid AS n, sku, body, hash FROM catalog_items WHERE rowid > ? ORDER BY rowid LIMIT ?");
+    for (let after = 0; ; ) {
+      const rows = page.all<{ n: number; sku: string; body: string; hash: string }>(after, LOAD_PAGE);
       for (const r of rows) {
         products.set(r.sku, JSON.parse(r.body) as Product);
         hashes.set(r.sku, r.hash);
       }
       if (rows.length < LOAD_PAGE) break;
-      after = rows[rows.length - 1]!.sku;
+      after = Number(rows[rows.length - 1]!.n);
     }
     const state: CatalogState = { version: Number(head.version), products, hashes, catalogHash: catalogHash(hashes) };
     if (state.catalogHash !== head.catalog_hash) {

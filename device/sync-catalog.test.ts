@@ -60,6 +60,21 @@ describe("kiosk sync: catalog", () => {
     await sync.stop();
   });
 
+  it("lets go of a whole bundle's own catalog once it holds one, and prices with the one held", () => {
+    const bundled = (k: typeof sync) => (k as unknown as { configs: { current?: { rules: { catalog: unknown[] } } } }).configs.current!.rules.catalog;
+    sync.onMessage(configTopic, bundle(1));
+    expect(sync.current!.catalogVersion).toBeUndefined();
+    expect(bundled(sync).length).toBe(catalog.length);
+    sync.onMessage(deviceTopic(A, "catalog/res"), signed(snapshot));
+    expect(bundled(sync)).toEqual([]);
+    expect(sync.current!.catalogVersion).toBe(1);
+    expect(sync.current!.rules.catalog.length).toBe(catalog.length);
+    // A restart finds the whole bundle saved and the catalog held: the bundle's copy is not kept either.
+    const again = makeSync();
+    expect(bundled(again)).toEqual([]);
+    expect(again.current!.rules.catalog).toEqual(sync.current!.rules.catalog);
+  });
+
   it("a tampered push is counted as invalid and changes nothing", () => {
     sync.onMessage(deviceTopic(A, "catalog/res"), signed(snapshot));
     const env = signEnvelope(hq, "hq", delta);

@@ -116,7 +116,11 @@ export class KioskSync {
     // A bundle naming a catalog version newer than the one held: the push may have been lost, pull.
     this.configs.onConfig((c) => {
       if (c.catalogVersion !== undefined && c.catalogVersion > this.catalog.version) this.catalog.request();
+      if (this.catalog.version > 0) this.configs.dropBundledCatalog();
     });
+    // Pricing with the catalog held: a whole bundle's own catalog is never read again.
+    if (this.catalog.version > 0) this.configs.dropBundledCatalog();
+    this.catalog.onChanged(() => this.configs.dropBundledCatalog());
     this.auth = new AuthClient(this.link, this.timers, log);
   }
 

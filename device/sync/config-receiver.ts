@@ -42,6 +42,16 @@ export class ConfigReceiver {
     return this.config;
   }
 
+  /**
+   * Lets go of the bundle's own catalog once the kiosk prices with the catalog it holds (the catalog
+   * follower's, which replaces it): a kiosk whose first bundle came whole would otherwise keep the
+   * 50,000 parsed products twice (README "Real size", Kiosk memory). The saved envelope keeps it.
+   */
+  dropBundledCatalog(): void {
+    const c = this.config;
+    if (c && c.catalogVersion === undefined && c.rules.catalog.length > 0) this.config = { ...c, rules: { ...c.rules, catalog: [] } };
+  }
+
   onConfig(listener: ConfigListener): void {
     this.listeners.push(listener);
   }
