@@ -14,23 +14,11 @@ import { DeviceRegistry } from "./devices.js";
 import { MemberRegistry } from "./members.js";
 import { ConfigService } from "./config-service.js";
 import { IngestPool, slot } from "./ingest-pool.js";
-import type { IngestStats } from "./ingest.js";
+import { zeroIngestStats, type IngestStats } from "./ingest.js";
 
 const run = (await postgresReachable()) || postgresRequired();
 const T0 = Date.UTC(2026, 10, 22, 2, 0, 0);
 const APP = `pooltest-${process.pid}`;
-const zeroStats = (): IngestStats => ({
-  applied: 0,
-  duplicates: 0,
-  rejected: 0,
-  gaps: 0,
-  disagreements: 0,
-  overdrafts: 0,
-  returns: 0,
-  gateEntries: 0,
-  verifications: 0,
-  claims: 0,
-});
 
 // Two kiosks of store s01 that land on different workers of a two-worker pool.
 const KIOSK_IDS = ["k1", "k2", "k3", "k4", "k5"];
@@ -77,7 +65,7 @@ describe.runIf(run)("IngestPool (PostgreSQL, worker processes)", () => {
     const rules = JSON.parse(readFileSync(new URL("../protocol/rules/examples/demo-config.json", import.meta.url), "utf8")) as Record<string, unknown>;
     const signer = { keyId: "hq", keys: generateKeyPair() };
     new ConfigService(db, clock, "acme", signer).publish("s01", { rules, device: {} });
-    stats = zeroStats();
+    stats = zeroIngestStats();
     sink = new MemoryLogSink();
     pool = new IngestPool({
       workers: 2,

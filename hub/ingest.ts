@@ -37,19 +37,13 @@ export interface IngestStats {
   claims: number;
 }
 
+/** Ingest counters all at zero (a new Ingest, or a count per batch). */
+export function zeroIngestStats(): IngestStats {
+  return { applied: 0, duplicates: 0, rejected: 0, gaps: 0, disagreements: 0, overdrafts: 0, returns: 0, gateEntries: 0, verifications: 0, claims: 0 };
+}
+
 export class Ingest {
-  readonly stats: IngestStats = {
-    applied: 0,
-    duplicates: 0,
-    rejected: 0,
-    gaps: 0,
-    disagreements: 0,
-    overdrafts: 0,
-    returns: 0,
-    gateEntries: 0,
-    verifications: 0,
-    claims: 0,
-  };
+  readonly stats: IngestStats = zeroIngestStats();
   private readonly guard: IngestGuard;
   /** Shopping-card debits and credits (hub/ingest-cards.ts). */
   private readonly cards: MoneyLedger;
