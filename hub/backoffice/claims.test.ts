@@ -1,49 +1,22 @@
 // Pay-at-the-counter claims through the real ingest: looked up by code, settled once (points, coupons, growth, consultant credit), unclaimed tickets expire and are reported.
 import { describe, it, expect, beforeEach, afterEach } from "vitest";
-import { createLogger, MemoryLogSink } from "../../runtime/log.js";
-import type { ClaimFact } from "../../protocol/messages.js";
-import { Ingest } from "../ingest.js";
-import { DeviceRegistry } from "../devices.js";
 import { jobActor } from "../audit.js";
 import { indexNewSales } from "../jobs/sales-index.js";
 import { boWorld, type BoWorld } from "./test-kit.js";
+import { claimKiosk } from "./claims.testkit.js";
 import { expireClaims } from "./claims.js";
 
 let w: BoWorld;
-let ingest: Ingest;
-let seq = 0;
+let ticket: ReturnType<typeof claimKiosk>["ticket"];
 const K = { chainId: "acme", storeId: "s1", deviceId: "k-claims" };
 beforeEach(async () => {
   w = await boWorld();
-  seq = 0;
-  new DeviceRegistry(w.db, w.clock).provision(K);
-  ingest = new Ingest(w.db, w.clock, w.members, w.configs, createLogger("t", { destination: new MemoryLogSink(), level: "silent" }));
+  ({ ticket } = claimKiosk(w, K));
 });
 afterEach(() => w.close());
 
 let n = 0;
 const key = (): Record<string, string> => ({ "idempotency-key": `claim-test-${++n}-${Math.random().toString(36).slice(2)}` });
-
-function ticket(claimId: string, memberId: string, cardId: string, extra: Partial<ClaimFact> = {}): void {
-  seq++;
-  const fact: ClaimFact = {
-    type: "claim",
-    claimId,
-    memberId,
-    cardId,
-    lines: [
-      { sku: "formula-900g", qty: 1 },
-      { sku: "rice-5kg", qty: 2 },
-    ],
-    coupons: [],
-    hints: { subtotalFen: 0, totalFen: 0, savingsFen: 0, pointsEarned: 0 },
-    expiresAt: w.clock.now() + 3600_000,
-    ...extra,
-  };
-  const version = w.configs.latest("s1")!.version;
-  const ack = ingest.handleBatch(K, { entries: [{ seq, entryId: `e-${seq}`, at: w.clock.now(), configVersion: version, fact }] });
-  expect(ack.ack).toEqual({ ackedSeq: seq });
-}
 
 describe("pay-at-the-counter claims", () => {
   it("the counter looks up the code, takes the payment, and the sale is applied exactly once", async () => {

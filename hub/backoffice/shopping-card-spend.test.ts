@@ -1,10 +1,7 @@
 // Shopping cards (购物卡) spent at the counter: a pay-at-the-counter ticket settled with a card first (once, through the card's ledger), the card's log, and a card top-up's refund after spending.
 import { describe, it, expect, beforeEach, afterEach } from "vitest";
-import { createLogger, MemoryLogSink } from "../../runtime/log.js";
-import type { ClaimFact } from "../../protocol/messages.js";
-import { Ingest } from "../ingest.js";
-import { DeviceRegistry } from "../devices.js";
 import { FULL_RULES, boWorld, type BoWorld } from "./test-kit.js";
+import { claimKiosk } from "./claims.testkit.js";
 
 const RULES = structuredClone(FULL_RULES) as Record<string, unknown> & { topUpRules: unknown[] };
 RULES.topUpRules = [
@@ -13,39 +10,17 @@ RULES.topUpRules = [
 ];
 
 let w: BoWorld;
-let ingest: Ingest;
-let seq = 0;
+let ticket: ReturnType<typeof claimKiosk>["ticket"];
 const K = { chainId: "acme", storeId: "s1", deviceId: "k-cards" };
 beforeEach(async () => {
   w = await boWorld({ rules: RULES });
-  seq = 0;
-  new DeviceRegistry(w.db, w.clock).provision(K);
-  ingest = new Ingest(w.db, w.clock, w.members, w.configs, createLogger("t", { destination: new MemoryLogSink(), level: "silent" }));
+  ({ ticket } = claimKiosk(w, K));
 });
 afterEach(() => w.close());
 
 let n = 0;
 const key = (): Record<string, string> => ({ "idempotency-key": `card-spend-${++n}-${Math.random().toString(36).slice(2)}` });
 const cash = { method: "cash" } as const;
-
-function ticket(claimId: string, memberId: string, cardId: string): void {
-  seq++;
-  const fact: ClaimFact = {
-    type: "claim",
-    claimId,
-    memberId,
-    cardId,
-    lines: [
-      { sku: "formula-900g", qty: 1 },
-      { sku: "rice-5kg", qty: 2 },
-    ],
-    coupons: [],
-    hints: { subtotalFen: 0, totalFen: 0, savingsFen: 0, pointsEarned: 0 },
-    expiresAt: w.clock.now() + 3600_000,
-  };
-  const version = w.configs.latest("s1")!.version;
-  expect(ingest.handleBatch(K, { entries: [{ seq, entryId: `e-${seq}`, at: w.clock.now(), configVersion: version, fact }] }).ack).toEqual({ ackedSeq: seq });
-}
 
 async function cardWith(memberId: string): Promise<{ cardId: string; topUpId: string }> {
   const t = await w.call("POST", `/bo/members/${memberId}/top-ups`, {
