@@ -245,7 +245,9 @@ chromiumTool.it(
     await vip.goto(link);
     await shownCode(vip);
     await vip.goto(`${appUrl}#/family`);
-    await vip.getByText("创建副卡").click();
+    // The button, not the words: until the member summary arrives the screen says "只有付费会员（VIP）可以创建副卡。",
+    // which holds the same words, and a click on that sentence does nothing (the CI failure of stop 24).
+    await vip.getByRole("button", { name: "创建副卡" }).click();
     const shareLink = await until(async () => vip.getByTestId("share-qr").getAttribute("data-link", { timeout: 1000 }), "the share link").catch(
       async (err: unknown) => {
         await shot(vip, "09-family-share-failed");

@@ -123,7 +123,8 @@ export function FamilyScreen() {
   return (
     <section className="panel">
       <h1>{t("family")}</h1>
-      {!canCreate ? <p>{t("familyNone")}</p> : <p>{t("familyLimit", { n: live.length, m: max })}</p>}
+      {/* Until the summary arrives nobody is told they are not a VIP. */}
+      {!app.summary ? <p>{t("loading")}</p> : !canCreate ? <p>{t("familyNone")}</p> : <p>{t("familyLimit", { n: live.length, m: max })}</p>}
       {canCreate && live.length < max ? (
         <button type="button" disabled={busy} aria-busy={busy} onClick={() => void create()}>
           {t("familyCreate")}
