@@ -1,6 +1,6 @@
 // Test kit: the storage/database.ts contract every engine must keep (statements, transactions, isolation, savepoints, hooks, close), registered by each engine's test file.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import type { Database } from "./database.js";
+import { insertRows, type Database, type SqlParam } from "./database.js";
 import { StorageError } from "./errors.js";
 
 /** How an engine's test file gives the contract its databases: two connections onto the same empty storage. */
@@ -156,6 +156,51 @@ export function describeDatabaseContract(name: string, engine: ContractEngine): 
         expect(db.savepoint(() => 7)).toBe(7);
       });
       expect(names()).toEqual(["sp-outer", "sp-outer-after"]);
+      db.prepare("DELETE FROM contract_items").run();
+    });
+
+    it("insertRows writes many rows in order, as one-row INSERTs would, in few statements; a failing row fails it and the transaction keeps nothing", () => {
+      // 300 rows: more than one statement's worth (256), the rest in powers of two; nulls, undefined, booleans, bigints as one-row INSERTs take them.
+      const rows = Array.from({ length: 300 }, (_, i): SqlParam[] => [
+        `ir-${String(i).padStart(3, "0")}`,
+        i % 7 === 0 ? BigInt(i) : i,
+        i % 2 === 0,
+        i % 3 === 0 ? null : undefined,
+      ]);
+      let prepared = 0;
+      const counting = new Proxy(db, {
+        get(t, p) {
+          if (p === "prepare")
+            return (sql: string) => {
+              prepared++;
+              return t.prepare(sql);
+            };
+          const v = Reflect.get(t, p) as unknown;
+          return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+        },
+      });
+      expect(db.transaction(() => insertRows(counting, "INSERT INTO contract_items (name, n, flag, note)", rows))).toBe(300);
+      expect(prepared).toBeLessThanOrEqual(4);
+      const back = db.prepare("SELECT name, n, flag, note FROM contract_items WHERE name LIKE 'ir-%' ORDER BY name").all();
+      expect(back).toEqual(rows.map((r, i) => ({ name: r[0], n: i, flag: i % 2 === 0 ? 1 : 0, note: null })));
+      // The tail is every row's: a conflicting row is skipped, the others go in.
+      expect(
+        insertRows(
+          db,
+          "INSERT INTO contract_items (name, n)",
+          [
+            ["ir-000", 9],
+            ["ir-new", 9],
+          ],
+          "ON CONFLICT (name) DO NOTHING",
+        ),
+      ).toBe(1);
+      expect(db.prepare("SELECT n FROM contract_items WHERE name = ?").get<{ n: number }>("ir-000")?.n).toBe(0);
+      // Without a tail a duplicate fails the statement: inside a transaction nothing of it stays.
+      expect(() => db.transaction(() => insertRows(db, "INSERT INTO contract_items (name)", [["ir-fresh"], ["ir-001"]]))).toThrow();
+      expect(db.prepare("SELECT COUNT(*) AS c FROM contract_items WHERE name = 'ir-fresh'").get<{ c: number }>()?.c).toBe(0);
+      expect(insertRows(db, "INSERT INTO contract_items (name)", [])).toBe(0);
+      expect(() => insertRows(db, "INSERT INTO contract_items (name, n)", [["a", 1], ["b"]])).toThrow(/rows of/);
       db.prepare("DELETE FROM contract_items").run();
     });
 

@@ -95,3 +95,42 @@ export abstract class TransactionScope {
     for (let i = 0; i < this.hooks.length; i++) this.hooks[i]!();
   }
 }
+
+/** Most rows one statement of insertRows carries: 256 (fewer when the rows are wide; far inside SQLite's 32,766 and PostgreSQL's 65,535 parameters). */
+const MAX_PARAMS_PER_INSERT = 8192;
+const valuesTexts = new Map<string, string>();
+
+/**
+ * Inserts `rows` in order with as few statements as it can: `head` is `INSERT INTO t (a, b, c)`, every
+ * row has one value per column, `tail` is what follows the VALUES (`ON CONFLICT ... DO NOTHING`, the
+ * same for every row). The rows go in chunks of up to 256, the rest in powers of two, so each table
+ * prepares a handful of statement texts; each row gets exactly the parameters a one-row INSERT of it
+ * would (same values, same conversions, same ids in the same order). Returns the rows the engine
+ * reports inserted. A failing row fails its statement, as a one-row INSERT would fail the caller.
+ */
+export function insertRows(db: Database, head: string, rows: ReadonlyArray<readonly SqlParam[]>, tail = ""): number {
+  if (rows.length === 0) return 0;
+  const width = rows[0]!.length;
+  if (width === 0) throw new TypeError("insertRows: a row needs at least one value");
+  for (const r of rows) if (r.length !== width) throw new TypeError(`insertRows: rows of ${r.length} and ${width} values`);
+  let most = 1;
+  while (most * 2 <= 256 && most * 2 * width <= MAX_PARAMS_PER_INSERT) most *= 2;
+  let inserted = 0;
+  let at = 0;
+  while (at < rows.length) {
+    let n = most;
+    while (n > rows.length - at) n /= 2;
+    const key = `${n}\u0000${width}\u0000${head}\u0000${tail}`;
+    let sql = valuesTexts.get(key);
+    if (sql === undefined) {
+      const one = `(${new Array<string>(width).fill("?").join(", ")})`;
+      sql = `${head} VALUES ${new Array<string>(n).fill(one).join(", ")}${tail ? ` ${tail}` : ""}`;
+      valuesTexts.set(key, sql);
+    }
+    const params: SqlParam[] = [];
+    for (let i = at; i < at + n; i++) for (const v of rows[i]!) params.push(v);
+    inserted += db.prepare(sql).run(...params).changes;
+    at += n;
+  }
+  return inserted;
+}
