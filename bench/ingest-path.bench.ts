@@ -1,10 +1,13 @@
 // The hub's ingest path without MQTT: ledger batches as bytes, decoded and applied on SQLite as the link does, timed per entry with the statements each entry runs.
 //
-//   npx tsx bench/ingest-path.bench.ts [--kiosks 10] [--per-kiosk 1000] [--items 50000] [--profile file.cpuprofile]
+//   npx tsx bench/ingest-path.bench.ts [--kiosks 10] [--per-kiosk 1000] [--items 50000] [--profile file.cpuprofile] [--decoder fast|zod]
+//
+// --decoder zod decodes with the runtime zod parse (decodeMessage(LedgerBatchSchema, …)), the hub's decode before
+// protocol/ledger-batch-decode.ts, for a before/after in alternating runs.
 //
 // The sales are the ingest bench's (bench/sync.bench.ts: one or two lines, 60 members in turn, the
 // kiosk's hints from the same pricing), 500 to a batch, each kiosk's batches in turn. What it times is
-// what the hub's process does per batch: decode (LedgerBatchSchema), apply (exactly once, re-priced,
+// what the hub's process does per batch: decode (decodeLedgerBatch, as the link), apply (exactly once, re-priced,
 // one transaction with synchronous=FULL), the ack and the member push encoded. The sales-index job's
 // share (the follow-on work for the same sales) is timed after it, separately.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -13,6 +16,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ManualClock } from "../protocol/clock.js";
 import { LedgerBatchSchema, decodeMessage, encodeMessage, type LedgerEntry } from "../protocol/messages.js";
+import { decodeLedgerBatch } from "../protocol/ledger-batch-decode.js";
 import { priceSale } from "../protocol/sale-pricing.js";
 import { generateKeyPair } from "../protocol/signing.js";
 import { createLogger, MemoryLogSink } from "../runtime/log.js";
@@ -32,12 +36,15 @@ const { values } = parseArgs({
     "per-kiosk": { type: "string", default: "1000" },
     items: { type: "string", default: "50000" },
     profile: { type: "string" },
+    decoder: { type: "string", default: "fast" },
   },
 });
 const KIOSKS = Number(values.kiosks);
 const PER_KIOSK = Number(values["per-kiosk"]);
 const ITEMS = Number(values.items);
 const BATCH = 500;
+if (values.decoder !== "fast" && values.decoder !== "zod") throw new Error("--decoder fast|zod");
+const decode = values.decoder === "zod" ? (b: Buffer) => decodeMessage(LedgerBatchSchema, b) : decodeLedgerBatch;
 const T0 = Date.UTC(2026, 10, 22, 2, 0, 0);
 
 /** Counts the statements run through `db` (by SQL text), for statements per entry. */
@@ -146,7 +153,7 @@ try {
   const started = performance.now();
   let pushed = 0;
   for (const b of order) {
-    const batch = decodeMessage(LedgerBatchSchema, b.bytes);
+    const batch = decode(b.bytes);
     const { ack, changes } = ingest.handleBatch(b.device, batch);
     encodeMessage({ ...ack, hubTime: clock.now() });
     if (changes.length > 0) {
@@ -163,7 +170,7 @@ try {
   if (applied !== events || ingest.stats.disagreements !== 0) throw new Error(`applied ${applied} of ${events}, ${ingest.stats.disagreements} disagreements`);
   const statements = [...counts.values()].reduce((s, n) => s + n, 0);
   process.stdout.write(
-    `ingest path (${(rules.catalog as unknown[]).length.toLocaleString("en-US")} items, ${KIOSKS} x ${PER_KIOSK} sales, batches of ${BATCH}): ` +
+    `ingest path (decoder ${values.decoder}, ${(rules.catalog as unknown[]).length.toLocaleString("en-US")} items, ${KIOSKS} x ${PER_KIOSK} sales, batches of ${BATCH}): ` +
       `${(cpu / events).toFixed(3)} ms CPU per entry (${Math.round(events / (cpu / 1000))} entries per CPU second; wall ${(wall / events).toFixed(3)} ms), ` +
       `${(statements / events).toFixed(2)} statements per entry, member pushes ${Math.round(pushed / (events / BATCH))} B per batch\n`,
   );

@@ -10,7 +10,7 @@ import { openPostgres } from "../storage/postgres.js";
 import type { Database } from "../storage/database.js";
 import type { Clock } from "../protocol/clock.js";
 import { REDACT_PATHS } from "../runtime/log.js";
-import { decodeMessage, LedgerBatchSchema } from "../protocol/messages.js";
+import { decodeLedgerBatch } from "../protocol/ledger-batch-decode.js";
 import { MemberRegistry } from "./members.js";
 import { ConfigService } from "./config-service.js";
 import { Authorizer } from "./authorizer.js";
@@ -91,7 +91,7 @@ function handle(msg: ToWorker): Promise<void> {
       now = msg.now;
       const before = { ...ingest.stats };
       try {
-        const batch = msg.batch ?? decodeMessage(LedgerBatchSchema, msg.payload ?? new Uint8Array());
+        const batch = msg.batch ?? decodeLedgerBatch(msg.payload ?? new Uint8Array());
         const { ack, changes } = ingest.handleBatch(msg.device, batch);
         post({ kind: "done", id: msg.id, ack, changes, stats: statsDelta(ingest.stats, before) });
       } catch (err) {

@@ -24,7 +24,6 @@ import {
   HubPresenceSchema,
   ConfigReportSchema,
   DeviceStatusSchema,
-  LedgerBatchSchema,
   MembersRequestSchema,
   PhotoRequestSchema,
   AuthRequestSchema,
@@ -36,6 +35,7 @@ import {
   type MemberChange,
 } from "../protocol/messages.js";
 import { ProtocolError } from "../protocol/errors.js";
+import { decodeLedgerBatch } from "../protocol/ledger-batch-decode.js";
 import type { DeviceRegistry } from "./devices.js";
 import type { Ingest } from "./ingest.js";
 import type { MemberRegistry, ScopedChange } from "./members.js";
@@ -89,7 +89,7 @@ export class HubMqttLink {
       ingest: Ingest;
       /** Set on PostgreSQL: ledger batches are applied off the main thread (hub/ingest-pool.ts) instead of by `ingest`. */
       ledger?: {
-        /** The message's bytes: decoded (LedgerBatchSchema) where the batch is applied. */
+        /** The message's bytes: decoded (decodeLedgerBatch, LedgerBatchSchema's check) where the batch is applied. */
         handleBatch(device: DeviceAddress, payload: Uint8Array): Promise<{ ack: Ack; changes: ScopedChange[] }>;
         /** The kiosk's status, written after its batches (they lock its device row). */
         recordStatus(deviceId: string, status: unknown): Promise<void>;
@@ -346,7 +346,7 @@ export class HubMqttLink {
             .catch((err: unknown) => this.handlerFailed(deviceTopic(t, "ledger"), "ledger", err));
           return;
         }
-        const batch = decodeMessage(LedgerBatchSchema, payload);
+        const batch = decodeLedgerBatch(payload);
         const { ack, changes } = this.deps.ingest.handleBatch(t, batch);
         this.answerLedger(t, ack, changes);
         return;
