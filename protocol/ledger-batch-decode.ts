@@ -16,7 +16,9 @@
 // there and missed here would be silently stripped. The compiled one is generated from the schema
 // itself. ajv (only ajv 6 is in node_modules, through another package) would need z.toJSONSchema
 // output it does not read (draft 2020-12), and JSON Schema cannot express the tender refinement or the
-// defaults as zod applies them. bench/ledger-decode.bench.ts prints the ratio in one run.
+// defaults as zod applies them. bench/ledger-decode.bench.ts prints the ratio in one run (load 2.0-2.8:
+// decode 4.32 -> 2.18 ms a batch, 0.51x, JSON.parse now the larger half; the check alone 3.29 -> 0.20 ms,
+// 0.06x). Compiling costs 10-12 ms once, when the hub first imports this module.
 import { z } from "zod";
 import { type LedgerBatch, LedgerBatchSchema, decodeMessage } from "./messages.js";
 
