@@ -59,10 +59,11 @@ export function debitCardInTx(ledger: MoneyLedger, db: Database, sale: SaleFact,
   return debit.balanceFen - debit.fen;
 }
 
-/** Inside the ingest transaction, after the return's row: its card share back onto the card that paid the sale (once per return). */
-export function creditCardInTx(ledger: MoneyLedger, db: Database, ret: ReturnFact, tenders: TenderPlan | undefined, fen: number): void {
+/** Inside the ingest transaction, after the return's row: its card share back onto the card that paid the sale (once per return); true when it moved money. */
+export function creditCardInTx(ledger: MoneyLedger, db: Database, ret: ReturnFact, tenders: TenderPlan | undefined, fen: number): boolean {
   const cardId = tenders?.shoppingCardId;
-  if (cardId === undefined || fen <= 0) return;
+  if (cardId === undefined || fen <= 0) return false;
   ledger.applyInTx({ memberId: ret.memberId, reason: "shopping-card-return", ref: ret.returnId, shoppingCard: { cardId, fen }, deferChange: true }, new Work());
   db.prepare("UPDATE returns SET shopping_card_fen = ? WHERE return_id = ?").run(fen, ret.returnId);
+  return true;
 }

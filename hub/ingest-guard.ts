@@ -63,9 +63,10 @@ export class IngestGuard {
    * Inside the ingest transaction: what this sale may debit. An online sale with an open hold the hub
    * placed for this kiosk and member may take the hold; anything else (offline, a missing, used or
    * foreign hold, no authorisation at all) only what is left of the offline limits of the config the
-   * kiosk used, for this member at this kiosk on the sale's local day.
+   * kiosk used, for this member at this kiosk on the sale's local day (`beforeRead` runs before that
+   * is read from the sales: a ledger batch writes the sales it holds).
    */
-  allowance(device: DeviceAddress, sale: SaleFact, content: ConfigContent, at: number): Allowance {
+  allowance(device: DeviceAddress, sale: SaleFact, content: ConfigContent, at: number, beforeRead?: () => void): Allowance {
     const wantsBalance = sale.tenders.some((t) => t.kind === "balance" && t.amountFen > 0);
     const wantsPoints = (sale.pointsRedeemed ?? 0) > 0;
     const card = sale.tenders.find((t) => t.kind === "shopping-card" && t.amountFen > 0);
@@ -79,6 +80,7 @@ export class IngestGuard {
       }
     }
     const limits = content.device.offlineLimits;
+    beforeRead?.();
     const used = this.offlineUsed(device, sale.memberId, content, at);
     return {
       balanceFen: Math.max(0, limits.balanceFenPerMemberPerDay - used.balanceFen),

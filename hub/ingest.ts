@@ -11,18 +11,19 @@ import type { Logger } from "../runtime/log.js";
 import type { DeviceAddress } from "../protocol/topics.js";
 import type { Ack, LedgerBatch, LedgerEntry, MemberRecord, ReturnFact, SaleFact } from "../protocol/messages.js";
 import type { MemberRegistry, ScopedChange } from "./members.js";
-import { toRecord, type MemberRow } from "./member-row.js";
+import { toRecord } from "./member-row.js";
 import type { ConfigService } from "./config-service.js";
 import { checkSaleBounds, evaluateReturn, evaluateSale, hubBalanceSplit, ReturnRejected, SaleRejected, saleTenders } from "./evaluate.js";
 import { IngestGuard } from "./ingest-guard.js";
 import { memberActivity, overdrafts, saleForReturn, type MemberActivity, type OverdraftRow } from "./ingest-queries.js";
 import { rowLocks } from "./sql-dialect.js";
+import { BatchWrites } from "./ingest-batch.js";
 import { MoneyLedger } from "./backoffice/ledger.js";
 import { cardDebit, creditCardInTx, debitCardInTx } from "./ingest-cards.js";
 import { recordPlainFactInTx } from "./ingest-records.js";
 import type { Authorizer } from "./authorizer.js";
-import { storeReceiptToken } from "./app/receipts.js";
-import { enqueuePurchaseReceiptInTx } from "./notify/templates.js";
+import { hashReceiptToken, RECEIPT_TOKEN } from "./app/receipts.js";
+import { purchaseReceipt } from "./notify/templates.js";
 
 export interface IngestStats {
   applied: number;
@@ -42,13 +43,30 @@ export function zeroIngestStats(): IngestStats {
   return { applied: 0, duplicates: 0, rejected: 0, gaps: 0, disagreements: 0, overdrafts: 0, returns: 0, gateEntries: 0, verifications: 0, claims: 0 };
 }
 
+const POINTS_LOG = "INSERT INTO points_log (member_id, delta, reason, ref, at)";
+const BALANCE_LOG = "INSERT INTO balance_log (member_id, delta_fen, reason, ref, at)";
+
+/** The last seq of the run of consecutive entries from entries[i] (sorted; a repeated seq inside it is a duplicate). */
+function runEnd(entries: readonly LedgerEntry[], i: number): number {
+  let last = entries[i]!.seq;
+  for (let j = i + 1; j < entries.length; j++) {
+    const seq = entries[j]!.seq;
+    if (seq === last) continue;
+    if (seq !== last + 1) break;
+    last = seq;
+  }
+  return last;
+}
+
 export class Ingest {
   readonly stats: IngestStats = zeroIngestStats();
   private readonly guard: IngestGuard;
   /** Shopping-card debits and credits (hub/ingest-cards.ts). */
   private readonly cards: MoneyLedger;
-  /** The members the batch in its transaction moved, each with its row as it stands (one changelog entry each at the end). */
-  private readonly moved = new Map<string, MemberRow>();
+  /** The members the batch in its transaction moved (one changelog entry each at the end, with the row as the batch leaves it). */
+  private readonly moved = new Set<string>();
+  /** The batch's writes, held until its end (hub/ingest-batch.ts); a fresh one for each try of the transaction. */
+  private tx!: BatchWrites;
 
   constructor(
     private readonly db: Database,
@@ -57,6 +75,8 @@ export class Ingest {
     private readonly configs: ConfigService,
     private readonly log: Logger,
     private readonly authorizer?: Authorizer,
+    /** Row by row: every row and member change written when it is made (the batched path's reference, tests). */
+    private readonly opts: { rowByRow?: boolean } = {},
   ) {
     this.guard = new IngestGuard(db, clock, members, authorizer);
     this.cards = new MoneyLedger(db, clock, members);
@@ -90,15 +110,17 @@ export class Ingest {
       rejected = [];
       resendFrom = undefined;
       this.moved.clear();
+      this.tx = new BatchWrites(this.db, this.clock, this.opts.rowByRow === true);
       // Row locks (PostgreSQL; the transaction runs READ COMMITTED): the device's mark first, so two
       // instances holding batches of one kiosk take turns, then the members whose money and points
-      // the batch moves, in id order, so batches touching the same members wait instead of aborting.
+      // the batch moves, in id order, so batches touching the same members wait instead of aborting
+      // (read in the same statement: the batch keeps them, hub/ingest-batch.ts).
       let mark = this.db.prepare(rowLocks.deviceMarkSql(this.db)).get<{ acked_seq: number }>(device.deviceId)?.acked_seq ?? 0;
-      rowLocks.lockMembers(
-        this.db,
-        entries.flatMap((e) => (e.seq > mark && (e.fact.type === "sale" || e.fact.type === "return") ? [e.fact.memberId] : [])),
-      );
-      for (const entry of entries) {
+      this.tx.members.load(entries.flatMap((e) => (e.seq > mark && (e.fact.type === "sale" || e.fact.type === "return") ? [e.fact.memberId] : [])));
+      /** The mark the batch has moved to already (the compare-and-set covers a run of entries at once). */
+      let claimed = mark;
+      for (let i = 0; i < entries.length; i++) {
+        const entry = entries[i]!;
         if (entry.seq <= mark) {
           this.stats.duplicates++;
           continue;
@@ -109,15 +131,31 @@ export class Ingest {
           this.log.warn({ device: device.deviceId, expected: mark + 1, got: entry.seq }, "ledger gap: asking the kiosk to resend");
           break;
         }
-        const outcome = this.applyOneInTx(device, entry, mark);
-        mark = outcome.acked;
+        if (entry.seq > claimed) {
+          // Compare-and-set on the high-water mark, once for the run of consecutive entries from here
+          // (every one is applied or kept as rejected; anything else fails the whole batch): if another
+          // writer moved it, apply nothing and go on from where it stands.
+          const last = runEnd(entries, i);
+          const moved = this.db.prepare("UPDATE devices SET acked_seq = ? WHERE device_id = ? AND acked_seq = ?").run(last, device.deviceId, mark);
+          if (moved.changes === 0) {
+            this.stats.duplicates++;
+            mark = this.ackedSeq(device.deviceId);
+            claimed = mark;
+            continue;
+          }
+          claimed = last;
+        }
+        const outcome = this.applyOneInTx(device, entry);
+        mark = entry.seq;
         if (outcome.changes) changes.push(...outcome.changes);
         if (outcome.rejected) rejected.push({ seq: entry.seq, reason: outcome.rejected });
       }
       // One changelog entry per member the batch moved, with the row as the batch leaves it (a kiosk
       // pulling or taking the push gets the member's latest state either way): 60 members in a batch
       // of 500 sales are 60 entries and a push of 60 records, not 500.
-      for (const row of this.moved.values()) changes.push(...this.members.recordRowChangeInTx(row));
+      const rows = [...this.moved].flatMap((id) => this.tx.members.get(id) ?? []);
+      this.tx.flush();
+      for (const row of rows) changes.push(...this.members.recordRowChangeInTx(row));
       this.moved.clear();
       return mark;
     });
@@ -137,14 +175,8 @@ export class Ingest {
     }
   }
 
-  /** Inside the batch transaction: applies one entry and moves the mark, or applies nothing if the mark moved. */
-  private applyOneInTx(device: DeviceAddress, entry: LedgerEntry, expectedAcked: number): { acked: number; changes?: ScopedChange[]; rejected?: string } {
-    // Compare-and-set on the high-water mark: if another writer moved it, apply nothing.
-    const moved = this.db.prepare("UPDATE devices SET acked_seq = ? WHERE device_id = ? AND acked_seq = ?").run(entry.seq, device.deviceId, expectedAcked);
-    if (moved.changes === 0) {
-      this.stats.duplicates++;
-      return { acked: this.ackedSeq(device.deviceId) };
-    }
+  /** Inside the batch transaction, the mark already moved past it: applies one entry, or keeps it as rejected. */
+  private applyOneInTx(device: DeviceAddress, entry: LedgerEntry): { changes?: ScopedChange[]; rejected?: string } {
     const now = this.clock.now();
     let status: "applied" | "rejected" = "applied";
     let reason: string | undefined;
@@ -156,19 +188,25 @@ export class Ingest {
       status = "rejected";
       reason = err.message;
     }
-    this.db
-      .prepare(
-        `INSERT INTO ledger (device_id, seq, entry_id, type, at, config_version, body, status, reason, applied_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(device.deviceId, entry.seq, entry.entryId, entry.fact.type, entry.at, entry.configVersion, JSON.stringify(entry.fact), status, reason, now);
+    this.tx.rows.add("INSERT INTO ledger (device_id, seq, entry_id, type, at, config_version, body, status, reason, applied_at)", [
+      device.deviceId,
+      entry.seq,
+      entry.entryId,
+      entry.fact.type,
+      entry.at,
+      entry.configVersion,
+      JSON.stringify(entry.fact),
+      status,
+      reason,
+      now,
+    ]);
     if (status === "rejected") {
       this.stats.rejected++;
       this.log.warn({ device: device.deviceId, seq: entry.seq, reason }, "ledger entry rejected; kept for review");
-      return { acked: entry.seq, rejected: reason ?? "rejected" };
+      return { rejected: reason ?? "rejected" };
     }
     this.stats.applied++;
-    return changes ? { acked: entry.seq, changes } : { acked: entry.seq };
+    return changes ? { changes } : {};
   }
 
   private applyFact(device: DeviceAddress, entry: LedgerEntry): ScopedChange[] | undefined {
@@ -178,7 +216,7 @@ export class Ingest {
       case "return":
         return this.applyReturn(device, entry, entry.fact);
       default: {
-        const counter = recordPlainFactInTx(this.db, device, entry);
+        const counter = recordPlainFactInTx(this.tx.rows, device, entry);
         if (counter) this.stats[counter]++;
         return undefined;
       }
@@ -191,9 +229,7 @@ export class Ingest {
     for (const [field, kiosk, hub] of pairs) {
       if (kiosk === hub) continue;
       this.stats.disagreements++;
-      this.db
-        .prepare("INSERT INTO disagreements (device_id, seq, field, kiosk_value, hub_value, at) VALUES (?, ?, ?, ?, ?, ?)")
-        .run(device.deviceId, entry.seq, field, kiosk, hub, now);
+      this.tx.rows.add("INSERT INTO disagreements (device_id, seq, field, kiosk_value, hub_value, at)", [device.deviceId, entry.seq, field, kiosk, hub, now]);
       this.log.warn({ device: device.deviceId, seq: entry.seq, field, kiosk, hub }, "kiosk and hub disagree; the hub's figure is used");
     }
   }
@@ -206,14 +242,10 @@ export class Ingest {
     if (use.length > 0 || restore.length > 0) {
       const kept = member.coupons.filter((c) => !use.includes(c.instanceId));
       const back = restore.filter((c) => !kept.some((k) => k.instanceId === c.instanceId));
-      this.db.prepare("UPDATE members SET coupons = ? WHERE member_id = ?").run(JSON.stringify([...kept, ...back]), member.memberId);
+      this.tx.members.setCoupons(member.memberId, JSON.stringify([...kept, ...back]));
     }
-    if (bonusDeltaFen !== 0) {
-      // Never below zero (a portable MAX(0, x): PostgreSQL has no two-argument MAX, SQLite no GREATEST).
-      this.db
-        .prepare("UPDATE members SET bonus_balance_fen = CASE WHEN bonus_balance_fen + ? > 0 THEN bonus_balance_fen + ? ELSE 0 END WHERE member_id = ?")
-        .run(bonusDeltaFen, bonusDeltaFen, member.memberId);
-    }
+    // Never below zero.
+    if (bonusDeltaFen !== 0) this.tx.members.addBonus(member.memberId, bonusDeltaFen);
   }
 
   /**
@@ -226,14 +258,15 @@ export class Ingest {
     const config = this.configs.forFact(device.storeId, entry.configVersion, sale.catalogVersion);
     if (!config)
       throw new SaleRejected(`unknown config version ${entry.configVersion} (catalog ${sale.catalogVersion ?? "in the bundle"}) for store ${device.storeId}`);
-    const scoped = this.members.getWithStores(sale.memberId);
-    if (!scoped) throw new SaleRejected(`unknown member ${sale.memberId}`);
-    const member = scoped.member;
+    const row = this.tx.members.get(sale.memberId);
+    if (!row) throw new SaleRejected(`unknown member ${sale.memberId}`);
+    const member = toRecord(row);
     if (member.cardId !== sale.cardId) throw new SaleRejected(`card ${sale.cardId} does not belong to member ${sale.memberId}`);
-    const refusal = this.guard.refusal(device, member, scoped.stores);
+    const refusal = this.guard.refusal(device, member, JSON.parse(row.stores) as string[]);
     if (refusal) throw new SaleRejected(refusal);
     checkSaleBounds(sale);
-    const allowance = this.guard.allowance(device, sale, config.content, entry.at);
+    // The offline limits sum the day's sales so far, this batch's included: they are written first.
+    const allowance = this.guard.allowance(device, sale, config.content, entry.at, () => this.tx.rows.flush());
     const result = evaluateSale(config.content, member, sale, entry.at, allowance.points);
     const pointsSpent = result.pointsRedeemed;
     const tenderedBalance = sale.tenders.filter((t) => t.kind === "balance").reduce((s, t) => s + t.amountFen, 0);
@@ -262,12 +295,10 @@ export class Ingest {
     ]);
     // offline_approved: the hub counted this sale's debit against the offline limits.
     const offline = allowance.holdId === undefined && (balanceFen > 0 || pointsSpent > 0 || card.fen > 0);
-    this.db
-      .prepare(
-        `INSERT INTO sales (sale_id, device_id, seq, member_id, at, subtotal_fen, total_fen, savings_fen, points_earned, offline_approved, coupons, points_redeemed, balance_fen)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
+    const rows = this.tx.rows;
+    rows.add(
+      "INSERT INTO sales (sale_id, device_id, seq, member_id, at, subtotal_fen, total_fen, savings_fen, points_earned, offline_approved, coupons, points_redeemed, balance_fen)",
+      [
         sale.saleId,
         device.deviceId,
         entry.seq,
@@ -281,31 +312,28 @@ export class Ingest {
         JSON.stringify(sale.coupons ?? []),
         pointsSpent,
         balanceFen,
-      );
+      ],
+    );
     // The tender plan the hub took (what returns refund from), never the kiosk's breakdown.
     const tenders = saleTenders(config.content, result.priced, split, card.cardId !== undefined ? { cardId: card.cardId, fen: card.fen } : undefined);
-    this.db
-      .prepare("INSERT INTO sale_details (sale_id, priced, tenders) VALUES (?, ?, ?)")
-      .run(sale.saleId, JSON.stringify(result.priced), JSON.stringify(tenders ?? null));
-    if (sale.receiptToken) storeReceiptToken(this.db, sale.saleId, sale.receiptToken, now);
+    rows.add("INSERT INTO sale_details (sale_id, priced, tenders)", [sale.saleId, JSON.stringify(result.priced), JSON.stringify(tenders ?? null)]);
+    // The kiosk's receipt token (a second token for the same sale is ignored; hub/app/receipts.ts).
+    if (sale.receiptToken && RECEIPT_TOKEN.test(sale.receiptToken))
+      rows.add(
+        "INSERT INTO receipt_tokens (token_hash, sale_id, created_at)",
+        [hashReceiptToken(sale.receiptToken), sale.saleId, now],
+        "ON CONFLICT DO NOTHING",
+      );
     // The coupons the kiosk used are gone, whatever the hub's evaluation says (the customer had the discount).
     this.memberExtrasInTx(member, sale.coupons ?? [], [], -split.bonusFen);
-    if (result.pointsEarned !== 0) {
-      this.db
-        .prepare("INSERT INTO points_log (member_id, delta, reason, ref, at) VALUES (?, ?, 'sale', ?, ?)")
-        .run(sale.memberId, result.pointsEarned, sale.saleId, now);
-    }
-    if (pointsSpent !== 0) {
-      this.db
-        .prepare("INSERT INTO points_log (member_id, delta, reason, ref, at) VALUES (?, ?, 'sale-redeem', ?, ?)")
-        .run(sale.memberId, -pointsSpent, sale.saleId, now);
-    }
-    if (balanceFen !== 0) {
-      this.db
-        .prepare("INSERT INTO balance_log (member_id, delta_fen, reason, ref, at) VALUES (?, ?, 'sale', ?, ?)")
-        .run(sale.memberId, -balanceFen, sale.saleId, now);
-    }
+    if (result.pointsEarned !== 0) rows.add(POINTS_LOG, [sale.memberId, result.pointsEarned, "sale", sale.saleId, now]);
+    if (pointsSpent !== 0) rows.add(POINTS_LOG, [sale.memberId, -pointsSpent, "sale-redeem", sale.saleId, now]);
+    if (balanceFen !== 0) rows.add(BALANCE_LOG, [sale.memberId, -balanceFen, "sale", sale.saleId, now]);
+    // The money ledger reads the member and the logs and updates the sale row: it sees everything first.
+    const debits = card.cardId !== undefined && card.fen > 0;
+    if (debits) this.tx.flush();
     const cardAfter = debitCardInTx(this.cards, this.db, sale, card);
+    if (debits) this.tx.members.forget(sale.memberId);
     if (allowance.holdId !== undefined) this.authorizer?.consumeInTx(allowance.holdId);
     const after = this.adjustMemberInTx(sale.memberId, result.pointsEarned - pointsSpent, -balanceFen);
     // Within the hold or the offline limits the money was taken at the kiosk: record, never refuse.
@@ -313,26 +341,28 @@ export class Ingest {
     if (after && pointsSpent > 0 && after.pointsBalance < 0) this.recordOverdraft(device, entry, sale, "points", pointsSpent, after.pointsBalance, offline);
     if (card.fen > 0 && cardAfter < 0) this.recordOverdraft(device, entry, sale, "shopping-card", card.fen, cardAfter, offline);
     // The member's purchase receipt, in this transaction: once per sale, whatever the kiosk resends.
-    enqueuePurchaseReceiptInTx(this.db, this.clock, {
-      saleId: sale.saleId,
-      memberId: sale.memberId,
-      storeId: device.storeId,
-      totalFen: result.totalFen,
-      pointsEarned: result.pointsEarned,
-      pointsRedeemed: pointsSpent,
-      balancePaidFen: balanceFen,
-      balanceFen: after?.balanceFen ?? null,
-      pointsBalance: after?.pointsBalance ?? null,
-      at: entry.at,
-    });
+    this.tx.notify(
+      purchaseReceipt({
+        saleId: sale.saleId,
+        memberId: sale.memberId,
+        storeId: device.storeId,
+        totalFen: result.totalFen,
+        pointsEarned: result.pointsEarned,
+        pointsRedeemed: pointsSpent,
+        balancePaidFen: balanceFen,
+        balanceFen: after?.balanceFen ?? null,
+        pointsBalance: after?.pointsBalance ?? null,
+        at: entry.at,
+      }),
+    );
     return undefined;
   }
 
-  /** Inside the batch transaction: moves the member's points and balance; the changelog entry is the batch's, at its end. */
+  /** Inside the batch transaction: moves the member's points and balance (written with the batch); the changelog entry is the batch's, at its end. */
   private adjustMemberInTx(memberId: string, pointsDelta: number, balanceDeltaFen: number): MemberRecord | undefined {
-    const row = this.members.adjustRowInTx(memberId, pointsDelta, balanceDeltaFen);
+    const row = this.tx.members.adjust(memberId, pointsDelta, balanceDeltaFen);
     if (!row) return undefined;
-    this.moved.set(memberId, row);
+    this.moved.add(memberId);
     return toRecord(row);
   }
 
@@ -343,13 +373,17 @@ export class Ingest {
    * The hub computes it from its own evaluation of the sale and credits its figures.
    */
   private applyReturn(device: DeviceAddress, entry: LedgerEntry, ret: ReturnFact): undefined {
+    // The return reads its sale and what was returned of it before (this batch's rows included) and
+    // writes its own row row by row (the card credit updates it): the batch so far is written first.
+    this.tx.flush();
     const sale = saleForReturn(this.db, this.configs, this.members, ret.saleId);
     if (!sale) throw new ReturnRejected(`unknown or rejected sale ${ret.saleId}`);
     if (sale.memberId !== ret.memberId) throw new ReturnRejected(`sale ${ret.saleId} is not member ${ret.memberId}'s`);
     if (sale.storeId !== device.storeId) throw new ReturnRejected(`sale ${ret.saleId} was made in another store`);
-    const member = this.members.get(ret.memberId);
-    if (!member) throw new ReturnRejected(`unknown member ${ret.memberId}`);
-    const refusal = this.guard.refusal(device, member);
+    const row = this.tx.members.get(ret.memberId);
+    if (!row) throw new ReturnRejected(`unknown member ${ret.memberId}`);
+    const member = toRecord(row);
+    const refusal = this.guard.refusal(device, member, JSON.parse(row.stores) as string[]);
     if (refusal) throw new ReturnRejected(refusal);
     const previously = this.db
       .prepare("SELECT line, qty FROM returned_units WHERE sale_id = ?")
@@ -398,19 +432,13 @@ export class Ingest {
         )
         .run(ret.saleId, l.index, l.qty);
     }
-    creditCardInTx(this.cards, this.db, ret, sale.tenders, t.shoppingCardFen ?? 0);
+    // The money ledger writes the member's row (its shopping cards): read again after it.
+    this.tx.flush();
+    if (creditCardInTx(this.cards, this.db, ret, sale.tenders, t.shoppingCardFen ?? 0)) this.tx.members.forget(ret.memberId);
     const balanceBack = t.principalFen + t.bonusFen;
     const netPoints = t.pointsGivenBack - t.pointsTakenBack;
-    if (netPoints !== 0) {
-      this.db
-        .prepare("INSERT INTO points_log (member_id, delta, reason, ref, at) VALUES (?, ?, 'return', ?, ?)")
-        .run(ret.memberId, netPoints, ret.returnId, now);
-    }
-    if (balanceBack !== 0) {
-      this.db
-        .prepare("INSERT INTO balance_log (member_id, delta_fen, reason, ref, at) VALUES (?, ?, 'return', ?, ?)")
-        .run(ret.memberId, balanceBack, ret.returnId, now);
-    }
+    if (netPoints !== 0) this.tx.rows.add(POINTS_LOG, [ret.memberId, netPoints, "return", ret.returnId, now]);
+    if (balanceBack !== 0) this.tx.rows.add(BALANCE_LOG, [ret.memberId, balanceBack, "return", ret.returnId, now]);
     // Coupons come back only when the hub agrees the whole order is back.
     const restorable = new Set(result.couponsRestorable);
     this.memberExtrasInTx(
@@ -439,9 +467,16 @@ export class Ingest {
     offline: boolean,
   ): void {
     this.stats.overdrafts++;
-    this.db
-      .prepare("INSERT INTO overdrafts (device_id, seq, member_id, kind, amount, balance_after, offline, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-      .run(device.deviceId, entry.seq, sale.memberId, kind, amount, after, offline ? 1 : 0, this.clock.now());
+    this.tx.rows.add("INSERT INTO overdrafts (device_id, seq, member_id, kind, amount, balance_after, offline, at)", [
+      device.deviceId,
+      entry.seq,
+      sale.memberId,
+      kind,
+      amount,
+      after,
+      offline ? 1 : 0,
+      this.clock.now(),
+    ]);
     this.log.warn({ member: sale.memberId, sale: sale.saleId, kind, after, offline }, "overdraft: flagged for reconciliation");
   }
 

@@ -11,7 +11,7 @@
 // answer: the message may or may not have gone out, so it becomes 'unknown' and is never sent again by
 // itself (at most once); HQ can resend it by hand (POST /bo/notifications/:id/resend).
 import { randomBytes } from "node:crypto";
-import type { Database } from "../../storage/database.js";
+import { insertRows, type Database, type SqlParam } from "../../storage/database.js";
 import type { Clock } from "../../protocol/clock.js";
 import type { Logger } from "../../runtime/log.js";
 import { type MessageSender, SenderError } from "../app/messages.js";
@@ -102,45 +102,66 @@ export function optedOut(db: Database, memberId: string, kind: NotificationKind)
   return db.prepare("SELECT 1 FROM notification_optouts WHERE member_id = ? AND kind IN (?, 'all')").get(memberId, kind) !== undefined;
 }
 
-/**
- * Inside the caller's transaction: queues one message for the event named by `key` (a second call
- * with the same key does nothing and returns false). An opted-out member's message is kept as
- * 'skipped' so the event stays answered. The recipient is the member's phone (null without one:
- * a provider that addresses members by id, like WeChat templates, still gets memberId).
- */
-export function enqueueInTx(
-  db: Database,
-  clock: Clock,
-  n: { key: string; memberId: string; kind: NotificationKind; text: string; data: Record<string, unknown> },
-): boolean {
-  // The phone and the opt-out in one statement (ingest queues a receipt for every sale).
+/** A message to queue: the event's key, the member, the kind, the words and the figures. */
+export interface NewNotification {
+  key: string;
+  memberId: string;
+  kind: NotificationKind;
+  text: string;
+  data: Record<string, unknown>;
+}
+
+/** Where a member's message of `kind` goes: the phone (null without one) and whether the member opted out of it. */
+export interface Recipient {
+  phone: string | null;
+  optedOut: boolean;
+}
+
+/** The phone and the opt-out in one statement (ingest queues a receipt for every sale). */
+export function recipientOf(db: Database, memberId: string, kind: NotificationKind): Recipient {
   const who = db
     .prepare(
       `SELECT (SELECT phone FROM member_profiles WHERE member_id = ?) AS phone,
          CASE WHEN EXISTS (SELECT 1 FROM notification_optouts WHERE member_id = ? AND kind IN (?, 'all')) THEN 1 ELSE 0 END AS opted_out`,
     )
-    .get<{ phone: string | null; opted_out: number }>(n.memberId, n.memberId, n.kind);
-  const phone = who?.phone ?? null;
+    .get<{ phone: string | null; opted_out: number }>(memberId, memberId, kind);
+  return { phone: who?.phone ?? null, optedOut: Number(who?.opted_out ?? 0) === 1 };
+}
+
+/** The INSERT of a notification row (insertRows' head and tail): a second row with the same key does nothing. */
+export const NOTIFICATION_INSERT = {
+  head: "INSERT INTO notifications (notification_id, dedupe_key, member_id, kind, recipient, body, status, attempts, next_at, created_at, last_error)",
+  tail: "ON CONFLICT (dedupe_key) DO NOTHING",
+} as const;
+
+/** The values of a new notification row for NOTIFICATION_INSERT (a fresh id; 'skipped' when the member opted out). */
+export function notificationRow(clock: Clock, n: NewNotification, who: Recipient): SqlParam[] {
   const now = clock.now();
-  const status: NotificationStatus = Number(who?.opted_out ?? 0) === 1 ? "skipped" : "pending";
-  const res = db
-    .prepare(
-      `INSERT INTO notifications (notification_id, dedupe_key, member_id, kind, recipient, body, status, attempts, next_at, created_at, last_error)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING`,
-    )
-    .run(
-      notificationId(),
-      n.key,
-      n.memberId,
-      n.kind,
-      phone,
-      JSON.stringify({ text: n.text, data: n.data }),
-      status,
-      now,
-      now,
-      status === "skipped" ? "the member opted out" : null,
-    );
-  return res.changes === 1;
+  const status: NotificationStatus = who.optedOut ? "skipped" : "pending";
+  return [
+    notificationId(),
+    n.key,
+    n.memberId,
+    n.kind,
+    who.phone,
+    JSON.stringify({ text: n.text, data: n.data }),
+    status,
+    0,
+    now,
+    now,
+    status === "skipped" ? "the member opted out" : null,
+  ];
+}
+
+/**
+ * Inside the caller's transaction: queues one message for the event named by `key` (a second call
+ * with the same key does nothing and returns false). An opted-out member's message is kept as
+ * 'skipped' so the event stays answered. The recipient is the member's phone (null without one:
+ * a provider that addresses members by id, like WeChat templates, still gets memberId). A ledger
+ * batch writes the same row through notificationRow with the batch's other rows (hub/ingest-batch.ts).
+ */
+export function enqueueInTx(db: Database, clock: Clock, n: NewNotification): boolean {
+  return insertRows(db, NOTIFICATION_INSERT.head, [notificationRow(clock, n, recipientOf(db, n.memberId, n.kind))], NOTIFICATION_INSERT.tail) === 1;
 }
 
 export interface OutboxOptions {

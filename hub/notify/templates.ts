@@ -2,7 +2,7 @@
 import type { Database } from "../../storage/database.js";
 import type { Clock } from "../../protocol/clock.js";
 import { yuan } from "../../protocol/rules/whatif-format.js";
-import { enqueueInTx } from "./outbox.js";
+import { enqueueInTx, type NewNotification } from "./outbox.js";
 
 /** Inside the top-up's transaction: the receipt of a counter top-up (key top-up:<id>). */
 export function enqueueTopUpReceiptInTx(
@@ -23,28 +23,27 @@ export function enqueueTopUpReceiptInTx(
   });
 }
 
-/** Inside the ingest transaction: the receipt of a sale to a member (key purchase:<saleId>). */
-export function enqueuePurchaseReceiptInTx(
-  db: Database,
-  clock: Clock,
-  s: {
-    saleId: string;
-    memberId: string;
-    storeId: string;
-    totalFen: number;
-    pointsEarned: number;
-    pointsRedeemed: number;
-    balancePaidFen: number;
-    balanceFen: number | null;
-    pointsBalance: number | null;
-    at: number;
-  },
-): boolean {
+/** What a purchase receipt says: the sale's figures and the member's balances after it. */
+export interface PurchaseReceipt {
+  saleId: string;
+  memberId: string;
+  storeId: string;
+  totalFen: number;
+  pointsEarned: number;
+  pointsRedeemed: number;
+  balancePaidFen: number;
+  balanceFen: number | null;
+  pointsBalance: number | null;
+  at: number;
+}
+
+/** The receipt of a sale to a member (key purchase:<saleId>), as a message to queue (a ledger batch queues it with its other rows). */
+export function purchaseReceipt(s: PurchaseReceipt): NewNotification {
   const paid = s.balancePaidFen > 0 ? `，储值支付 ¥${yuan(s.balancePaidFen)}` : "";
   const paidEn = s.balancePaidFen > 0 ? `, ¥${yuan(s.balancePaidFen)} from stored value` : "";
   const after = s.balanceFen !== null && s.pointsBalance !== null ? `；余额 ¥${yuan(s.balanceFen)}，积分 ${s.pointsBalance}` : "";
   const afterEn = s.balanceFen !== null && s.pointsBalance !== null ? `; balance ¥${yuan(s.balanceFen)}, ${s.pointsBalance} points` : "";
-  return enqueueInTx(db, clock, {
+  return {
     key: `purchase:${s.saleId}`,
     memberId: s.memberId,
     kind: "purchase-receipt",
@@ -52,7 +51,12 @@ export function enqueuePurchaseReceiptInTx(
       `消费 ¥${yuan(s.totalFen)}${paid}，获得积分 ${s.pointsEarned}${s.pointsRedeemed > 0 ? `，使用积分 ${s.pointsRedeemed}` : ""}${after}。` +
       ` Purchase ¥${yuan(s.totalFen)}${paidEn}, ${s.pointsEarned} points earned${s.pointsRedeemed > 0 ? `, ${s.pointsRedeemed} points used` : ""}${afterEn}.`,
     data: { ...s },
-  });
+  };
+}
+
+/** Inside a transaction: queues the receipt of a sale to a member (once per sale). */
+export function enqueuePurchaseReceiptInTx(db: Database, clock: Clock, s: PurchaseReceipt): boolean {
+  return enqueueInTx(db, clock, purchaseReceipt(s));
 }
 
 /** Coupons of one member that expire on one day (key coupon-expiring:<member>:<day>: once per member and expiry day). */
