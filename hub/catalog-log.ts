@@ -12,7 +12,6 @@ import type { Product } from "../protocol/rules/config.js";
 import {
   CATALOG_DELTA_MAX_PUTS,
   EMPTY_CATALOG,
-  catalogHash,
   catalogHashWith,
   catalogState,
   productHash,
@@ -35,12 +34,20 @@ export interface RecordedCatalog {
   removed: number;
 }
 
+/** A cached head: the newest version's hashes, and its products once someone needed them (head(), or a publish that built them). */
+interface HeadEntry {
+  version: number;
+  catalogHash: string;
+  hashes: ReadonlyMap<string, string>;
+  products?: ReadonlyMap<string, Product>;
+}
+
 export type CatalogAnswer = { kind: "up-to-date"; version: number } | { kind: "signed"; envelope: SignedEnvelope; message: CatalogMessage };
 
 export class CatalogLog {
   /** Called by announce() after a new version is committed (the MQTT link pushes its delta to the store's kiosks). */
   onChange: ((storeId: string, version: number) => void) | undefined;
-  private readonly heads = new Map<string, CatalogState>();
+  private readonly heads = new Map<string, HeadEntry>();
   private readonly built = new Map<string, Product[]>();
   private readonly signed = new Map<string, { envelope: SignedEnvelope; message: CatalogMessage }>();
 
@@ -56,11 +63,29 @@ export class CatalogLog {
     return Number(this.db.prepare("SELECT COALESCE(MAX(version), 0) AS v FROM catalog_versions WHERE store_id = ?").get<{ v: number }>(storeId)?.v ?? 0);
   }
 
-  /** The newest version with every product and its hash (cached; reloaded when another hub instance recorded one). */
-  head(storeId: string): CatalogState {
-    const v = this.latestVersion(storeId);
+  /** The store's newest catalog version and its stored hash (version 0 and the empty catalog's hash: none recorded). */
+  private newest(storeId: string): { version: number; catalogHash: string } {
+    const r = this.db
+      .prepare("SELECT version, catalog_hash FROM catalog_versions WHERE store_id = ? ORDER BY version DESC LIMIT 1")
+      .get<{ version: number; catalog_hash: string }>(storeId);
+    return r ? { version: Number(r.version), catalogHash: r.catalog_hash } : { version: 0, catalogHash: EMPTY_CATALOG.catalogHash };
+  }
+
+  /** The cached head of the store if it is still the newest version (same version and stored hash: another hub instance may have recorded one). */
+  private cachedHead(storeId: string, newest: { version: number; catalogHash: string }): HeadEntry | undefined {
     const cached = this.heads.get(storeId);
-    if (cached && cached.version === v) return cached;
+    return cached && cached.version === newest.version && cached.catalogHash === newest.catalogHash ? cached : undefined;
+  }
+
+  /**
+   * The newest version with every product and its hash (cached; reloaded when another hub instance
+   * recorded one). The catalog hash is the one stored with the version (catalogHashWith kept it as
+   * rows changed), not summed again over every product.
+   */
+  head(storeId: string): CatalogState {
+    const newest = this.newest(storeId);
+    const cached = this.cachedHead(storeId, newest);
+    if (cached?.products) return { version: cached.version, products: cached.products, hashes: cached.hashes, catalogHash: cached.catalogHash };
     const rows = this.db
       .prepare("SELECT sku, body, hash FROM catalog_items WHERE store_id = ? AND to_version IS NULL ORDER BY sku")
       .all<{ sku: string; body: string; hash: string }>(storeId);
@@ -70,7 +95,23 @@ export class CatalogLog {
       products.set(r.sku, JSON.parse(r.body) as Product);
       hashes.set(r.sku, r.hash);
     }
-    const head: CatalogState = { version: v, products, hashes, catalogHash: catalogHash(hashes) };
+    const head: CatalogState = { version: newest.version, products, hashes, catalogHash: newest.catalogHash };
+    this.cacheHead(storeId, head);
+    return head;
+  }
+
+  /** The newest version's product hashes only (what a publish diffs against): the skus and hashes, not the products' bodies. */
+  private headHashes(storeId: string): HeadEntry {
+    const newest = this.newest(storeId);
+    const cached = this.cachedHead(storeId, newest);
+    if (cached) return cached;
+    const hashes = new Map(
+      this.db
+        .prepare("SELECT sku, hash FROM catalog_items WHERE store_id = ? AND to_version IS NULL ORDER BY sku")
+        .all<{ sku: string; hash: string }>(storeId)
+        .map((r) => [r.sku, r.hash] as const),
+    );
+    const head: HeadEntry = { version: newest.version, hashes, catalogHash: newest.catalogHash };
     this.cacheHead(storeId, head);
     return head;
   }
@@ -87,7 +128,7 @@ export class CatalogLog {
    * from the one in force, inside the caller's transaction (which announces it after its commit).
    */
   recordInTx(storeId: string, catalog: readonly Product[], source: string): RecordedCatalog {
-    const head = this.head(storeId);
+    const head = this.headHashes(storeId);
     const next = catalogState(head.version + 1, catalog);
     const put: Product[] = [];
     for (const [sku, h] of next.hashes) if (head.hashes.get(sku) !== h) put.push(next.products.get(sku)!);
@@ -152,7 +193,7 @@ export class CatalogLog {
 
   private writeState(
     storeId: string,
-    head: CatalogState,
+    head: HeadEntry,
     next: CatalogState,
     put: readonly Product[],
     removed: readonly string[],
@@ -167,7 +208,7 @@ export class CatalogLog {
     return out;
   }
 
-  private cacheHead(storeId: string, head: CatalogState): void {
+  private cacheHead(storeId: string, head: HeadEntry): void {
     this.heads.delete(storeId);
     this.heads.set(storeId, head);
     while (this.heads.size > HEADS_CACHE) this.heads.delete(this.heads.keys().next().value as string);
@@ -223,16 +264,20 @@ export class CatalogLog {
       this.built.set(key, hit);
       return hit;
     }
-    const known = this.db.prepare("SELECT items FROM catalog_versions WHERE store_id = ? AND version = ?").get<{ items: number }>(storeId, version);
+    const known = this.db
+      .prepare("SELECT items, catalog_hash FROM catalog_versions WHERE store_id = ? AND version = ?")
+      .get<{ items: number; catalog_hash: string }>(storeId, version);
     if (!known) return undefined;
-    const head = this.head(storeId);
-    const catalog =
-      head.version === version
-        ? [...head.products.values()]
-        : this.db
-            .prepare("SELECT body FROM catalog_items WHERE store_id = ? AND from_version <= ? AND (to_version IS NULL OR to_version > ?) ORDER BY sku")
-            .all<{ body: string }>(storeId, version, version)
-            .map((r) => JSON.parse(r.body) as Product);
+    // A cached head of this very version (same stored hash) has the products; otherwise they are read
+    // for this version alone, without their hashes or the head's (re-pricing needs only the products).
+    const cached = this.heads.get(storeId);
+    const newest = cached?.products && cached.version === version && cached.catalogHash === known.catalog_hash ? cached.products : undefined;
+    const catalog = newest
+      ? [...newest.values()]
+      : this.db
+          .prepare("SELECT body FROM catalog_items WHERE store_id = ? AND from_version <= ? AND (to_version IS NULL OR to_version > ?) ORDER BY sku")
+          .all<{ body: string }>(storeId, version, version)
+          .map((r) => JSON.parse(r.body) as Product);
     this.built.set(key, catalog);
     while (this.built.size > BUILT_CACHE) this.built.delete(this.built.keys().next().value as string);
     return catalog;
