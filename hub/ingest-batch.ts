@@ -10,10 +10,27 @@
 // writing a member row itself. `immediate` writes every row and member change at once (row by row).
 import { insertRows, type Database, type SqlParam } from "../storage/database.js";
 import type { Clock } from "../protocol/clock.js";
+import type { LedgerEntry } from "../protocol/messages.js";
 import { NOTIFICATION_INSERT, notificationRow, recipientOf, type NewNotification, type Recipient } from "./notify/outbox.js";
 import { HubError } from "./errors.js";
 import { valuesOutOfRange, type MemberRow } from "./members.js";
 import { isPostgres, jsonArraySql } from "./sql-dialect.js";
+
+/** The heads of the log rows a batch writes (BatchRows.add). */
+export const POINTS_LOG = "INSERT INTO points_log (member_id, delta, reason, ref, at)";
+export const BALANCE_LOG = "INSERT INTO balance_log (member_id, delta_fen, reason, ref, at)";
+
+/** The last seq of the run of consecutive entries from entries[i] (sorted by seq; a repeated seq inside it is a duplicate). */
+export function runEnd(entries: readonly LedgerEntry[], i: number): number {
+  let last = entries[i]!.seq;
+  for (let j = i + 1; j < entries.length; j++) {
+    const seq = entries[j]!.seq;
+    if (seq === last) continue;
+    if (seq !== last + 1) break;
+    last = seq;
+  }
+  return last;
+}
 
 /** Insert-only rows by table, in the order queued (tables in the order they first came: parents before children). */
 export class BatchRows {

@@ -17,7 +17,8 @@ import { checkSaleBounds, evaluateReturn, evaluateSale, hubBalanceSplit, ReturnR
 import { IngestGuard } from "./ingest-guard.js";
 import { memberActivity, overdrafts, saleForReturn, type MemberActivity, type OverdraftRow } from "./ingest-queries.js";
 import { rowLocks } from "./sql-dialect.js";
-import { BatchWrites } from "./ingest-batch.js";
+import { BALANCE_LOG, BatchWrites, POINTS_LOG, runEnd } from "./ingest-batch.js";
+import { recordReturnInTx, returnedBefore } from "./ingest-returns.js";
 import { MoneyLedger } from "./backoffice/ledger.js";
 import { cardDebit, creditCardInTx, debitCardInTx } from "./ingest-cards.js";
 import { recordPlainFactInTx } from "./ingest-records.js";
@@ -41,21 +42,6 @@ export interface IngestStats {
 /** Ingest counters all at zero (a new Ingest, or a count per batch). */
 export function zeroIngestStats(): IngestStats {
   return { applied: 0, duplicates: 0, rejected: 0, gaps: 0, disagreements: 0, overdrafts: 0, returns: 0, gateEntries: 0, verifications: 0, claims: 0 };
-}
-
-const POINTS_LOG = "INSERT INTO points_log (member_id, delta, reason, ref, at)";
-const BALANCE_LOG = "INSERT INTO balance_log (member_id, delta_fen, reason, ref, at)";
-
-/** The last seq of the run of consecutive entries from entries[i] (sorted; a repeated seq inside it is a duplicate). */
-function runEnd(entries: readonly LedgerEntry[], i: number): number {
-  let last = entries[i]!.seq;
-  for (let j = i + 1; j < entries.length; j++) {
-    const seq = entries[j]!.seq;
-    if (seq === last) continue;
-    if (seq !== last + 1) break;
-    last = seq;
-  }
-  return last;
 }
 
 export class Ingest {
@@ -385,10 +371,7 @@ export class Ingest {
     const member = toRecord(row);
     const refusal = this.guard.refusal(device, member, JSON.parse(row.stores) as string[]);
     if (refusal) throw new ReturnRejected(refusal);
-    const previously = this.db
-      .prepare("SELECT line, qty FROM returned_units WHERE sale_id = ?")
-      .all<{ line: number; qty: number }>(ret.saleId)
-      .map((r) => ({ index: r.line, qty: r.qty }));
+    const previously = returnedBefore(this.db, ret.saleId);
     const result = evaluateReturn(sale, ret, previously);
     const t = result.totals;
     const range = this.guard.outOfRange(member, t.principalFen + t.bonusFen, t.pointsGivenBack - t.pointsTakenBack);
@@ -404,34 +387,7 @@ export class Ingest {
       ["return.pointsTakenBack", h.pointsTakenBack, t.pointsTakenBack],
     ]);
     const now = this.clock.now();
-    this.db
-      .prepare(
-        `INSERT INTO returns (return_id, sale_id, device_id, seq, member_id, staff_id, at, refund_fen, principal_fen, bonus_fen, external_fen,
-           points_given_back, points_taken_back, lines) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        ret.returnId,
-        ret.saleId,
-        device.deviceId,
-        entry.seq,
-        ret.memberId,
-        ret.staffId,
-        entry.at,
-        t.refundFen,
-        t.principalFen,
-        t.bonusFen,
-        t.externalFen,
-        t.pointsGivenBack,
-        t.pointsTakenBack,
-        JSON.stringify(result.lines.map((l) => ({ index: l.index, qty: l.qty }))),
-      );
-    for (const l of result.lines) {
-      this.db
-        .prepare(
-          "INSERT INTO returned_units (sale_id, line, qty) VALUES (?, ?, ?) ON CONFLICT (sale_id, line) DO UPDATE SET qty = returned_units.qty + excluded.qty",
-        )
-        .run(ret.saleId, l.index, l.qty);
-    }
+    recordReturnInTx(this.db, device, entry, ret, t, result.lines);
     // The money ledger writes the member's row (its shopping cards): read again after it.
     this.tx.flush();
     if (creditCardInTx(this.cards, this.db, ret, sale.tenders, t.shoppingCardFen ?? 0)) this.tx.members.forget(ret.memberId);
