@@ -5,6 +5,7 @@ import { createLogger, MemoryLogSink } from "../runtime/log.js";
 import type { Database, Row } from "../storage/database.js";
 import { K1, T0, openIngestWorld, type IngestWorld } from "./ingest-world.testkit.js";
 import { Ingest } from "./ingest.js";
+import { generateKeyPair } from "../protocol/signing.js";
 
 const worlds: IngestWorld[] = [];
 afterEach(() => {
@@ -136,20 +137,34 @@ describe("batched ingest writes", () => {
   it("writes the same rows, acks and member changes as writing row by row", async () => {
     const batched = await open(false);
     const rowByRow = await open(true);
+    // A second member, seen by store s01 only (a changelog entry scoped to the store), created the same in both.
+    for (const w of [batched, rowByRow])
+      w.members.create({
+        memberId: "m2",
+        cardId: "C0002",
+        name: "Han Meimei",
+        levelId: "gold",
+        cardClass: "standard",
+        cardPublicKey: generateKeyPair().publicKey,
+        stores: ["s01"],
+      });
+    const m2 = (seq: number, saleId: string): LedgerEntry => entry(seq, { ...sale(saleId, false), memberId: "m2", cardId: "C0002" } as Fact);
     const batches: LedgerEntry[][] = [
       [
-        entry(1, sale("sale-1", true)),
+        m2(1, "sale-m2-1"),
+        entry(2, sale("sale-1", true)),
         // The kiosk's figures differ: a disagreement row, the hub's figures used.
-        entry(2, sale("sale-2", false, { totalFen: 10000 })),
-        entry(2, sale("sale-2", false)),
+        entry(3, sale("sale-2", false, { totalFen: 10000 })),
+        entry(3, sale("sale-2", false)),
         // An unknown member: kept as rejected.
-        entry(3, { ...sale("sale-x", false), memberId: "m9" } as Fact),
-        entry(4, ret("r1", "sale-1")),
-        entry(5, { type: "gate_entry", memberId: "m1", cardId: "C0001", admitted: true, cardClass: "standard" }),
+        entry(4, { ...sale("sale-x", false), memberId: "m9" } as Fact),
+        entry(5, ret("r1", "sale-1")),
+        entry(6, { type: "gate_entry", memberId: "m1", cardId: "C0001", admitted: true, cardClass: "standard" }),
         // Offline from stored value after a return in the same batch: the limits see sale-1.
-        entry(6, sale("sale-3", true)),
+        entry(7, sale("sale-3", true)),
+        m2(8, "sale-m2-2"),
       ],
-      [entry(7, sale("sale-4", false)), entry(8, ret("r2", "sale-1")), entry(9, ret("r3", "sale-3"))],
+      [entry(9, sale("sale-4", false)), m2(10, "sale-m2-3"), entry(11, ret("r2", "sale-1")), entry(12, ret("r3", "sale-3"))],
     ];
     for (const entries of batches) {
       const a = batched.ingest.handleBatch(K1, { entries });
@@ -160,13 +175,21 @@ describe("batched ingest writes", () => {
       expect(strip(a.changes)).toEqual(strip(b.changes));
     }
     expect(batched.ingest.stats).toEqual(rowByRow.ingest.stats);
-    expect(batched.ingest.stats).toMatchObject({ applied: 8, rejected: 1, duplicates: 1, returns: 3, gateEntries: 1 });
+    expect(batched.ingest.stats).toMatchObject({ applied: 11, rejected: 1, duplicates: 1, returns: 3, gateEntries: 1 });
     const rows = dump(batched.db);
     expect(rows).toEqual(dump(rowByRow.db));
     // sale-3's offline limit counted sale-1, held by the same batch: 200.00 yuan a day less 107.82.
     expect(rows.sales!.find((r) => r.sale_id === "sale-3")?.balance_fen).toBe(20_000 - 10_782);
-    expect(rows.disagreements!.filter((r) => r.seq === 2)).toHaveLength(1);
+    expect(rows.disagreements!.filter((r) => r.seq === 3)).toHaveLength(1);
+    // One changelog entry per member and batch: m2's scoped to s01, m1's to every store.
+    const log = rows.member_changes!.filter((r) => Number(r.seq) > 2).sort((a, b) => Number(a.seq) - Number(b.seq));
+    expect(log.map((r) => [r.member_id, r.store_id])).toEqual([
+      ["m2", "s01"],
+      ["m1", null],
+      ["m1", null],
+      ["m2", "s01"],
+    ]);
     expect(rows.balance_log).toHaveLength(5);
-    expect(rows.notifications).toHaveLength(4);
+    expect(rows.notifications).toHaveLength(7);
   });
 });

@@ -4,17 +4,17 @@
 // statements per sale, each a synchronous round trip on PostgreSQL. Here the rows that nothing in the
 // batch reads back (ledger, sales, sale_details, points_log, balance_log, notifications, ...) are
 // queued by table and written with insertRows, in the order they were queued; the members the batch
-// moves are read (and locked) once, changed in memory and written with one UPDATE each. Whoever reads
+// moves are read (and locked) once, changed in memory and written together with one UPDATE. Whoever reads
 // what the batch wrote through the database (a return reading its sale, the offline limits summing
 // the day's sales, the money ledger moving a shopping card) calls flush() first, and forget() after
 // writing a member row itself. `immediate` writes every row and member change at once (row by row).
 import { insertRows, type Database, type SqlParam } from "../storage/database.js";
 import type { Clock } from "../protocol/clock.js";
 import type { LedgerEntry } from "../protocol/messages.js";
-import { NOTIFICATION_INSERT, notificationRow, recipientOf, type NewNotification, type Recipient } from "./notify/outbox.js";
+import { NOTIFICATION_INSERT, notificationRow, recipientOf, type NewNotification, type NotificationKind, type Recipient } from "./notify/outbox.js";
 import { HubError } from "./errors.js";
 import { valuesOutOfRange, type MemberRow } from "./members.js";
-import { isPostgres, jsonArraySql } from "./sql-dialect.js";
+import { isPostgres, jsonArraySql, jsonRecordsSql } from "./sql-dialect.js";
 
 /** The heads of the log rows a batch writes (BatchRows.add). */
 export const POINTS_LOG = "INSERT INTO points_log (member_id, delta, reason, ref, at)";
@@ -65,7 +65,17 @@ export class BatchRows {
 
 type HeldRow = MemberRow & { updated_at?: number };
 
-/** The members a batch moves: read once (locked on PostgreSQL), changed in memory, one UPDATE each at flush. */
+/** The member columns a batch writes (BatchMembers.flush), as jsonRecordsSql reads them. */
+const MEMBER_COLUMNS = [
+  ["member_id", "text"],
+  ["points_balance", "bigint"],
+  ["balance_fen", "bigint"],
+  ["bonus_balance_fen", "bigint"],
+  ["coupons", "text"],
+  ["updated_at", "bigint"],
+] as const;
+
+/** The members a batch moves: read once (locked on PostgreSQL), changed in memory, written together at flush. */
 export class BatchMembers {
   /** A member's row as the batch has it (null: no such member). */
   private readonly rows = new Map<string, HeldRow | null>();
@@ -144,19 +154,32 @@ export class BatchMembers {
     if (this.immediate) this.flush();
   }
 
-  /** Writes every member the batch changed since the last flush, one UPDATE each. */
+  /** Writes every member the batch changed since the last flush, in one UPDATE (the values the batch holds). */
   flush(): void {
-    for (const id of this.dirty) {
+    if (this.dirty.size === 0) return;
+    const rows = [...this.dirty].flatMap((id) => {
       const r = this.rows.get(id);
-      if (!r) continue;
-      const set = r.updated_at === undefined ? "" : ", updated_at = ?";
-      const params: SqlParam[] = [r.points_balance, r.balance_fen, r.bonus_balance_fen, r.coupons];
-      if (r.updated_at !== undefined) params.push(r.updated_at);
-      this.db
-        .prepare(`UPDATE members SET points_balance = ?, balance_fen = ?, bonus_balance_fen = ?, coupons = ?${set} WHERE member_id = ?`)
-        .run(...params, id);
-    }
+      return r
+        ? [
+            {
+              member_id: id,
+              points_balance: r.points_balance,
+              balance_fen: r.balance_fen,
+              bonus_balance_fen: r.bonus_balance_fen,
+              coupons: r.coupons,
+              updated_at: r.updated_at ?? null,
+            },
+          ]
+        : [];
+    });
     this.dirty.clear();
+    const j = jsonRecordsSql(this.db, "j", MEMBER_COLUMNS);
+    const set = MEMBER_COLUMNS.slice(1, 5).map(([c]) => `${c} = ${j.column(c)}`);
+    this.db
+      .prepare(
+        `UPDATE members SET ${set.join(", ")}, updated_at = COALESCE(${j.column("updated_at")}, members.updated_at) FROM ${j.from} WHERE members.member_id = ${j.column("member_id")}`,
+      )
+      .run(JSON.stringify(rows));
   }
 
   /** Someone else wrote the member's row (after a flush): it is read again when next needed. */
@@ -179,6 +202,21 @@ export class BatchWrites {
   ) {
     this.rows = new BatchRows(db, immediate);
     this.members = new BatchMembers(db, clock, immediate);
+  }
+
+  /** Reads where the members' messages of `kind` go, in one statement (notify then reads none of them again in this batch). */
+  loadRecipients(kind: NotificationKind, memberIds: Iterable<string>): void {
+    const ids = [...new Set(memberIds)];
+    if (ids.length === 0) return;
+    const list = jsonArraySql(this.db, "?", "ids");
+    const rows = this.db
+      .prepare(
+        `SELECT ${list.value} AS member_id, (SELECT phone FROM member_profiles p WHERE p.member_id = ${list.value}) AS phone,
+           CASE WHEN EXISTS (SELECT 1 FROM notification_optouts o WHERE o.member_id = ${list.value} AND o.kind IN (?, 'all')) THEN 1 ELSE 0 END AS opted_out
+         FROM ${list.from}`,
+      )
+      .all<{ member_id: string; phone: string | null; opted_out: number }>(kind, JSON.stringify(ids));
+    for (const r of rows) this.recipients.set(`${r.member_id}\u0000${kind}`, { phone: r.phone ?? null, optedOut: Number(r.opted_out) === 1 });
   }
 
   /** Queues a message (enqueueInTx's row: once per key, 'skipped' for a member who opted out). */

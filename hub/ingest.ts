@@ -19,6 +19,7 @@ import { memberActivity, overdrafts, saleForReturn, type MemberActivity, type Ov
 import { rowLocks } from "./sql-dialect.js";
 import { BALANCE_LOG, BatchWrites, POINTS_LOG, runEnd } from "./ingest-batch.js";
 import { recordReturnInTx, returnedBefore } from "./ingest-returns.js";
+import { recordRowChangesInTx } from "./member-changes.js";
 import { MoneyLedger } from "./backoffice/ledger.js";
 import { cardDebit, creditCardInTx, debitCardInTx } from "./ingest-cards.js";
 import { recordPlainFactInTx } from "./ingest-records.js";
@@ -102,7 +103,10 @@ export class Ingest {
       // the batch moves, in id order, so batches touching the same members wait instead of aborting
       // (read in the same statement: the batch keeps them, hub/ingest-batch.ts).
       let mark = this.db.prepare(rowLocks.deviceMarkSql(this.db)).get<{ acked_seq: number }>(device.deviceId)?.acked_seq ?? 0;
-      this.tx.members.load(entries.flatMap((e) => (e.seq > mark && (e.fact.type === "sale" || e.fact.type === "return") ? [e.fact.memberId] : [])));
+      const touched = entries.flatMap((e) => (e.seq > mark && (e.fact.type === "sale" || e.fact.type === "return") ? [e.fact.memberId] : []));
+      this.tx.members.load(touched);
+      // Each sale queues a receipt: where the members' receipts go, read once.
+      this.tx.loadRecipients("purchase-receipt", touched);
       /** The mark the batch has moved to already (the compare-and-set covers a run of entries at once). */
       let claimed = mark;
       for (let i = 0; i < entries.length; i++) {
@@ -141,7 +145,7 @@ export class Ingest {
       // of 500 sales are 60 entries and a push of 60 records, not 500.
       const rows = [...this.moved].flatMap((id) => this.tx.members.get(id) ?? []);
       this.tx.flush();
-      for (const row of rows) changes.push(...this.members.recordRowChangeInTx(row));
+      changes.push(...(this.opts.rowByRow ? rows.flatMap((row) => this.members.recordRowChangeInTx(row)) : recordRowChangesInTx(this.db, this.clock, rows)));
       this.moved.clear();
       return mark;
     });
