@@ -10,6 +10,7 @@ import type { Migration } from "../storage/sqlite.js";
 import { MEMBER_APP_PG_MIGRATIONS } from "./app/schema.js";
 import { BACKOFFICE_PG_MIGRATIONS } from "./backoffice/pg-migrations.js";
 import { CATALOG_PG_MIGRATIONS } from "./catalog-schema.js";
+import { CONFIG_SEAL_PG_MIGRATIONS } from "./config-seal.js";
 
 /** The hub's PostgreSQL schema, as its own numbered migrations (the final state of the SQLite schema, in PostgreSQL types). */
 export const HUB_PG_MIGRATIONS: readonly Migration[] = [
@@ -300,4 +301,6 @@ export const HUB_PG_MIGRATIONS: readonly Migration[] = [
   ...MEMBER_APP_PG_MIGRATIONS,
   // 50: the store catalog changelog (hub/catalog-schema.ts).
   ...CATALOG_PG_MIGRATIONS,
+  // 51: the seal of a stored config row (hub/config-seal.ts).
+  ...CONFIG_SEAL_PG_MIGRATIONS,
 ];

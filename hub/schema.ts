@@ -3,6 +3,7 @@ import type { Migration } from "../storage/sqlite.js";
 import { BACKOFFICE_MIGRATIONS } from "./backoffice/migrations.js";
 import { MEMBER_APP_MIGRATIONS } from "./app/schema.js";
 import { CATALOG_MIGRATIONS } from "./catalog-schema.js";
+import { CONFIG_SEAL_MIGRATIONS } from "./config-seal.js";
 
 /** The sync core: devices, members and their changelog, configs, the ledger and its effects (1-9). */
 const CORE_MIGRATIONS: readonly Migration[] = [
@@ -311,4 +312,10 @@ const CORE_MIGRATIONS: readonly Migration[] = [
 ];
 
 /** Every hub migration, in version order (the back office owns 10 and up). */
-export const HUB_MIGRATIONS: readonly Migration[] = [...CORE_MIGRATIONS, ...BACKOFFICE_MIGRATIONS, ...MEMBER_APP_MIGRATIONS, ...CATALOG_MIGRATIONS];
+export const HUB_MIGRATIONS: readonly Migration[] = [
+  ...CORE_MIGRATIONS,
+  ...BACKOFFICE_MIGRATIONS,
+  ...MEMBER_APP_MIGRATIONS,
+  ...CATALOG_MIGRATIONS,
+  ...CONFIG_SEAL_MIGRATIONS,
+];
