@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { scryptSync } from "node:crypto";
+import { createConnection } from "node:net";
 import mqtt from "mqtt";
 import type { Database } from "../storage/database.js";
 import { openTestHubDb } from "../test/postgres.js";
@@ -156,5 +157,21 @@ describe("embedded broker: client ids and logins (issue 13, findings 8 and 12)",
     } finally {
       await limited.stop();
     }
+  });
+
+  it("stops at once with a connection that has not logged in yet (a kiosk reconnecting as the hub stops)", async () => {
+    const other = new EmbeddedBroker(devices, createLogger("broker", { destination: sink }), { host: "127.0.0.1", port: 0 });
+    await other.start();
+    // Accepted by the server but no CONNECT sent: aedes does not know it and would drop it only at its 30 s connect timeout.
+    const silent = createConnection(other.port, "127.0.0.1");
+    await new Promise((r) => silent.once("connect", r));
+    const socketClosed = new Promise((r) => silent.once("close", r));
+    let stopped = false;
+    const stopping = other.stop().then(() => (stopped = true));
+    // Before the fix stop() waited for that socket; now it closes it. The 5 s bound is far below the 30 s it hung.
+    await Promise.race([stopping, new Promise((r) => setTimeout(r, 5_000))]);
+    expect(stopped).toBe(true);
+    await socketClosed;
+    expect(silent.destroyed).toBe(true);
   });
 });

@@ -6,7 +6,7 @@
 // kiosk, read another store's members or publish config. Its client id is bound to its device id,
 // so it cannot take over another kiosk's session. Logins are rate-limited and hashed off the event loop. Retained messages live in memory: the hub
 // republishes the latest config of every store when it starts.
-import { createServer, type Server } from "node:net";
+import { createServer, type Server, type Socket } from "node:net";
 import { Aedes, type Client } from "aedes";
 import type { Logger } from "../runtime/log.js";
 import { systemClock } from "../protocol/clock.js";
@@ -25,6 +25,8 @@ export interface EmbeddedBrokerOptions {
 export class EmbeddedBroker {
   private aedes: Aedes | undefined;
   private server: Server | undefined;
+  /** Every accepted connection, also one that has not sent CONNECT yet (aedes knows only logged-in clients). */
+  private readonly sockets = new Set<Socket>();
   private readonly identities = new WeakMap<Client, DeviceAddress | "hub">();
   /** The hub's own password for this run. */
   readonly hubSecret = newSecret();
@@ -75,7 +77,11 @@ export class EmbeddedBroker {
     });
     aedes.on("clientError", (client, err) => this.log.debug({ clientId: client.id, err: err.message }, "broker: client error"));
     this.aedes = aedes;
-    const server = createServer((socket) => aedes.handle(socket));
+    const server = createServer((socket) => {
+      this.sockets.add(socket);
+      socket.once("close", () => this.sockets.delete(socket));
+      aedes.handle(socket);
+    });
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -131,7 +137,12 @@ export class EmbeddedBroker {
     const server = this.server;
     this.aedes = undefined;
     this.server = undefined;
+    // Stop accepting first: a kiosk reconnecting while aedes closes would otherwise hold the server
+    // open until aedes' connect timeout (30 s) drops a socket that never got to log in.
+    const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : undefined;
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
+    await closed;
   }
 }
