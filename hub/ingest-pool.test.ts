@@ -1,5 +1,6 @@
 // Ledger batches applied by worker processes on PostgreSQL (hub/ingest-pool.ts): exactly once, in order per kiosk, counters reported back, the main thread free while a batch waits in the database, clean close.
 import { readFileSync } from "node:fs";
+import { getPriority } from "node:os";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../protocol/clock.js";
 import { generateKeyPair } from "../protocol/signing.js";
@@ -13,7 +14,7 @@ import { migratePostgres } from "./store.js";
 import { DeviceRegistry } from "./devices.js";
 import { MemberRegistry } from "./members.js";
 import { ConfigService } from "./config-service.js";
-import { IngestPool, slot } from "./ingest-pool.js";
+import { INGEST_WORKER_NICENESS, IngestPool, slot } from "./ingest-pool.js";
 import { zeroIngestStats, type IngestStats } from "./ingest.js";
 
 const run = (await postgresReachable()) || postgresRequired();
@@ -102,6 +103,8 @@ describe.runIf(run)("IngestPool (PostgreSQL, worker processes)", () => {
     // Off the main thread, on the worker's own connection (named after the instance and the worker).
     expect(pool.pids).toHaveLength(1);
     expect(pool.pids).not.toContain(process.pid);
+    // Nicer than the hub, so the hub's HTTP and MQTT get a busy core first (capped at 19).
+    expect(getPriority(pool.pids[0]!)).toBe(Math.min(19, getPriority(process.pid) + INGEST_WORKER_NICENESS));
     expect(poolBackends().map((b) => b.application_name)).toEqual([`${APP}-w${slot(first, 2)}`]);
     // The applied_at time is the main thread's clock when it posted the batch (a test clock here).
     expect(db.prepare("SELECT DISTINCT applied_at AS t FROM ledger").all<{ t: number }>()).toEqual([{ t: T0 }]);

@@ -16,6 +16,7 @@
 // with it, and the server rolls back a transaction it left open.
 import { fork, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
+import { getPriority, setPriority } from "node:os";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "../runtime/log.js";
@@ -94,6 +95,22 @@ function workerEntry(): { path: string; execArgv: string[] } {
   return { path: fileURLToPath(new URL("./ingest-worker.ts", import.meta.url)), execArgv: ["--import", new URL(`file://${tsx}`).href] };
 }
 
+/**
+ * How much nicer than the hub a worker runs (Linux nice, 0-19): ingest is throughput work, the hub's
+ * own thread answers HTTP and MQTT keepalives, so when the cores are busy the scheduler serves the hub
+ * first. The workers lose nothing when a core is free.
+ */
+export const INGEST_WORKER_NICENESS = 10;
+
+function lowerPriority(child: ChildProcess, log: Logger): void {
+  if (child.pid === undefined) return;
+  try {
+    setPriority(child.pid, Math.min(19, getPriority(child.pid) + INGEST_WORKER_NICENESS));
+  } catch (err) {
+    log.warn({ err }, "could not lower the ingest worker's priority; it competes with the hub's HTTP for the CPU");
+  }
+}
+
 class IngestThread {
   readonly pending = new Map<number, Pending>();
   private readonly child: ChildProcess;
@@ -113,6 +130,7 @@ class IngestThread {
       stdio: ["ignore", "inherit", "inherit", "ipc"],
       env: { ...process.env, INGEST_WORKER_DATA: JSON.stringify(data) },
     });
+    lowerPriority(this.child, log);
     this.child.on("message", (msg: FromWorker) => this.onMessage(msg));
     this.child.on("error", (err) => log.error({ err }, "ingest worker failed; its batches are answered again when the kiosks resend"));
     this.exited = new Promise((resolve) =>
