@@ -221,8 +221,7 @@ function Headshot({ view, onChanged }: { view: MemberView; onChanged: () => void
         title={t("deleteHeadshot")}
         onCancel={() => setAsking(false)}
         onOk={() => void remove()}
-        okButtonProps={{ danger: true, disabled: reason.trim() === "" }}
-        okText={<span data-testid="headshot-delete-confirm">OK</span>}
+        okButtonProps={{ danger: true, disabled: reason.trim() === "", "data-testid": "headshot-delete-confirm" }}
       >
         <Typography.Paragraph>{t("deleteHeadshotReason")}</Typography.Paragraph>
         <Input value={reason} onChange={(e) => setReason(e.target.value)} maxLength={500} data-testid="headshot-delete-reason" />

@@ -80,8 +80,7 @@ export function KioskStaff() {
         onCancel={() => setEditing(undefined)}
         onOk={() => void save()}
         confirmLoading={busy}
-        okButtonProps={{ disabled: !editing?.staffId || !editing.name || !/^[0-9]{4,12}$/.test(pin) }}
-        okText={<span data-testid="pin-save">OK</span>}
+        okButtonProps={{ disabled: !editing?.staffId || !editing.name || !/^[0-9]{4,12}$/.test(pin), "data-testid": "pin-save" }}
       >
         <Form layout="vertical">
           <Form.Item label={t("staffId")}>

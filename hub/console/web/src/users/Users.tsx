@@ -151,7 +151,7 @@ export function Users() {
         title={t("create")}
         onCancel={() => setCreating(false)}
         onOk={() => void create()}
-        okText={<span data-testid="user-create-confirm">OK</span>}
+        okButtonProps={{ "data-testid": "user-create-confirm" }}
       >
         <Form form={form} layout="vertical" initialValues={{ role: "counter-staff", stores: s.storeId ? [s.storeId] : [], editBonus: false }}>
           <Form.Item label={t("userId")} name="userId" rules={[{ required: true, pattern: /^[A-Za-z0-9_-]{1,64}$/ }]}>
@@ -179,8 +179,7 @@ export function Users() {
         title={`${t("resetPassword")} · ${resetting ?? ""}`}
         onCancel={() => setResetting(undefined)}
         onOk={() => void reset()}
-        okButtonProps={{ disabled: password.length < 10 }}
-        okText={<span data-testid="reset-confirm">OK</span>}
+        okButtonProps={{ disabled: password.length < 10, "data-testid": "reset-confirm" }}
       >
         <Typography.Paragraph>{t("newPassword")}</Typography.Paragraph>
         <Input.Password value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="new-password" data-testid="reset-password" />
