@@ -1,4 +1,4 @@
-// The configuration forms in real Chromium against the hub's HTTP app: a points rule edited in the chain defaults (a browser-side schema error, then a hub error shown next to its field), a store policy field overridden for one store (inherited / overridden marker, reset to chain), a catalog CSV imported (bad rows listed, then a good file) and the preview diff listing the changed prices; the rules' lists as tables; a period multiplier, the store name and a VIP price by class (key=value) edited and checked through the hub's API; scale labels (a whole-card check, a hub error under PLU -> sku), a level's per-category discounts and by-balance downgrade ranges.
+// The configuration forms in real Chromium against the hub's HTTP app: a points rule edited in the chain defaults (a browser-side schema error, then a hub error shown next to its field), a store policy field overridden for one store (inherited / overridden marker, reset to chain), a catalog CSV imported (bad rows listed, then a good file) and the preview diff listing the changed prices; the rules' lists as tables; a period multiplier, the store name and a VIP price by class (key=value) edited and checked through the hub's API; scale labels (a whole-card check, a hub error under PLU -> sku), a level's per-category discounts and by-balance downgrade ranges.; an edit typed while its card's previous save is on its way is kept and saved next.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VipPlanSchema } from "../../protocol/rules/config.js";
@@ -397,4 +397,45 @@ describe("configuration forms in Chromium", () => {
       await ctx.close();
     }
   }, 180_000);
+
+  it("keeps an edit typed while the previous save of its card is still on its way, and saves it next", async () => {
+    const { ctx, page } = await newPage(browser, { viewport: DESKTOP_TALL });
+    try {
+      await signInToConfig(page);
+      await page.getByTestId("config-page").waitFor();
+      await page.getByTestId("store-select").click();
+      await page.locator(".ant-select-item-option[title='s1'], .ant-select-item-option:has-text('s1')").first().click();
+      await page.getByTestId("tab-policy").click();
+      await page.getByTestId("scope-store").click();
+      const days = inputOf(page, "field-device.returns.windowDays");
+      await days.waitFor();
+      // The hub applies the save at once; its answer reaches the page only when the test lets it go.
+      let release: () => void = () => undefined;
+      const held = new Promise<void>((r) => (release = r));
+      let holding = true;
+      await page.route("**/bo/config/fields", async (route) => {
+        if (!holding) return route.continue();
+        holding = false;
+        const answer = await route.fetch();
+        await held;
+        await route.fulfill({ response: answer });
+      });
+      const windowDays = () =>
+        (w.configs.getLayer({ kind: "store", storeId: "s1" }) as { device?: { returns?: { windowDays?: number } } } | undefined)?.device?.returns?.windowDays;
+      await days.fill("20");
+      await days.press("Tab");
+      await page.getByTestId("save-returns").click();
+      await expect.poll(windowDays).toBe(20);
+      // The clerk goes on typing before the answer arrives.
+      await days.fill("21");
+      await days.press("Tab");
+      release();
+      await expect.poll(() => page.getByTestId("save-returns").isEnabled()).toBe(true);
+      expect(await days.inputValue()).toBe("21");
+      await page.getByTestId("save-returns").click();
+      await expect.poll(windowDays).toBe(21);
+    } finally {
+      await ctx.close();
+    }
+  }, 120_000);
 });

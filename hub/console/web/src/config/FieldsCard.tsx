@@ -114,6 +114,7 @@ export function FieldsCard({ card, view, onSaved }: { card: CardDef; view: Layer
 
   const dirty = Object.keys(edits).length > 0 || resets.size > 0;
   const save = async () => {
+    const saving = { edits, resets };
     setBusy(true);
     setHubError(undefined);
     try {
@@ -131,8 +132,13 @@ export function FieldsCard({ card, view, onSaved }: { card: CardDef; view: Layer
         return setHubError({ ...(field ? { field } : {}), error });
       }
       void message.success(t("savedDraft"));
-      setEdits({});
-      setResets(new Set());
+      // Only what this save sent is done: an edit typed while it was on its way stays, still to save.
+      setEdits((now) => {
+        const left = { ...now };
+        for (const [p, v] of Object.entries(saving.edits)) if (Object.is(left[p], v)) delete left[p];
+        return left;
+      });
+      setResets((now) => new Set([...now].filter((p) => !saving.resets.has(p))));
       await onSaved();
     } finally {
       setBusy(false);
