@@ -1,4 +1,4 @@
-// The configuration forms in real Chromium against the hub's HTTP app: a points rule edited in the chain defaults (a browser-side schema error, then a hub error shown next to its field), a store policy field overridden for one store (inherited / overridden marker, reset to chain), a catalog CSV imported (bad rows listed, then a good file) and the preview diff listing the changed prices; the rules' lists as tables; a period multiplier, the store name and a VIP price by class (key=value) edited and checked through the hub's API; scale labels (a whole-card check, a hub error under PLU -> sku), a level's per-category discounts and by-balance downgrade ranges.; an edit typed while its card's previous save is on its way is kept and saved next.
+// The configuration forms in real Chromium against the hub's HTTP app: a points rule edited in the chain defaults (a browser-side schema error, then a hub error shown next to its field), a store policy field overridden for one store (inherited / overridden marker, reset to chain), a catalog CSV imported (bad rows listed, then a good file) and the preview diff listing the changed prices; the rules' lists as tables; a period multiplier, the store name and a VIP price by class (key=value) edited and checked through the hub's API; scale labels (a whole-card check, a hub error under PLU -> sku), a level's per-category discounts and by-balance downgrade ranges; an edit typed while its card's previous save is on its way is kept and saved next.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VipPlanSchema } from "../../protocol/rules/config.js";
@@ -26,6 +26,11 @@ async function signInToConfig(page: Page): Promise<void> {
   await signInPage(page, `${base}/console/`, "hq", PASSWORD);
   await page.getByTestId("menu-config").click();
 }
+/** Picks the store whose layer the forms edit, in the header's store select. */
+async function selectStore(page: Page, storeId: string): Promise<void> {
+  await page.getByTestId("store-select").click();
+  await page.locator(`.ant-select-item-option[title='${storeId}'], .ant-select-item-option:has-text('${storeId}')`).first().click();
+}
 const chainRules = () =>
   w.configs.getLayer({ kind: "chain" })?.rules as { points: { spend: { fenPerPoint: number }; redemption: { mode: string } }; catalog: Item[] } | undefined;
 
@@ -48,8 +53,7 @@ describe("configuration forms in Chromium", () => {
     try {
       await signInToConfig(page);
       await page.getByTestId("config-page").waitFor();
-      await page.getByTestId("store-select").click();
-      await page.locator(".ant-select-item-option[title='s1'], .ant-select-item-option:has-text('s1')").first().click();
+      await selectStore(page, "s1");
       await inputOf(page, "level-discount-l90").waitFor();
 
       // Points, chain defaults: the browser's schema check refuses 5 decimals at once, next to the field.
@@ -156,8 +160,7 @@ describe("configuration forms in Chromium", () => {
     const { ctx, page } = await newPage(browser, { viewport: DESKTOP_TALL });
     try {
       await signInToConfig(page);
-      await page.getByTestId("store-select").click();
-      await page.locator(".ant-select-item-option[title='s2'], .ant-select-item-option:has-text('s2')").first().click();
+      await selectStore(page, "s2");
       await inputOf(page, "level-discount-l90").waitFor();
       await page.getByTestId("tab-lists").click();
       const coupons = (FULL_RULES as unknown as { coupons: Array<{ id: string; kind: string }> }).coupons;
@@ -212,8 +215,7 @@ describe("configuration forms in Chromium", () => {
     expect(vipBefore[plan]?.pricesByClass).toEqual({ "vip-gold": 55800 });
     try {
       await signInToConfig(page);
-      await page.getByTestId("store-select").click();
-      await page.locator(".ant-select-item-option[title='s1'], .ant-select-item-option:has-text('s1')").first().click();
+      await selectStore(page, "s1");
       await inputOf(page, "level-discount-l90").waitFor();
 
       // Period multipliers (chain defaults): a bad date is refused in its cell, then the row is edited and saved.
@@ -403,12 +405,12 @@ describe("configuration forms in Chromium", () => {
     try {
       await signInToConfig(page);
       await page.getByTestId("config-page").waitFor();
-      await page.getByTestId("store-select").click();
-      await page.locator(".ant-select-item-option[title='s1'], .ant-select-item-option:has-text('s1')").first().click();
+      await selectStore(page, "s1");
       await page.getByTestId("tab-policy").click();
       await page.getByTestId("scope-store").click();
       const days = inputOf(page, "field-device.returns.windowDays");
       await days.waitFor();
+      const chainDays = await days.inputValue(); // inherited: s1 has no windowDays of its own yet
       // The hub applies the save at once; its answer reaches the page only when the test lets it go.
       let release: () => void = () => undefined;
       const held = new Promise<void>((r) => (release = r));
@@ -434,6 +436,31 @@ describe("configuration forms in Chromium", () => {
       expect(await days.inputValue()).toBe("21");
       await page.getByTestId("save-returns").click();
       await expect.poll(windowDays).toBe(21);
+      // Done when the page has the reloaded view: nothing left to save.
+      await expect.poll(() => page.getByTestId("save-returns").isDisabled()).toBe(true);
+
+      // A reset saved: until the reloaded view arrives the field shows the chain's value, not the old override.
+      let releaseReload: () => void = () => undefined;
+      const reloadHeld = new Promise<void>((r) => (releaseReload = r));
+      let holdReload = true;
+      let reloadWaiting = false;
+      await page.route("**/bo/config/stores/s1", async (route) => {
+        if (!holdReload) return route.continue();
+        holdReload = false;
+        const answer = await route.fetch();
+        reloadWaiting = true;
+        await reloadHeld;
+        await route.fulfill({ response: answer });
+      });
+      await page.getByTestId("reset-device.returns.windowDays").click();
+      await page.getByTestId("save-returns").click();
+      await expect.poll(windowDays).toBeUndefined();
+      await expect.poll(() => reloadWaiting).toBe(true);
+      expect(await days.inputValue()).toBe(chainDays);
+      releaseReload();
+      await expect.poll(() => page.getByTestId("marker-device.returns.windowDays").textContent()).toBe("继承总部");
+      expect(await days.inputValue()).toBe(chainDays);
+      expect(await page.getByTestId("save-returns").isDisabled()).toBe(true);
     } finally {
       await ctx.close();
     }

@@ -132,14 +132,19 @@ export function FieldsCard({ card, view, onSaved }: { card: CardDef; view: Layer
         return setHubError({ ...(field ? { field } : {}), error });
       }
       void message.success(t("savedDraft"));
-      // Only what this save sent is done: an edit typed while it was on its way stays, still to save.
-      setEdits((now) => {
-        const left = { ...now };
-        for (const [p, v] of Object.entries(saving.edits)) if (Object.is(left[p], v)) delete left[p];
-        return left;
-      });
-      setResets((now) => new Set([...now].filter((p) => !saving.resets.has(p))));
-      await onSaved();
+      try {
+        // The fields keep showing what was saved until the reloaded view has it (cleared before, a reset
+        // field showed its old override until the reload came, and typing that value changed nothing).
+        await onSaved();
+      } finally {
+        // Only what this save sent is done: an edit typed while it was on its way stays, still to save.
+        setEdits((now) => {
+          const left = { ...now };
+          for (const [p, v] of Object.entries(saving.edits)) if (Object.is(left[p], v)) delete left[p];
+          return left;
+        });
+        setResets((now) => new Set([...now].filter((p) => !saving.resets.has(p))));
+      }
     } finally {
       setBusy(false);
     }

@@ -83,9 +83,14 @@ export function ListCard({ def, view, onSaved }: { def: ListDef; view: LayerView
         return setHubError({ ...(cell ? { cell } : {}), error });
       }
       void message.success(t("savedDraft"));
-      setRows(undefined);
-      setReset(false);
-      await onSaved();
+      const sent = rows;
+      try {
+        await onSaved(); // the table keeps what was saved until the reloaded view has it (as FieldsCard)
+      } finally {
+        // Rows edited while the save was on its way stay, still to save.
+        setRows((now) => (now === sent ? undefined : now));
+        setReset(false);
+      }
     } finally {
       setBusy(false);
     }
