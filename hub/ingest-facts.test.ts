@@ -5,6 +5,7 @@ import { K1, T0, openIngestWorld, type IngestWorld } from "./ingest-world.testki
 import type { Database } from "../storage/database.js";
 import type { Ingest } from "./ingest.js";
 import type { MemberRegistry } from "./members.js";
+import { pricedCartOfText, tenderPlanOfText } from "../protocol/compact-lines.js";
 
 let world: IngestWorld;
 let db: Database;
@@ -67,6 +68,25 @@ describe("ingest of returns, gate entries, verifications and claims", () => {
       { field: "return.refundFen", kiosk_value: 5000, hub_value: 5391 },
     ]);
     expect(ingest.memberActivity("m1").returns.map((r) => r.refundFen)).toEqual([5391, 5391]);
+  });
+
+  it("stores its evaluation with compact lines, and returns a sale stored before that (plain JSON) the same way", () => {
+    ingest.handleBatch(K1, { entries: [entry(1, SALE)] });
+    const stored = db.prepare("SELECT priced, tenders FROM sale_details WHERE sale_id = 'sale-1'").get<{ priced: string; tenders: string }>();
+    if (!stored) throw new Error("no sale_details row");
+    const raw = JSON.parse(stored.priced) as { lines: unknown[]; totals: { totalFen: number } };
+    expect(raw.lines[0]).toEqual(expect.arrayContaining(["sku", "qty", "payableFen"]));
+    expect(raw.totals.totalFen).toBe(10782);
+    const priced = pricedCartOfText(stored.priced);
+    expect(priced.lines).toMatchObject([{ sku: "rice-5kg", qty: 2, payableFen: 10782 }]);
+    // The row as the hub wrote it before: plain JSON of the same receipt and plan.
+    db.prepare("UPDATE sale_details SET priced = ?, tenders = ? WHERE sale_id = 'sale-1'").run(
+      JSON.stringify(priced),
+      JSON.stringify(tenderPlanOfText(stored.tenders)),
+    );
+    ingest.handleBatch(K1, { entries: [entry(2, ret("r1", 1))] });
+    expect(members.get("m1")).toMatchObject({ balanceFen: 50_000 - 5391, pointsBalance: 0 });
+    expect(db.prepare("SELECT COUNT(*) AS n FROM disagreements").get<{ n: number }>()?.n).toBe(0);
   });
 
   it("keeps a return of more than was sold, or of an unknown sale, as rejected and moves nothing", () => {

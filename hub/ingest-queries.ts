@@ -6,6 +6,7 @@ import type { TenderPlan } from "../protocol/rules/tenders.js";
 import type { ConfigService } from "./config-service.js";
 import type { MemberRegistry } from "./members.js";
 import { evaluateSale, saleTenders } from "./evaluate.js";
+import { pricedCartOfText, tenderPlanOfText } from "../protocol/compact-lines.js";
 
 export interface MemberActivity {
   gate: Array<{ deviceId: string; admitted: boolean; reason: string | null; at: number }>;
@@ -78,8 +79,8 @@ export function saleForReturn(
     .get<{ member_id: string; balance_fen: number | null; store_id: string | null; priced: string | null; tenders: string | null }>(saleId);
   if (!row) return undefined;
   if (row.priced !== null) {
-    const tenders = row.tenders === null ? null : (JSON.parse(row.tenders) as TenderPlan | null);
-    return { memberId: row.member_id, storeId: row.store_id, priced: JSON.parse(row.priced) as PricedCart, tenders: tenders ?? undefined };
+    const tenders = row.tenders === null ? null : tenderPlanOfText(row.tenders);
+    return { memberId: row.member_id, storeId: row.store_id, priced: pricedCartOfText(row.priced), tenders: tenders ?? undefined };
   }
   const ledger = db
     .prepare(

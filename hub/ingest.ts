@@ -26,6 +26,7 @@ import { recordPlainFactInTx } from "./ingest-records.js";
 import type { Authorizer } from "./authorizer.js";
 import { hashReceiptToken, RECEIPT_TOKEN } from "./app/receipts.js";
 import { purchaseReceipt } from "./notify/templates.js";
+import { pricedCartText, tenderPlanText } from "../protocol/compact-lines.js";
 
 export interface IngestStats {
   applied: number;
@@ -306,7 +307,7 @@ export class Ingest {
     );
     // The tender plan the hub took (what returns refund from), never the kiosk's breakdown.
     const tenders = saleTenders(config.content, result.priced, split, card.cardId !== undefined ? { cardId: card.cardId, fen: card.fen } : undefined);
-    rows.add("INSERT INTO sale_details (sale_id, priced, tenders)", [sale.saleId, JSON.stringify(result.priced), JSON.stringify(tenders ?? null)]);
+    rows.add("INSERT INTO sale_details (sale_id, priced, tenders)", [sale.saleId, pricedCartText(result.priced), tenderPlanText(tenders)]);
     // The kiosk's receipt token (a second token for the same sale is ignored; hub/app/receipts.ts).
     if (sale.receiptToken && RECEIPT_TOKEN.test(sale.receiptToken))
       rows.add(

@@ -2,8 +2,7 @@
 import { createHash } from "node:crypto";
 import type { Hono } from "hono";
 import type { Database } from "../../storage/database.js";
-import type { PricedCart } from "../../protocol/rules/pricing-types.js";
-import type { TenderPlan } from "../../protocol/rules/tenders.js";
+import { pricedCartOfText, tenderPlanOfText } from "../../protocol/compact-lines.js";
 
 /** A receipt token as the kiosk makes it: 16-32 random bytes, base64url. */
 export const RECEIPT_TOKEN = /^[A-Za-z0-9_-]{22,43}$/;
@@ -49,8 +48,8 @@ export function receiptView(db: Database, saleId: string): ReceiptView | undefin
       store_id: string | null;
     }>(saleId);
   if (!s) return undefined;
-  const priced = s.priced ? (JSON.parse(s.priced) as PricedCart) : undefined;
-  const tenders = s.tenders ? (JSON.parse(s.tenders) as TenderPlan | null) : null;
+  const priced = s.priced ? pricedCartOfText(s.priced) : undefined;
+  const tenders = s.tenders ? tenderPlanOfText(s.tenders) : null;
   const returns = db
     .prepare("SELECT return_id, at, refund_fen, points_taken_back, lines FROM returns WHERE sale_id = ? ORDER BY at, return_id")
     .all<{ return_id: string; at: number; refund_fen: number; points_taken_back: number; lines: string }>(saleId)

@@ -13,6 +13,7 @@ import { ShoppingCardId } from "./stored-cards.js";
 import type { Routes } from "./route.js";
 import { Id, PaymentSchema, QueryInt } from "./schemas.js";
 import { transact } from "./work.js";
+import { pricedCartText, tenderPlanText } from "../../protocol/compact-lines.js";
 
 interface ClaimRow {
   claim_id: string;
@@ -117,7 +118,7 @@ export function registerClaimRoutes(r: Routes, d: BackofficeDeps): void {
       const row = claimRow(d, params.claimId);
       visible(principal, row);
       const out = view(row, d.clock.now());
-      if (out["status"] !== "open") return { ...out, payableFen: null, pointsEarned: null };
+      if (out.status !== "open") return { ...out, payableFen: null, pointsEarned: null };
       const p = price(d, row);
       return { ...out, payableFen: p.priced.totals.payableFen, pointsEarned: p.priced.totals.pointsEarned, savingsFen: p.priced.totals.savingsFen };
     },
@@ -141,9 +142,9 @@ export function registerClaimRoutes(r: Routes, d: BackofficeDeps): void {
         )
         .all<ClaimRow>(query.storeId, query.limit);
       const now = d.clock.now();
-      const claims = rows.map((x) => view(x, now)).filter((c) => query.status === undefined || c["status"] === query.status);
+      const claims = rows.map((x) => view(x, now)).filter((c) => query.status === undefined || c.status === query.status);
       const totals = { open: 0, paid: 0, expired: 0 };
-      for (const c of claims) totals[c["status"] as keyof typeof totals]++;
+      for (const c of claims) totals[c.status as keyof typeof totals]++;
       return { storeId: query.storeId, totals, claims };
     },
   );
@@ -239,7 +240,7 @@ export function registerClaimRoutes(r: Routes, d: BackofficeDeps): void {
                 useBalanceFen: payment.principalFen + payment.bonusFen,
               })
             : null;
-        d.db.prepare("INSERT INTO sale_details (sale_id, priced, tenders) VALUES (?, ?, ?)").run(row.claim_id, JSON.stringify(priced), JSON.stringify(plan));
+        d.db.prepare("INSERT INTO sale_details (sale_id, priced, tenders) VALUES (?, ?, ?)").run(row.claim_id, pricedCartText(priced), tenderPlanText(plan));
         if (card && card.fen > 0)
           d.db.prepare("UPDATE sales SET shopping_card_id = ?, shopping_card_fen = ? WHERE sale_id = ?").run(card.cardId, card.fen, row.claim_id);
         if (t.pointsEarned > 0) d.ledger.applyInTx({ memberId: row.member_id, reason: "sale", ref: row.claim_id, points: t.pointsEarned }, w);
