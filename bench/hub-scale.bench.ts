@@ -1,8 +1,9 @@
 // Hub ingest scale-out over a real Mosquitto: events per second with (a) one hub on SQLite (the default store, the
 // baseline), (b) one, (c) two and (d) three hub processes on one PostgreSQL schema behind a shared subscription,
-// with the CPU each part used (hubs, their PostgreSQL backends, Mosquitto, the simulated kiosks).
+// and (e) one hub on SQLite applying the batches in an ingest worker process (store.ingestWorkers 1), with the CPU
+// each part used (hubs, their ingest workers, PostgreSQL backends, Mosquitto, the simulated kiosks).
 //
-//   npx tsx bench/hub-scale.bench.ts [--kiosks 20] [--per-kiosk 500] [--only a,b,c,d] [--members store|kiosk]
+//   npx tsx bench/hub-scale.bench.ts [--kiosks 20] [--per-kiosk 500] [--only a,b,c,d,e] [--members store|kiosk]
 //                                    [--members-per-store 100] [--ingest-workers N] [--json]
 //
 // Each scenario: fresh store, hubs started and subscribed, kiosks get their config and members, then go
@@ -28,7 +29,7 @@ const { values } = parseArgs({
   options: {
     kiosks: { type: "string", default: "20" },
     "per-kiosk": { type: "string", default: "500" },
-    only: { type: "string", default: "a,b,c,d" },
+    only: { type: "string", default: "a,b,c,d,e" },
     /** store: a store's kiosks all sell to the store's members (concurrent batches share member rows); kiosk: disjoint. */
     members: { type: "string", default: "store" },
     "members-per-store": { type: "string", default: "100" },
@@ -52,12 +53,15 @@ interface Scenario {
   instances: number;
   store: "sqlite" | "postgres";
   shareGroup?: string;
+  /** SQLite: ledger batches applied in an ingest worker process (store.ingestWorkers 1) instead of the hub's thread. */
+  sqliteWorker?: boolean;
 }
 const SCENARIOS: Scenario[] = [
   { key: "a", name: "(a) 1 hub, SQLite", instances: 1, store: "sqlite" },
   { key: "b", name: "(b) 1 hub, PostgreSQL", instances: 1, store: "postgres", shareGroup: "hubs" },
   { key: "c", name: "(c) 2 hubs, PostgreSQL", instances: 2, store: "postgres", shareGroup: "hubs" },
   { key: "d", name: "(d) 3 hubs, PostgreSQL", instances: 3, store: "postgres", shareGroup: "hubs" },
+  { key: "e", name: "(e) 1 hub, SQLite, ingest worker", instances: 1, store: "sqlite", sqliteWorker: true },
 ];
 
 interface Result {
@@ -162,7 +166,8 @@ async function runScenario(s: Scenario, mosquitto: RunningMosquitto): Promise<Re
     membersPerStore: MEMBERS_PER_STORE,
     memberScope: MEMBER_SCOPE,
     hubLogLevel: "warn",
-    ...(INGEST_WORKERS ? { ingestWorkers: INGEST_WORKERS } : {}),
+    ...(s.store === "postgres" && INGEST_WORKERS ? { ingestWorkers: INGEST_WORKERS } : {}),
+    ...(s.sqliteWorker ? { ingestWorkers: 1 } : {}),
   });
   let db: Database | undefined;
   const setup = performance.now();
@@ -253,13 +258,13 @@ async function main(): Promise<void> {
       : `4 stores, ${MEMBERS_PER_STORE} members each, split between the store's kiosks (no member in two kiosks' batches)`,
   );
   say(
-    `${padEnd("scenario", 26)}${pad("events/s", 10)}${pad("seconds", 9)}${pad("vs (a)", 8)}${pad("pg rollbacks", 14)}   applied per hub (duplicates skipped)`,
+    `${padEnd("scenario", 34)}${pad("events/s", 10)}${pad("seconds", 9)}${pad("vs (a)", 8)}${pad("pg rollbacks", 14)}   applied per hub (duplicates skipped)`,
   );
   for (const r of results) {
     const ratio = base ? (r.eventsPerSec / base.eventsPerSec).toFixed(2) : "-";
     const perHub = r.appliedPerHub.map((a, i) => `${a} (${r.duplicatesPerHub[i] ?? 0})`).join(" / ");
     say(
-      `${padEnd(r.scenario, 26)}${pad(Math.round(r.eventsPerSec), 10)}${pad(r.seconds.toFixed(2), 9)}${pad(ratio, 8)}${pad(r.pgRollbacks ?? "-", 14)}   ${perHub}`,
+      `${padEnd(r.scenario, 34)}${pad(Math.round(r.eventsPerSec), 10)}${pad(r.seconds.toFixed(2), 9)}${pad(ratio, 8)}${pad(r.pgRollbacks ?? "-", 14)}   ${perHub}`,
     );
   }
   say("applied per hub: each instance's own counter (/stats/ingest); duplicates: entries it received again and skipped (kiosk resends).");
@@ -267,27 +272,29 @@ async function main(): Promise<void> {
   say("");
   say("CPU seconds during the measured interval (2 cores: at most 2 s per wall second)");
   say(
-    `${padEnd("scenario", 26)}${pad("hubs", 8)}${pad("workers", 9)}${pad("pg(hubs)", 10)}${pad("pg(all)", 9)}${pad("mosq", 8)}${pad("kiosks", 8)}${pad("total", 8)}${pad("ms/event", 10)}`,
+    `${padEnd("scenario", 34)}${pad("hubs", 8)}${pad("workers", 9)}${pad("pg(hubs)", 10)}${pad("pg(all)", 9)}${pad("mosq", 8)}${pad("kiosks", 8)}${pad("total", 8)}${pad("ms/event", 10)}`,
   );
   for (const r of results) {
     const c = r.cpu;
     const total = c.hubs + c.workers + c.pgAll + c.mosquitto + c.kiosks;
     say(
-      `${padEnd(r.scenario, 26)}${pad(c.hubs.toFixed(2), 8)}${pad(c.workers.toFixed(2), 9)}${pad(c.pgBackends.toFixed(2), 10)}${pad(c.pgAll.toFixed(2), 9)}${pad(c.mosquitto.toFixed(2), 8)}${pad(c.kiosks.toFixed(2), 8)}${pad(total.toFixed(2), 8)}${pad(((total / r.events) * 1000).toFixed(3), 10)}`,
+      `${padEnd(r.scenario, 34)}${pad(c.hubs.toFixed(2), 8)}${pad(c.workers.toFixed(2), 9)}${pad(c.pgBackends.toFixed(2), 10)}${pad(c.pgAll.toFixed(2), 9)}${pad(c.mosquitto.toFixed(2), 8)}${pad(c.kiosks.toFixed(2), 8)}${pad(total.toFixed(2), 8)}${pad(((total / r.events) * 1000).toFixed(3), 10)}`,
     );
   }
-  say("hubs: the hub processes (decoding, acks, member pushes, HTTP); workers: their ingest worker processes (PostgreSQL: applying the batches).");
+  say(
+    "hubs: the hub processes (decoding, acks, member pushes, HTTP); workers: their ingest worker processes (applying the batches: PostgreSQL, and SQLite in (e)).",
+  );
   say("pg(hubs): the backends of the hubs' connections; pg(all): every postgres process on the machine (other activity included).");
   say(`kiosks: this process (the ${KIOSKS} simulated kiosks receiving acks and member pushes).`);
   say("");
   say("hub 0's HTTP answers during the measured interval, ms (bench/http-probe.ts, its own process; goal: p99 <= 50 on PostgreSQL)");
   say(
-    `${padEnd("scenario", 26)}${pad("healthz p50", 13)}${pad("p99", 8)}${pad("max", 8)}${pad("member p50", 12)}${pad("p99", 8)}${pad("max", 8)}${pad("samples", 9)}${pad("probe lag p99", 15)}${pad("max", 8)}`,
+    `${padEnd("scenario", 34)}${pad("healthz p50", 13)}${pad("p99", 8)}${pad("max", 8)}${pad("member p50", 12)}${pad("p99", 8)}${pad("max", 8)}${pad("samples", 9)}${pad("probe lag p99", 15)}${pad("max", 8)}`,
   );
   for (const r of results) {
     const { healthz: h, member: m, lag } = r.http;
     say(
-      `${padEnd(r.scenario, 26)}${pad(h.p50.toFixed(1), 13)}${pad(h.p99.toFixed(1), 8)}${pad(h.max.toFixed(1), 8)}${pad(m.p50.toFixed(1), 12)}${pad(m.p99.toFixed(1), 8)}${pad(m.max.toFixed(1), 8)}${pad(`${h.n}+${m.n}`, 9)}${pad(lag.p99.toFixed(1), 15)}${pad(lag.max.toFixed(1), 8)}${r.http.errors ? `  (${r.http.errors} failed)` : ""}`,
+      `${padEnd(r.scenario, 34)}${pad(h.p50.toFixed(1), 13)}${pad(h.p99.toFixed(1), 8)}${pad(h.max.toFixed(1), 8)}${pad(m.p50.toFixed(1), 12)}${pad(m.p99.toFixed(1), 8)}${pad(m.max.toFixed(1), 8)}${pad(`${h.n}+${m.n}`, 9)}${pad(lag.p99.toFixed(1), 15)}${pad(lag.max.toFixed(1), 8)}${r.http.errors ? `  (${r.http.errors} failed)` : ""}`,
     );
   }
   say("probe lag: how late the probe's own 10 ms timer fired; it waits for a CPU as the hub does, so it is the machine's share of the hub's figures.");

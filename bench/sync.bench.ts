@@ -2,7 +2,7 @@
 // catch-up time for 10,000 queued events, and config fan-out to 1,000 simulated kiosks.
 //
 //   npx tsx bench/sync.bench.ts [--kiosks 10] [--per-kiosk 1000] [--catchup 10000] [--fanout 1000] [--items 50000] [--only ingest]
-//                               [--in-process] [--profile DIR] [--json]
+//                               [--in-process] [--ingest-workers 0|1] [--profile DIR] [--json]
 //
 // Ingest runs twice: on the demo catalog and on a --items catalog (the demo's products plus seeded
 // generated ones, bench/big-catalog.ts), each against the same raw broker rate at the same payload size.
@@ -13,6 +13,8 @@
 // the cores, and the hub's own CPU per event is what says how fast it would go on a core of its own.
 // The window is the hub's (re)start and its catch-up; the "steady" line is the same run from the
 // moment the hub has applied a fifth of the backlog (the hub up, its config and catalog parsed).
+// --ingest-workers 1 has the hub apply the batches in its ingest worker process on the same SQLite file
+// (store.ingestWorkers, hub/ingest-pool.ts); the worker's CPU is counted with the hub's.
 // --profile DIR writes a CPU profile of the hub's process over each window, DIR/ingest.cpuprofile (demo
 // catalog) and DIR/ingestBig.cpuprofile (`npx tsx bench/cpuprofile-top.ts <file>` prints its top functions).
 import { mkdirSync } from "node:fs";
@@ -32,6 +34,7 @@ import { rawThroughput } from "./raw-broker.js";
 import { KioskFleet } from "./fleet-client.js";
 import { hasCatalog, sellOffline } from "./bench-kiosks.js";
 import { WindowProfiler, ownCpuMs, processCpuMs } from "./process-meter.js";
+import { childPids } from "../test/proc-stats.js";
 
 const { values } = parseArgs({
   options: {
@@ -42,6 +45,8 @@ const { values } = parseArgs({
     items: { type: "string", default: "50000" },
     only: { type: "string" },
     "in-process": { type: "boolean", default: false },
+    /** 1: the hub applies ledger batches in an ingest worker process (store.ingestWorkers); 0: in its thread. */
+    "ingest-workers": { type: "string", default: "0" },
     profile: { type: "string" },
     json: { type: "boolean", default: false },
   },
@@ -52,6 +57,7 @@ const CATCHUP = Number(values.catchup);
 const FANOUT = Number(values.fanout);
 const ITEMS = Number(values.items);
 const IN_PROCESS = values["in-process"];
+const INGEST_WORKERS = Number(values["ingest-workers"]);
 const results: Record<string, number> = {};
 const say = (s: string): void => {
   if (!values.json) process.stdout.write(`${s}\n`);
@@ -113,7 +119,7 @@ async function forkedKiosks(w: SyncWorld, members: TestMember[], catalogItems: n
 
 async function ingestBench(m: RunningMosquitto, items: number, key: string): Promise<void> {
   const profile = values.profile === undefined ? undefined : join(values.profile, `${key}.cpuprofile`);
-  const w = new SyncWorld(m);
+  const w = new SyncWorld(m, INGEST_WORKERS);
   let kiosks: Kiosks | undefined;
   try {
     const hub = await w.startHub();
@@ -134,12 +140,15 @@ async function ingestBench(m: RunningMosquitto, items: number, key: string): Pro
     const cpu0 = process.cpuUsage();
     const synced = kiosks.watch();
     const restarted = await w.startHub();
+    // The hub's ingest worker (--ingest-workers 1), started with it: its CPU is the hub's too.
+    const workers = INGEST_WORKERS > 0 ? childPids(process.pid, "ingest-worker") : [];
+    const workersCpuMs = (): number => workers.reduce((s, pid) => s + (processCpuMs(pid) ?? 0), 0);
     // The hub's own count of applied entries, read in its process: the mark where a fifth is applied.
-    let fifth: { at: number; cpu: NodeJS.CpuUsage; left: number } | undefined;
+    let fifth: { at: number; cpu: NodeJS.CpuUsage; workersMs: number; left: number } | undefined;
     const marker = setInterval(() => {
       const applied = restarted.ingest.stats.applied;
       if (applied >= events / 5) {
-        fifth = { at: performance.now(), cpu: process.cpuUsage(), left: events - applied };
+        fifth = { at: performance.now(), cpu: process.cpuUsage(), workersMs: workersCpuMs(), left: events - applied };
         clearInterval(marker);
       }
     }, 5);
@@ -147,9 +156,12 @@ async function ingestBench(m: RunningMosquitto, items: number, key: string): Pro
     const { cpuMs: kioskCpuMs } = await synced;
     clearInterval(marker);
     const secs = (performance.now() - started) / 1000;
-    const hubCpuMs = ownCpuMs(cpu0);
+    const workersMs = workersCpuMs();
+    const hubCpuMs = ownCpuMs(cpu0) + workersMs;
     // The last four fifths: the hub started, its caches warm (a 50,000-item config and catalog are parsed at the first batch).
-    const steady = fifth ? { secs: (performance.now() - fifth.at) / 1000, cpuMs: ownCpuMs(fifth.cpu), events: fifth.left } : undefined;
+    const steady = fifth
+      ? { secs: (performance.now() - fifth.at) / 1000, cpuMs: ownCpuMs(fifth.cpu) + workersMs - fifth.workersMs, events: fifth.left }
+      : undefined;
     const brokerCpuMs = broker0 === undefined ? undefined : (processCpuMs(m.pid) ?? broker0) - broker0;
     const load = loadavg()[0]!;
     if (profiler && profile) await profiler.stop(profile);
@@ -172,8 +184,10 @@ async function ingestBench(m: RunningMosquitto, items: number, key: string): Pro
     }
     if (kioskCpuMs !== undefined) results[`${key}KioskCpuMsPerEvent`] = kioskCpuMs / events;
     if (brokerCpuMs !== undefined) results[`${key}BrokerCpuMsPerEvent`] = brokerCpuMs / events;
-    const where = IN_PROCESS ? `hub + ${KIOSKS} kiosks in this process` : "hub process alone";
-    say(`ingest (${catalogSize.toLocaleString("en-US")}-item catalog): ${rate} events/s from ${KIOSKS} kiosks (hub on SQLite, exactly-once, re-priced)`);
+    const where = `${IN_PROCESS ? `hub + ${KIOSKS} kiosks in this process` : "hub process alone"}${workers.length > 0 ? ` + its ingest worker (${perEvent(workersMs)})` : ""}`;
+    say(
+      `ingest (${catalogSize.toLocaleString("en-US")}-item catalog): ${rate} events/s from ${KIOSKS} kiosks (hub on SQLite${workers.length > 0 ? ", batches applied in an ingest worker process" : ""}, exactly-once, re-priced)`,
+    );
     say(`raw:    ${raw} msgs/s (mosquitto_pub -> mosquitto_sub, QoS 1, ${entryBytes} B each)`);
     say(`ratio:  hub ingest / raw broker = ${(rate / raw).toFixed(2)} (goal 0.5); load average ${load0.toFixed(1)} -> ${load.toFixed(1)} on 2 cores`);
     if (steady)

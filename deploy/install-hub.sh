@@ -190,6 +190,7 @@ if [ ! -f "$R$CONF/hub.json" ]; then
   "dataDir": "$STATE",
   "http": { "host": "0.0.0.0", "port": $http_port },
   "broker": $broker_json,
+  "store": { "kind": "sqlite", "ingestWorkers": 1 },
   "adminTokenHashFile": "$CONF/admin-token.sha256"$extra,
   "logLevel": "info"
 }

@@ -2,7 +2,7 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { hostname } from "node:os";
-import { openHubStore } from "./store.js";
+import { openHubStore, sqliteHubPath } from "./store.js";
 import type { Database } from "../storage/database.js";
 import type { Clock } from "../protocol/clock.js";
 import { ns, type Logger } from "../runtime/log.js";
@@ -124,14 +124,16 @@ function buildOnStore(config: HubConfig, deps: HubDeps, db: Database, instance: 
     ...link,
   };
   const fleet = new FleetCommands(db, clock, devices, (v) => configs.sign(v), new AuditLog(db, clock), ns(log, "hub:fleet"));
-  // PostgreSQL: ledger batches are applied in worker processes, off the event loop (README "Scaling out"); SQLite: in this thread.
+  // PostgreSQL: ledger batches are applied in worker processes, off the event loop (README "Scaling out");
+  // SQLite: in this thread, or with ingestWorkers 1 in a worker process on the same file.
+  const store = config.store;
+  const ingestWorkers = store.kind === "postgres" ? store.ingestWorkers : (store.ingestWorkers ?? 0);
   const ingestPool =
-    config.store.kind === "postgres"
+    ingestWorkers > 0
       ? new IngestPool({
-          workers: config.store.ingestWorkers,
+          workers: ingestWorkers,
           worker: {
-            url: config.store.url,
-            schema: config.store.schema,
+            database: store.kind === "postgres" ? { kind: "postgres", url: store.url, schema: store.schema } : { kind: "sqlite", path: sqliteHubPath(config) },
             applicationName: instance,
             chainId: config.chainId,
             keyId: signer.keyId,

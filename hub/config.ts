@@ -35,7 +35,15 @@ export const HubConfigSchema = z.object({
    */
   store: z
     .discriminatedUnion("kind", [
-      z.object({ kind: z.literal("sqlite") }),
+      z.object({
+        kind: z.literal("sqlite"),
+        /**
+         * 1: ledger batches are applied in a worker process with its own connection to the same file
+         * (hub/ingest-pool.ts), so HTTP and MQTT keepalives never wait behind a batch; 0: in the hub's
+         * thread. SQLite has one writer at a time, so more workers would only take turns.
+         */
+        ingestWorkers: z.number().int().min(0).max(1).default(0),
+      }),
       z.object({
         kind: z.literal("postgres"),
         /** libpq connection string, e.g. postgresql://hub@db.internal/member_hub (no password here: use PGPASSFILE). */
@@ -51,7 +59,7 @@ export const HubConfigSchema = z.object({
         ingestWorkers: z.number().int().min(1).max(16).default(2),
       }),
     ])
-    .default({ kind: "sqlite" }),
+    .default({ kind: "sqlite", ingestWorkers: 0 }),
   /** JSON file with { keyId, publicKey, privateKey }; created (mode 0600) under dataDir when absent. */
   signingKeyFile: z.string().optional(),
   /** File holding the sha256 hex of the admin API token. */

@@ -70,7 +70,13 @@ describe.runIf(run)("IngestPool (PostgreSQL, worker processes)", () => {
     sink = new MemoryLogSink();
     pool = new IngestPool({
       workers: 2,
-      worker: { url: postgresUrl(), schema, applicationName: APP, chainId: "acme", keyId: signer.keyId, publicKey: signer.keys.publicKey },
+      worker: {
+        database: { kind: "postgres", url: postgresUrl(), schema },
+        applicationName: APP,
+        chainId: "acme",
+        keyId: signer.keyId,
+        publicKey: signer.keys.publicKey,
+      },
       stats,
       clock,
       log: createLogger("test", { destination: sink, level: "debug" }),

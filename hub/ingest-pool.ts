@@ -1,4 +1,9 @@
-// Ledger batches applied off the main thread on PostgreSQL: worker processes (hub/ingest-worker.ts), each with its own connection, a kiosk always on the same one.
+// Ledger batches applied off the main thread: worker processes (hub/ingest-worker.ts), each with its own connection, a kiosk always on the same one.
+//
+// On SQLite (store.ingestWorkers 1) one worker opens the hub's own file: SQLite has one writer at a
+// time, and a batch applied in the hub's thread held it for the whole batch (HTTP p99 of 0.6-0.9 s
+// during a catch-up, bench/hub-scale.bench.ts (a) against (e)); the hub's thread then only waits
+// for the write lock when it writes itself. The rest of this note is about PostgreSQL.
 //
 // The hub's repositories are synchronous (storage/postgres.ts drives libpq synchronously), so a
 // batch applied on the main thread holds its event loop for every round trip: MQTT keepalives,
@@ -27,10 +32,12 @@ import { ProtocolError, type ProtocolErrorCode } from "../protocol/errors.js";
 import type { ScopedChange } from "./members.js";
 import type { IngestStats } from "./ingest.js";
 
+/** The database a worker opens: the hub's PostgreSQL schema, or its SQLite file (already migrated by the hub). */
+export type IngestWorkerDatabase = { kind: "postgres"; url: string; schema: string } | { kind: "sqlite"; path: string };
+
 /** What a worker is started with (no secrets: the connection string carries none, PGPASSFILE does). */
 export interface IngestWorkerData {
-  url: string;
-  schema: string;
+  database: IngestWorkerDatabase;
   applicationName: string;
   chainId: string;
   keyId: string;

@@ -1,4 +1,4 @@
-// An ingest worker process (hub/ingest-pool.ts forks it): its own PostgreSQL connection and Ingest, applying the ledger batches the main thread posts, one at a time, in arrival order.
+// An ingest worker process (hub/ingest-pool.ts forks it): its own connection (PostgreSQL, or the hub's SQLite file) and Ingest, applying the ledger batches the main thread posts, one at a time, in arrival order.
 //
 // Everything the batch needs lives in the database (marks, members, holds, config versions), so the
 // worker's registries hold no state the main thread relies on: the config cache is keyed by
@@ -7,6 +7,7 @@
 // test clock applies batches at that clock's time, as the in-thread path does.
 import { pino } from "pino";
 import { openPostgres } from "../storage/postgres.js";
+import { openDatabase } from "../storage/sqlite.js";
 import type { Database } from "../storage/database.js";
 import type { Clock } from "../protocol/clock.js";
 import { REDACT_PATHS } from "../runtime/log.js";
@@ -43,7 +44,11 @@ function statsDelta(after: IngestStats, before: IngestStats): Partial<IngestStat
 }
 
 async function open(): Promise<{ db: Database; ingest: Ingest; devices: DeviceRegistry; rollouts: Rollouts }> {
-  const db = await openPostgres({ url: data.url, schema: data.schema, applicationName: data.applicationName });
+  const where = data.database;
+  const db =
+    where.kind === "postgres"
+      ? await openPostgres({ url: where.url, schema: where.schema, applicationName: data.applicationName })
+      : await openDatabase(where.path);
   const members = new MemberRegistry(db, clock);
   // This worker reads published versions only; it never signs (no private key crosses to it).
   const configs = new ConfigService(db, clock, data.chainId, { keyId: data.keyId, keys: { publicKey: data.publicKey, privateKey: "" } });

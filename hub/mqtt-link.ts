@@ -87,7 +87,7 @@ export class HubMqttLink {
     private readonly deps: {
       devices: DeviceRegistry;
       ingest: Ingest;
-      /** Set on PostgreSQL: ledger batches are applied off the main thread (hub/ingest-pool.ts) instead of by `ingest`. */
+      /** Set on PostgreSQL and on SQLite with store.ingestWorkers 1: ledger batches are applied off the main thread (hub/ingest-pool.ts) instead of by `ingest`. */
       ledger?: {
         /** The message's bytes: decoded (decodeLedgerBatch, LedgerBatchSchema's check) where the batch is applied. */
         handleBatch(device: DeviceAddress, payload: Uint8Array): Promise<{ ack: Ack; changes: ScopedChange[] }>;

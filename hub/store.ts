@@ -22,6 +22,11 @@ export function migratePostgres(db: Database): number {
   }
 }
 
+/** Where a one-box hub keeps its SQLite database. */
+export function sqliteHubPath(config: HubConfig): string {
+  return join(config.dataDir, "hub.db");
+}
+
 /** The hub's database, migrated; `instance` names the connection in pg_stat_activity. */
 export async function openHubStore(config: HubConfig, instance = `hub-${process.pid}`): Promise<Database> {
   if (config.store.kind === "postgres") {
@@ -35,7 +40,7 @@ export async function openHubStore(config: HubConfig, instance = `hub-${process.
     return db;
   }
   mkdirSync(config.dataDir, { recursive: true });
-  const db = await openDatabase(join(config.dataDir, "hub.db"));
+  const db = await openDatabase(sqliteHubPath(config));
   migrate(db, HUB_MIGRATIONS);
   return db;
 }

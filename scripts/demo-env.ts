@@ -39,6 +39,8 @@ export interface DemoHubOptions {
   httpPort?: number;
   /** An external broker instead of the embedded one (tests against Mosquitto). */
   external?: { url: string; passwordFile: string; protocolVersion?: 4 | 5 };
+  /** SQLite store: 1 applies ledger batches in a worker process (store.ingestWorkers); default in the hub's thread. */
+  ingestWorkers?: number;
 }
 
 export async function startDemoHub(opts: DemoHubOptions, clock: Clock, log: Logger): Promise<Hub> {
@@ -48,6 +50,7 @@ export async function startDemoHub(opts: DemoHubOptions, clock: Clock, log: Logg
       dataDir: join(opts.dataDir, "hub"),
       http: { host: "127.0.0.1", port: opts.httpPort ?? 0 },
       broker: opts.external ? { mode: "external", ...opts.external } : { mode: "embedded", host: "127.0.0.1", port: opts.brokerPort ?? 0 },
+      ...(opts.ingestWorkers ? { store: { kind: "sqlite", ingestWorkers: opts.ingestWorkers } } : {}),
     }),
     { clock, log },
   );

@@ -297,6 +297,8 @@ fakeRootTools.describe("deploy scripts on a fake root", () => {
       broker: { mode: "external", url: "mqtts://hub.test:8883", caFile: "/etc/mosquitto/member-kiosk/certs/ca.pem" },
       mosquitto: { passwordFile: "/etc/mosquitto/member-kiosk/passwd", aclFile: "/etc/mosquitto/member-kiosk/acl" },
       provisioning: { brokerUrl: "mqtts://hub.test:8883" },
+      // A one-box hub applies ledger batches in its ingest worker, so the console and API answer during a catch-up.
+      store: { kind: "sqlite", ingestWorkers: 1 },
     });
     for (const secret of ["broker-password", "admin-token", "admin-token.sha256"]) {
       const st = statSync(join(root, "etc/member-hub", secret));

@@ -57,7 +57,7 @@ export interface ClusterOptions {
   memberScope?: "store" | "kiosk";
   /** The hubs' log level (their stdout is kept, last lines only, for failure messages). */
   hubLogLevel?: "info" | "warn" | "error";
-  /** PostgreSQL: ingest worker processes per hub (store.ingestWorkers; the hub's default when absent). */
+  /** Ingest worker processes per hub (store.ingestWorkers; the hub's default when absent: 2 on PostgreSQL, none on SQLite). */
   ingestWorkers?: number;
 }
 
@@ -150,7 +150,7 @@ export class HubCluster {
       store:
         opts.store === "postgres"
           ? { kind: "postgres", url: postgresUrl(), schema: this.schema, ...(opts.ingestWorkers ? { ingestWorkers: opts.ingestWorkers } : {}) }
-          : { kind: "sqlite" },
+          : { kind: "sqlite", ...(opts.ingestWorkers ? { ingestWorkers: opts.ingestWorkers } : {}) },
       signingKeyFile: this.keyFile,
       adminTokenHashFile: join(this.dir, "admin-token.sha256"),
       logLevel: opts.hubLogLevel ?? "info",

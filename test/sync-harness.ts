@@ -33,7 +33,11 @@ export class SyncWorld {
   /** Seconds each card's codes were made for, per kiosk (a kiosk refuses a code it has seen in its window). */
   private codeSeconds = new Map<string, Set<number>>();
 
-  constructor(private readonly mosquitto?: RunningMosquitto) {}
+  constructor(
+    private readonly mosquitto?: RunningMosquitto,
+    /** The hub's SQLite ingest workers (store.ingestWorkers; default none, batches applied in its thread). */
+    private readonly ingestWorkers?: number,
+  ) {}
 
   async startHub(): Promise<Hub> {
     if (!this.hubOptions) {
@@ -44,6 +48,7 @@ export class SyncWorld {
       } else {
         this.hubOptions = { dataDir: this.dir, brokerPort: await freePort() };
       }
+      if (this.ingestWorkers) this.hubOptions.ingestWorkers = this.ingestWorkers;
     }
     this.hub = await startDemoHub(this.hubOptions, systemClock, this.log);
     return this.hub;

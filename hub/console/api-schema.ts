@@ -23,7 +23,7 @@ export async function buildHubOpenApi(): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), "openapi-"));
   try {
     const config = HubConfigSchema.parse({ dataDir: dir });
-    const db = await openHubStore({ ...config, store: { kind: "sqlite" } });
+    const db = await openHubStore({ ...config, store: { kind: "sqlite", ingestWorkers: 0 } });
     try {
       const members = new MemberRegistry(db, systemClock);
       const configs = new ConfigService(db, systemClock, config.chainId, { keyId: "doc", keys: generateKeyPair() });
