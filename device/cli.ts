@@ -130,10 +130,11 @@ async function outbox(io: CliIo, v: Values, configPath: string): Promise<number>
   try {
     const acked = db.prepare("SELECT value FROM sync_state WHERE key = 'acked_seq'").get<{ value: number }>()?.value ?? 0;
     const last = db.prepare("SELECT COALESCE(MAX(seq), 0) AS s FROM ledger").get<{ s: number }>()?.s ?? 0;
-    const depth = db.prepare("SELECT COUNT(*) AS n FROM outbox").get<{ n: number }>()?.n ?? 0;
+    // The outbox is the ledger past the acknowledged mark (kiosk migration 8).
+    const depth = db.prepare("SELECT COUNT(*) AS n FROM ledger WHERE seq > ?").get<{ n: number }>(acked)?.n ?? 0;
     const entries = db
-      .prepare("SELECT l.seq, l.type, l.at, l.config_version FROM outbox o JOIN ledger l ON l.seq = o.seq ORDER BY o.seq LIMIT ?")
-      .all<{ seq: number; type: string; at: number; config_version: number }>(limit)
+      .prepare("SELECT seq, type, at, config_version FROM ledger WHERE seq > ? ORDER BY seq LIMIT ?")
+      .all<{ seq: number; type: string; at: number; config_version: number }>(acked, limit)
       .map((e) => ({ seq: e.seq, type: e.type, at: new Date(e.at).toISOString(), configVersion: e.config_version }));
     if (v.json) io.stdout(`${JSON.stringify({ lastSeq: last, ackedSeq: acked, depth, entries })}\n`);
     else {

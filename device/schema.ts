@@ -183,6 +183,16 @@ const CORE_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE offline_usage ADD COLUMN shopping_card_fen INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 8,
+    name: "outbox-is-the-ledger-tail",
+    sql: `
+      -- What waits for the hub is the ledger past sync_state.acked_seq: every ledger row got an outbox row in its own
+      -- transaction and an ack deleted them up to the mark it set, so the table held exactly that (one b-tree page
+      -- fewer to write per sale). A kiosk binary from before this migration would find no outbox here.
+      DROP TABLE outbox;
+    `,
+  },
 ];
 
 /** Every kiosk migration: the core above, 10 the store catalog (device/catalog-store.ts). */

@@ -1,4 +1,4 @@
-// The kiosk's durable state: ledger + outbox (committed with their effects), member cache, applied config.
+// The kiosk's durable state: ledger (its tail past the hub's ack is the outbox) committed with its effects, member cache, applied config.
 import { randomUUID } from "node:crypto";
 import type { Database } from "../storage/database.js";
 import {
@@ -43,6 +43,9 @@ export interface QuarantinedChange {
 export type HeldCouponRecord = MemberRecord["coupons"][number];
 
 export type { StoredSale } from "./sale-record.js";
+
+/** The hub's acknowledged mark as a scalar subquery: the outbox is the ledger past it (kiosk migration 8). */
+export const ACKED = "SELECT value FROM sync_state WHERE key = 'acked_seq'";
 
 interface LedgerRow {
   seq: number;
@@ -109,13 +112,12 @@ export class KioskStore {
     });
   }
 
-  /** The ledger row (the entry as it is sent), its outbox row (the position only) and the member effect (coupon moves as one JSON column). */
+  /** The ledger row (the entry as it is sent; it waits for the hub while past acked_seq) and the member effect (coupon moves as one JSON column). */
   private writeEntryInTx(entry: LedgerEntry, effect: MemberEffect | undefined, body = JSON.stringify(entry.fact)): void {
     const { seq, fact } = entry;
     this.db
       .prepare("INSERT INTO ledger (seq, entry_id, type, at, config_version, body) VALUES (?, ?, ?, ?, ?, ?)")
       .run(seq, entry.entryId, fact.type, entry.at, entry.configVersion, body);
-    this.db.prepare("INSERT INTO outbox (seq) VALUES (?)").run(seq);
     if (!effect) return;
     const coupons = effect.coupons && effect.coupons.length > 0 ? JSON.stringify(effect.coupons) : null;
     this.db
@@ -148,25 +150,28 @@ export class KioskStore {
     return this.getState("acked_seq");
   }
 
-  /** Outbox entries with seq >= fromSeq, oldest first: their ledger rows, read through the schema (the boundary where they leave). */
+  /**
+   * The outbox from fromSeq on, oldest first: the ledger rows past the acknowledged mark, read through the
+   * schema (the boundary where they leave).
+   */
   pending(fromSeq: number, limit: number): LedgerEntry[] {
     return this.db
-      .prepare("SELECT l.seq, l.entry_id, l.at, l.config_version, l.body FROM outbox o JOIN ledger l ON l.seq = o.seq WHERE o.seq >= ? ORDER BY o.seq LIMIT ?")
+      .prepare(`SELECT seq, entry_id, at, config_version, body FROM ledger WHERE seq >= ? AND seq > (${ACKED}) ORDER BY seq LIMIT ?`)
       .all<LedgerRow>(fromSeq, limit)
       .map(entryOf);
   }
 
+  /** Entries waiting for the hub: the ledger past the acknowledged mark. */
   outboxDepth(): number {
-    return this.db.prepare("SELECT COUNT(*) AS n FROM outbox").get<{ n: number }>()?.n ?? 0;
+    return this.db.prepare(`SELECT COUNT(*) AS n FROM ledger WHERE seq > (${ACKED})`).get<{ n: number }>()?.n ?? 0;
   }
 
-  /** The hub has applied everything up to `seq`: trim the outbox. Never moves the mark backwards. */
+  /** The hub has applied everything up to `seq`: the outbox now starts after it. Never moves the mark backwards. */
   acknowledge(seq: number): void {
     const bounded = Math.min(seq, this.lastSeq());
     this.db.transaction(() => {
       if (bounded <= this.getState("acked_seq")) return;
       this.setState("acked_seq", bounded);
-      this.db.prepare("DELETE FROM outbox WHERE seq <= ?").run(bounded);
     });
   }
 

@@ -113,7 +113,7 @@ describe("kiosk on a full disk", () => {
           : { error: "STORAGE_UNAVAILABLE", reason: "STORAGE_FULL", message: REFUSAL_WORDS },
       );
 
-      // Acknowledged outbox rows free pages as the hub catches up; use those up too, then every attempt is refused.
+      // What the catch-up frees (the member effects the hub has taken in) is used up too, then every attempt is refused.
       await waitUntil(() => kiosk.store.outboxDepth() === 0, "outbox acknowledged");
       fill(db);
       const refused = await scan(app, w.memberCode(members[0]!, kiosk));
