@@ -15,7 +15,7 @@ import type { TimerHandle, Timers } from "./session/timers.js";
 /** What the customer reads while the kiosk cannot record (zh-CN first, English second). */
 export const STORAGE_REFUSAL_MESSAGE = "本机暂时无法记账，请到人工收银台结账 / This kiosk cannot record sales right now: please pay at a staffed till";
 
-/** Bytes one probe writes: a few pages, about what a sale with its outbox row and member effect needs. */
+/** Bytes one probe writes: a few pages, about what a sale with its member effect and record needs. */
 const PROBE_BYTES = 16 * 1024;
 
 export interface StorageGuardOptions {
