@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../protocol/clock.js";
 import { generateKeyPair } from "../protocol/signing.js";
-import { encodeMessage, type LedgerEntry } from "../protocol/messages.js";
+import { encodeMessage } from "../protocol/messages.js";
 import { createLogger, MemoryLogSink } from "../runtime/log.js";
 import { migrate, openDatabase } from "../storage/sqlite.js";
 import type { Database } from "../storage/database.js";
@@ -16,28 +16,9 @@ import { MemberRegistry } from "./members.js";
 import { ConfigService } from "./config-service.js";
 import { IngestPool } from "./ingest-pool.js";
 import { zeroIngestStats, type IngestStats } from "./ingest.js";
+import { K1, riceSale, T0 } from "./ingest-world.testkit.js";
 
-const T0 = Date.UTC(2026, 10, 22, 2, 0, 0);
-const K1 = { chainId: "acme", storeId: "s01", deviceId: "k1" };
-
-function sale(seq: number): LedgerEntry {
-  return {
-    seq,
-    entryId: `e${seq}`,
-    at: T0,
-    configVersion: 1,
-    fact: {
-      type: "sale",
-      saleId: `sale-${seq}`,
-      memberId: "m1",
-      cardId: "C0001",
-      lines: [{ sku: "rice-5kg", qty: 2 }],
-      hints: { subtotalFen: 11980, totalFen: 10782, savingsFen: 1198, pointsEarned: 1 },
-      tenders: [{ kind: "external", amountFen: 10782 }],
-      offlineApproved: false,
-    },
-  };
-}
+const sale = riceSale;
 
 describe("IngestPool (SQLite, one worker process on the hub's file)", () => {
   let dir: string;

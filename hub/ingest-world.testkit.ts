@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { Database } from "../storage/database.js";
 import { openTestHubDb } from "../test/postgres.js";
 import { ManualClock } from "../protocol/clock.js";
+import type { LedgerEntry, SaleFact } from "../protocol/messages.js";
 import { createLogger, MemoryLogSink } from "../runtime/log.js";
 import { generateKeyPair } from "../protocol/signing.js";
 import { DeviceRegistry } from "./devices.js";
@@ -15,6 +16,27 @@ import { Authorizer } from "./authorizer.js";
 
 export const K1 = { chainId: "acme", storeId: "s01", deviceId: "k1" };
 export const T0 = Date.UTC(2026, 10, 22, 2, 0, 0);
+
+/** Member m1 (Gold, card C0001) buys rice x 2 at seq `seq`: 59.90 at Gold's 90 % is 53.91 x 2 = 107.82 yuan, 1 point per 100 yuan, paid outside. */
+export function riceSale(seq: number, overrides: Partial<SaleFact> = {}): LedgerEntry {
+  return {
+    seq,
+    entryId: `e${seq}`,
+    at: T0,
+    configVersion: 1,
+    fact: {
+      type: "sale",
+      saleId: `sale-${seq}`,
+      memberId: "m1",
+      cardId: "C0001",
+      lines: [{ sku: "rice-5kg", qty: 2 }],
+      hints: { subtotalFen: 11980, totalFen: 10782, savingsFen: 1198, pointsEarned: 1 },
+      tenders: [{ kind: "external", amountFen: 10782 }],
+      offlineApproved: false,
+      ...overrides,
+    },
+  };
+}
 
 export interface IngestWorld {
   db: Database;

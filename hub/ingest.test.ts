@@ -1,9 +1,9 @@
 // Exactly-once ingest: duplicates, reordering, gaps, rejections and recomputation against the kiosk's hints.
 import { describe, it, expect, beforeEach, afterEach } from "vitest";
 import { ManualClock } from "../protocol/clock.js";
-import type { LedgerEntry, SaleFact } from "../protocol/messages.js";
+import type { SaleFact } from "../protocol/messages.js";
 import { DeviceRegistry } from "./devices.js";
-import { K1, T0, openIngestWorld, type IngestWorld } from "./ingest-world.testkit.js";
+import { K1, T0, openIngestWorld, riceSale, type IngestWorld } from "./ingest-world.testkit.js";
 import type { Database } from "../storage/database.js";
 import type { Ingest } from "./ingest.js";
 import type { MemberRegistry } from "./members.js";
@@ -21,26 +21,7 @@ beforeEach(async () => {
 });
 afterEach(() => world.close());
 
-function sale(seq: number, overrides: Partial<SaleFact> = {}): LedgerEntry {
-  return {
-    seq,
-    entryId: `e${seq}`,
-    at: T0,
-    configVersion: 1,
-    fact: {
-      type: "sale",
-      saleId: `sale-${seq}`,
-      memberId: "m1",
-      cardId: "C0001",
-      // rice at 59.90, gold 90% -> 53.91 x 2 = 107.82 yuan -> 1 point per 100 yuan
-      lines: [{ sku: "rice-5kg", qty: 2 }],
-      hints: { subtotalFen: 11980, totalFen: 10782, savingsFen: 1198, pointsEarned: 1 },
-      tenders: [{ kind: "external", amountFen: 10782 }],
-      offlineApproved: false,
-      ...overrides,
-    },
-  };
-}
+const sale = riceSale;
 
 const points = (): number => members.get("m1")!.pointsBalance;
 const salesCount = (): number => db.prepare("SELECT COUNT(*) AS n FROM sales").get<{ n: number }>()!.n;
