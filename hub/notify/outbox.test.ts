@@ -1,10 +1,9 @@
 // The notifications outbox: one message per event (the ingested sale's receipt), claim before send, retries with backoff, opt-out, two senders, and a sender killed between claim and answer (at most once).
 import { spawn } from "node:child_process";
 import { describe, it, expect, beforeEach, afterEach } from "vitest";
-import type { LedgerEntry, SaleFact } from "../../protocol/messages.js";
 import { type MessageSender, type OutgoingMessage, SenderError } from "../app/messages.js";
 import { hubTestStore } from "../../test/postgres.js";
-import { K1, T0, openIngestWorld, type IngestWorld } from "../ingest-world.testkit.js";
+import { K1, T0, openIngestWorld, riceSale, type IngestWorld } from "../ingest-world.testkit.js";
 import { Outbox, enqueueInTx, requeue, type NotificationRow } from "./outbox.js";
 
 let w: IngestWorld;
@@ -18,26 +17,7 @@ beforeEach(async () => {
 });
 afterEach(() => w.close());
 
-function sale(seq: number, overrides: Partial<SaleFact> = {}): LedgerEntry {
-  return {
-    seq,
-    entryId: `e${seq}`,
-    at: T0,
-    configVersion: 1,
-    fact: {
-      type: "sale",
-      saleId: `sale-${seq}`,
-      memberId: "m1",
-      cardId: "C0001",
-      // rice at 59.90, gold 90% -> 53.91 x 2 = 107.82 yuan -> 1 point per 100 yuan
-      lines: [{ sku: "rice-5kg", qty: 2 }],
-      hints: { subtotalFen: 11980, totalFen: 10782, savingsFen: 1198, pointsEarned: 1 },
-      tenders: [{ kind: "external", amountFen: 10782 }],
-      offlineApproved: false,
-      ...overrides,
-    },
-  };
-}
+const sale = riceSale;
 
 class Recorder implements MessageSender {
   readonly kind = "recorder";
