@@ -56,6 +56,9 @@ const presence = (): { online: boolean; instance: string } | undefined => {
   return p ? (JSON.parse(p) as { online: boolean; instance: string }) : undefined;
 };
 
+/** One pass of the event loop: a queued ledger batch runs (hub/turns.ts). */
+const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
 describe("hub mqtt link", () => {
   it("a storage failure inside a handler is logged and counted by channel; the next message is handled", async () => {
     const l = await link("hub-a");
@@ -66,9 +69,14 @@ describe("hub mqtt link", () => {
     };
     broker.publish(undefined, deviceTopic(K1, "ledger"), JSON.stringify({ entries: [gate(1)] }));
     expect(() => broker.pump()).not.toThrow();
+    // Ledger batches are applied one per event-loop turn (hub/turns.ts): the next turn has it.
+    expect(l.stats.handlerErrors).toEqual({});
+    await turn();
     expect(l.stats.handlerErrors).toEqual({ ledger: 1 });
     ingest.handleBatch = real;
     broker.publish(undefined, deviceTopic(K1, "ledger"), JSON.stringify({ entries: [gate(1)] }));
+    broker.pump();
+    await turn();
     broker.pump();
     expect(broker.published(deviceTopic(K1, "ack")).at(-1)).toMatchObject({ ackedSeq: 1 });
     expect(readIngestTotals(w.db)).toMatchObject({ applied: 1, rejected: 0, byType: { gate_entry: 1 } });

@@ -45,6 +45,7 @@ import type { Authorizer } from "./authorizer.js";
 import type { FleetCommands } from "./fleet.js";
 import { CommandResultSchema } from "../protocol/commands.js";
 import { catalogAnswer, catalogPush, followsCatalog } from "./catalog-link.js";
+import { Turns } from "./turns.js";
 
 export interface MqttLinkOptions {
   url: string;
@@ -74,6 +75,8 @@ export class HubMqttLink {
   private readonly instance: string;
   private readonly since: number;
   private reannounce: TimerHandle | undefined;
+  /** Ledger batches applied in this thread (no worker), one per turn; a failure is counted as a handler's. */
+  private readonly ledgerTurns: Turns;
   /** received/invalid: kiosk messages; handlerErrors: failures inside a handler, by channel (logged, counted, carried on). */
   readonly stats: { received: number; invalid: number; handlerErrors: Partial<Record<DeviceChannel | "presence", number>>; announcements: number } = {
     received: 0,
@@ -107,6 +110,7 @@ export class HubMqttLink {
     },
   ) {
     this.timers = opts.timers ?? systemTimers();
+    this.ledgerTurns = new Turns((err) => this.deps.log.error({ err }, "hub: a ledger turn failed"));
     this.instance = opts.instance ?? opts.clientId;
     this.since = deps.clock.now();
   }
@@ -180,6 +184,7 @@ export class HubMqttLink {
     this.timers.clear(this.reannounce);
     const client = this.client;
     this.client = undefined;
+    this.ledgerTurns.clear();
     if (!client) return;
     // Nothing may reach the handlers once stopping starts: the database closes right after.
     client.detachMessages();
@@ -346,9 +351,16 @@ export class HubMqttLink {
             .catch((err: unknown) => this.handlerFailed(deviceTopic(t, "ledger"), "ledger", err));
           return;
         }
-        const batch = decodeLedgerBatch(payload);
-        const { ack, changes } = this.deps.ingest.handleBatch(t, batch);
-        this.answerLedger(t, ack, changes);
+        // In this thread: one batch per event-loop turn (hub/turns.ts), so HTTP is served between them.
+        this.ledgerTurns.push(() => {
+          if (!this.client) return;
+          try {
+            const { ack, changes } = this.deps.ingest.handleBatch(t, decodeLedgerBatch(payload));
+            this.answerLedger(t, ack, changes);
+          } catch (err) {
+            this.handlerFailed(deviceTopic(t, "ledger"), "ledger", err);
+          }
+        });
         return;
       }
       case "members/req": {
