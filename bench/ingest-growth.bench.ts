@@ -6,7 +6,7 @@
 // Ingest over a fresh SQLite hub database (hub/ingest-world.testkit.ts). A figure that climbs with the
 // row count means a statement ingest runs per sale walks a growing part of a table.
 import type { LedgerEntry } from "../protocol/messages.js";
-import { K1, T0, openIngestWorld } from "../hub/ingest-world.testkit.js";
+import { K1, T0, openIngestWorld, riceSale } from "../hub/ingest-world.testkit.js";
 
 const N = Number(process.argv[2] ?? 10_000);
 const CHUNK = 2000;
@@ -14,27 +14,19 @@ const w = await openIngestWorld(10_000_000);
 
 function sale(seq: number): LedgerEntry {
   const onBalance = seq % 2 === 1;
-  return {
+  const entry = riceSale(
     seq,
-    entryId: `e${seq}`,
-    at: T0 + seq,
-    configVersion: 1,
-    fact: {
-      type: "sale",
-      saleId: `sale-${seq}`,
-      memberId: "m1",
-      cardId: "C0001",
-      lines: [{ sku: "rice-5kg", qty: 2 }],
-      hints: { subtotalFen: 11980, totalFen: 10782, savingsFen: 1198, pointsEarned: 1 },
-      tenders: onBalance
-        ? [
+    onBalance
+      ? {
+          tenders: [
             { kind: "balance", amountFen: 100 },
             { kind: "external", amountFen: 10682 },
-          ]
-        : [{ kind: "external", amountFen: 10782 }],
-      offlineApproved: onBalance,
-    },
-  };
+          ],
+          offlineApproved: true,
+        }
+      : {},
+  );
+  return { ...entry, at: T0 + seq };
 }
 
 let seq = 0;

@@ -11,6 +11,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { openDatabase } from "../storage/sqlite.js";
+import { KioskStore } from "./store.js";
 import { CliError, DEFAULT_CONFIG, EXIT, loadConfig, localApi, type CliIo } from "./cli/common.js";
 import { provision } from "./cli/provision.js";
 
@@ -128,10 +129,11 @@ async function outbox(io: CliIo, v: Values, configPath: string): Promise<number>
   const limit = Math.floor(seconds(v.limit, "--limit", 20));
   const db = await openDatabase(path, { readonly: true });
   try {
-    const acked = db.prepare("SELECT value FROM sync_state WHERE key = 'acked_seq'").get<{ value: number }>()?.value ?? 0;
-    const last = db.prepare("SELECT COALESCE(MAX(seq), 0) AS s FROM ledger").get<{ s: number }>()?.s ?? 0;
-    // The outbox is the ledger past the acknowledged mark (kiosk migration 8).
-    const depth = db.prepare("SELECT COUNT(*) AS n FROM ledger WHERE seq > ?").get<{ n: number }>(acked)?.n ?? 0;
+    const store = new KioskStore(db);
+    const acked = store.ackedSeq();
+    const last = store.lastSeq();
+    const depth = store.outboxDepth();
+    // The waiting rows as stored (not through the schema, as KioskStore.pending reads them: a row that no longer parses is shown too).
     const entries = db
       .prepare("SELECT seq, type, at, config_version FROM ledger WHERE seq > ? ORDER BY seq LIMIT ?")
       .all<{ seq: number; type: string; at: number; config_version: number }>(acked, limit)

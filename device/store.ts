@@ -44,9 +44,6 @@ export type HeldCouponRecord = MemberRecord["coupons"][number];
 
 export type { StoredSale } from "./sale-record.js";
 
-/** The hub's acknowledged mark as a scalar subquery: the outbox is the ledger past it (kiosk migration 8). */
-export const ACKED = "SELECT value FROM sync_state WHERE key = 'acked_seq'";
-
 interface LedgerRow {
   seq: number;
   entry_id: string;
@@ -156,14 +153,14 @@ export class KioskStore {
    */
   pending(fromSeq: number, limit: number): LedgerEntry[] {
     return this.db
-      .prepare(`SELECT seq, entry_id, at, config_version, body FROM ledger WHERE seq >= ? AND seq > (${ACKED}) ORDER BY seq LIMIT ?`)
-      .all<LedgerRow>(fromSeq, limit)
+      .prepare("SELECT seq, entry_id, at, config_version, body FROM ledger WHERE seq >= ? ORDER BY seq LIMIT ?")
+      .all<LedgerRow>(Math.max(fromSeq, this.ackedSeq() + 1), limit)
       .map(entryOf);
   }
 
   /** Entries waiting for the hub: the ledger past the acknowledged mark. */
   outboxDepth(): number {
-    return this.db.prepare(`SELECT COUNT(*) AS n FROM ledger WHERE seq > (${ACKED})`).get<{ n: number }>()?.n ?? 0;
+    return this.db.prepare("SELECT COUNT(*) AS n FROM ledger WHERE seq > ?").get<{ n: number }>(this.ackedSeq())?.n ?? 0;
   }
 
   /** The hub has applied everything up to `seq`: the outbox now starts after it. Never moves the mark backwards. */
