@@ -108,4 +108,21 @@ describe("stored config seal", () => {
     expect(worker.get("s1", 1)!.content).toStrictEqual(JSON.parse(row("s1", 1).content));
     expect(parse).not.toHaveBeenCalled();
   });
+
+  it("reads a row's signed envelope only when it is asked for, once, for the config and for a fact's assembled config alike", () => {
+    const published = fresh().publish("s1", { rules, device: {} });
+    const service = fresh();
+    const config = service.get("s1", 1)!;
+    const fact = service.forFact("s1", 1, published.catalogVersion)!;
+    expect(fact.content.rules.catalog).toStrictEqual(published.content.rules.catalog);
+    // Not read yet: a change to the stored envelope after get() is what the first use sees.
+    const stored = row("s1", 1).envelope;
+    db.prepare("UPDATE configs SET envelope = ? WHERE store_id = 's1' AND version = 1").run(JSON.stringify({ ...JSON.parse(stored), keyId: "later" }));
+    expect(config.envelope.keyId).toBe("later");
+    db.prepare("UPDATE configs SET envelope = ? WHERE store_id = 's1' AND version = 1").run(stored);
+    expect(config.envelope.keyId).toBe("later"); // read once
+    expect(fact.envelope).toBe(config.envelope);
+    expect(fresh().get("s1", 1)!.envelope).toStrictEqual(published.envelope);
+    expect({ ...fresh().get("s1", 1)! }.envelope).toStrictEqual(published.envelope);
+  });
 });

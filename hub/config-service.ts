@@ -33,6 +33,19 @@ export interface PublishedConfig {
   catalogVersion?: number;
 }
 
+/**
+ * A published config whose signed envelope is read when first asked for. The envelope is as large as
+ * the content again (a 50,000-item config: 10 MB more to read and parse) and only a bundle sent to a
+ * kiosk needs it; ingest and the back office read the content.
+ */
+function withEnvelope(config: Omit<PublishedConfig, "envelope">, envelope: () => SignedEnvelope): PublishedConfig {
+  return Object.defineProperty(config, "envelope", { enumerable: true, get: envelope }) as PublishedConfig;
+}
+
+function catalogVersionOf(config: PublishedConfig): { catalogVersion?: number } {
+  return config.catalogVersion !== undefined ? { catalogVersion: config.catalogVersion } : {};
+}
+
 export type ConfigScope = { kind: "chain" } | { kind: "store"; storeId: string };
 
 function scopeKey(scope: ConfigScope): string {
@@ -82,7 +95,7 @@ export class ConfigService {
   /** The per-store catalog changelog: each publish records its catalog there (a new version only when it changed). */
   readonly catalogs: CatalogLog;
   private readonly slim = new WeakMap<PublishedConfig, SignedEnvelope>();
-  private readonly assembled = new Map<string, ConfigContent>();
+  private readonly assembled = new Map<string, PublishedConfig>();
   private readonly pricingCatalogs = new Map<string, Product[]>();
 
   constructor(
@@ -152,15 +165,16 @@ export class ConfigService {
     const config = this.get(storeId, configVersion);
     if (!config || catalogVersion === undefined) return config;
     const key = `${storeId}\u0000${configVersion}\u0000${catalogVersion}`;
-    let content = this.assembled.get(key);
-    if (!content) {
+    let assembled = this.assembled.get(key);
+    if (!assembled) {
       const catalog = this.catalogAt(storeId, catalogVersion, config);
       if (!catalog) return undefined;
-      content = { ...config.content, rules: { ...config.content.rules, catalog }, catalogVersion };
-      this.assembled.set(key, content);
+      const content = { ...config.content, rules: { ...config.content.rules, catalog }, catalogVersion };
+      assembled = withEnvelope({ storeId, version: configVersion, content, ...catalogVersionOf(config) }, () => config.envelope);
+      this.assembled.set(key, assembled);
       if (this.assembled.size > 16) this.assembled.delete(this.assembled.keys().next().value as string);
     }
-    return { ...config, content };
+    return assembled;
   }
 
   /**
@@ -244,19 +258,28 @@ export class ConfigService {
     const cached = this.cache.get(key);
     if (cached) return cached;
     const row = this.db
-      .prepare("SELECT envelope, content, catalog_version, content_seal FROM configs WHERE store_id = ? AND version = ?")
-      .get<{ envelope: string; content: string; catalog_version: number | null; content_seal: string | null }>(storeId, version);
+      .prepare("SELECT content, catalog_version, content_seal FROM configs WHERE store_id = ? AND version = ?")
+      .get<{ content: string; catalog_version: number | null; content_seal: string | null }>(storeId, version);
     if (!row) return undefined;
     const signer = { keyId: this.signer.keyId, publicKey: this.signer.keys.publicKey };
-    const config: PublishedConfig = {
-      storeId,
-      version,
-      envelope: JSON.parse(row.envelope) as SignedEnvelope,
-      content: openStoredContent(row.content_seal, signer, { chainId: this.chainId, storeId, version }, row.content),
-      ...(row.catalog_version !== null ? { catalogVersion: Number(row.catalog_version) } : {}),
-    };
+    let envelope: SignedEnvelope | undefined;
+    const config = withEnvelope(
+      {
+        storeId,
+        version,
+        content: openStoredContent(row.content_seal, signer, { chainId: this.chainId, storeId, version }, row.content),
+        ...(row.catalog_version !== null ? { catalogVersion: Number(row.catalog_version) } : {}),
+      },
+      () => (envelope ??= this.storedEnvelope(storeId, version)),
+    );
     this.cache.set(key, config);
     return config;
+  }
+
+  private storedEnvelope(storeId: string, version: number): SignedEnvelope {
+    const row = this.db.prepare("SELECT envelope FROM configs WHERE store_id = ? AND version = ?").get<{ envelope: string }>(storeId, version);
+    if (!row) throw new Error(`config ${storeId} v${version} is gone from the configs table`);
+    return JSON.parse(row.envelope) as SignedEnvelope;
   }
 
   latest(storeId: string): PublishedConfig | undefined {
