@@ -1,6 +1,6 @@
 // The hub's ingest path without MQTT: ledger batches as bytes, decoded and applied on SQLite as the link does, timed per entry with the statements each entry runs.
 //
-//   npx tsx bench/ingest-path.bench.ts [--kiosks 10] [--per-kiosk 1000] [--items 50000] [--profile file.cpuprofile] [--decoder fast|zod]
+//   npx tsx bench/ingest-path.bench.ts [--kiosks 10] [--per-kiosk 1000] [--items 50000] [--profile file.cpuprofile] [--decoder fast|zod] [--keep-db]
 //
 // --decoder zod decodes with the runtime zod parse (decodeMessage(LedgerBatchSchema, …)), the hub's decode before
 // protocol/ledger-batch-decode.ts, for a before/after in alternating runs.
@@ -37,6 +37,8 @@ const { values } = parseArgs({
     items: { type: "string", default: "50000" },
     profile: { type: "string" },
     decoder: { type: "string", default: "fast" },
+    /** Keeps the hub's SQLite file after the run (to see what ingest wrote, table by table). */
+    "keep-db": { type: "boolean", default: false },
   },
 });
 const KIOSKS = Number(values.kiosks);
@@ -179,5 +181,6 @@ try {
   }
   raw.close();
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  if (values["keep-db"]) process.stdout.write(`kept the hub's database: ${join(dir, "hub.db")} (sizes per table: sqlite3 <file> "SELECT name, SUM(pgsize) FROM dbstat GROUP BY name")\n`);
+  else rmSync(dir, { recursive: true, force: true });
 }

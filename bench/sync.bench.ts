@@ -2,7 +2,7 @@
 // catch-up time for 10,000 queued events, and config fan-out to 1,000 simulated kiosks.
 //
 //   npx tsx bench/sync.bench.ts [--kiosks 10] [--per-kiosk 1000] [--catchup 10000] [--fanout 1000] [--items 50000] [--only ingest]
-//                               [--in-process] [--ingest-workers 0|1] [--profile DIR] [--json]
+//                               [--in-process] [--ingest-workers 0|1] [--feed kiosks|replay] [--profile DIR] [--json]
 //
 // Ingest runs twice: on the demo catalog and on a --items catalog (the demo's products plus seeded
 // generated ones, bench/big-catalog.ts), each against the same raw broker rate at the same payload size.
@@ -15,8 +15,14 @@
 // moment the hub has applied a fifth of the backlog (the hub up, its config and catalog parsed).
 // --ingest-workers 1 has the hub apply the batches in its ingest worker process on the same SQLite file
 // (store.ingestWorkers, hub/ingest-pool.ts); the worker's CPU is counted with the hub's.
+// --feed replay: the kiosks record the batches they would send and stop, and a light feeder replays
+// them under their identities with the kiosk's sending rules (bench/ledger-replay.ts), so the cores
+// are the hub's and the broker's, as they are for the raw baseline's C clients; the hub's side is the
+// same messages, applied exactly once and re-priced.
+// Each window ends with the hub's ledger checked: every sale once, as the kiosks committed them.
 // --profile DIR writes a CPU profile of the hub's process over each window, DIR/ingest.cpuprofile (demo
-// catalog) and DIR/ingestBig.cpuprofile (`npx tsx bench/cpuprofile-top.ts <file>` prints its top functions).
+// catalog) and DIR/ingestBig.cpuprofile, and of the kiosks' process, DIR/ingest-kiosks.cpuprofile and
+// so on (`npx tsx bench/cpuprofile-top.ts <file>` prints its top functions).
 import { mkdirSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
@@ -29,6 +35,7 @@ import { waitUntil } from "../scripts/demo-env.js";
 import { startMosquitto, type RunningMosquitto } from "../test/mosquitto.js";
 import { SyncWorld, allSynced, type TestMember } from "../test/sync-harness.js";
 import type { Kiosk } from "../device/kiosk.js";
+import type { Hub } from "../hub/hub.js";
 import { bigCatalog } from "./big-catalog.js";
 import { rawThroughput } from "./raw-broker.js";
 import { KioskFleet } from "./fleet-client.js";
@@ -47,6 +54,8 @@ const { values } = parseArgs({
     "in-process": { type: "boolean", default: false },
     /** 1: the hub applies ledger batches in an ingest worker process (store.ingestWorkers); 0: in its thread. */
     "ingest-workers": { type: "string", default: "0" },
+    /** kiosks: the simulated kiosks send; replay: their recorded batches are replayed by a light feeder (bench/ledger-replay.ts). */
+    feed: { type: "string", default: "kiosks" },
     profile: { type: "string" },
     json: { type: "boolean", default: false },
   },
@@ -58,6 +67,9 @@ const FANOUT = Number(values.fanout);
 const ITEMS = Number(values.items);
 const IN_PROCESS = values["in-process"];
 const INGEST_WORKERS = Number(values["ingest-workers"]);
+const REPLAY = values.feed === "replay";
+if (values.feed !== "kiosks" && !REPLAY) throw new Error("--feed is kiosks or replay");
+if (REPLAY && values["in-process"]) throw new Error("--feed replay runs in the kiosks' own process (not with --in-process)");
 const results: Record<string, number> = {};
 const say = (s: string): void => {
   if (!values.json) process.stdout.write(`${s}\n`);
@@ -74,8 +86,10 @@ async function rulesWith(items: number): Promise<Record<string, unknown>> {
 /** The kiosks, in this process or in their own: set up, sell offline while the hub is down, then wait until all are acknowledged. */
 interface Kiosks {
   sell(perKiosk: number): Promise<{ entryBytes: number }>;
+  /** With --feed replay: records the batches the kiosks would send, then stops them. */
+  record(): Promise<void>;
   /** Resolves when every kiosk's outbox is acknowledged, with the kiosks' CPU time (ms) meanwhile when they run elsewhere. */
-  watch(): Promise<{ cpuMs: number | undefined }>;
+  watch(profile: string | undefined): Promise<{ cpuMs: number | undefined }>;
   stop(): Promise<void>;
 }
 
@@ -93,6 +107,7 @@ async function inProcessKiosks(w: SyncWorld, members: TestMember[], catalogItems
       await Promise.all(kiosks.map((k) => sellOffline(w, k, members, n)));
       return { entryBytes: Buffer.byteLength(JSON.stringify(kiosks[0]!.store.entries()[0])) };
     },
+    record: async () => undefined,
     watch: async () => {
       await allSynced(kiosks, 600_000);
       return { cpuMs: undefined };
@@ -112,9 +127,24 @@ async function forkedKiosks(w: SyncWorld, members: TestMember[], catalogItems: n
   }
   return {
     sell: (n) => fleet.ask({ op: "sell", perKiosk: n }, "sold"),
-    watch: () => fleet.ask({ op: "watch" }, "synced"),
+    record: async () => {
+      await fleet.ask({ op: "record" }, "recorded");
+    },
+    watch: (profile) => fleet.ask({ op: "watch", profile }, "synced"),
     stop: () => fleet.stop(),
   };
+}
+
+/** The window's check: every sale in the hub's ledger and sales once, none refused, the hub's pricing agreeing with every kiosk's. */
+function checkApplied(hub: Hub, events: number): void {
+  const count = (sql: string): number => hub.backoffice.deps.db.prepare(sql).get<{ n: number }>()?.n ?? 0;
+  const ledger = count("SELECT COUNT(*) AS n FROM ledger WHERE type = 'sale' AND status = 'applied'");
+  const sales = count("SELECT COUNT(*) AS n FROM sales");
+  const { applied, rejected, disagreements } = hub.ingest.stats;
+  if (ledger !== events || sales !== events || applied !== events || rejected !== 0 || disagreements !== 0)
+    throw new Error(
+      `ingest check failed: ${events} sales sent; ledger ${ledger}, sales ${sales}, applied ${applied}, rejected ${rejected}, disagreements ${disagreements}`,
+    );
 }
 
 async function ingestBench(m: RunningMosquitto, items: number, key: string): Promise<void> {
@@ -131,6 +161,7 @@ async function ingestBench(m: RunningMosquitto, items: number, key: string): Pro
     await w.hub.stop();
     say(`ingest: queueing ${KIOSKS} x ${PER_KIOSK} sales offline (kiosks ${IN_PROCESS ? "in the hub's process" : "in a process of their own"})...`);
     const { entryBytes } = await kiosks.sell(PER_KIOSK);
+    if (REPLAY) await kiosks.record();
     const profiler = profile ? new WindowProfiler() : undefined;
     await profiler?.start();
     const load0 = loadavg()[0]!;
@@ -138,7 +169,7 @@ async function ingestBench(m: RunningMosquitto, items: number, key: string): Pro
     const events = KIOSKS * PER_KIOSK;
     const started = performance.now();
     const cpu0 = process.cpuUsage();
-    const synced = kiosks.watch();
+    const synced = kiosks.watch(values.profile === undefined ? undefined : join(values.profile, `${key}-kiosks.cpuprofile`));
     const restarted = await w.startHub();
     // The hub's ingest worker (--ingest-workers 1), started with it: its CPU is the hub's too.
     const workers = INGEST_WORKERS > 0 ? childPids(process.pid, "ingest-worker") : [];
@@ -156,6 +187,7 @@ async function ingestBench(m: RunningMosquitto, items: number, key: string): Pro
     const { cpuMs: kioskCpuMs } = await synced;
     clearInterval(marker);
     const secs = (performance.now() - started) / 1000;
+    checkApplied(restarted, events);
     const workersMs = workersCpuMs();
     const hubCpuMs = ownCpuMs(cpu0) + workersMs;
     // The last four fifths: the hub started, its caches warm (a 50,000-item config and catalog are parsed at the first batch).
@@ -186,7 +218,7 @@ async function ingestBench(m: RunningMosquitto, items: number, key: string): Pro
     if (brokerCpuMs !== undefined) results[`${key}BrokerCpuMsPerEvent`] = brokerCpuMs / events;
     const where = `${IN_PROCESS ? `hub + ${KIOSKS} kiosks in this process` : "hub process alone"}${workers.length > 0 ? ` + its ingest worker (${perEvent(workersMs)})` : ""}`;
     say(
-      `ingest (${catalogSize.toLocaleString("en-US")}-item catalog): ${rate} events/s from ${KIOSKS} kiosks (hub on SQLite${workers.length > 0 ? ", batches applied in an ingest worker process" : ""}, exactly-once, re-priced)`,
+      `ingest (${catalogSize.toLocaleString("en-US")}-item catalog): ${rate} events/s from ${KIOSKS} kiosks${REPLAY ? " (their recorded batches replayed)" : ""} (hub on SQLite${workers.length > 0 ? ", batches applied in an ingest worker process" : ""}, exactly-once, re-priced)`,
     );
     say(`raw:    ${raw} msgs/s (mosquitto_pub -> mosquitto_sub, QoS 1, ${entryBytes} B each)`);
     say(`ratio:  hub ingest / raw broker = ${(rate / raw).toFixed(2)} (goal 0.5); load average ${load0.toFixed(1)} -> ${load.toFixed(1)} on 2 cores`);
@@ -197,7 +229,7 @@ async function ingestBench(m: RunningMosquitto, items: number, key: string): Pro
       );
     say(
       `cpu:    ${where}: ${perEvent(hubCpuMs)} per event (hub start-up ${startupSecs.toFixed(2)} s of the ${secs.toFixed(2)} s window); ` +
-        `kiosks' process ${perEvent(kioskCpuMs)}; Mosquitto ${perEvent(brokerCpuMs)} (raw run: ${rawBrokerMs === undefined ? "n/a" : `${rawBrokerMs.toFixed(3)} ms`} per message)`,
+        `${REPLAY ? "replay feeder" : "kiosks' process"} ${perEvent(kioskCpuMs)}; Mosquitto ${perEvent(brokerCpuMs)} (raw run: ${rawBrokerMs === undefined ? "n/a" : `${rawBrokerMs.toFixed(3)} ms`} per message)`,
     );
     say(
       `        per CPU second of the hub's process (GC threads included): ${Math.round(events / (hubCpuMs / 1000))} events = ${(results[`${key}HubAloneVsRaw`] ?? 0).toFixed(2)}x the raw broker's rate`,
