@@ -42,6 +42,21 @@ describe("compact lines", () => {
     expect(tenderPlanOfText("null")).toBeNull();
   });
 
+  it("names the receipt and tender line key lists instead of writing them, reads rows that wrote them out, refuses a name it does not know", () => {
+    const carts = (withLines("priceCart") as PricedCart[]).filter((p) => p.lines.length > 0);
+    const plans = withLines("settleTenders") as TenderPlan[];
+    // Every vector's lines have the named shape: a change to the line shape fails here, and needs a new name.
+    for (const p of carts) expect((JSON.parse(pricedCartText(p)) as { lines: unknown[] }).lines[0]).toBe("priced-line/1");
+    for (const t of plans) expect((JSON.parse(tenderPlanText(t)) as { lines: unknown[] }).lines[0]).toBe("tender-line/1");
+    const p = carts.find((c) => c.lines.length >= 2) as PricedCart;
+    const rows = p.lines.map((l) => Object.values(l));
+    // As stored before key lists had names (stop 27): the keys written out.
+    const before = JSON.stringify({ ...p, lines: [Object.keys(p.lines[0] as object), ...rows] });
+    expect(pricedCartOfText(before)).toEqual(viaJson(p));
+    expect(pricedCartText(p).length).toBeLessThan(before.length - 250);
+    expect(() => pricedCartOfText(JSON.stringify({ ...p, lines: ["priced-line/0", ...rows] }))).toThrow(/unknown key list/);
+  });
+
   it("keeps an empty cart empty", () => {
     const p = (withLines("priceCart") as PricedCart[])[0] as PricedCart;
     const empty = { ...p, lines: [] };
