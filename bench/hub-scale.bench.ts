@@ -4,12 +4,15 @@
 // each part used (hubs, their ingest workers, PostgreSQL backends, Mosquitto, the simulated kiosks).
 //
 //   npx tsx bench/hub-scale.bench.ts [--kiosks 20] [--per-kiosk 500] [--only a,b,c,d,e] [--members store|kiosk]
-//                                    [--members-per-store 100] [--ingest-workers N] [--json]
+//                                    [--members-per-store 100] [--ingest-workers N] [--feed kiosks|replay] [--json]
 //
 // Each scenario: fresh store, hubs started and subscribed, kiosks get their config and members, then go
 // offline and queue `per-kiosk` sales each; the clock starts when they reconnect (first publish) and stops
 // at the last ack. PostgreSQL scenarios need the server of test/postgres.ts (TEST_POSTGRES_URL); their hubs
 // apply batches in `--ingest-workers` worker processes each (hub/ingest-pool.ts; the hub's default when absent).
+// --feed replay: the kiosks' queued batches are recorded and sent by a light feeder under their identities
+// with the kiosk's sending rules (bench/ledger-replay.ts) instead of the kiosks themselves, so the 20
+// simulated kiosks (about a sixth of the machine's CPU in the window) do not take the hubs' cores.
 // Meanwhile a separate process (bench/http-probe.ts) times `GET /healthz` and `GET /bo/members/:id` on hub 0,
 // one after the other with a 10 ms pause: the p50/p99 say whether the hub answers while ingest runs flat out.
 import { spawn } from "node:child_process";
@@ -24,6 +27,7 @@ import { startMosquitto, type RunningMosquitto } from "../test/mosquitto.js";
 import { postgresReachable, postgresUrl } from "../test/postgres.js";
 import { HubCluster, type IngestStats } from "../test/hub-cluster.js";
 import { childPids, cpuSeconds, pidsByExe } from "../test/proc-stats.js";
+import { recordBatches, replayBatches } from "./ledger-replay.js";
 
 const { values } = parseArgs({
   options: {
@@ -34,9 +38,13 @@ const { values } = parseArgs({
     members: { type: "string", default: "store" },
     "members-per-store": { type: "string", default: "100" },
     "ingest-workers": { type: "string", default: "" },
+    /** kiosks: the simulated kiosks send; replay: their recorded batches are sent by a light feeder (bench/ledger-replay.ts). */
+    feed: { type: "string", default: "kiosks" },
     json: { type: "boolean", default: false },
   },
 });
+const REPLAY = values.feed === "replay";
+if (values.feed !== "kiosks" && !REPLAY) throw new Error("--feed is kiosks or replay");
 const KIOSKS = Number(values.kiosks);
 const PER_KIOSK = Number(values["per-kiosk"]);
 const EVENTS = KIOSKS * PER_KIOSK;
@@ -181,7 +189,8 @@ async function runScenario(s: Scenario, mosquitto: RunningMosquitto): Promise<Re
     say(`${s.name}: ready in ${((performance.now() - setup) / 1000).toFixed(1)} s; queueing ${KIOSKS} x ${PER_KIOSK} sales offline...`);
     const selling = performance.now();
     await Promise.all(cluster.kiosks.map((_, k) => cluster.sell(k, PER_KIOSK)));
-    say(`${s.name}: queued in ${((performance.now() - selling) / 1000).toFixed(1)} s; kiosks reconnect`);
+    const recorded = REPLAY ? recordBatches(cluster.kiosks.map((kiosk, k) => ({ kiosk, config: cluster.kioskConfig(k) }))) : undefined;
+    say(`${s.name}: queued in ${((performance.now() - selling) / 1000).toFixed(1)} s; ${recorded ? "their batches replayed" : "kiosks reconnect"}`);
     const mosquittoPids = childPids(process.pid, "mosquitto");
     const backends = hubBackends(db, cluster);
     const workers = workerPids(cluster);
@@ -190,8 +199,11 @@ async function runScenario(s: Scenario, mosquitto: RunningMosquitto): Promise<Re
     const rollbacks0 = pgRollbacks(db);
     const cpu0 = cpuSnapshot(cluster, workers, mosquittoPids, backends);
     const started = performance.now();
-    await Promise.all(cluster.kiosks.map((k) => k.sync.start()));
-    await cluster.allAcked(900_000);
+    if (recorded) await replayBatches(recorded, 900_000);
+    else {
+      await Promise.all(cluster.kiosks.map((k) => k.sync.start()));
+      await cluster.allAcked(900_000);
+    }
     const seconds = (performance.now() - started) / 1000;
     const cpu1 = cpuSnapshot(cluster, workers, mosquittoPids, backends);
     const http = await probe.stop();
@@ -285,7 +297,11 @@ async function main(): Promise<void> {
     "hubs: the hub processes (decoding, acks, member pushes, HTTP); workers: their ingest worker processes (applying the batches: PostgreSQL, and SQLite in (e)).",
   );
   say("pg(hubs): the backends of the hubs' connections; pg(all): every postgres process on the machine (other activity included).");
-  say(`kiosks: this process (the ${KIOSKS} simulated kiosks receiving acks and member pushes).`);
+  say(
+    REPLAY
+      ? `kiosks: this process (the feeder replaying the ${KIOSKS} kiosks' recorded batches; the kiosks themselves are stopped).`
+      : `kiosks: this process (the ${KIOSKS} simulated kiosks receiving acks and member pushes).`,
+  );
   say("");
   say("hub 0's HTTP answers during the measured interval, ms (bench/http-probe.ts, its own process; goal: p99 <= 50 on PostgreSQL)");
   say(

@@ -304,6 +304,13 @@ export class HubCluster {
     }
   }
 
+  /** Kiosk `k`'s config (its broker identity), as it was started with. */
+  kioskConfig(k: number): KioskConfigInput {
+    const c = this.kioskConfigs[k];
+    if (!c) throw new Error(`no kiosk ${k}`);
+    return c;
+  }
+
   /** Entries written by all kiosks, and how many the hubs have acknowledged so far. */
   progress(): { written: number; acked: number; kiosksWaiting: number } {
     let written = 0;
