@@ -181,6 +181,9 @@ try {
   }
   raw.close();
 } finally {
-  if (values["keep-db"]) process.stdout.write(`kept the hub's database: ${join(dir, "hub.db")} (sizes per table: sqlite3 <file> "SELECT name, SUM(pgsize) FROM dbstat GROUP BY name")\n`);
+  if (values["keep-db"])
+    process.stdout.write(
+      `kept the hub's database: ${join(dir, "hub.db")} (sizes per table: sqlite3 <file> "SELECT name, SUM(pgsize) FROM dbstat GROUP BY name")\n`,
+    );
   else rmSync(dir, { recursive: true, force: true });
 }
