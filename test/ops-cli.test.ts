@@ -160,7 +160,8 @@ describe("hubctl and kioskctl", () => {
         resolve();
       });
     });
-    await waitUntil(() => k.sync.connected, "kiosk connected");
+    // Healthy means the broker connected and the hub's retained presence read (it comes a moment later on a busy machine).
+    await waitUntil(() => k.sync.connected && k.sync.hub().presence === "online", "kiosk connected and sees the hub");
 
     const st = await kioskctl("status", "--url", kioskUrl, "--json");
     expect(st.code).toBe(0);
