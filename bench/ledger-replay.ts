@@ -56,7 +56,10 @@ function replayOne(r: Recorded, timeoutMs: number): { done: Promise<void>; clien
   let hubOnline = false;
   const done = new Promise<void>((resolve, reject) => {
     if (finalSeq === 0) return resolve();
-    const deadline = setTimeout(() => reject(new Error(`replay ${c.deviceId}: not acknowledged within ${timeoutMs} ms`)), timeoutMs);
+    const deadline = setTimeout(() => {
+      clearTimeout(timer);
+      reject(new Error(`replay ${c.deviceId}: not acknowledged within ${timeoutMs} ms`));
+    }, timeoutMs);
     const send = (): void => {
       clearTimeout(timer);
       const b = r.batches[next];
