@@ -28,11 +28,11 @@ interface Recorded {
 }
 
 /** Records what each kiosk would send above its acknowledged mark; call with the kiosks stopped, so they send nothing themselves. */
-export function recordBatches(kiosks: ReadonlyArray<{ kiosk: Kiosk; config: KioskConfigInput }>): Recorded[] {
+export function recordBatches(kiosks: ReadonlyArray<{ kiosk: Kiosk; config: KioskConfigInput }>, batchSize = BATCH): Recorded[] {
   return kiosks.map(({ kiosk, config }) => {
     const batches: Recorded["batches"] = [];
     for (let from = kiosk.store.ackedSeq() + 1; ; ) {
-      const entries = kiosk.store.pending(from, BATCH);
+      const entries = kiosk.store.pending(from, batchSize);
       if (entries.length === 0) break;
       const last = entries.at(-1)!.seq;
       batches.push({ first: entries[0]!.seq, last, bytes: encodeMessage({ entries }) });
