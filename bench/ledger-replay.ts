@@ -22,15 +22,16 @@ import { deviceTopic, hubPresenceTopic, type DeviceAddress } from "../protocol/t
 const BATCH = 500;
 const ACK_WAIT_MS = 5_000;
 
-interface Recorded {
+/** One kiosk's recorded feed: its broker identity and the batches its sender would send, in order. */
+export interface RecordedBatches {
   config: KioskConfigInput;
   batches: Array<{ first: number; last: number; bytes: Buffer }>;
 }
 
 /** Records what each kiosk would send above its acknowledged mark; call with the kiosks stopped, so they send nothing themselves. */
-export function recordBatches(kiosks: ReadonlyArray<{ kiosk: Kiosk; config: KioskConfigInput }>, batchSize = BATCH): Recorded[] {
+export function recordBatches(kiosks: ReadonlyArray<{ kiosk: Kiosk; config: KioskConfigInput }>, batchSize = BATCH): RecordedBatches[] {
   return kiosks.map(({ kiosk, config }) => {
-    const batches: Recorded["batches"] = [];
+    const batches: RecordedBatches["batches"] = [];
     for (let from = kiosk.store.ackedSeq() + 1; ; ) {
       const entries = kiosk.store.pending(from, batchSize);
       if (entries.length === 0) break;
@@ -43,7 +44,7 @@ export function recordBatches(kiosks: ReadonlyArray<{ kiosk: Kiosk; config: Kios
 }
 
 /** One kiosk's replay: resolves when the hub has acknowledged its last recorded entry. */
-function replayOne(r: Recorded, timeoutMs: number): { done: Promise<void>; client: MqttClient } {
+function replayOne(r: RecordedBatches, timeoutMs: number): { done: Promise<void>; client: MqttClient } {
   const c = r.config;
   const address: DeviceAddress = { chainId: c.chainId, storeId: c.storeId, deviceId: c.deviceId };
   const password = readSecretFile(c.hub.passwordFile, "device secret");
@@ -103,7 +104,7 @@ function replayOne(r: Recorded, timeoutMs: number): { done: Promise<void>; clien
 }
 
 /** Replays every kiosk's recorded batches at once; resolves when the hub has acknowledged them all. */
-export async function replayBatches(recorded: readonly Recorded[], timeoutMs = 600_000): Promise<void> {
+export async function replayBatches(recorded: readonly RecordedBatches[], timeoutMs = 600_000): Promise<void> {
   const runs = recorded.map((r) => replayOne(r, timeoutMs));
   try {
     await Promise.all(runs.map((x) => x.done));
@@ -111,5 +112,3 @@ export async function replayBatches(recorded: readonly Recorded[], timeoutMs = 6
     await Promise.all(runs.map((x) => x.client.endAsync()));
   }
 }
-
-export type { Recorded as RecordedBatches };
