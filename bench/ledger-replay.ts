@@ -8,18 +8,17 @@
 // encoded by the same `encodeMessage`), recorded before the window, and replays them under the
 // kiosk's own broker identity with the sender's rules: wait for the hub's presence, one batch in
 // flight, the next when the ack covers it, from `resendFrom` when the hub asks, again after 5 s of
-// silence. It subscribes only to the hub's presence and its acks, so member pushes are not received
-// (connected with a clean session, so the stopped kiosk's subscriptions are dropped). The hub sees the same messages on the
-// same topics and applies them exactly as it would the kiosk's.
+// silence. It subscribes only to the hub's presence and its acks, with a clean session (the stopped
+// kiosk's subscriptions are dropped), so member pushes are not received. The hub sees the same
+// messages on the same topics and applies them exactly as it would the kiosk's.
 import mqtt, { type MqttClient } from "mqtt";
 import type { KioskConfigInput } from "../device/config.js";
 import type { Kiosk } from "../device/kiosk.js";
 import { readSecretFile } from "../runtime/config-env.js";
 import { AckSchema, HubPresenceSchema, decodeMessage, encodeMessage } from "../protocol/messages.js";
 import { deviceTopic, hubPresenceTopic, type DeviceAddress } from "../protocol/topics.js";
+import { DEFAULT_BATCH } from "../device/sync/outbox-sender.js";
 
-/** The OutboxSender's batch size (device/sync/outbox-sender.ts DEFAULT_BATCH, the most LedgerBatchSchema takes). */
-const BATCH = 500;
 const ACK_WAIT_MS = 5_000;
 
 /** One kiosk's recorded feed: its broker identity and the batches its sender would send, in order. */
@@ -28,8 +27,8 @@ export interface RecordedBatches {
   batches: Array<{ first: number; last: number; bytes: Buffer }>;
 }
 
-/** Records what each kiosk would send above its acknowledged mark; call with the kiosks stopped, so they send nothing themselves. */
-export function recordBatches(kiosks: ReadonlyArray<{ kiosk: Kiosk; config: KioskConfigInput }>, batchSize = BATCH): RecordedBatches[] {
+/** Records what each kiosk would send above its acknowledged mark; call while they send nothing (sync stopped, or the hub down) and stop them before replaying. */
+export function recordBatches(kiosks: ReadonlyArray<{ kiosk: Kiosk; config: KioskConfigInput }>, batchSize = DEFAULT_BATCH): RecordedBatches[] {
   return kiosks.map(({ kiosk, config }) => {
     const batches: RecordedBatches["batches"] = [];
     for (let from = kiosk.store.ackedSeq() + 1; ; ) {

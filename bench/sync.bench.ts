@@ -139,7 +139,7 @@ async function forkedKiosks(w: SyncWorld, members: TestMember[], catalogItems: n
 function checkApplied(hub: Hub, events: number): void {
   const count = (sql: string): number => hub.backoffice.deps.db.prepare(sql).get<{ n: number }>()?.n ?? 0;
   const ledger = count("SELECT COUNT(*) AS n FROM ledger WHERE type = 'sale' AND status = 'applied'");
-  const sales = count("SELECT COUNT(*) AS n FROM sales");
+  const { sales } = hub.ingest.totals();
   const { applied, rejected, disagreements } = hub.ingest.stats;
   if (ledger !== events || sales !== events || applied !== events || rejected !== 0 || disagreements !== 0)
     throw new Error(

@@ -26,7 +26,7 @@ export interface OutboxOptions {
  * commits and round trips of the 200 it was (bench/catchup.bench.ts). Day to day a batch holds the
  * one or two entries waiting.
  */
-const DEFAULT_BATCH = 500;
+export const DEFAULT_BATCH = 500;
 
 /** The batch in flight went out after the hub answered (an ack to our status) while its presence still said offline. */
 const ANSWERED = "answered";
